@@ -1,0 +1,45 @@
+# The README's two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+OUT ?= out
+
+.PHONY: demo test test-slow test-all bench system-deps clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.demo-installed: $(VENV)/bin/activate setup.cfg
+	$(PIP) install -q -e '.[china]'
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/bin/activate setup.cfg
+	$(PIP) install -q -e '.[dev]'
+	touch $@ $(VENV)/.demo-installed
+
+## make demo: install the package and run `spatialhealth demo` on the bundled data into ./out/
+demo: $(VENV)/.demo-installed
+	$(VENV)/bin/spatialhealth demo --out $(OUT)
+
+## system packages the tests drive for real (headless Chromium, PyQGIS)
+system-deps:
+	bash .ci/system-deps.sh
+
+## make test: install dev extras and system packages, then run the test suite (slow tests excluded)
+test: $(VENV)/.dev-installed system-deps
+	$(PY) -m pytest -n 2 -m "not slow" tests
+
+## slow tests (long MCMC fits, fresh-clone install); CI runs them after `make test`
+test-slow: $(VENV)/.dev-installed system-deps
+	$(PY) -m pytest -n 2 -m slow tests; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
+
+test-all: test test-slow
+
+bench: $(VENV)/.dev-installed
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(OUT) build dist *.egg-info .pytest_cache
