@@ -27,6 +27,7 @@ _state = {"debug": False}
 #: modules that add subcommands through ``register(app)``
 SUBCOMMAND_MODULES = [
     "spatialhealth.layers._cli",
+    "spatialhealth.layers._cli_maps",
     "spatialhealth.networks._cli",
     "spatialhealth.networks.ergm._cli",
     "spatialhealth.efficiency._cli",
