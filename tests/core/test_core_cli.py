@@ -1,0 +1,28 @@
+import subprocess
+import sys
+
+from spatialhealth.cli import main
+
+
+def test_help_lists_demo(capsys):
+    assert main(["--help"]) == 0
+    assert "demo" in capsys.readouterr().out
+
+
+def test_our_errors_are_one_paragraph(tmp_path, capsys, monkeypatch):
+    import spatialhealth.demo as demo_mod
+    from spatialhealth.errors import InputError
+
+    def boom(*a, **k):
+        raise InputError("Column 'beds' must be numeric; rows 3 are not.")
+
+    monkeypatch.setattr(demo_mod, "run_demo", boom)
+    assert main(["demo", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "Error: Column 'beds' must be numeric" in err and "Traceback" not in err
+
+
+def test_console_script_starts():
+    out = subprocess.run([sys.executable, "-m", "spatialhealth.cli", "--help"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0 and "Usage" in out.stdout
