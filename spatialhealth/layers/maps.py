@@ -1,0 +1,703 @@
+"""Interactive web maps (folium): LISA clusters, choropleths, centralities, flows.
+
+Every function returns the :class:`folium.Map` (call ``.save(path)`` or
+:func:`save_map`). Pass ``m=`` to draw several layers on one map; a layer
+control is added as soon as a map holds two layers.
+
+``offline=True`` gives a page that needs no network at view time: no basemap
+tiles, Leaflet inlined from the ``django-js-lib-leaflet`` package, and only
+plain Leaflet used (legend and title are Leaflet controls; flow directions are
+drawn as arrowhead polygons, no plugin). Colours and classes come from
+:mod:`spatialhealth.layers._palette`, the same choices the QGIS styles of
+:mod:`spatialhealth.layers.qgis` use.
+
+Examples
+--------
+>>> from spatialhealth.layers import maps
+>>> m = maps.lisa_map(lisa_gdf, offline=True, title="Beds per 1,000: LISA")  # doctest: +SKIP
+>>> maps.save_map(m, "out/maps/lisa.html")                                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._validate import require_columns
+from ..errors import InputError, InputTypeError
+from . import _palette
+from ._palette import LISA_COLOURS, LISA_LABELS, NO_DATA, OUTLINE, classify
+
+__all__ = [
+    "lisa_map",
+    "choropleth_map",
+    "centrality_map",
+    "flow_map",
+    "save_map",
+    "flow_lines",
+]
+
+NAME_COLUMNS = ("name_en", "name_zh", "name", "pinyin")
+
+_CSS = """
+.sh-legend{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;
+ box-shadow:0 0 6px rgba(0,0,0,.3);font:12px/1.35 sans-serif;color:#222;max-width:260px}
+.sh-legend .sh-legend-title{font-weight:bold;margin-bottom:4px}
+.sh-legend-row{display:flex;align-items:center;gap:6px;margin:2px 0}
+.sh-swatch{display:inline-block;width:16px;height:12px;border:1px solid #444;flex:none}
+.sh-line{display:inline-block;width:22px;flex:none}
+.sh-dot{display:inline-block;border-radius:50%;border:1px solid #444;flex:none}
+.sh-title{position:absolute;top:8px;left:50%;transform:translateX(-50%);z-index:1000;
+ background:rgba(255,255,255,.9);padding:4px 12px;border-radius:4px;font:bold 15px sans-serif;
+ box-shadow:0 0 6px rgba(0,0,0,.3);pointer-events:none;white-space:nowrap}
+"""
+
+
+# ----------------------------------------------------------------------------- helpers
+def _as_gdf(data, what="data"):
+    import geopandas as gpd
+
+    frame = getattr(data, "frame", data)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputTypeError(
+            f"`{what}` must be a GeoDataFrame (or a result whose .frame is one); "
+            f"{type(data).__name__} was given. Join geometry first, e.g. "
+            "boundaries.merge(table, on='code')."
+        )
+    if frame.geometry.isna().any() or frame.geometry.is_empty.any():
+        bad = frame.index[frame.geometry.isna() | frame.geometry.is_empty]
+        from ..errors import format_rows
+
+        raise InputError(f"`{what}` has missing or empty geometries in rows {format_rows(bad)}.")
+    return frame
+
+
+def _to_wgs84(gdf, simplify=None):
+    if gdf.crs is None:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if not (-180 <= minx <= 180 and -90 <= miny <= 90 and -180 <= maxx <= 180 and -90 <= maxy <= 90):
+            raise InputError("The GeoDataFrame has no CRS and its coordinates are not longitudes/"
+                             "latitudes; set it with gdf.set_crs(...).")
+        gdf = gdf.set_crs(4326)
+    elif not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs(4326)
+    if simplify:
+        gdf = gdf.copy()
+        gdf["geometry"] = gdf.geometry.simplify(simplify, preserve_topology=True)
+    return gdf
+
+
+def _name_column(gdf, name):
+    if name is not None:
+        require_columns(gdf, [name], "map data")
+        return name
+    for c in NAME_COLUMNS:
+        if c in gdf.columns:
+            return c
+    return "code" if "code" in gdf.columns else None
+
+
+def _display(value):
+    """JSON-safe, rounded value for a tooltip."""
+    if value is None:
+        return None
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            return None
+        v = float(value)
+        return float(f"{v:.4g}") if abs(v) < 1e15 else v
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if pd.isna(value) if not isinstance(value, (list, dict, tuple)) else False:
+        return None
+    return value if isinstance(value, (int, str, bool)) else str(value)
+
+
+def _features(gdf, fields, style_props):
+    """GeoJSON FeatureCollection with the tooltip fields and per-feature style keys."""
+    from shapely.geometry import mapping
+
+    feats = []
+    for i, (idx, row) in enumerate(gdf.iterrows()):
+        props = {f: _display(row[f]) for f in fields}
+        for key, values in style_props.items():
+            props[key] = values[i]
+        feats.append({"type": "Feature", "id": str(i), "properties": props,
+                      "geometry": mapping(row.geometry)})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _tooltip(fields, aliases):
+    import folium
+
+    return folium.GeoJsonTooltip(fields=list(fields), aliases=list(aliases), sticky=True,
+                                 localize=True, labels=True)
+
+
+def _new_map(offline, tiles):
+    import folium
+
+    m = folium.Map(location=[35, 105], zoom_start=4, tiles=None if offline else tiles,
+                   control_scale=True, prefer_canvas=False)
+    if offline:
+        from ._offline import make_offline
+
+        make_offline(m)
+    from branca.element import Element
+
+    m.get_root().header.add_child(Element(f"<style>{_CSS}</style>"), name="sh_css")
+    m._sh_bounds = None
+    m._sh_offline = bool(offline)
+    return m
+
+
+def _macro(script: str):
+    """A MacroElement whose script runs with ``map`` bound to the Leaflet map."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    el = MacroElement()
+    el._name = "ShControl"
+    el.sh_script = script
+    el._template = Template(
+        "{% macro script(this, kwargs) %}(function(map){ {{ this.sh_script }} })"
+        "({{ this._parent.get_name() }});{% endmacro %}"
+    )
+    return el
+
+
+def _add_legend(m, title, rows, position="bottomright"):
+    """Legend as a plain ``L.control``; rows are (swatch_html, label)."""
+    body = f'<div class="sh-legend-title">{_html.escape(title)}</div>' + "".join(
+        f'<div class="sh-legend-row">{sw}<span>{_html.escape(label)}</span></div>' for sw, label in rows
+    )
+    script = (
+        f"var c=L.control({{position:{json.dumps(position)}}});"
+        "c.onAdd=function(){var d=L.DomUtil.create('div','sh-legend');"
+        f"d.innerHTML={json.dumps(body)};L.DomEvent.disableClickPropagation(d);return d;}};"
+        "c.addTo(map);"
+    )
+    _macro(script).add_to(m)
+
+
+def _add_title(m, title):
+    if not title:
+        return
+    if getattr(m, "_sh_title", False):
+        return
+    script = ("var t=L.DomUtil.create('div','sh-title',map.getContainer());"
+              f"t.textContent={json.dumps(title)};")
+    _macro(script).add_to(m)
+    m._sh_title = True
+
+
+def _swatch(colour):
+    return f'<span class="sh-swatch" style="background:{colour}"></span>'
+
+
+def _line_swatch(colour, width):
+    return f'<span class="sh-line" style="border-top:{width}px solid {colour}"></span>'
+
+
+def _dot_swatch(colour, radius):
+    d = int(round(2 * radius))
+    return f'<span class="sh-dot" style="width:{d}px;height:{d}px;background:{colour}"></span>'
+
+
+def _finish(m, bounds):
+    """Fit to the union of drawn layers and (re)place the layer control last."""
+    import folium
+
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    if m._sh_bounds is not None:
+        a = m._sh_bounds
+        minx, miny, maxx, maxy = min(a[0], minx), min(a[1], miny), max(a[2], maxx), max(a[3], maxy)
+    m._sh_bounds = (minx, miny, maxx, maxy)
+    for key, child in list(m._children.items()):
+        if isinstance(child, (folium.LayerControl, folium.FitBounds)):
+            del m._children[key]
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
+    overlays = [c for c in m._children.values()
+                if isinstance(c, folium.map.Layer) and c.control and c.overlay]
+    if len(overlays) >= 2:
+        folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    return m
+
+
+def _base(m, offline, tiles):
+    if m is None:
+        return _new_map(offline, tiles)
+    import folium
+
+    if not isinstance(m, folium.Map):
+        raise InputTypeError(f"`m` must be a folium.Map from this module; {type(m).__name__} was given.")
+    if not hasattr(m, "_sh_bounds"):
+        m._sh_bounds = None
+    return m
+
+
+def _tooltip_fields(gdf, name, extra, tooltip):
+    if tooltip is not None:
+        fields = [tooltip] if isinstance(tooltip, str) else list(tooltip)
+        require_columns(gdf, fields, "map data")
+        return fields
+    fields = []
+    for c in [name, "code", *extra]:
+        if c is not None and c in gdf.columns and c not in fields:
+            fields.append(c)
+    return fields
+
+
+def _polygon_layer(m, gdf, fields, fills, layer_name, class_name, highlight=True):
+    import folium
+
+    data = _features(gdf, fields, {"_fill": fills})
+
+    def style(feature):
+        return {"fillColor": feature["properties"]["_fill"], "color": OUTLINE, "weight": 0.7,
+                "fillOpacity": 0.85, "className": class_name}
+
+    layer = folium.GeoJson(
+        data, name=layer_name, style_function=style,
+        highlight_function=(lambda f: {"weight": 2.5, "color": "#000000"}) if highlight else None,
+        tooltip=_tooltip(fields, fields) if fields else None,
+    )
+    layer.add_to(m)
+    return layer
+
+
+# ----------------------------------------------------------------------------- maps
+def lisa_map(data, cluster: str = "cluster", *, name: str | None = None, tooltip=None,
+             title: str | None = "LISA clusters", layer_name: str = "LISA clusters",
+             offline: bool = False, tiles: str = "OpenStreetMap", simplify: float | None = None,
+             m=None):
+    """Map of LISA clusters: HH red, LL blue, LH light blue, HL orange, ns grey.
+
+    Parameters
+    ----------
+    data : GeoDataFrame or LISA result
+        One row per region with the cluster column (values HH, LH, LL, HL, ns).
+    cluster : str
+        Column with the cluster codes (``quadrant`` also works if it holds codes).
+    name : str, optional
+        Column with region names for the tooltip (default: ``name_en``,
+        ``name_zh``, ``name`` or ``code``, whichever exists).
+    tooltip : list of str, optional
+        Tooltip columns (default: name, code, cluster, ``Ii``, ``p_sim`` if present).
+    title : str or None
+    offline : bool
+        Self-contained page: no tiles, Leaflet inlined.
+    simplify : float, optional
+        Simplify polygons with this tolerance (degrees) to keep the page small.
+    m : folium.Map, optional
+        Draw onto this map instead of a new one.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> m = lisa_map(res.frame, offline=True)   # doctest: +SKIP
+    >>> m.save("lisa.html")                     # doctest: +SKIP
+    """
+    gdf = _as_gdf(data)
+    require_columns(gdf, [cluster], "LISA table")
+    values = gdf[cluster].astype("string")
+    bad = ~values.isin(list(LISA_COLOURS)) & values.notna()
+    if bad.any():
+        raise InputError(
+            f"Column {cluster!r} must hold LISA cluster codes {', '.join(LISA_COLOURS)}; "
+            f"found {', '.join(sorted(set(values[bad])))!s}."
+        )
+    gdf = _to_wgs84(gdf, simplify)
+    name = _name_column(gdf, name)
+    fields = _tooltip_fields(gdf, name, [cluster, "Ii", "p_sim"], tooltip)
+    fills = [LISA_COLOURS.get(v, NO_DATA) if isinstance(v, str) else NO_DATA for v in values]
+    m = _base(m, offline, tiles)
+    _polygon_layer(m, gdf, fields, fills, layer_name, "sh-region")
+    counts = values.value_counts()
+    rows = [(_swatch(LISA_COLOURS[c]), f"{LISA_LABELS[c]} ({c}): {int(counts.get(c, 0))}")
+            for c in LISA_COLOURS]
+    _add_legend(m, layer_name, rows)
+    _add_title(m, title)
+    return _finish(m, gdf.total_bounds)
+
+
+def choropleth_map(data, column: str, *, scheme: str = "quantiles", k: int = 5, breaks=None,
+                   palette: str = "YlOrRd", name: str | None = None, tooltip=None,
+                   title: str | None = None, layer_name: str | None = None,
+                   legend_title: str | None = None, offline: bool = False,
+                   tiles: str = "OpenStreetMap", simplify: float | None = None, m=None):
+    """Choropleth of one indicator, classified with mapclassify.
+
+    Parameters
+    ----------
+    data : GeoDataFrame
+    column : str
+        Numeric indicator; missing values are drawn white and listed as "no data".
+    scheme : {"quantiles", "natural_breaks", "equal_interval", "user"}
+        ``natural_breaks`` is Fisher-Jenks.
+    k : int
+        Number of classes.
+    breaks : list of float, optional
+        User class upper bounds (implies ``scheme="user"``).
+    palette : str
+        Sequential palette name (``YlOrRd``, ``Blues``, ``viridis`` ...).
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> m = choropleth_map(gdf, "beds_10k", scheme="natural_breaks", k=5, offline=True)  # doctest: +SKIP
+    """
+    from .._validate import numeric_column
+
+    gdf = _as_gdf(data)
+    values = numeric_column(gdf, column, allow_nan=True, what="map data")
+    classes = classify(values, column, scheme=scheme, k=k, breaks=breaks, palette=palette)
+    gdf = _to_wgs84(gdf, simplify)
+    name = _name_column(gdf, name)
+    fields = _tooltip_fields(gdf, name, [column], tooltip)
+    m = _base(m, offline, tiles)
+    layer_name = layer_name or column
+    _polygon_layer(m, gdf, fields, classes.colour_of(values), layer_name, "sh-region")
+    rows = [(_swatch(c), f"{lab} ({n})") for c, lab, n in zip(classes.colours, classes.labels, classes.counts)]
+    if np.isnan(values).any():
+        rows.append((_swatch(NO_DATA), f"no data ({int(np.isnan(values).sum())})"))
+    _add_legend(m, legend_title or f"{column} ({scheme.replace('_', ' ')})", rows)
+    _add_title(m, title)
+    m._sh_classes = classes
+    return _finish(m, gdf.total_bounds)
+
+
+def _join_geometry(data, geometry, on):
+    """``data`` as a GeoDataFrame, joining ``geometry`` by ``on`` if it has none."""
+    import geopandas as gpd
+
+    frame = getattr(data, "frame", data)
+    if isinstance(frame, gpd.GeoDataFrame) and geometry is None:
+        return frame
+    if geometry is None:
+        raise InputTypeError("The centrality table has no geometry; pass `geometry=` (a "
+                             "GeoDataFrame of city points or polygons keyed by "
+                             f"{on!r}).")
+    geo = _as_gdf(geometry, "geometry")
+    require_columns(frame, [on], "centrality table")
+    require_columns(geo, [on], "geometry frame")
+    tab = pd.DataFrame(frame).drop(columns=[c for c in frame.columns
+                                            if c != on and c in geo.columns], errors="ignore")
+    tab = tab.drop(columns="geometry", errors="ignore")
+    merged = geo.merge(tab, on=on, how="inner")
+    missing = set(frame[on].astype(str)) - set(merged[on].astype(str))
+    if missing:
+        from ..errors import format_rows
+
+        raise InputError(f"No geometry for {len(missing)} {on!r} value(s) of the centrality "
+                         f"table: {format_rows(sorted(missing))}.")
+    return merged
+
+
+def centrality_map(data, column: str, *, geometry=None, on: str = "code", scheme: str = "quantiles",
+                   k: int = 5, breaks=None, palette: str = "viridis", sized: bool = True,
+                   name: str | None = None, tooltip=None, title: str | None = None,
+                   layer_name: str | None = None, offline: bool = False,
+                   tiles: str = "OpenStreetMap", simplify: float | None = None, m=None):
+    """Map a centrality: city points sized and coloured by class, or polygons coloured.
+
+    Parameters
+    ----------
+    data : DataFrame or GeoDataFrame
+        Centrality table (one row per node, keyed by ``on``); with point or
+        polygon geometry, or joined to ``geometry``.
+    column : str
+        Centrality column (e.g. ``pagerank``, ``betweenness``).
+    geometry : GeoDataFrame, optional
+        City points or polygons keyed by ``on`` when ``data`` has no geometry.
+    sized : bool
+        Points: radius grows with the class (same classes as the colours).
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> m = centrality_map(cent, "pagerank", geometry=city_points, offline=True)  # doctest: +SKIP
+    """
+    from .._validate import numeric_column
+
+    gdf = _as_gdf(_join_geometry(data, geometry, on))
+    values = numeric_column(gdf, column, allow_nan=True, what="centrality table")
+    classes = classify(values, column, scheme=scheme, k=k, breaks=breaks, palette=palette)
+    gdf = _to_wgs84(gdf, simplify)
+    name = _name_column(gdf, name)
+    fields = _tooltip_fields(gdf, name, [column], tooltip)
+    layer_name = layer_name or column
+    m = _base(m, offline, tiles)
+    fills = classes.colour_of(values)
+    geom_types = set(gdf.geom_type)
+    if geom_types <= {"Point"}:
+        import folium
+
+        radii_k = _palette.class_radii(classes.k)
+        idx = classes.assign(values)
+        radii = [radii_k[i] if (i >= 0 and sized) else radii_k[0] for i in idx]
+        order = np.argsort(-np.where(np.isnan(values), -np.inf, values), kind="stable")
+        gdf = gdf.iloc[order]
+        data_ = _features(gdf, fields, {"_fill": [fills[i] for i in order],
+                                        "_r": [radii[i] for i in order]})
+
+        def style(feature):
+            return {"fillColor": feature["properties"]["_fill"], "color": OUTLINE, "weight": 1,
+                    "fillOpacity": 0.9, "radius": feature["properties"]["_r"],
+                    "className": "sh-point"}
+
+        folium.GeoJson(data_, name=layer_name, style_function=style,
+                       marker=folium.CircleMarker(radius=5, fill=True),
+                       tooltip=_tooltip(fields, fields) if fields else None).add_to(m)
+        rows = [(_dot_swatch(c, r if sized else radii_k[0]), f"{lab} ({n})")
+                for c, r, lab, n in zip(classes.colours, radii_k, classes.labels, classes.counts)]
+    elif geom_types <= {"Polygon", "MultiPolygon"}:
+        _polygon_layer(m, gdf, fields, fills, layer_name, "sh-region")
+        rows = [(_swatch(c), f"{lab} ({n})") for c, lab, n in zip(classes.colours, classes.labels, classes.counts)]
+    else:
+        raise InputError(f"centrality_map draws points or polygons; the geometry types are "
+                         f"{', '.join(sorted(geom_types))}.")
+    if np.isnan(values).any():
+        rows.append((_swatch(NO_DATA), f"no data ({int(np.isnan(values).sum())})"))
+    _add_legend(m, f"{column} ({scheme.replace('_', ' ')})", rows)
+    _add_title(m, title)
+    m._sh_classes = classes
+    return _finish(m, gdf.total_bounds)
+
+
+# ----------------------------------------------------------------------------- flows
+def _node_points(nodes, node_code):
+    gdf = _to_wgs84(_as_gdf(nodes, "nodes"))
+    require_columns(gdf, [node_code], "node table")
+    pts = gdf.geometry if set(gdf.geom_type) <= {"Point"} else gdf.geometry.representative_point()
+    out = pd.DataFrame({node_code: gdf[node_code].astype(str).to_numpy(),
+                        "lon": pts.x.to_numpy(), "lat": pts.y.to_numpy()})
+    name = _name_column(gdf, None)
+    out["label"] = gdf[name].astype(str).to_numpy() if name else out[node_code]
+    if out[node_code].duplicated().any():
+        dup = out.loc[out[node_code].duplicated(), node_code]
+        from ..errors import format_rows
+
+        raise InputError(f"Node column {node_code!r} has duplicate codes: {format_rows(dup)}.")
+    return out.set_index(node_code)
+
+
+def flow_lines(edges, nodes, *, origin: str = "origin", destination: str = "destination",
+               flow: str = "flow", node_code: str = "code", top: int | None = None,
+               min_flow: float | None = None):
+    """OD edges as a line GeoDataFrame (EPSG:4326), filtered and sorted by flow.
+
+    Self-loops are dropped; ``min_flow`` keeps edges with ``flow >= min_flow``;
+    ``top`` then keeps the ``top`` largest. Rows are sorted by increasing flow
+    (largest drawn last, on top). Columns: origin, destination, flow,
+    ``origin_name``, ``destination_name``, geometry.
+
+    Examples
+    --------
+    >>> lines = flow_lines(od, city_points, top=50)   # doctest: +SKIP
+    """
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from .._validate import numeric_column
+
+    require_columns(edges, [origin, destination, flow], "edge table")
+    w = numeric_column(edges, flow, what="edge table")
+    e = pd.DataFrame({"origin": edges[origin].astype(str).to_numpy(),
+                      "destination": edges[destination].astype(str).to_numpy(), "flow": w})
+    e = e[e["origin"] != e["destination"]]
+    if min_flow is not None:
+        e = e[e["flow"] >= min_flow]
+    if top is not None:
+        if top < 1:
+            raise InputError(f"top must be >= 1; {top!r} was given.")
+        e = e.nlargest(int(top), "flow", keep="first")
+    if e.empty:
+        raise InputError("No edge is left to draw after dropping self-loops and filtering "
+                         f"(min_flow={min_flow!r}, top={top!r}).")
+    pts = _node_points(nodes, node_code)
+    missing = sorted((set(e["origin"]) | set(e["destination"])) - set(pts.index))
+    if missing:
+        from ..errors import format_rows
+
+        raise InputError(f"The node table has no location for {len(missing)} code(s) used by the "
+                         f"edges: {format_rows(missing)}.")
+    e = e.sort_values("flow", kind="stable").reset_index(drop=True)
+    e["origin_name"] = pts.loc[e["origin"], "label"].to_numpy()
+    e["destination_name"] = pts.loc[e["destination"], "label"].to_numpy()
+    geoms = [LineString([(pts.at[o, "lon"], pts.at[o, "lat"]), (pts.at[d, "lon"], pts.at[d, "lat"])])
+             for o, d in zip(e["origin"], e["destination"])]
+    return gpd.GeoDataFrame(e, geometry=geoms, crs=4326)
+
+
+def _arrow_geometry(lines, scale):
+    """Offset each line to its right (so A->B and B->A do not overlap) and add an arrowhead.
+
+    Works in a local equirectangular frame (x = lon * cos(lat0)).
+    """
+    from shapely.geometry import LineString, Polygon
+
+    lat0 = math.radians(float(np.mean([ln.centroid.y for ln in lines])))
+    cx = math.cos(lat0)
+    shafts, heads = [], []
+    pairs = {(round(ln.coords[0][0], 9), round(ln.coords[0][1], 9), round(ln.coords[-1][0], 9),
+              round(ln.coords[-1][1], 9)) for ln in lines}
+    for ln in lines:
+        (x0, y0), (x1, y1) = ln.coords[0], ln.coords[-1]
+        a = np.array([x0 * cx, y0])
+        b = np.array([x1 * cx, y1])
+        d = b - a
+        length = float(np.hypot(*d))
+        if length == 0:
+            shafts.append(ln)
+            heads.append(None)
+            continue
+        u = d / length
+        n = np.array([u[1], -u[0]])  # right-hand normal
+        reverse = (round(x1, 9), round(y1, 9), round(x0, 9), round(y0, 9)) in pairs
+        off = n * (0.25 * scale) if reverse else np.zeros(2)
+        a2, b2 = a + off, b + off
+        head = min(scale, 0.35 * length)
+        tip = b2 - u * min(0.4 * scale, 0.15 * length)
+        base = tip - u * head
+        left, right = base + n * head * 0.45, base - n * head * 0.45
+        to_ll = lambda p: (p[0] / cx, p[1])  # noqa: E731
+        shafts.append(LineString([to_ll(a2), to_ll(base)]))
+        heads.append(Polygon([to_ll(tip), to_ll(left), to_ll(right), to_ll(tip)]))
+    return shafts, heads
+
+
+def flow_map(edges, nodes, *, origin: str = "origin", destination: str = "destination",
+             flow: str = "flow", node_code: str = "code", top: int | None = 100,
+             min_flow: float | None = None, scheme: str = "quantiles", k: int = 5, breaks=None,
+             palette: str = "Reds", arrows: bool = True, show_nodes: bool = True,
+             title: str | None = None, layer_name: str = "Flows", offline: bool = False,
+             tiles: str = "OpenStreetMap", m=None):
+    """Flow map of OD edges: straight lines whose colour and width follow the volume class.
+
+    Direction is drawn as a filled arrowhead near the destination (a plain
+    polygon, no plugin); opposite flows between the same pair are offset to
+    their right so both stay visible.
+
+    Parameters
+    ----------
+    edges : DataFrame
+        OD table with ``origin``, ``destination`` and ``flow`` columns (codes).
+    nodes : GeoDataFrame
+        City points or polygons (representative points are used) keyed by
+        ``node_code``, with a name column for tooltips.
+    top : int or None
+        Keep the ``top`` largest flows (default 100; None keeps all).
+    min_flow : float, optional
+        Keep flows ``>= min_flow`` (applied before ``top``).
+    scheme, k, breaks, palette
+        Classification of the volumes (shared with the QGIS flow style).
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> m = flow_map(od, city_points, top=30, offline=True)   # doctest: +SKIP
+    """
+    import folium
+
+    lines = flow_lines(edges, nodes, origin=origin, destination=destination, flow=flow,
+                       node_code=node_code, top=top, min_flow=min_flow)
+    classes = classify(lines["flow"].to_numpy(), "flow", scheme=scheme, k=k, breaks=breaks,
+                       palette=palette)
+    widths_k = _palette.class_widths(classes.k)
+    idx = classes.assign(lines["flow"].to_numpy())
+    colours = [classes.colours[i] for i in idx]
+    widths = [widths_k[i] for i in idx]
+    pts = _node_points(nodes, node_code)
+    used = pd.unique(pd.concat([lines["origin"], lines["destination"]]))
+    minx, maxx = pts.loc[used, "lon"].min(), pts.loc[used, "lon"].max()
+    miny, maxy = pts.loc[used, "lat"].min(), pts.loc[used, "lat"].max()
+    scale = 0.03 * max(math.hypot(maxx - minx, maxy - miny), 0.05)
+
+    m = _base(m, offline, tiles)
+    fields = ["origin_name", "destination_name", "flow"]
+    aliases = ["from", "to", flow]
+    draw = lines.copy()
+    heads = None
+    if arrows:
+        shafts, heads = _arrow_geometry(list(lines.geometry), scale)
+        draw = draw.set_geometry(shafts)
+    fl = folium.FeatureGroup(name=layer_name)
+    data = _features(draw, fields, {"_c": colours, "_w": widths})
+    folium.GeoJson(
+        data, style_function=lambda f: {"color": f["properties"]["_c"], "weight": f["properties"]["_w"],
+                                        "opacity": 0.85, "lineCap": "butt", "className": "sh-flow"},
+        highlight_function=lambda f: {"opacity": 1.0, "color": "#000000"},
+        tooltip=_tooltip(fields, aliases), control=False,
+    ).add_to(fl)
+    if heads is not None:
+        hd = lines.set_geometry(heads)
+        keep = [h is not None for h in heads]
+        hd = hd[keep]
+        hdata = _features(hd, fields, {"_c": [c for c, kk in zip(colours, keep) if kk]})
+        folium.GeoJson(
+            hdata, style_function=lambda f: {"color": f["properties"]["_c"], "weight": 1,
+                                             "fillColor": f["properties"]["_c"], "fillOpacity": 0.95,
+                                             "className": "sh-arrow"},
+            tooltip=_tooltip(fields, aliases), control=False,
+        ).add_to(fl)
+    fl.add_to(m)
+    if show_nodes:
+        node_df = pts.loc[used].reset_index()
+        import geopandas as gpd
+
+        node_gdf = gpd.GeoDataFrame(node_df, geometry=gpd.points_from_xy(node_df["lon"], node_df["lat"]),
+                                    crs=4326)
+        nd = _features(node_gdf, ["label", node_code], {})
+        folium.GeoJson(
+            nd, name="Nodes", marker=folium.CircleMarker(radius=3, fill=True),
+            style_function=lambda f: {"color": OUTLINE, "weight": 1, "fillColor": "#ffffff",
+                                      "fillOpacity": 1, "radius": 3, "className": "sh-node"},
+            tooltip=_tooltip(["label", node_code], ["name", node_code]),
+        ).add_to(m)
+    rows = [(_line_swatch(c, w), f"{lab} ({n})")
+            for c, w, lab, n in zip(classes.colours, widths_k, classes.labels, classes.counts)]
+    _add_legend(m, f"{flow} (top {len(lines)} edges)" if top else flow, rows)
+    _add_title(m, title)
+    m._sh_classes = classes
+    return _finish(m, (minx, miny, maxx, maxy))
+
+
+# ----------------------------------------------------------------------------- saving
+def save_map(m, path) -> Path:
+    """Write the map's HTML atomically; for offline maps, check nothing is fetched.
+
+    Raises :class:`InputError` if an offline map would still load an external
+    script, stylesheet or image (e.g. a folium plugin with CDN assets).
+    """
+    from .._io import atomic_path
+    from ._offline import external_assets
+
+    html = m.get_root().render()
+    if getattr(m, "_sh_offline", False):
+        ext = external_assets(html)
+        if ext:
+            raise InputError("This offline map would load external assets: " + "; ".join(ext[:5]))
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return path
