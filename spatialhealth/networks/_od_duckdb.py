@@ -1,0 +1,179 @@
+"""DuckDB engine for OD aggregation: one streaming GROUP BY over the raw ids.
+
+DuckDB reads the files itself (never through pandas), so the raw rows are never
+materialised in Python; with a memory limit and a temporary folder it spills to
+disk instead of running out of memory. Grouping is on the *raw* origin and
+destination values: their distinct values are few (cities), so matching names
+to codes afterwards, in :mod:`spatialhealth.networks.od`, costs nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ColumnError
+from ._od_read import Source, bad_rows_error, is_utf8, transcode_to_utf8
+
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+            "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL")
+_INTEGER = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+            "UINTEGER", "UBIGINT")
+
+
+def q(name: str) -> str:
+    """Quote an identifier for SQL."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _lit(path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def default_memory_limit() -> str:
+    """Half the machine's memory, as DuckDB accepts it."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return f"{max(256, total // 2 // 2**20)}MB"
+    except (ValueError, OSError, AttributeError):
+        return "2GB"
+
+
+def connect(memory_limit=None, temp_directory=None, threads=None):
+    import duckdb
+
+    config = {
+        "memory_limit": memory_limit or default_memory_limit(),
+        "temp_directory": str(temp_directory),
+        "preserve_insertion_order": False,
+    }
+    if threads:
+        config["threads"] = int(threads)
+    return duckdb.connect(config=config)
+
+
+def _csv_relation(paths, spec, tmpdir, encodings, sep) -> str:
+    files = []
+    for p, enc in zip(paths, encodings):
+        files.append(p if is_utf8(enc) else transcode_to_utf8(p, enc, tmpdir))
+    as_text = {c: "VARCHAR" for c in spec.columns() if c is not None}
+    types = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in as_text) + "}"
+    file_list = "[" + ", ".join(_lit(f) for f in files) + "]"
+    delim = f", delim={_lit(sep)}" if sep else ""
+    return (f"read_csv({file_list}, header=true, union_by_name=true, types={types}, "
+            f"auto_detect=true{delim})")
+
+
+def group(source: Source, spec, *, memory_limit=None, temp_directory=None, threads=None, sep=None):
+    """Return (grouped frame, facts dict) for ``spec`` over ``source`` (see od._group)."""
+    own_tmp = temp_directory is None
+    tmp = Path(tempfile.mkdtemp(prefix="spatialhealth-od-")) if own_tmp else Path(temp_directory)
+    tmp.mkdir(parents=True, exist_ok=True)
+    con = connect(memory_limit, tmp / "duckdb_spill", threads)
+    try:
+        if source.kind == "frame":
+            con.register("src_frame", source.frame)
+            rel = "src_frame"
+        elif source.kind == "parquet":
+            rel = "read_parquet([" + ", ".join(_lit(p) for p in source.paths) + "], union_by_name=true)"
+        else:
+            rel = _csv_relation(source.paths, spec, tmp, source.encodings, sep)
+        con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {rel}")
+        described = con.execute("DESCRIBE src").fetchall()
+        types = {row[0]: str(row[1]).upper() for row in described}
+        missing = [c for c in spec.columns() if c is not None and c not in types]
+        if missing:
+            raise ColumnError(
+                f"The OD source {source.label} has no column {', '.join(map(repr, missing))}; "
+                f"its columns are {', '.join(map(repr, types))}."
+            )
+        return _run(con, spec, types)
+    finally:
+        con.close()
+        if own_tmp:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _value_expr(col, typ):
+    if typ.startswith(_NUMERIC):
+        return f"CAST({q(col)} AS DOUBLE)", False
+    return f"TRY_CAST({q(col)} AS DOUBLE)", True
+
+
+def _date_expr(col, typ):
+    c = q(col)
+    if typ == "DATE":
+        return c
+    if typ.startswith("TIMESTAMP"):
+        return f"CAST({c} AS DATE)"
+    if typ.startswith(_INTEGER):
+        return f"CAST(TRY_STRPTIME(CAST({c} AS VARCHAR), '%Y%m%d') AS DATE)"
+    return f"CAST(TRY_CAST(TRIM(CAST({c} AS VARCHAR)) AS TIMESTAMP) AS DATE)"
+
+
+def _run(con, spec, types):
+    o, d = q(spec.origin), q(spec.destination)
+    aggs = ["count(*) AS rows_all"]
+    where_period = "TRUE"
+    if spec.date is not None:
+        dexpr = _date_expr(spec.date, types[spec.date])
+        conds = []
+        if spec.start is not None:
+            conds.append(f"{dexpr} >= DATE {_lit(spec.start.date())}")
+        if spec.end is not None:
+            conds.append(f"{dexpr} <= DATE {_lit(spec.end.date())}")
+        where_period = " AND ".join(conds) if conds else f"{dexpr} IS NOT NULL"
+        aggs.append(f"count(*) FILTER (WHERE {where_period}) AS rows")
+        aggs.append(f"count({q(spec.date)}) - count({dexpr}) AS n_bad_date")
+    vexpr = None
+    if spec.value is not None:
+        vexpr, textual = _value_expr(spec.value, types[spec.value])
+        filt = f" FILTER (WHERE {where_period})" if spec.date is not None else ""
+        aggs += [f"sum({vexpr}){filt} AS value", f"count({vexpr}){filt} AS n_value",
+                 f"min({vexpr}) AS min_value"]
+        if textual:
+            aggs.append(f"count({q(spec.value)}) - count({vexpr}) AS n_bad")
+    sql = f"SELECT {o} AS o, {d} AS d, {', '.join(aggs)} FROM src GROUP BY ALL"
+    g = con.execute(sql).df()
+    if "rows" not in g:
+        g["rows"] = g["rows_all"]
+
+    def examples(cond):
+        cols = [spec.origin, spec.destination] + [c for c in (spec.value, spec.date) if c]
+        return con.execute(
+            f"SELECT {', '.join(q(c) for c in cols)} FROM src WHERE {cond} LIMIT 5"
+        ).df()
+
+    if spec.date is not None and int(g["n_bad_date"].sum()):
+        raise bad_rows_error("not dates (expected e.g. 2020-01-31 or 20200131)", spec.date,
+                             int(g["n_bad_date"].sum()),
+                             examples(f"{q(spec.date)} IS NOT NULL AND {dexpr} IS NULL"))
+    if "n_bad" in g and int(g["n_bad"].sum()):
+        raise bad_rows_error("not numbers", spec.value, int(g["n_bad"].sum()),
+                             examples(f"{q(spec.value)} IS NOT NULL AND {vexpr} IS NULL"))
+    if vexpr is not None and (g["min_value"] < 0).any():
+        n_neg = con.execute(f"SELECT count(*) FROM src WHERE {vexpr} < 0").fetchone()[0]
+        raise bad_rows_error("negative", spec.value, int(n_neg), examples(f"{vexpr} < 0"))
+    facts = {"rows_read": int(g["rows_all"].sum())}
+    if spec.need_periods:
+        facts["n_periods"] = int(con.execute(
+            f"SELECT count(DISTINCT {dexpr}) FROM src WHERE {where_period}").fetchone()[0])
+    return g, facts
+
+
+def raw_sql_count(paths, origin, destination, threads=None) -> pd.DataFrame:
+    """The plain DuckDB query our API is benchmarked against (no checks, no matching)."""
+    import duckdb
+
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads={int(threads)}")
+    files = "[" + ", ".join(_lit(p) for p in paths) + "]"
+    return con.execute(
+        f"SELECT {q(origin)}, {q(destination)}, count(*) AS flow FROM read_parquet({files}) GROUP BY ALL"
+    ).df()
