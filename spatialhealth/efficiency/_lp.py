@@ -1,0 +1,182 @@
+"""Batches of DEA linear programs, solved with HiGHS.
+
+Every DEA model evaluates each unit ``o`` with one linear program of the same
+shape (all constraints equalities, every variable bounded below by 0 unless
+stated)::
+
+    min  c_ref @ lam + c_own[o] @ z
+    s.t. R @ lam + Z[o] @ z = b[o]
+         lam >= 0,  z within own_bounds
+
+``R`` (rows x n_ref: the reference technology, e.g. the input and output
+matrix of the frontier units) is the same for every unit; only the few
+unit-specific columns ``Z[o]`` (e.g. the column of theta or of the
+Charnes-Cooper ``t``), costs and right-hand sides change. The constraint
+matrix is therefore built once, with numpy, and reused:
+
+* ``method="block"`` (default): a chunk of units is stacked into one
+  block-diagonal LP (built as one sparse COO matrix by broadcasting) and solved
+  by one HiGHS call. The blocks share no variables, so the optimum of the
+  stacked LP is the optimum of every block; one call replaces many and the
+  per-call overhead of ``scipy.optimize.linprog`` is paid once per chunk.
+* ``method="unit"``: one ``linprog`` call per unit, writing the unit's columns
+  into the preallocated matrix (used as the fallback that isolates a unit
+  whose LP is infeasible or unbounded).
+
+Both call HiGHS's dual simplex through :func:`scipy.optimize.linprog`
+(``method="highs-ds"``), so solutions are basic (vertex) solutions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+#: number of units stacked into one block-diagonal LP by ``method="block"``
+DEFAULT_CHUNK = 64
+
+
+@dataclass
+class LPBatch:
+    """The LPs of ``u`` units sharing the reference columns ``R``.
+
+    Attributes
+    ----------
+    R : ndarray (r, n)
+        Reference columns, the same for every unit.
+    Z : ndarray (u, r, k)
+        Unit-specific columns.
+    c_ref : ndarray (n,)
+        Cost of the reference variables (the same for every unit).
+    c_own : ndarray (u, k)
+        Cost of the unit-specific variables.
+    b : ndarray (u, r)
+        Right-hand sides.
+    own_bounds : list of (low, high), length k
+        Bounds of the unit-specific variables (None = unbounded).
+    """
+
+    R: np.ndarray
+    Z: np.ndarray
+    c_ref: np.ndarray
+    c_own: np.ndarray
+    b: np.ndarray
+    own_bounds: list
+
+    @property
+    def n_units(self) -> int:
+        return self.Z.shape[0]
+
+
+@dataclass
+class LPSolution:
+    """Optimal values and solutions of a batch (NaN where a unit's LP failed)."""
+
+    objective: np.ndarray  # (u,)
+    lam: np.ndarray  # (u, n)
+    own: np.ndarray  # (u, k)
+    status: np.ndarray  # (u,) 0 = optimal, else scipy's status code
+    message: list  # (u,) solver message
+    n_lps: int  # HiGHS calls made
+    n_unit_lps: int  # unit LPs solved (u)
+
+
+_HIGHS_OPTIONS = {"presolve": True, "primal_feasibility_tolerance": 1e-9,
+                  "dual_feasibility_tolerance": 1e-9}
+
+
+def _bounds_array(batch: LPBatch, n_units: int) -> np.ndarray:
+    n = batch.R.shape[1]
+    own = np.array([[(-np.inf if lo is None else lo), (np.inf if hi is None else hi)]
+                    for lo, hi in batch.own_bounds], dtype=float).reshape(-1, 2)
+    one = np.vstack([np.tile([0.0, np.inf], (n, 1)), own])
+    return np.tile(one, (n_units, 1))
+
+
+def _solve_block(batch: LPBatch, idx: np.ndarray):
+    """Stack the LPs of units ``idx`` block-diagonally and solve them at once."""
+    R, n_units = batch.R, len(idx)
+    r, n = R.shape
+    k = batch.Z.shape[2]
+    width = n + k
+    # reference block: the same nonzeros in every block, shifted
+    ri, ci = np.nonzero(R)
+    rv = R[ri, ci]
+    off_r = (np.arange(n_units) * r)[:, None]
+    off_c = (np.arange(n_units) * width)[:, None]
+    rows = [(ri[None, :] + off_r).ravel()]
+    cols = [(ci[None, :] + off_c).ravel()]
+    vals = [np.tile(rv, n_units)]
+    # unit-specific columns: only their nonzeros
+    Z = batch.Z[idx]
+    ub, zi, zj = np.nonzero(Z)
+    rows.append(ub * r + zi)
+    cols.append(ub * width + n + zj)
+    vals.append(Z[ub, zi, zj])
+    A = sparse.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(n_units * r, n_units * width))
+    c = np.hstack([np.broadcast_to(batch.c_ref, (n_units, n)), batch.c_own[idx]]).ravel()
+    res = linprog(c, A_eq=A, b_eq=batch.b[idx].ravel(), bounds=_bounds_array(batch, n_units),
+                  method="highs-ds", options=_HIGHS_OPTIONS)
+    if res.status != 0:
+        return None
+    x = res.x.reshape(n_units, width)
+    obj = x[:, :n] @ batch.c_ref + np.einsum("uk,uk->u", x[:, n:], batch.c_own[idx])
+    return obj, x[:, :n], x[:, n:]
+
+
+def _solve_units(batch: LPBatch, idx: np.ndarray, out: LPSolution) -> int:
+    R = batch.R
+    r, n = R.shape
+    k = batch.Z.shape[2]
+    A = np.zeros((r, n + k))
+    A[:, :n] = R
+    bounds = _bounds_array(batch, 1)
+    c = np.zeros(n + k)
+    c[:n] = batch.c_ref
+    for o in idx:
+        A[:, n:] = batch.Z[o]
+        c[n:] = batch.c_own[o]
+        res = linprog(c, A_eq=A, b_eq=batch.b[o], bounds=bounds, method="highs-ds",
+                      options=_HIGHS_OPTIONS)
+        out.status[o] = res.status
+        out.message[o] = res.message
+        if res.status == 0:
+            out.objective[o] = res.fun
+            out.lam[o] = res.x[:n]
+            out.own[o] = res.x[n:]
+    return len(idx)
+
+
+def solve_batch(batch: LPBatch, method: str = "block", chunk: int = DEFAULT_CHUNK) -> LPSolution:
+    """Solve every unit's LP of ``batch``.
+
+    A chunk whose stacked LP is not solved to optimality (some unit's LP is
+    infeasible or unbounded) is re-solved unit by unit, so the failing units
+    are identified and the others still get their optimum.
+    """
+    u, (r, n), k = batch.n_units, batch.R.shape, batch.Z.shape[2]
+    out = LPSolution(objective=np.full(u, np.nan), lam=np.full((u, n), np.nan),
+                     own=np.full((u, k), np.nan), status=np.zeros(u, dtype=int),
+                     message=[""] * u, n_lps=0, n_unit_lps=u)
+    if u == 0:
+        return out
+    if method == "unit":
+        out.n_lps += _solve_units(batch, np.arange(u), out)
+        return out
+    if method != "block":
+        raise ValueError(f"unknown LP method {method!r}")
+    for start in range(0, u, chunk):
+        idx = np.arange(start, min(start + chunk, u))
+        got = _solve_block(batch, idx)
+        out.n_lps += 1
+        if got is None:
+            out.n_lps += _solve_units(batch, idx, out)
+            continue
+        out.objective[idx], out.lam[idx], out.own[idx] = got
+        for o in idx:
+            out.message[o] = "Optimization terminated successfully."
+    return out
