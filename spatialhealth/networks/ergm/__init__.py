@@ -1,1 +1,28 @@
-"""(capability under construction)"""
+"""Exponential random graph models (ERGMs) for networks such as city mobility flows.
+
+statnet-style formulas on networkx graphs, compiled change statistics and a
+tie/no-tie Metropolis-Hastings sampler, MPLE and MCMC maximum likelihood.
+
+>>> from spatialhealth.networks.ergm import summary_statistics
+>>> import networkx as nx
+>>> summary_statistics(nx.complete_graph(3), "edges + triangle").tolist()
+[3.0, 1.0]
+"""
+
+from .formula import TermCall, parse_formula
+from .model import Model, build_model, summary_statistics
+
+__all__ = ["Model", "TermCall", "build_model", "parse_formula", "summary_statistics"]
+
+
+def __getattr__(name):  # estimation modules are imported on first use
+    if name == "ergm":
+        from .fit import ergm
+        return ergm
+    if name == "simulate":
+        from .sampler import simulate
+        return simulate
+    if name == "mple":
+        from .mple import mple
+        return mple
+    raise AttributeError(name)

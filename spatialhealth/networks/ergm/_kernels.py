@@ -1,0 +1,487 @@
+"""Compiled hot loops of the ERGM engine (the one numba module of this subpackage).
+
+Network state (shared by every kernel)
+--------------------------------------
+``adj``     uint8 (n, n) adjacency; symmetric for undirected networks.
+``adjT``    uint8 (n, n) transpose of ``adj`` (the same array for undirected ones),
+            so in-neighbourhoods are read as contiguous rows.
+``indeg``, ``outdeg``  int64 (n,) degrees (both hold the degree when undirected).
+``tp``      int32 (n, n) two-path counts, maintained only when a term needs them:
+            undirected ``tp[a, b]`` = common neighbours of a and b; directed
+            ``tp[a, b]`` = number of k with a->k->b (outgoing two-paths, "OTP").
+            When not maintained it is a (1, 1) dummy and counts come from row scans.
+``etail``, ``ehead``, ``epos``  edge list with O(1) insertion/removal:
+            ``epos[i, j]`` is 1 + the position of edge (i, j) in the list, 0 if absent
+            (undirected edges are stored with i < j).
+
+Term pack (built by :mod:`.model`)
+----------------------------------
+``codes[t]`` term kind, ``offs[t]`` first statistic of term t, ``nst[t]`` its number of
+statistics, ``ipar[t, :]`` integer arguments (covariate rows, k), ``fpar[t, :]`` float
+arguments (decay r = 1 - exp(-alpha), exp(alpha), absdiff power), ``ncov`` float node
+covariates (rows), ``ncat`` integer node categories (rows, -1 = not counted), ``ecov``
+float edge covariates (matrices).
+
+Every change statistic is the change caused by *adding* the tie (i, j) to the network
+with (i, j) absent; the quantities are corrected for the tie's presence so the same
+formula serves both directions of a toggle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+EDGES = 0
+MUTUAL = 1
+NODECOV = 2
+NODEICOV = 3
+NODEOCOV = 4
+NODEFACTOR = 5
+NODEIFACTOR = 6
+NODEOFACTOR = 7
+NODEMATCH = 8
+NODEMATCH_DIFF = 9
+ABSDIFF = 10
+EDGECOV = 11
+TRIANGLE = 12
+TTRIPLE = 13
+CTRIPLE = 14
+TRANSITIVETIES = 15
+ISTAR = 16
+OSTAR = 17
+KSTAR = 18
+ISOLATES = 19
+GWESP = 20
+GWDSP = 21
+GWIDEGREE = 22
+GWODEGREE = 23
+GWDEGREE = 24
+
+
+@njit(cache=True, inline="always")
+def _binom(d, k):
+    """C(d, k) as float (0 when d < k)."""
+    if d < k:
+        return 0.0
+    r = 1.0
+    for q in range(k):
+        r = r * (d - q) / (q + 1)
+    return r
+
+
+@njit(cache=True, inline="always")
+def _otp(a, b, adj, adjT, tp, use_tp):
+    """Directed: number of k with a->k->b. Undirected: common neighbours of a and b."""
+    if use_tp:
+        return tp[a, b]
+    n = adj.shape[0]
+    s = 0
+    ra = adj[a]
+    rb = adjT[b]
+    for k in range(n):
+        s += ra[k] & rb[k]
+    return s
+
+
+@njit(cache=True)
+def change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
+                 codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out):
+    """Write into ``out`` the change of the statistics of ``terms`` for adding (i, j)."""
+    n = adj.shape[0]
+    present = np.int64(adj[i, j])
+    for t in terms:
+        c = codes[t]
+        o = offs[t]
+        if c == EDGES:
+            out[o] = 1.0
+        elif c == MUTUAL:
+            out[o] = adj[j, i]
+        elif c == NODECOV:
+            r = ipar[t, 0]
+            out[o] = ncov[r, i] + ncov[r, j]
+        elif c == NODEICOV:
+            out[o] = ncov[ipar[t, 0], j]
+        elif c == NODEOCOV:
+            out[o] = ncov[ipar[t, 0], i]
+        elif c == NODEFACTOR or c == NODEIFACTOR or c == NODEOFACTOR:
+            r = ipar[t, 0]
+            for q in range(nst[t]):
+                out[o + q] = 0.0
+            if c != NODEIFACTOR:
+                a = ncat[r, i]
+                if a >= 0:
+                    out[o + a] += 1.0
+            if c != NODEOFACTOR:
+                b = ncat[r, j]
+                if b >= 0:
+                    out[o + b] += 1.0
+        elif c == NODEMATCH:
+            r = ipar[t, 0]
+            a = ncat[r, i]
+            out[o] = 1.0 if (a >= 0 and a == ncat[r, j]) else 0.0
+        elif c == NODEMATCH_DIFF:
+            r = ipar[t, 0]
+            for q in range(nst[t]):
+                out[o + q] = 0.0
+            a = ncat[r, i]
+            if a >= 0 and a == ncat[r, j]:
+                out[o + ncat[ipar[t, 1], i]] += 1.0
+        elif c == ABSDIFF:
+            r = ipar[t, 0]
+            out[o] = abs(ncov[r, i] - ncov[r, j]) ** fpar[t, 2]
+        elif c == EDGECOV:
+            r = ipar[t, 0]
+            if directed or i < j:
+                out[o] = ecov[r, i, j]
+            else:
+                out[o] = ecov[r, j, i]
+        elif c == TRIANGLE and not directed:
+            out[o] = _otp(i, j, adj, adjT, tp, use_tp)
+        elif c == TRIANGLE or c == TTRIPLE or c == CTRIPLE:
+            if not directed:  # ttriple/ctriple of an undirected network are triangles
+                out[o] = _otp(i, j, adj, adjT, tp, use_tp)
+                continue
+            ri = adj[i]
+            rj = adj[j]
+            ci = adjT[i]
+            cj = adjT[j]
+            tt = 0
+            ct = 0
+            for k in range(n):
+                tt += (ri[k] & cj[k]) + (rj[k] & ri[k]) + (ci[k] & cj[k])
+                ct += rj[k] & ci[k]
+            if c == TTRIPLE:
+                out[o] = tt
+            elif c == CTRIPLE:
+                out[o] = ct
+            else:
+                out[o] = tt + ct
+        elif c == TRANSITIVETIES or c == GWESP:
+            # both sum a weight of each tie's edgewise shared partners; adding (i, j)
+            # gives (i, j) its own weight and moves the count of the ties it closes
+            gw = c == GWESP
+            rr = fpar[t, 0]
+            ea = fpar[t, 1]
+            s = _otp(i, j, adj, adjT, tp, use_tp)
+            if gw:
+                tot = ea * (1.0 - rr ** s)
+            else:
+                tot = 1.0 if s > 0 else 0.0
+            ri = adj[i]
+            rj = adj[j]
+            if directed:
+                ci = adjT[i]
+                cj = adjT[j]
+                for k in range(n):
+                    if rj[k] & ri[k]:  # i->j->k closes tie i->k
+                        sk = _otp(i, k, adj, adjT, tp, use_tp) - present
+                        tot += rr ** sk if gw else (1.0 if sk == 0 else 0.0)
+                    if ci[k] & cj[k]:  # k->i->j closes tie k->j
+                        sk = _otp(k, j, adj, adjT, tp, use_tp) - present
+                        tot += rr ** sk if gw else (1.0 if sk == 0 else 0.0)
+            else:
+                for k in range(n):
+                    if ri[k] & rj[k]:
+                        s1 = _otp(i, k, adj, adjT, tp, use_tp) - present
+                        s2 = _otp(j, k, adj, adjT, tp, use_tp) - present
+                        if gw:
+                            tot += rr ** s1 + rr ** s2
+                        else:
+                            tot += (1.0 if s1 == 0 else 0.0) + (1.0 if s2 == 0 else 0.0)
+            out[o] = tot
+        elif c == GWDSP:
+            rr = fpar[t, 0]
+            tot = 0.0
+            rj = adj[j]
+            ci = adjT[i]
+            for k in range(n):
+                if rj[k] and k != i:  # pair (i, k) gains partner j
+                    tot += rr ** (_otp(i, k, adj, adjT, tp, use_tp) - present)
+                if ci[k] and k != j:  # pair (k, j) gains partner i
+                    if directed:
+                        tot += rr ** (_otp(k, j, adj, adjT, tp, use_tp) - present)
+                    else:
+                        tot += rr ** (_otp(j, k, adj, adjT, tp, use_tp) - present)
+            out[o] = tot
+        elif c == ISTAR:
+            out[o] = _binom(indeg[j] - present, ipar[t, 1] - 1)
+        elif c == OSTAR:
+            out[o] = _binom(outdeg[i] - present, ipar[t, 1] - 1)
+        elif c == KSTAR:
+            k1 = ipar[t, 1] - 1
+            out[o] = _binom(outdeg[i] - present, k1) + _binom(outdeg[j] - present, k1)
+        elif c == ISOLATES:
+            if directed:
+                di = indeg[i] + outdeg[i] - present
+                dj = indeg[j] + outdeg[j] - present
+            else:
+                di = outdeg[i] - present
+                dj = outdeg[j] - present
+            out[o] = -((1.0 if di == 0 else 0.0) + (1.0 if dj == 0 else 0.0))
+        elif c == GWIDEGREE:
+            out[o] = fpar[t, 0] ** (indeg[j] - present)
+        elif c == GWODEGREE:
+            out[o] = fpar[t, 0] ** (outdeg[i] - present)
+        elif c == GWDEGREE:
+            rr = fpar[t, 0]
+            out[o] = rr ** (outdeg[i] - present) + rr ** (outdeg[j] - present)
+
+
+@njit(cache=True)
+def toggle(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp, etail, ehead, epos, nedges):
+    """Toggle tie (i, j) (i < j when undirected); return the new number of edges."""
+    n = adj.shape[0]
+    if adj[i, j]:
+        sgn = -1
+        # swap-remove from the edge list
+        p = epos[i, j] - 1
+        last = nedges - 1
+        lt = etail[last]
+        lh = ehead[last]
+        etail[p] = lt
+        ehead[p] = lh
+        epos[lt, lh] = p + 1
+        epos[i, j] = 0
+        nedges -= 1
+        adj[i, j] = 0
+        if directed:
+            adjT[j, i] = 0
+        else:
+            adj[j, i] = 0
+    else:
+        sgn = 1
+        etail[nedges] = i
+        ehead[nedges] = j
+        epos[i, j] = nedges + 1
+        nedges += 1
+        adj[i, j] = 1
+        if directed:
+            adjT[j, i] = 1
+        else:
+            adj[j, i] = 1
+    if directed:
+        outdeg[i] += sgn
+        indeg[j] += sgn
+    else:
+        outdeg[i] += sgn
+        outdeg[j] += sgn
+        indeg[i] += sgn
+        indeg[j] += sgn
+    if use_tp:
+        # state is already updated; (i, j) itself contributes to the counts below
+        if directed:
+            rj = adj[j]
+            ci = adjT[i]
+            for k in range(n):
+                if rj[k]:
+                    tp[i, k] += sgn  # i->j->k
+                if ci[k]:
+                    tp[k, j] += sgn  # k->i->j
+        else:
+            ri = adj[i]
+            rj = adj[j]
+            for k in range(n):
+                if rj[k] and k != i:
+                    tp[i, k] += sgn
+                    tp[k, i] += sgn
+                if ri[k] and k != j:
+                    tp[j, k] += sgn
+                    tp[k, j] += sgn
+    return nedges
+
+
+@njit(cache=True)
+def two_paths(adj, adjT, directed):
+    """Two-path count matrix ``tp`` of the current network (see module docstring)."""
+    n = adj.shape[0]
+    tp = np.zeros((n, n), dtype=np.int32)
+    for a in range(n):
+        for k in range(n):
+            if adj[a, k]:
+                rk = adj[k]
+                for b in range(n):
+                    if rk[b]:
+                        tp[a, b] += 1
+    if not directed:
+        for a in range(n):
+            tp[a, a] = 0
+    return tp
+
+
+@njit(cache=True)
+def dyad_table(directed, adj, adjT, indeg, outdeg, tp, use_tp,
+               codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, p):
+    """Change statistics of every dyad (rows i<j, or i != j when directed) and ties."""
+    n = adj.shape[0]
+    nd = n * (n - 1) if directed else n * (n - 1) // 2
+    X = np.zeros((nd, p))
+    y = np.zeros(nd, dtype=np.uint8)
+    out = np.zeros(p)
+    r = 0
+    for i in range(n):
+        j0 = 0 if directed else i + 1
+        for j in range(j0, n):
+            if i == j:
+                continue
+            change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
+                         codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out)
+            for q in range(p):
+                X[r, q] = out[q]
+            y[r] = adj[i, j]
+            r += 1
+    return X, y
+
+
+@njit(cache=True)
+def eta_matrix(directed, n, codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, theta):
+    """theta . change statistics of dyad-independent ``terms`` for every dyad (n, n)."""
+    adj = np.zeros((n, n), dtype=np.uint8)
+    deg = np.zeros(n, dtype=np.int64)
+    tp = np.zeros((1, 1), dtype=np.int32)
+    out = np.zeros(theta.shape[0])
+    eta = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            change_stats(i, j, directed, adj, adj, deg, deg, tp, False,
+                         codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out)
+            s = 0.0
+            for t in terms:
+                for q in range(offs[t], offs[t] + nst[t]):
+                    s += theta[q] * out[q]
+            eta[i, j] = s
+    return eta
+
+
+@njit(cache=True)
+def row_hash(xv, y):
+    """64-bit hash of every row of (X viewed as uint64, y), to compress identical rows."""
+    m, p = xv.shape
+    h = np.empty(m, dtype=np.uint64)
+    for r in range(m):
+        a = np.uint64(1469598103934665603) ^ np.uint64(y[r])
+        for q in range(p):
+            a = (a ^ xv[r, q]) * np.uint64(1099511628211)
+            a ^= a >> np.uint64(29)
+        h[r] = a
+    return h
+
+
+@njit(cache=True)
+def rows_equal_rep(X, y, inverse, rep):
+    """True if every row equals the representative row of its hash group."""
+    m, p = X.shape
+    for r in range(m):
+        s = rep[inverse[r]]
+        if y[r] != y[s]:
+            return False
+        for q in range(p):
+            if X[r, q] != X[s, q]:
+                return False
+    return True
+
+
+@njit(cache=True)
+def tnt_chain(directed, adj, adjT, indeg, outdeg, tp, use_tp, etail, ehead, epos, nedges,
+              codes, offs, nst, ipar, fpar, ncov, ncat, ecov, dd_terms, di_terms,
+              eta0, theta, stats, burnin, interval, nsamp, seed, sample):
+    """Metropolis-Hastings with the tie/no-tie proposal.
+
+    With probability 1/2 (when the network has ties) a uniformly chosen tie is
+    proposed for removal, otherwise a uniformly chosen dyad is toggled; the
+    acceptance ratio uses the exact proposal probabilities of both moves. ``eta0``
+    holds theta . (change of the dyad-independent terms) for every dyad, so only the
+    dyad-dependent terms are evaluated per proposal. ``stats`` (p,) is updated in
+    place; ``sample`` (nsamp, p) receives the statistics every ``interval``
+    proposals after ``burnin``. Returns (nedges, accepted proposals).
+    """
+    np.random.seed(seed)
+    n = adj.shape[0]
+    p = stats.shape[0]
+    ndyads = n * (n - 1) if directed else n * (n - 1) // 2
+    inv_d = 1.0 / ndyads
+    out = np.zeros(p)
+    total = burnin + interval * nsamp
+    accepted = 0
+    s_i = 0
+    for step in range(total):
+        if nedges > 0 and np.random.random() < 0.5:
+            e = np.random.randint(nedges)
+            i = etail[e]
+            j = ehead[e]
+        else:
+            i = np.random.randint(n)
+            j = np.random.randint(n - 1)
+            if j >= i:
+                j += 1
+            if not directed and i > j:
+                i, j = j, i
+        if adj[i, j]:
+            sgn = -1.0
+            # q(x -> x') for removing a tie, q(x' -> x) for adding it back
+            q_fwd = 0.5 / nedges + 0.5 * inv_d
+            q_bwd = (0.5 if nedges > 1 else 1.0) * inv_d
+        else:
+            sgn = 1.0
+            q_fwd = (0.5 if nedges > 0 else 1.0) * inv_d
+            q_bwd = 0.5 / (nedges + 1) + 0.5 * inv_d
+        change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
+                     codes, offs, nst, ipar, fpar, ncov, ncat, ecov, dd_terms, out)
+        lr = eta0[i, j]
+        for t in dd_terms:
+            for q in range(offs[t], offs[t] + nst[t]):
+                lr += theta[q] * out[q]
+        lr = sgn * lr + np.log(q_bwd / q_fwd)
+        if lr >= 0.0 or np.random.random() < np.exp(lr):
+            change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
+                         codes, offs, nst, ipar, fpar, ncov, ncat, ecov, di_terms, out)
+            for q in range(p):
+                stats[q] += sgn * out[q]
+            nedges = toggle(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
+                            etail, ehead, epos, nedges)
+            accepted += 1
+        if step >= burnin and (step - burnin + 1) % interval == 0 and s_i < nsamp:
+            for q in range(p):
+                sample[s_i, q] = stats[q]
+            s_i += 1
+    return nedges, accepted
+
+
+@njit(cache=True)
+def logistic_ghl(X, s, m, offset, beta):
+    """Loglik, gradient and negative Hessian of a grouped binomial logistic regression.
+
+    ``s`` successes and ``m`` trials per row; loglik = sum s*eta - m*log(1+exp(eta)),
+    i.e. the Bernoulli likelihood of the ungrouped rows.
+    """
+    nr, p = X.shape
+    H = np.zeros((p, p))
+    g = np.zeros(p)
+    ll = 0.0
+    for r in range(nr):
+        eta = offset[r]
+        for q in range(p):
+            eta += X[r, q] * beta[q]
+        if eta > 0:
+            e = np.exp(-eta)
+            l1p = eta + np.log1p(e)
+            pr = 1.0 / (1.0 + e)
+        else:
+            e = np.exp(eta)
+            l1p = np.log1p(e)
+            pr = e / (1.0 + e)
+        ll += s[r] * eta - m[r] * l1p
+        res = s[r] - m[r] * pr
+        w = m[r] * pr * (1.0 - pr)
+        for a in range(p):
+            xa = X[r, a]
+            g[a] += xa * res
+            wa = w * xa
+            for b in range(a + 1):
+                H[a, b] += wa * X[r, b]
+    for a in range(p):
+        for b in range(a):
+            H[b, a] = H[a, b]
+    return ll, g, H

@@ -1,0 +1,132 @@
+"""Parse statnet-style ERGM formulas into term calls.
+
+Both R spelling and Python spelling are accepted, so models move over from statnet
+unchanged::
+
+    "edges + mutual + nodeicov('HTH') + gwesp(0.5, fixed=TRUE)"
+    "y ~ edges + nodematch(\\"Grade\\", diff=T) + nodefactor('Race', levels=-1)"
+    "edges + istar(c(2, 3))"
+
+The list-of-terms form takes strings, ``(name, arg, ..., {kwargs})`` tuples or
+:class:`TermCall` objects, e.g. ``["edges", ("gwesp", 0.5, {"fixed": True})]``;
+non-literal arguments (such as an edge-covariate matrix) can be passed this way.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from ...errors import InputError, InputTypeError
+
+_R_CONSTANTS = {"TRUE": True, "T": True, "FALSE": False, "F": False, "NULL": None,
+                "True": True, "False": False, "None": None, "Inf": float("inf")}
+
+
+@dataclass(frozen=True)
+class TermCall:
+    """One term of a formula: its name, positional and keyword arguments."""
+
+    name: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"{self.name}({', '.join(parts)})" if parts else self.name
+
+
+def _literal(node, text):
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        if node.id in _R_CONSTANTS:
+            return _R_CONSTANTS[node.id]
+        # a bare word is taken as a name (R users write nodecov(wealth) rarely, but allow it)
+        return node.id
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        v = _literal(node.operand, text)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(e, text) for e in node.elts]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "c":
+        return [_literal(e, text) for e in node.args]
+    raise InputError(
+        f"Cannot read the argument {ast.get_source_segment(text, node)!r} in the ERGM formula "
+        f"{text!r}: arguments must be numbers, quoted names, TRUE/FALSE or c(...)/[...] lists."
+    )
+
+
+def _term_from_node(node, text) -> TermCall:
+    if isinstance(node, ast.Name):
+        return TermCall(node.id)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        args = tuple(_literal(a, text) for a in node.args)
+        kwargs = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise InputError(f"`**` arguments are not allowed in the ERGM formula {text!r}.")
+            kwargs[kw.arg] = _literal(kw.value, text)
+        return TermCall(node.func.id, args, kwargs)
+    raise InputError(
+        f"Cannot read the term {ast.get_source_segment(text, node)!r} in the ERGM formula "
+        f"{text!r}; terms look like `edges` or `nodecov('wealth')`, joined by `+`."
+    )
+
+
+def _split_sum(node, text, out):
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        _split_sum(node.left, text, out)
+        _split_sum(node.right, text, out)
+    else:
+        out.append(_term_from_node(node, text))
+
+
+def parse_formula(formula) -> list[TermCall]:
+    """Return the terms of ``formula`` (a string or a list of terms) as :class:`TermCall`.
+
+    Examples
+    --------
+    >>> [str(t) for t in parse_formula("y ~ edges + gwesp(0.5, fixed=TRUE)")]
+    ['edges', "gwesp(0.5, fixed=True)"]
+    """
+    if isinstance(formula, TermCall):
+        return [formula]
+    if isinstance(formula, str):
+        text = formula.strip()
+        if "~" in text:
+            text = text.split("~", 1)[1].strip()
+        if not text:
+            raise InputError(f"The ERGM formula {formula!r} has no terms; write e.g. 'edges + mutual'.")
+        # R's logical constants and `=` inside calls are valid Python already; only `<-` is not
+        try:
+            tree = ast.parse(text, mode="eval")
+        except SyntaxError as exc:
+            raise InputError(
+                f"The ERGM formula {formula!r} is not a sum of terms ({exc.msg}); "
+                "write e.g. \"edges + nodecov('wealth') + gwesp(0.5, fixed=TRUE)\"."
+            ) from None
+        out: list[TermCall] = []
+        _split_sum(tree.body, text, out)
+        return out
+    if isinstance(formula, (list, tuple)):
+        out = []
+        for item in formula:
+            if isinstance(item, (str, TermCall)):
+                out.extend(parse_formula(item))
+            elif isinstance(item, tuple) and item and isinstance(item[0], str):
+                rest = list(item[1:])
+                kwargs = rest.pop() if rest and isinstance(rest[-1], dict) else {}
+                out.append(TermCall(item[0], tuple(rest), dict(kwargs)))
+            else:
+                raise InputTypeError(
+                    f"An item of the list of ERGM terms is {item!r}; expected a string such as "
+                    "'edges', a tuple such as ('gwesp', 0.5, {'fixed': True}) or a TermCall."
+                )
+        if not out:
+            raise InputError("The list of ERGM terms is empty; give at least 'edges'.")
+        return out
+    raise InputTypeError(
+        f"`formula` must be a string or a list of terms; {type(formula).__name__} was given."
+    )

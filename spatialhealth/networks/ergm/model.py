@@ -1,0 +1,256 @@
+"""An ERGM specification bound to a network: terms, names, observed statistics, state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ...errors import InputError, InputTypeError
+from . import _kernels as K
+from .formula import parse_formula
+from .terms import BuildContext, build_terms
+
+
+@dataclass
+class NetState:
+    """Mutable compiled network state (see :mod:`._kernels`)."""
+
+    adj: np.ndarray
+    adjT: np.ndarray
+    indeg: np.ndarray
+    outdeg: np.ndarray
+    tp: np.ndarray
+    use_tp: bool
+    etail: np.ndarray
+    ehead: np.ndarray
+    epos: np.ndarray
+    nedges: int
+    directed: bool
+
+    @classmethod
+    def from_edges(cls, n, directed, edges, use_tp):
+        """State of the network with ``edges`` (array (m, 2) of node indices)."""
+        adj = np.zeros((n, n), dtype=np.uint8)
+        edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        if not directed and len(edges):
+            edges = np.sort(edges, axis=1)
+        if len(edges):
+            adj[edges[:, 0], edges[:, 1]] = 1
+            if not directed:
+                adj[edges[:, 1], edges[:, 0]] = 1
+        return cls.from_adjacency(adj, directed, use_tp)
+
+    @classmethod
+    def from_adjacency(cls, adj, directed, use_tp):
+        adj = np.ascontiguousarray(adj, dtype=np.uint8)
+        n = adj.shape[0]
+        adjT = np.ascontiguousarray(adj.T) if directed else adj
+        if directed:
+            ti, hi = np.nonzero(adj)
+            indeg = adj.sum(axis=0).astype(np.int64)
+            outdeg = adj.sum(axis=1).astype(np.int64)
+        else:
+            ti, hi = np.nonzero(np.triu(adj, 1))
+            outdeg = adj.sum(axis=1).astype(np.int64)
+            indeg = outdeg.copy()
+        nd = n * (n - 1) if directed else n * (n - 1) // 2
+        etail = np.zeros(nd, dtype=np.int64)
+        ehead = np.zeros(nd, dtype=np.int64)
+        m = len(ti)
+        etail[:m] = ti
+        ehead[:m] = hi
+        epos = np.zeros((n, n), dtype=np.int64)
+        epos[ti, hi] = np.arange(1, m + 1)
+        tp = K.two_paths(adj, adjT, directed) if use_tp else np.zeros((1, 1), dtype=np.int32)
+        return cls(adj, adjT, indeg, outdeg, tp, bool(use_tp), etail, ehead, epos, int(m), bool(directed))
+
+    def copy(self):
+        adj = self.adj.copy()
+        adjT = self.adjT.copy() if self.directed else adj
+        return NetState(adj, adjT, self.indeg.copy(), self.outdeg.copy(), self.tp.copy(), self.use_tp,
+                        self.etail.copy(), self.ehead.copy(), self.epos.copy(), self.nedges, self.directed)
+
+    def edge_array(self):
+        return np.column_stack([self.etail[: self.nedges], self.ehead[: self.nedges]])
+
+
+class Model:
+    """An ERGM: a network, its terms and their compiled form.
+
+    Parameters
+    ----------
+    G : networkx.Graph or networkx.DiGraph
+        The observed network; node covariates are node attributes. Node order is
+        ``list(G.nodes())``. Self-loops and multigraphs are not allowed.
+    formula : str or list
+        statnet-style formula, e.g. ``"edges + mutual + nodeicov('HTH')"``, or a list of
+        terms (see :func:`~spatialhealth.networks.ergm.formula.parse_formula`).
+    edge_covariates : dict, optional
+        Named (n, n) arrays or DataFrames (index/columns = node labels) for ``edgecov``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> m = Model(nx.florentine_families_graph(), "edges + triangle")
+    >>> m.names, m.observed().tolist()
+    (['edges', 'triangle'], [20.0, 3.0])
+    """
+
+    def __init__(self, G, formula, edge_covariates=None):
+        import networkx as nx
+
+        if not isinstance(G, nx.Graph):
+            raise InputTypeError(f"An ERGM needs a networkx Graph or DiGraph; {type(G).__name__} was given.")
+        if G.is_multigraph():
+            raise InputError("The graph is a multigraph; ERGMs here need a simple Graph/DiGraph "
+                             "(collapse parallel edges, e.g. nx.DiGraph(G)).")
+        loops = list(nx.selfloop_edges(G))
+        if loops:
+            raise InputError(f"The graph has {len(loops)} self-loop(s) such as {loops[:3]!r}; "
+                             "remove them (G.remove_edges_from(nx.selfloop_edges(G))).")
+        if G.number_of_nodes() < 2:
+            raise InputError("The graph needs at least 2 nodes.")
+        self.graph = G
+        self.formula = formula if isinstance(formula, str) else repr(formula)
+        self.calls = parse_formula(formula)
+        self._ctx = ctx = BuildContext(G, edge_covariates)
+        self.terms = build_terms(self.calls, ctx)
+        self.directed = bool(G.is_directed())
+        self.nodes = ctx.nodes
+        self.n = ctx.n
+        names = [nm for t in self.terms for nm in t.names]
+        dup = sorted({x for x in names if names.count(x) > 1})
+        if dup:
+            raise InputError(f"The formula gives the statistic(s) {dup} twice; drop the repeated term.")
+        self.names = names
+        self.p = len(names)
+        T = len(self.terms)
+        self.codes = np.array([t.code for t in self.terms], dtype=np.int64)
+        self.nst = np.array([t.nstats for t in self.terms], dtype=np.int64)
+        self.offs = np.concatenate([[0], np.cumsum(self.nst)[:-1]]).astype(np.int64)
+        self.ipar = np.array([t.ipar for t in self.terms], dtype=np.int64).reshape(T, 3)
+        self.fpar = np.array([t.fpar for t in self.terms], dtype=np.float64).reshape(T, 3)
+        n = self.n
+        self.ncov = np.ascontiguousarray(np.array(ctx.ncov, dtype=float).reshape(len(ctx.ncov), n)) \
+            if ctx.ncov else np.zeros((1, n))
+        self.ncat = np.ascontiguousarray(np.array(ctx.ncat, dtype=np.int64).reshape(len(ctx.ncat), n)) \
+            if ctx.ncat else np.zeros((1, n), dtype=np.int64)
+        self.ecov = np.ascontiguousarray(np.array(ctx.ecov, dtype=float)) if ctx.ecov else np.zeros((1, 1, 1))
+        di = [k for k, t in enumerate(self.terms) if t.dyad_independent]
+        self.di_terms = np.array(di, dtype=np.int64)
+        self.dd_terms = np.array([k for k in range(T) if k not in di], dtype=np.int64)
+        self.all_terms = np.arange(T, dtype=np.int64)
+        self.dyad_independent = len(self.dd_terms) == 0
+        self.needs_tp = any(t.needs_tp for t in self.terms)
+        self.di_mask = np.zeros(self.p, dtype=bool)
+        for k in di:
+            self.di_mask[self.offs[k]: self.offs[k] + self.nst[k]] = True
+        self._observed = None
+
+    # ------------------------------------------------------------------------------
+    @property
+    def ndyads(self) -> int:
+        return self.n * (self.n - 1) if self.directed else self.n * (self.n - 1) // 2
+
+    def pack(self):
+        """Term arrays in the order the kernels take them."""
+        return (self.codes, self.offs, self.nst, self.ipar, self.fpar, self.ncov, self.ncat, self.ecov)
+
+    def observed(self, G=None) -> np.ndarray:
+        """Observed statistics (p,) computed from the networkx graph (default: the basis)."""
+        if G is None:
+            if self._observed is None:
+                self._observed = self._observed_of(self._ctx)
+            return self._observed.copy()
+        ctx = BuildContext(G)
+        ctx.nodes, ctx.index, ctx.n = self.nodes, self._ctx.index, self.n
+        if set(G.nodes()) != set(self.nodes):
+            raise InputError("The graph's nodes differ from the model's nodes.")
+        return self._observed_of(ctx)
+
+    def _observed_of(self, ctx):
+        vals = []
+        for t in self.terms:
+            v = np.atleast_1d(np.asarray(t.observed_fn(ctx), dtype=float))
+            vals.append(v)
+        return np.concatenate(vals)
+
+    def edge_index(self, G=None) -> np.ndarray:
+        """Ties of ``G`` (default: the basis graph) as an (m, 2) array of node positions."""
+        G = self.graph if G is None else G
+        idx = self._ctx.index
+        e = np.array([(idx[u], idx[v]) for u, v in G.edges()], dtype=np.int64).reshape(-1, 2)
+        return e
+
+    def state(self, G=None, use_tp=None) -> NetState:
+        """Compiled state of ``G`` (default: the basis graph)."""
+        use_tp = self.needs_tp if use_tp is None else use_tp
+        return NetState.from_edges(self.n, self.directed, self.edge_index(G), use_tp)
+
+    def change(self, i, j, state: NetState) -> np.ndarray:
+        """Change statistics for adding tie (i, j) (node positions) to ``state``."""
+        out = np.zeros(self.p)
+        K.change_stats(int(i), int(j), state.directed, state.adj, state.adjT, state.indeg, state.outdeg,
+                       state.tp, state.use_tp, *self.pack(), self.all_terms, out)
+        return out
+
+    def dyad_table(self, state: NetState | None = None, terms=None):
+        """Change statistics of every dyad (X, (ndyads, p)) and the ties (y)."""
+        st = self.state() if state is None else state
+        terms = self.all_terms if terms is None else terms
+        return K.dyad_table(st.directed, st.adj, st.adjT, st.indeg, st.outdeg, st.tp, st.use_tp,
+                            *self.pack(), terms, self.p)
+
+    def to_graph(self, edges):
+        """A copy of the basis graph's nodes (with attributes) carrying ``edges`` (positions)."""
+        import networkx as nx
+
+        H = nx.DiGraph() if self.directed else nx.Graph()
+        H.add_nodes_from(self.graph.nodes(data=True))
+        H.graph.update(self.graph.graph)
+        nodes = self.nodes
+        H.add_edges_from((nodes[a], nodes[b]) for a, b in np.asarray(edges).reshape(-1, 2))
+        return H
+
+    def __repr__(self):
+        kind = "directed" if self.directed else "undirected"
+        return f"<ERGM Model: {self.formula} on a {kind} network of {self.n} nodes; statistics {self.names}>"
+
+
+def build_model(G, formula, edge_covariates=None) -> Model:
+    """Bind an ERGM formula to a network.
+
+    Parameters
+    ----------
+    G : networkx.Graph or networkx.DiGraph
+    formula : str or list
+        e.g. ``"edges + mutual + nodeicov('HTH') + gwesp(0.5, fixed=True)"``.
+    edge_covariates : dict, optional
+        name -> (n, n) array or DataFrame, used by ``edgecov('name')``.
+
+    Returns
+    -------
+    Model
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> build_model(nx.path_graph(4), "edges + kstar(2)").observed().tolist()
+    [3.0, 2.0]
+    """
+    return Model(G, formula, edge_covariates)
+
+
+def summary_statistics(G, formula, edge_covariates=None) -> pd.Series:
+    """Observed statistics of ``formula`` on ``G`` (statnet's ``summary(y ~ ...)``).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> summary_statistics(nx.complete_graph(4), "edges + triangle").to_dict()
+    {'edges': 6.0, 'triangle': 4.0}
+    """
+    m = Model(G, formula, edge_covariates)
+    return pd.Series(m.observed(), index=m.names, name="observed")

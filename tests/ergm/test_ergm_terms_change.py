@@ -1,0 +1,150 @@
+"""Change statistics (numba) == difference of networkx-computed statistics, every term."""
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from spatialhealth.errors import InputError
+from spatialhealth.networks.ergm import build_model, summary_statistics
+from spatialhealth.networks.ergm import _kernels as K
+
+DIRECTED = (
+    "edges + mutual + nodecov('x') + nodeicov('x') + nodeocov('y') + nodefactor('c') "
+    "+ nodeifactor('c', levels=None) + nodeofactor('c') + nodematch('c') "
+    "+ nodematch('c', diff=TRUE) + absdiff('x') + edgecov('w') + edgecov('flow') + triangle "
+    "+ ttriple + ctriple + transitiveties + istar(c(2, 3)) + ostar(2) + isolates "
+    "+ gwesp(0.5, fixed=TRUE) + gwdsp(0.7, fixed=TRUE) + gwidegree(0.3, fixed=TRUE) "
+    "+ gwodegree(0.4, fixed=TRUE)"
+)
+UNDIRECTED = (
+    "edges + nodecov('x') + nodefactor('c') + nodematch('c') + nodematch('c', diff=TRUE, levels=['a', 'b']) "
+    "+ absdiff('x', pow=2) + edgecov('w') + triangle + ttriple + transitiveties "
+    "+ kstar(c(2, 3)) + isolates + gwesp(0.25, fixed=TRUE) + gwdsp(0.5, fixed=TRUE) "
+    "+ gwdegree(0.8, fixed=TRUE)"
+)
+
+
+def _random_graph(rng, n, p, directed):
+    G = nx.gnp_random_graph(n, p, seed=int(rng.integers(1 << 30)), directed=directed)
+    G = nx.relabel_nodes(G, {k: f"v{k}" for k in G.nodes()})  # labels are not positions
+    for k, v in enumerate(G.nodes()):
+        G.nodes[v]["c"] = "abc"[k % 3]  # every level occurs
+        G.nodes[v]["x"] = float(rng.normal())
+        G.nodes[v]["y"] = float(rng.integers(0, 5))
+    for u, v in G.edges():
+        G.edges[u, v]["flow"] = float(rng.integers(1, 9))
+    w = rng.normal(size=(n, n))
+    if not directed:
+        w = (w + w.T) / 2
+    return G, w
+
+
+def _check(G, w, formula, rng, ntoggles, use_tp):
+    m = build_model(G, formula, edge_covariates={"w": w})
+    nodes = m.nodes
+    for _ in range(ntoggles):
+        i, j = rng.choice(m.n, size=2, replace=False)
+        if not m.directed and i > j:
+            i, j = j, i
+        st = m.state(G, use_tp=use_tp)
+        before = m.observed(G)
+        delta = m.change(i, j, st)
+        H = G.copy()
+        u, v = nodes[i], nodes[j]
+        if H.has_edge(u, v):
+            H.remove_edge(u, v)
+            sign = -1.0
+        else:
+            H.add_edge(u, v, flow=3.0)
+            sign = 1.0
+        after = m.observed(H)
+        np.testing.assert_allclose(after - before, sign * delta, rtol=1e-9, atol=1e-9,
+                                   err_msg=f"toggle {u}-{v}: {dict(zip(m.names, after - before - sign * delta))}")
+        G = H
+    return G
+
+
+@pytest.mark.parametrize("directed", [True, False])
+@pytest.mark.parametrize("use_tp", [True, False])
+def test_change_equals_difference(directed, use_tp):
+    rng = np.random.default_rng(7 + directed + 2 * use_tp)
+    for n, p in [(9, 0.35), (14, 0.15), (6, 0.8)]:
+        G, w = _random_graph(rng, n, p, directed)
+        _check(G, w, DIRECTED if directed else UNDIRECTED, rng, 25, use_tp)
+
+
+@pytest.mark.parametrize("directed", [True, False])
+def test_toggle_keeps_state_consistent(directed):
+    rng = np.random.default_rng(3)
+    G, w = _random_graph(rng, 12, 0.3, directed)
+    m = build_model(G, "edges + gwesp(0.5, fixed=TRUE)")
+    st = m.state()
+    adj = st.adj.astype(np.int64).copy()
+    for _ in range(300):
+        i, j = rng.choice(m.n, size=2, replace=False)
+        if not directed and i > j:
+            i, j = j, i
+        st.nedges = K.toggle(i, j, st.directed, st.adj, st.adjT, st.indeg, st.outdeg, st.tp, st.use_tp,
+                             st.etail, st.ehead, st.epos, st.nedges)
+        adj[i, j] ^= 1
+        if not directed:
+            adj[j, i] ^= 1
+    np.testing.assert_array_equal(st.adj, adj)
+    np.testing.assert_array_equal(st.adjT, adj.T)
+    np.testing.assert_array_equal(st.tp, K.two_paths(st.adj, st.adjT, directed))
+    np.testing.assert_array_equal(st.outdeg, adj.sum(1))
+    np.testing.assert_array_equal(st.indeg, adj.sum(0))
+    e = st.edge_array()
+    assert len(e) == (adj.sum() if directed else adj.sum() // 2)
+    assert all(adj[a, b] for a, b in e)
+    assert all(st.epos[a, b] == k + 1 for k, (a, b) in enumerate(e))
+
+
+def test_florentine_known_statistics():
+    # statnet: summary(flomarriage ~ edges + triangle + kstar(2) + isolates) = 20, 3, 47, 1
+    from spatialhealth.networks.ergm import datasets
+
+    G = datasets.load_network("flomarriage")
+    s = summary_statistics(G, "edges + triangle + kstar(2) + isolates + nodecov('wealth')")
+    assert s.tolist()[:4] == [20, 3, 47, 1]
+    wealth = nx.get_node_attributes(G, "wealth")
+    assert s["nodecov.wealth"] == sum(wealth[u] + wealth[v] for u, v in G.edges())
+
+
+def test_names_follow_statnet():
+    rng = np.random.default_rng(1)
+    G, w = _random_graph(rng, 8, 0.3, True)
+    m = build_model(G, DIRECTED, edge_covariates={"w": w})
+    assert m.names[:5] == ["edges", "mutual", "nodecov.x", "nodeicov.x", "nodeocov.y"]
+    assert "nodefactor.c.a" not in m.names and "nodefactor.c.b" in m.names  # first level dropped
+    assert "nodeifactor.c.a" in m.names  # levels=None keeps all
+    assert {"nodematch.c", "nodematch.c.a", "edgecov.w", "edgecov.flow", "istar2", "istar3",
+            "gwesp.OTP.fixed.0.5", "gwdsp.OTP.fixed.0.7", "gwideg.fixed.0.3", "gwodeg.fixed.0.4"} <= set(m.names)
+    Gu, wu = _random_graph(rng, 8, 0.3, False)
+    mu = build_model(Gu, "edges + gwesp(0.25, fixed=TRUE) + gwdegree(1, fixed=TRUE)")
+    assert mu.names == ["edges", "gwesp.fixed.0.25", "gwdeg.fixed.1"]
+    # list-of-terms form gives the same model
+    ml = build_model(Gu, ["edges", ("gwesp", 0.25, {"fixed": True}), "gwdegree(1, fixed=TRUE)"])
+    assert ml.names == mu.names
+    np.testing.assert_array_equal(ml.observed(), mu.observed())
+
+
+def test_dyad_independence_flags():
+    G = nx.gnp_random_graph(6, 0.4, seed=1, directed=True)
+    nx.set_node_attributes(G, 1.0, "x")
+    assert build_model(G, "edges + nodeicov('x')").dyad_independent
+    assert not build_model(G, "edges + mutual").dyad_independent
+
+
+@pytest.mark.parametrize("formula,msg", [
+    ("edges + mutual", "directed networks only"),
+    ("edges + gwesp(0.5)", "fixed=TRUE"),
+    ("edges + nodecov('nope')", "missing"),
+    ("edges + foo", "Unknown ERGM term"),
+    ("edges + edgecov('zz')", "neither a key"),
+    ("edges +", "not a sum of terms"),
+])
+def test_errors_name_the_problem(formula, msg):
+    G = nx.gnp_random_graph(6, 0.4, seed=1)
+    with pytest.raises(InputError, match=msg):
+        build_model(G, formula)
