@@ -1,0 +1,149 @@
+"""Pieces shared by the equity measures: result base, grouping, row labels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .._validate import numeric_column, require_columns
+from ..errors import InputError, InputTypeError, RegionError, format_rows
+
+#: Region schemes understood by name when the table has a ``code`` column.
+SCHEMES = ("region3", "region4", "zone6")
+
+
+class Result:
+    """Base of every equity result: ``.frame``, ``.summary()``, ``.to_file()``."""
+
+    _panel_main = "value"
+
+    def _panel_row(self) -> dict:
+        return {self._panel_main: getattr(self, self._panel_main)}
+
+    def summary(self) -> str:  # pragma: no cover - overridden
+        return self.frame.to_string()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def to_file(self, path) -> None:
+        """Write ``.frame`` as UTF-8 CSV (atomically)."""
+        from .._io import write_csv
+
+        write_csv(self.frame, path)
+
+
+def title_block(title: str, lines: list[tuple[str, object]]) -> str:
+    """A small aligned ``key: value`` block under an underlined title."""
+    width = max((len(k) for k, _ in lines), default=0)
+    out = [title, "=" * len(title)]
+    for key, value in lines:
+        if isinstance(value, float):
+            value = f"{value:.6g}"
+        out.append(f"{key.ljust(width)} : {value}")
+    return "\n".join(out)
+
+
+def row_names(df: pd.DataFrame) -> pd.Series:
+    """Readable row labels: ``name_en``/``name``/``code`` column if present, else the index."""
+    for col in ("name_en", "name", "name_zh", "code", "region", "province"):
+        if col in df.columns:
+            return df[col].astype(str)
+    return pd.Series(df.index.astype(str), index=df.index)
+
+
+def numeric_matrix(df: pd.DataFrame, columns, what: str = "table") -> np.ndarray:
+    """Columns as a float matrix (n, m), each checked: numeric, no missing values."""
+    columns = list(columns)
+    if not columns:
+        raise InputError("At least one indicator column is needed; none was given.")
+    require_columns(df, columns, what)
+    return np.column_stack([numeric_column(df, c, what=what) for c in columns])
+
+
+def as_column_list(columns, name: str = "columns") -> list[str]:
+    if isinstance(columns, str):
+        return [columns]
+    try:
+        return list(columns)
+    except TypeError:
+        raise InputTypeError(
+            f"`{name}` must be a column name or a list of column names; {columns!r} was given."
+        ) from None
+
+
+def resolve_groups(df: pd.DataFrame, group, *, key: str | None = None, min_groups: int = 2) -> pd.Series:
+    """Return the group label of every row of ``df`` as a Series aligned with ``df``.
+
+    ``group`` may be
+
+    * the name of a column of ``df``;
+    * a region scheme name (``"region3"``, ``"region4"``, ``"zone6"``) when ``df``
+      has no such column but has a ``code`` column (looked up with
+      :func:`spatialhealth.regions.region_of`);
+    * a pandas Series aligned with ``df`` (same index labels), e.g. the output of
+      ``region_of(df["code"])``;
+    * a mapping (dict or Series) from region key to group; the key is the
+      ``key`` column (default ``code`` if present, else the index).
+
+    Rows whose key the mapping does not know raise :class:`RegionError` naming them;
+    fewer than ``min_groups`` groups raise :class:`InputError`.
+    """
+    if isinstance(group, str):
+        if group in df.columns:
+            labels = df[group]
+        elif group in SCHEMES and "code" in df.columns:
+            from .. import regions
+
+            labels = pd.Series(
+                np.asarray(regions.region_of(df["code"], scheme=group)), index=df.index
+            )
+        else:
+            raise InputError(
+                f"`group` {group!r} is neither a column of the table (columns: "
+                f"{', '.join(map(repr, df.columns))}) nor a region scheme "
+                f"({', '.join(SCHEMES)}) usable with a 'code' column."
+            )
+        name = group
+    elif isinstance(group, pd.Series) and group.index.equals(df.index):
+        labels, name = group, group.name or "group"
+    elif isinstance(group, (Mapping, pd.Series)):
+        mapping = dict(group.items())
+        if key is None:
+            key = "code" if "code" in df.columns else None
+        keys = df[key] if key is not None else pd.Series(df.index, index=df.index)
+        labels = keys.map(lambda k: mapping.get(k, mapping.get(str(k), None)))
+        unknown = labels.isna()
+        if unknown.any():
+            raise RegionError(
+                f"The grouping does not know {'column ' + repr(key) if key else 'index'} "
+                f"values {format_rows(keys[unknown].astype(str))} (rows "
+                f"{format_rows(df.index[unknown])}); it covers "
+                f"{format_rows(sorted(map(str, mapping)))}."
+            )
+        name = getattr(group, "name", None) or "group"
+    else:
+        raise InputTypeError(
+            "`group` must be a column name, a region scheme name, a Series aligned with the "
+            f"table or a mapping from region code to group; {type(group).__name__} was given."
+        )
+    missing = labels.isna()
+    if missing.any():
+        raise InputError(
+            f"The group {name!r} is missing in rows {format_rows(df.index[missing])}."
+        )
+    labels = pd.Series(np.asarray(labels), index=df.index, name=str(name))
+    n_groups = labels.nunique()
+    if n_groups < min_groups:
+        raise InputError(
+            f"The grouping {name!r} has {n_groups} group(s) "
+            f"({format_rows(labels.unique())}); at least {min_groups} are needed."
+        )
+    return labels
+
+
+def need_rows(n: int, minimum: int, what: str) -> None:
+    if n < minimum:
+        raise InputError(f"{what} needs at least {minimum} rows; {n} were given.")

@@ -1,0 +1,173 @@
+"""Panel support shared by every equity measure.
+
+Design (one rule for all measures): every function that takes a table has a
+keyword ``by``.
+
+* ``by="auto"`` (the default): if the table has a column named ``year`` holding
+  two or more distinct values, the measure is computed once per year and a
+  :class:`PanelResult` is returned; otherwise one result for the whole table.
+* ``by=None``: one result for the whole table, whatever its columns.
+* ``by="<column>"``: one result per distinct value of that column (always a
+  :class:`PanelResult`, even if the column holds one value).
+
+A :class:`PanelResult` has ``.frame`` (one row per period with the measure's
+headline numbers), ``.detail`` (every period's own ``.frame`` stacked with the
+period column), ``.results`` (period -> result), ``res[2020]`` indexing,
+``.summary()`` and ``.plot()`` (headline value over periods). Scalar attributes
+of the per-period results are available as Series indexed by period, e.g.
+``gini(panel, ...).value``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from .._validate import require_columns, require_frame
+from ..errors import InputError, format_rows
+
+PANEL_COLUMN = "year"
+
+
+def resolve_by(df: pd.DataFrame, by) -> str | None:
+    """Return the column to split on, or None for a single computation."""
+    if by is None:
+        return None
+    if by == "auto":
+        if PANEL_COLUMN in df.columns and df[PANEL_COLUMN].nunique(dropna=True) >= 2:
+            return PANEL_COLUMN
+        return None
+    if not isinstance(by, str):
+        raise InputError(f"`by` must be 'auto', None or a column name; {by!r} was given.")
+    require_columns(df, [by], "table")
+    return by
+
+
+def panel_aware(func: Callable) -> Callable:
+    """Decorate a measure ``func(df, ..., by=...)`` so it runs per period when asked."""
+    sig = inspect.signature(func)
+    if "by" not in sig.parameters:  # pragma: no cover - programming error
+        raise TypeError(f"{func.__name__} needs a `by` parameter")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        df = require_frame(bound.arguments[next(iter(sig.parameters))])
+        by = resolve_by(df, bound.arguments["by"])
+        if by is None:
+            bound.arguments["by"] = None
+            return func(*bound.args, **bound.kwargs)
+        missing = df[by].isna()
+        if missing.any():
+            raise InputError(
+                f"Column {by!r} (the period column) is missing in rows "
+                f"{format_rows(df.index[missing])}."
+            )
+        results = {}
+        for period, sub in df.groupby(by, sort=True):
+            bound.arguments[next(iter(sig.parameters))] = sub
+            bound.arguments["by"] = None
+            try:
+                results[period] = func(*bound.args, **bound.kwargs)
+            except InputError as exc:
+                raise type(exc)(f"{by}={period}: {exc}") from exc
+        return PanelResult(by=by, results=results, index=df.index, measure=func.__name__)
+
+    return wrapper
+
+
+class PanelResult:
+    """Results of one measure computed for every period of a long table."""
+
+    def __init__(self, by: str, results: dict, index: pd.Index, measure: str):
+        self.by = by
+        self.results = dict(results)
+        self.measure = measure
+        self._index = index
+
+    # ---- access -------------------------------------------------------------
+    @property
+    def periods(self) -> list:
+        return list(self.results)
+
+    def __getitem__(self, period):
+        return self.results[period]
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name in {"results", "by", "measure"}:
+            raise AttributeError(name)
+        values = {p: getattr(r, name) for p, r in self.results.items()}
+        first = next(iter(values.values()))
+        if callable(first) and not isinstance(first, (pd.Series, pd.DataFrame)):
+            raise AttributeError(
+                f"{name!r} is a method of the per-period results; call it on "
+                f"res[period] (periods: {format_rows(self.periods)})."
+            )
+        if all(np.isscalar(v) or v is None for v in values.values()):
+            return pd.Series(values, name=name).rename_axis(self.by)
+        if all(isinstance(v, pd.Series) for v in values.values()):
+            idx = [v.index for v in values.values()]
+            union = idx[0].append(idx[1:]) if len(idx) > 1 else idx[0]
+            if union.is_unique and set(union) <= set(self._index):
+                # row-aligned output (scores, labels, levels): back in the table's order
+                return pd.concat(list(values.values())).reindex(
+                    [i for i in self._index if i in set(union)]
+                ).rename(name)
+            return pd.concat(values, names=[self.by]).rename(name)
+        return values
+
+    # ---- tables ---------------------------------------------------------------
+    @property
+    def frame(self) -> pd.DataFrame:
+        """One row per period with the headline numbers of each result."""
+        rows = []
+        for period, res in self.results.items():
+            row = {self.by: period}
+            row.update(res._panel_row())
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    @property
+    def detail(self) -> pd.DataFrame:
+        """Every period's own ``.frame`` stacked, with the period as first column."""
+        parts = []
+        for period, res in self.results.items():
+            part = res.frame.copy()
+            part.insert(0, self.by, period)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+
+    def summary(self) -> str:
+        head = f"{self.measure} by {self.by} ({len(self)} periods)"
+        return head + "\n" + "=" * len(head) + "\n" + self.frame.to_string(index=False)
+
+    def __repr__(self) -> str:
+        return f"<PanelResult {self.measure} by {self.by}: {format_rows(self.periods)}>"
+
+    def plot(self, ax=None, column: str | None = None):
+        """Line plot of the headline value (or ``column`` of ``.frame``) over periods."""
+        import matplotlib.pyplot as plt
+
+        frame = self.frame
+        column = column or next(iter(self.results.values()))._panel_main
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(frame[self.by], frame[column], marker="o")
+        ax.set_xlabel(self.by)
+        ax.set_ylabel(column)
+        ax.set_title(f"{self.measure}: {column} by {self.by}")
+        return ax
+
+    def to_file(self, path) -> None:
+        """Write ``.frame`` as CSV."""
+        from .._io import write_csv
+
+        write_csv(self.frame, path)

@@ -1,0 +1,226 @@
+"""Grey forecasting model GM(1,1).
+
+Model and conventions (Liu & Lin 2010, *Grey Systems*, ch. 7):
+
+* ``x1`` is the accumulated series ``x1(k) = Σ_{i<=k} x0(i)``, ``z1(k)`` the mean
+  ``(x1(k) + x1(k-1)) / 2``.
+* Grey differential equation ``x0(k) + a z1(k) = b``, ``k = 2..n``; ``(a, b)`` by
+  least squares. **Sign convention**: ``a`` is the *development coefficient* as
+  written in this equation, so ``a < 0`` means a growing series (growth rate about
+  ``-a`` per period) and ``a > 0`` a declining one. ``b`` is the grey input.
+* Time response ``x1^(k+1) = (x0(1) - b/a) e^{-a k} + b/a``; restored values
+  ``x0^(k+1) = x1^(k+1) - x1^(k)``, with ``x0^(1) = x0(1)``.
+* Posterior-variance check over ``k = 1..n`` (including ``e(1) = 0``), population
+  standard deviations (ddof 0): ``C = S2 / S1`` with ``S1 = sd(x0)``,
+  ``S2 = sd(e)``; small-error probability ``P = Pr(|e(k) - ē| < 0.6745 S1)``.
+* Grade: superior ``C <= 0.35`` and ``P >= 0.95``; qualified ``C <= 0.50`` and
+  ``P >= 0.80``; marginal ``C <= 0.65`` and ``P >= 0.70``; else disqualified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, InputTypeError, format_rows
+from ._common import Result, title_block
+
+GRADES = ((0.35, 0.95, "superior"), (0.50, 0.80, "qualified"), (0.65, 0.70, "marginal"))
+
+
+def gm11_grade(C: float, P: float) -> str:
+    """Accuracy grade from the posterior variance ratio ``C`` and small-error probability ``P``.
+
+    >>> gm11_grade(0.2, 1.0), gm11_grade(0.4, 0.99), gm11_grade(0.7, 1.0)
+    ('superior', 'qualified', 'disqualified')
+    """
+    for c_max, p_min, label in GRADES:
+        if C <= c_max and P >= p_min:
+            return label
+    return "disqualified"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class GM11Result(Result):
+    """A fitted GM(1,1) model.
+
+    Attributes
+    ----------
+    a : float
+        Development coefficient (``a < 0``: growth; see module docstring).
+    b : float
+        Grey input.
+    observed, fitted, residuals : Series
+        ``x0``, restored fitted values ``x0^`` and ``x0 - x0^``.
+    relative_errors : Series
+        ``|e(k)| / x0(k)``.
+    C, P : float
+        Posterior variance ratio and small-error probability.
+    grade : str
+        superior, qualified, marginal or disqualified.
+    ratio_ok : bool
+        Whether every class ratio ``x0(k-1)/x0(k)`` lies in ``(e^{-2/(n+1)}, e^{2/(n+1)})``,
+        the usual admissibility check for GM(1,1).
+    """
+
+    a: float
+    b: float
+    observed: pd.Series
+    fitted: pd.Series
+    C: float
+    P: float
+    ratio_ok: bool
+
+    _panel_main = "C"
+
+    @property
+    def grade(self) -> str:
+        return gm11_grade(self.C, self.P)
+
+    @property
+    def residuals(self) -> pd.Series:
+        return (self.observed - self.fitted).rename("residual")
+
+    @property
+    def relative_errors(self) -> pd.Series:
+        return (self.residuals.abs() / self.observed.abs()).rename("relative_error")
+
+    @property
+    def mean_relative_error(self) -> float:
+        """Mean relative error over ``k = 2..n`` (``e(1) = 0`` by construction is left out)."""
+        return float(self.relative_errors.iloc[1:].mean())
+
+    def _x1(self, k: np.ndarray) -> np.ndarray:
+        x01 = float(self.observed.iloc[0])
+        if self.a == 0:
+            return x01 + self.b * k
+        return (x01 - self.b / self.a) * np.exp(-self.a * k) + self.b / self.a
+
+    def predict(self, k) -> np.ndarray:
+        """Restored values ``x0^(k+1)`` for 0-based positions ``k`` (``k=0`` is ``x0(1)``)."""
+        k = np.asarray(k, dtype=float)
+        out = self._x1(k) - self._x1(k - 1)
+        return np.where(k == 0, float(self.observed.iloc[0]), out)
+
+    def forecast(self, steps: int = 1) -> pd.Series:
+        """Forecasts for the next ``steps`` periods after the observed series.
+
+        The index continues an integer index (e.g. years); otherwise it counts
+        ``n+1, n+2, ...``.
+        """
+        steps = int(steps)
+        if steps < 1:
+            raise InputError(f"`steps` must be >= 1; {steps} was given.")
+        n = len(self.observed)
+        values = self.predict(np.arange(n, n + steps))
+        idx = self.observed.index
+        if pd.api.types.is_integer_dtype(idx) and len(idx) >= 2:
+            step = idx[-1] - idx[-2]
+            new_index = pd.Index([idx[-1] + step * (i + 1) for i in range(steps)], name=idx.name)
+        else:
+            new_index = pd.RangeIndex(n + 1, n + steps + 1)
+        return pd.Series(values, index=new_index, name="forecast")
+
+    def time_response(self) -> str:
+        """The time response function as text."""
+        c = float(self.observed.iloc[0]) - self.b / self.a
+        return f"x1(k+1) = {c:.6g} * exp({-self.a:.6g} k) + {self.b / self.a:.6g}"
+
+    def _panel_row(self) -> dict:  # pragma: no cover - gm11 takes a series, not a panel
+        return {"a": self.a, "b": self.b, "C": self.C, "P": self.P}
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Observed, fitted, residual and relative error per period."""
+        return pd.DataFrame({
+            "period": self.observed.index, "observed": self.observed.to_numpy(),
+            "fitted": self.fitted.to_numpy(), "residual": self.residuals.to_numpy(),
+            "relative_error": self.relative_errors.to_numpy(),
+        })
+
+    def summary(self) -> str:
+        return title_block("GM(1,1) grey model", [
+            ("equation", "x0(k) + a z1(k) = b  (a < 0: growth)"),
+            ("a (development coefficient)", self.a),
+            ("b (grey input)", self.b),
+            ("time response", self.time_response()),
+            ("posterior variance ratio C", self.C),
+            ("small-error probability P", self.P),
+            ("grade", self.grade),
+            ("mean relative error % (k>=2)", 100 * self.mean_relative_error),
+            ("class ratio check", "passed" if self.ratio_ok else "failed (GM(1,1) may be unsuitable)"),
+        ]) + "\n\n" + self.frame.to_string(index=False, float_format=lambda v: f"{v:.6g}")
+
+    def plot(self, ax=None, steps: int = 3):
+        """Observed series, fitted values and ``steps`` forecasts."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        obs = self.observed
+        ax.plot(list(obs.index), obs.to_numpy(), "o", label="observed")
+        ax.plot(list(obs.index), self.fitted.to_numpy(), "-", label="GM(1,1) fitted")
+        if steps:
+            fc = self.forecast(steps)
+            ax.plot([obs.index[-1]] + list(fc.index), [self.fitted.iloc[-1]] + list(fc.to_numpy()),
+                    "--", label="forecast")
+        ax.set_title(f"GM(1,1): a = {self.a:.4g}, C = {self.C:.3f}, P = {self.P:.2f} ({self.grade})")
+        ax.legend(fontsize=8)
+        return ax
+
+
+def gm11(values) -> GM11Result:
+    """Fit a GM(1,1) grey model to a short positive series.
+
+    Parameters
+    ----------
+    values : Series, array-like
+        At least 4 positive observations in time order (a Series indexed by year
+        gives forecasts indexed by the following years).
+
+    Returns
+    -------
+    GM11Result
+        ``.a``, ``.b``, ``.C``, ``.P``, ``.grade``, ``.fitted``, ``.forecast(steps)``.
+
+    Examples
+    --------
+    >>> res = gm11([27260, 29547, 32411, 35388])
+    >>> round(res.a, 6), res.grade
+    (-0.089995, 'superior')
+    >>> res.forecast(2).round().tolist()
+    [38713.0, 42359.0]
+    """
+    if isinstance(values, pd.DataFrame):
+        raise InputTypeError("gm11 takes one series (a Series or list); a DataFrame was given.")
+    s = values.copy() if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    num = pd.to_numeric(s, errors="coerce")
+    bad = num.isna()
+    if bad.any():
+        raise InputError(f"gm11 needs numeric values without gaps; positions "
+                         f"{format_rows(s.index[bad])} are missing or not numeric.")
+    x0 = num.to_numpy(dtype=float)
+    if len(x0) < 4:
+        raise InputError(f"GM(1,1) needs at least 4 observations; {len(x0)} were given.")
+    neg = x0 <= 0
+    if neg.any():
+        raise InputError(f"GM(1,1) needs positive values; positions {format_rows(s.index[neg])} "
+                         f"are <= 0.")
+    x1 = np.cumsum(x0)
+    z1 = 0.5 * (x1[1:] + x1[:-1])
+    B = np.column_stack([-z1, np.ones_like(z1)])
+    (a, b), *_ = np.linalg.lstsq(B, x0[1:], rcond=None)
+    n = len(x0)
+    ratio = x0[:-1] / x0[1:]
+    bound = np.exp(2.0 / (n + 1))
+    ratio_ok = bool(np.all((ratio > 1 / bound) & (ratio < bound)))
+    observed = pd.Series(x0, index=s.index, name="observed")
+    tmp = GM11Result(float(a), float(b), observed, observed, 0.0, 0.0, ratio_ok)
+    fitted = pd.Series(tmp.predict(np.arange(n)), index=s.index, name="fitted")
+    e = x0 - fitted.to_numpy()
+    s1, s2 = x0.std(), e.std()
+    C = float(s2 / s1) if s1 > 0 else 0.0
+    P = float(np.mean(np.abs(e - e.mean()) < 0.6745 * s1))
+    return GM11Result(float(a), float(b), observed, fitted, C, P, ratio_ok)
