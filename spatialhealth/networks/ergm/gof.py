@@ -306,15 +306,7 @@ def gof(res, nsim: int = 100, seed=None, kinds=None, burnin=None, interval=None)
         raise InputError("The fit's model has no observed graph (model.graph).")
     model_sim = None
     if kinds is None or "model" in kinds:
-        from . import summary_statistics
-
-        ecov = getattr(model, "edge_covariates", None)
-        formula = getattr(model, "formula", None)
-        if formula is not None:
-            model_sim = np.vstack([
-                summary_statistics(g, formula, edge_covariates=ecov).to_numpy() for g in graphs])
-        else:
-            model_sim = simulate(res, nsim=int(nsim), seed=s, output="stats",
-                                 burnin=burnin, interval=interval)
+        # the model's own statistics of every simulated network (same node order)
+        model_sim = np.vstack([np.asarray(model.observed(g), dtype=float) for g in graphs])
     return gof_from_networks(G_obs, graphs, kinds=kinds, model_observed=model.observed(),
                              model_simulated=model_sim, model_names=list(model.names))
