@@ -244,7 +244,7 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
     known = set(TABLE_SECTIONS) | set(ARRAY_SECTIONS) | {"inputs"}
     for name in raw:
         if name not in known:
-            close = difflib.get_close_matches(name, list(known), n=1)
+            close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.4)
             hint = f" (did you mean [{close[0]}]?)" if close else f" (known sections: {', '.join(sorted(known))})"
             problems.add(f"[{name}]", f"unknown section{hint}")
     for name, keys in TABLE_SECTIONS.items():
