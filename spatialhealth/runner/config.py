@@ -66,6 +66,8 @@ def _sha256(path: Path) -> str:
 
 def _type_name(kind) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
+    if set(kinds) == {int, float}:
+        return "a number"
     names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
              list: "a list", dict: "a table"}
     return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
