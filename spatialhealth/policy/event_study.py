@@ -1,0 +1,349 @@
+"""Event-study (dynamic) difference-in-differences: leads and lags of adoption.
+
+Relative time (event time) ``k`` is the number of panel periods since the unit's
+adoption (``0`` = first treated period). For a window of ``leads`` periods
+before and ``lags`` periods after adoption, one dummy per ``k`` in
+``[-leads, lags]`` except the reference period ``ref`` (default ``-1``, the
+period just before adoption) enters the regression; periods beyond the window
+are **binned** into the end points (``k < -leads`` counts as ``-leads``,
+``k > lags`` as ``lags``), and never-treated units have all dummies zero. Every
+coefficient is the difference from the reference period, whose estimate is 0 by
+construction and is listed in ``.frame`` with ``is_ref=True``.
+
+Estimators (``estimator=``):
+
+``"twfe"``
+    ``y ~ dummies + controls | unit + time`` with pyfixest, CRV1 standard
+    errors (the conventional dynamic TWFE; its coefficients can be contaminated
+    by effects of other periods under staggered adoption with heterogeneous
+    effects, Sun & Abraham 2021).
+``"did2s"``
+    Gardner's (2021) two-stage estimator (pyfixest :func:`pyfixest.did2s`):
+    unit and time effects (and controls) are estimated on untreated
+    observations only, removed from the outcome, and the residual is regressed
+    on the same dummies; GMM standard errors clustered as asked (no
+    small-sample factor, as in R did2s). Robust to heterogeneous effects.
+``"saturated"``
+    Sun & Abraham's (2021) interacted estimator, via pyfixest's
+    ``event_study(estimator="saturated")`` (beta in pyfixest 0.60): cohort x
+    relative-time interactions against never-treated units, aggregated per
+    relative period with cohort-share weights. It needs never-treated units,
+    uses ``ref=-1``, does not bin end points (periods outside the window are
+    estimated but not reported) and takes no controls.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ._panel import Panel, prepare_panel
+from .did import _control_terms, _feols
+
+__all__ = ["event_study", "EventStudyResult", "ESTIMATORS"]
+
+ESTIMATORS = ("twfe", "did2s", "saturated")
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    """Event-study coefficients per relative period.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per relative period in the window: ``rel_time``, ``estimate``,
+        ``se``, ``pvalue``, ``ci_low``, ``ci_high``, ``is_ref`` (the reference
+        period, estimate 0 and no standard error), ``binned`` (an end point that
+        also holds the periods beyond it), ``n_obs`` (treated-unit observations
+        in the bin).
+    ref : int
+        Reference relative period (estimates are differences from it).
+    estimator : str
+    pretrend_F, pretrend_pvalue : float
+        Wald test that all lead coefficients (k < 0 except ``ref``) are zero
+        (F with the estimator's degrees of freedom; NaN when there are no leads).
+    """
+
+    estimator: str
+    outcome: str
+    ref: int
+    leads: int
+    lags: int
+    alpha: float
+    nobs: int
+    n_units: int
+    cluster: str
+    frame: pd.DataFrame = field(repr=False)
+    pretrend_F: float = float("nan")
+    pretrend_df: tuple = (0, 0)
+    pretrend_pvalue: float = float("nan")
+    fit: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def reference_period(self) -> int:
+        return self.ref
+
+    def summary(self) -> str:
+        level = f"{100 * (1 - self.alpha):g}%"
+        names = {"twfe": "TWFE event study", "did2s": "Gardner two-stage (did2s) event study",
+                 "saturated": "Sun-Abraham saturated event study"}
+        lines = [
+            names.get(self.estimator, self.estimator),
+            f"outcome: {self.outcome}    observations: {self.nobs}    units: {self.n_units}"
+            f"    clustered by {self.cluster}",
+            f"reference period: k = {self.ref} (coefficients are differences from it); "
+            f"window [-{self.leads}, {self.lags}]"
+            + (", end points binned" if self.estimator != "saturated" else ""),
+            "",
+            f"{'k':>5}{'estimate':>12}{'std.err':>11}{'p':>9}   {level} CI",
+        ]
+        for r in self.frame.itertuples(index=False):
+            if r.is_ref:
+                lines.append(f"{int(r.rel_time):>5}{0.0:>12.5g}{'(ref)':>11}")
+                continue
+            flag = " (binned)" if r.binned else ""
+            lines.append(f"{int(r.rel_time):>5}{r.estimate:>12.5g}{r.se:>11.4g}{r.pvalue:>9.4f}"
+                         f"   [{r.ci_low:.4g}, {r.ci_high:.4g}]{flag}")
+        if np.isfinite(self.pretrend_pvalue):
+            lines += ["", f"pre-trend test (all leads = 0): F({self.pretrend_df[0]}, "
+                      f"{self.pretrend_df[1]}) = {self.pretrend_F:.3f}, p = {self.pretrend_pvalue:.4f}"]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def plot(self, ax=None, **kwargs):
+        """Coefficients with confidence intervals; the reference period is marked."""
+        from .plots import plot_event_study
+
+        return plot_event_study(self, ax=ax, **kwargs)
+
+
+def _dummy_name(k: int) -> str:
+    return f"ev_m{-k}" if k < 0 else f"ev_p{k}"
+
+
+def _window(panel: Panel, leads, lags, ref):
+    rel = panel.data["rel"].to_numpy()
+    treated_rel = rel[~np.isnan(rel)]
+    max_lead = int(-treated_rel.min()) if treated_rel.size else 0
+    max_lag = int(treated_rel.max()) if treated_rel.size else 0
+    leads = max_lead if leads is None else int(leads)
+    lags = max_lag if lags is None else int(lags)
+    if leads < 0 or lags < 0:
+        raise InputError(f"`leads` and `lags` must be >= 0; {leads} and {lags} were given.")
+    if not (-leads <= ref <= lags):
+        raise InputError(f"The reference period ref={ref} lies outside the window [-{leads}, {lags}].")
+    if leads > max_lead or lags > max_lag:
+        raise InputError(
+            f"The panel has relative periods from -{max_lead} to {max_lag}; a window of "
+            f"{leads} leads and {lags} lags cannot be estimated. Use smaller `leads`/`lags`."
+        )
+    return leads, lags
+
+
+def _add_dummies(panel: Panel, leads: int, lags: int, ref: int):
+    data = panel.data.copy()
+    rel = data["rel"].to_numpy()
+    clipped = np.clip(rel, -leads, lags)
+    ks = [k for k in range(-leads, lags + 1) if k != ref]
+    names = []
+    for k in ks:
+        name = _dummy_name(k)
+        data[name] = (clipped == k).astype(np.float64)  # NaN (never treated) -> 0
+        names.append(name)
+    counts = {k: int(np.sum(clipped == k)) for k in range(-leads, lags + 1)}
+    binned = set()
+    if np.any(rel < -leads):
+        binned.add(-leads)
+    if np.any(rel > lags):
+        binned.add(lags)
+    counts["binned"] = binned
+    return data, ks, names, counts
+
+
+def _wald(coefs, vcov, df_denom):
+    from scipy import stats
+
+    q = len(coefs)
+    if q == 0 or not np.all(np.isfinite(coefs)):
+        return float("nan"), (0, 0), float("nan")
+    F = float(coefs @ np.linalg.solve(vcov, coefs) / q)
+    df_denom = int(df_denom)
+    p = float(stats.f.sf(F, q, df_denom)) if df_denom > 0 else float(stats.chi2.sf(F * q, q))
+    return F, (q, df_denom), p
+
+
+def event_study(
+    df: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    first_treated: str | None = None,
+    *,
+    treatment: str | None = None,
+    leads: int | None = None,
+    lags: int | None = None,
+    ref: int = -1,
+    cluster: str | None = None,
+    controls=(),
+    estimator: str = "twfe",
+    alpha: float = 0.05,
+    balance: str = "warn",
+) -> EventStudyResult:
+    """Estimate leads and lags of a staggered treatment.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Long panel, one row per unit and period.
+    outcome, unit, time : str
+        Columns.
+    first_treated : str, optional
+        Adoption period of each unit (0 or missing for never treated).
+    treatment : str, optional
+        Alternatively a 0/1 absorbing treatment column (give one of the two).
+    leads, lags : int, optional
+        Window ``[-leads, lags]`` of relative periods; periods beyond are binned
+        into the end points. Default: every relative period of the panel.
+    ref : int
+        Reference relative period (default -1).
+    cluster : str, optional
+        Cluster variable (default ``unit``).
+    controls : sequence of str
+        Time-varying controls (not with ``estimator="saturated"``).
+    estimator : {"twfe", "did2s", "saturated"}
+        See the module docstring.
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    EventStudyResult
+        ``.frame`` (one row per relative period, reference included), ``.ref``,
+        ``.pretrend_pvalue``, ``.summary()``, ``.plot()``.
+
+    Examples
+    --------
+    >>> from spatialhealth.efficiency.synthetic import synthetic_panel
+    >>> df = synthetic_panel(seed=1)
+    >>> es = event_study(df, "true_u", "code", "year", "first_treat", leads=4, lags=5)
+    >>> es.frame.loc[es.frame.is_ref, "rel_time"].tolist()
+    [-1]
+    """
+    if estimator not in ESTIMATORS:
+        raise InputError(f"`estimator` must be one of {', '.join(map(repr, ESTIMATORS))}; "
+                         f"{estimator!r} was given.")
+    panel = prepare_panel(df, outcome, unit, time, treatment=treatment, first_treated=first_treated,
+                          cluster=cluster, controls=controls, balance=balance)
+    ref = int(ref)
+    leads, lags = _window(panel, leads, lags, ref)
+    if estimator == "saturated":
+        return _saturated(panel, leads, lags, ref, alpha)
+    data, ks, names, counts = _add_dummies(panel, leads, lags, ref)
+    empty = [k for k in ks if counts[k] == 0]
+    if empty:
+        raise InputError(f"No treated observation falls in relative periods {format_list(empty)}; "
+                         "narrow the window (`leads`/`lags`).")
+    rhs = " + ".join(names)
+    if estimator == "twfe":
+        fit = _feols(f"y ~ {rhs}{_control_terms(panel)} | u + t", data)
+    else:
+        import pyfixest as pf
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = pf.did2s(data, yname="y", first_stage=f"~ 0{_control_terms(panel)} | u + t",
+                           second_stage=f"~ {rhs}", treatment="d", cluster="cl")
+    frame = _frame_from_fit(fit, ks, names, ref, leads, lags, counts, alpha)
+    lead_names = [n for k, n in zip(ks, names) if k < 0]
+    F, dfs, p = _lead_test(fit, lead_names)
+    return EventStudyResult(
+        estimator=estimator, outcome=outcome, ref=ref, leads=leads, lags=lags, alpha=alpha,
+        nobs=int(fit._N), n_units=panel.n_units, cluster=panel.cluster, frame=frame,
+        pretrend_F=F, pretrend_df=dfs, pretrend_pvalue=p, fit=fit,
+    )
+
+
+def format_list(values) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def _lead_test(fit, lead_names):
+    coef = fit.coef()
+    present = [n for n in lead_names if n in coef.index]
+    if not present:
+        return float("nan"), (0, 0), float("nan")
+    idx = [list(coef.index).index(n) for n in present]
+    b = coef.to_numpy()[idx]
+    V = np.asarray(fit._vcov)[np.ix_(idx, idx)]
+    return _wald(b, V, getattr(fit, "_df_t", 0))
+
+
+def _frame_from_fit(fit, ks, names, ref, leads, lags, counts, alpha):
+    coef, se = fit.coef(), fit.se()
+    pval, ci = fit.pvalue(), fit.confint(alpha=alpha)
+    rows = []
+    for k in range(-leads, lags + 1):
+        binned = k in counts["binned"]
+        if k == ref:
+            rows.append((k, 0.0, np.nan, np.nan, 0.0, 0.0, True, False, counts[k]))
+            continue
+        name = names[ks.index(k)]
+        if name in coef.index:
+            rows.append((k, float(coef[name]), float(se[name]), float(pval[name]),
+                         float(ci.loc[name].iloc[0]), float(ci.loc[name].iloc[1]), False, binned,
+                         counts[k]))
+        else:  # dropped as collinear
+            rows.append((k, np.nan, np.nan, np.nan, np.nan, np.nan, False, binned, counts[k]))
+    return pd.DataFrame(rows, columns=["rel_time", "estimate", "se", "pvalue", "ci_low", "ci_high",
+                                       "is_ref", "binned", "n_obs"])
+
+
+def _saturated(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
+    import pyfixest as pf
+
+    if ref != -1:
+        raise InputError(f"estimator='saturated' uses ref=-1 (pyfixest); ref={ref} was given.")
+    if panel.controls:
+        raise InputError("estimator='saturated' takes no controls (pyfixest's saturated event "
+                         f"study ignores them); controls={list(panel.controls)!r} were given.")
+    if not (panel.unit_g < 0).any():
+        raise InputError("estimator='saturated' compares cohorts with never-treated units and the "
+                         "panel has none; use estimator='did2s'.")
+    data = panel.data.copy()
+    data["t1"] = data["t"] + 1  # pyfixest codes never treated as cohort 0
+    data["g1"] = np.where(data["g"] >= 0, data["g"] + 1, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.event_study(data, yname="y", idname="u", tname="t1", gname="g1",
+                             cluster="cl", estimator="saturated", att=False)
+        agg = fit.aggregate(agg="period")
+    agg = agg.apply(pd.to_numeric)
+    from scipy import stats
+
+    crit = stats.t.ppf(1 - alpha / 2, fit._df_t)
+    rel = panel.data["rel"].to_numpy()
+    rows = []
+    for k in range(-leads, lags + 1):
+        n = int(np.sum(rel == k))
+        if k == ref:
+            rows.append((k, 0.0, np.nan, np.nan, 0.0, 0.0, True, False, n))
+        elif float(k) in agg.index:
+            est, se = float(agg.loc[float(k), "Estimate"]), float(agg.loc[float(k), "Std. Error"])
+            pval = float(2 * stats.t.sf(abs(est / se), fit._df_t))
+            rows.append((k, est, se, pval, est - crit * se,
+                         est + crit * se, False, False, n))
+        else:
+            rows.append((k, np.nan, np.nan, np.nan, np.nan, np.nan, False, False, n))
+    frame = pd.DataFrame(rows, columns=["rel_time", "estimate", "se", "pvalue", "ci_low", "ci_high",
+                                        "is_ref", "binned", "n_obs"])
+    return EventStudyResult(
+        estimator="saturated", outcome=panel.outcome, ref=ref, leads=leads, lags=lags, alpha=alpha,
+        nobs=int(fit._N), n_units=panel.n_units, cluster=panel.cluster, frame=frame, fit=fit,
+    )
