@@ -5,6 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 OUT ?= out
+TESTS ?= tests
 
 .PHONY: demo test test-slow test-all bench system-deps clean
 
@@ -30,11 +31,11 @@ system-deps:
 
 ## make test: install dev extras and system packages, then run the test suite (slow tests excluded)
 test: $(VENV)/.dev-installed system-deps
-	$(PY) -m pytest -n 2 -m "not slow" tests
+	$(PY) -m pytest -n 2 -m "not slow" $(TESTS)
 
 ## slow tests (long MCMC fits, fresh-clone install); CI runs them after `make test`
 test-slow: $(VENV)/.dev-installed system-deps
-	$(PY) -m pytest -n 2 -m slow tests; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
+	$(PY) -m pytest -n 2 -m slow $(TESTS); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
 test-all: test test-slow
 
