@@ -1,1 +1,24 @@
-"""(capability under construction)"""
+"""Mobility networks: OD data to city graphs, centralities, edge covariates and ERGMs.
+
+* :mod:`~spatialhealth.networks.od` - :func:`aggregate_od`: OD files (CSV/Parquet,
+  any size; DuckDB or Dask) to directed city-pair edges, with a report of
+  unmatched rows;
+* :mod:`~spatialhealth.networks.graph` - :func:`mobility_graph`, :func:`load_cities`;
+* :mod:`~spatialhealth.networks.centrality` - :func:`centrality_table`,
+  :func:`network_summary`;
+* :mod:`~spatialhealth.networks.covariates` - edge covariate matrices
+  (``geo_prox``, ``same_province``, ``same_dialect``, user matrices);
+* :mod:`~spatialhealth.networks.synthetic` - SYNTHETIC gravity-model records and flows;
+* :mod:`~spatialhealth.networks.ergm` - exponential random graph models.
+"""
+
+from .centrality import centrality_table, network_summary
+from .covariates import edge_covariates, geo_proximity, same_dialect, same_group, same_province
+from .graph import load_cities, mobility_graph
+from .od import ODReport, ODResult, aggregate_od
+
+__all__ = [
+    "aggregate_od", "ODResult", "ODReport", "mobility_graph", "load_cities",
+    "centrality_table", "network_summary", "edge_covariates", "geo_proximity",
+    "same_dialect", "same_group", "same_province",
+]

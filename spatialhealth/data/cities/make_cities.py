@@ -124,9 +124,15 @@ def main() -> None:
     big = df["kind"].eq("municipality").to_numpy()
     small = df["kind"].eq("county_level_city").to_numpy()
     east = df["lon"].to_numpy() > 110
-    log_pop = rng.normal(np.log(3.5e6), 0.55, n) + 0.9 * big - 1.6 * small - 0.25 * ~east
+    # provincial capitals and sub-provincial cities are made larger and richer, so that the
+    # synthetic network has hubs where a reader expects them; the numbers stay synthetic
+    capital = (df["code"].str[2:] == "0100").to_numpy() & ~big
+    sub_provincial = df["code"].isin(["210200", "330200", "350200", "370200", "440300"]).to_numpy()
+    hub = capital | sub_provincial
+    log_pop = (rng.normal(np.log(3.5e6), 0.45, n) + 0.9 * big + 0.7 * hub - 1.6 * small
+               - 0.25 * ~east)
     pop = np.round(np.exp(log_pop), -3)
-    gdp_pc = np.exp(rng.normal(np.log(6.5e4), 0.35, n) + 0.35 * east + 0.5 * big)  # CNY per person
+    gdp_pc = np.exp(rng.normal(np.log(6.5e4), 0.3, n) + 0.35 * east + 0.5 * big + 0.35 * hub)
     gdp = np.round(pop * gdp_pc / 1e8, 1)  # 100 million CNY
     pcf = np.round(pop / 1e4 * np.exp(rng.normal(np.log(6.0), 0.3, n)))  # about 6 per 10k residents
     hth = rng.poisson(np.maximum(0.3, 1.2 * (pop / 1e6) ** 0.8 * (gdp_pc / 6.5e4) ** 0.6))
