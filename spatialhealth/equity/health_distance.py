@@ -97,7 +97,8 @@ def classify_by_cuts(values, cuts: Sequence[float]) -> np.ndarray:
     """Level of each value for ascending cut-points; each level includes its lower bound.
 
     Level 1 is ``< cuts[0]``, level 2 ``cuts[0] <= v < cuts[1]``, ...,
-    level ``len(cuts)+1`` is ``>= cuts[-1]``.
+    level ``len(cuts)+1`` is ``>= cuts[-1]``. A value within 1e-12 (relative) below a
+    cut counts as on it, so that e.g. a computed 0.19999999999999998 meets a cut at 0.2.
 
     >>> classify_by_cuts([0.2, 0.355, 0.5, 0.9], [0.355, 0.492, 0.631, 0.719]).tolist()
     [1, 2, 3, 5]
@@ -105,7 +106,8 @@ def classify_by_cuts(values, cuts: Sequence[float]) -> np.ndarray:
     cuts = np.asarray(cuts, dtype=float)
     if cuts.ndim != 1 or len(cuts) == 0 or np.any(np.diff(cuts) <= 0):
         raise InputError(f"`cuts` must be a strictly increasing list of numbers; {list(cuts)} was given.")
-    return np.searchsorted(cuts, np.asarray(values, dtype=float), side="right") + 1
+    v = np.asarray(values, dtype=float)
+    return np.searchsorted(cuts, v + 1e-12 * np.maximum(1.0, np.abs(v)), side="right") + 1
 
 
 # ---------------------------------------------------------------------------
