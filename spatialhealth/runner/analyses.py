@@ -1,0 +1,375 @@
+"""The analyses a run file can ask for, each a thin adapter over the library.
+
+:func:`plan` turns a checked :class:`~spatialhealth.runner.config.RunConfig`
+into an ordered list of ``(label, step)``; each step reads the run's inputs and
+``state`` (results earlier steps left: weights, LISA frames, the mobility graph),
+calls the public API and hands tables, summaries, figures and maps to
+:class:`~spatialhealth.runner.outputs.Outputs`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+
+from ..errors import InputError
+from .outputs import slug
+
+
+def plan(cfg) -> list:
+    s = cfg.settings
+    steps = []
+    for i, spec in enumerate(s.get("equity", []), 1):
+        steps.append((f"equity: {spec['measure']}", functools.partial(_equity, spec=spec, index=i)))
+    if "boundaries" in s:
+        steps.append(("boundaries", _boundaries))
+    if "weights" in s:
+        steps.append(("spatial weights", _weights))
+    for i, spec in enumerate(s.get("moran", []), 1):
+        steps.append(("global Moran", functools.partial(_moran, spec=spec, index=i)))
+    for i, spec in enumerate(s.get("lisa", []), 1):
+        steps.append((f"LISA: {spec['variable']}", functools.partial(_lisa, spec=spec, index=i)))
+    if "network" in s:
+        steps.append(("mobility network", _network))
+    for i, spec in enumerate(s.get("ergm", []), 1):
+        steps.append((f"ERGM #{i}", functools.partial(_ergm, spec=spec, index=i)))
+    for i, spec in enumerate(s.get("dea", []), 1):
+        steps.append((f"DEA: {spec['model']}", functools.partial(_dea, spec=spec, index=i)))
+    for i, spec in enumerate(s.get("did", []), 1):
+        steps.append((f"DiD: {spec['outcome']}", functools.partial(_did, spec=spec, index=i)))
+    for i, spec in enumerate(s.get("maps", []), 1):
+        steps.append((f"map: {spec['kind']}", functools.partial(_map, spec=spec, index=i)))
+    if s.get("qgis", {}).get("enabled") and ("boundaries" in s or "network" in s):
+        steps.append(("QGIS export", _qgis))
+    return steps
+
+
+def _figure(outputs, section, name, result, title=None, **kwargs):
+    """Save ``result.plot()`` if the result draws one."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    plot = getattr(result, "plot", None)
+    if plot is None:
+        return
+    drawn = plot(**kwargs)
+    fig = drawn.figure if hasattr(drawn, "figure") and not hasattr(drawn, "savefig") else drawn
+    if isinstance(fig, tuple):
+        fig = fig[0]
+    if fig is not None:
+        outputs.figure(section, name, fig, title)
+
+
+def _emit(outputs, section, name, result, title=None, figure=True):
+    outputs.table(section, name, result.frame, title)
+    outputs.text(section, name, result.summary(), title)
+    if figure:
+        _figure(outputs, section, name, result, title)
+
+
+# ---------------------------------------------------------------- equity
+def _equity(cfg, outputs, state, spec, index):
+    from .. import equity
+
+    df = cfg.tables[spec["input"]]
+    m = spec["measure"]
+    by = {"by": spec["year"]} if "year" in spec else {}
+    if m == "gini":
+        res = equity.gini(df, spec["resource"], spec["population"], **by)
+        label = spec["resource"]
+    elif m == "theil":
+        res = equity.theil(df, spec["resource"], spec["population"], group=spec.get("group"), **by)
+        label = spec["resource"]
+    elif m == "concentration":
+        res = equity.concentration_index(df, spec["resource"], spec["population"], spec["rank_by"], **by)
+        label = f"{spec['resource']}_by_{spec['rank_by']}"
+    elif m == "dagum":
+        res = equity.dagum_gini(df, spec["value"], spec["group"], **by)
+        label = spec["value"]
+    elif m == "entropy":
+        res = equity.entropy_weights(df, spec["columns"], negative=spec.get("negative", ()))
+        label = "composite"
+    elif m == "rsr":
+        res = equity.rsr(df, spec["columns"], negative=spec.get("negative", ()), levels=spec["levels"])
+        label = "grading"
+    elif m == "cluster":
+        res = equity.cluster_regions(df, spec["columns"], spec["n_clusters"])
+        label = "regions"
+    elif m == "gm11":
+        series = df.sort_values(spec["year"]) if "year" in spec else df
+        res = equity.gm11(series[spec["series"]].to_numpy())
+        label = spec["series"]
+        outputs.table("equity", f"gm11_{label}_forecast", res.forecast(spec["steps"]).reset_index()
+                      if isinstance(res.forecast(spec["steps"]), pd.Series) else
+                      pd.DataFrame(res.forecast(spec["steps"])))
+    elif m == "health_distance":
+        res = equity.health_distance(df[spec["actual"]], df[spec["ideal"]])
+        label = spec["actual"]
+    else:  # pragma: no cover - the schema forbids it
+        raise InputError(f"unknown equity measure {m!r}")
+    name = spec.get("name") or f"{m}_{label}"
+    _emit(outputs, "equity", name, res, title=f"{m}: {label}")
+
+
+# ---------------------------------------------------------------- spatial
+def _boundaries(cfg, outputs, state):
+    b = cfg.settings["boundaries"]
+    if "level" in b:
+        from ..datasets import load_boundaries
+
+        gdf = load_boundaries(b["level"])
+    else:
+        import geopandas as gpd
+        from pathlib import Path
+
+        p = Path(b["path"])
+        p = p if p.is_absolute() else Path(cfg.settings["_base"]) / p
+        gdf = gpd.read_file(p, layer=b.get("layer"))
+        if b["key"] not in gdf.columns:
+            raise InputError(f"[boundaries] key column {b['key']!r} is not in {p} "
+                             f"(columns: {', '.join(map(str, gdf.columns))}).")
+        gdf = gdf.rename(columns={b["key"]: "code"})
+        gdf["code"] = gdf["code"].astype(str)
+    state["boundaries"] = gdf
+
+
+def _joined(cfg, state, input_name):
+    """The input table joined to the boundaries by code (only regions present in both)."""
+    df = cfg.tables[input_name]
+    if "code" not in df.columns:
+        raise InputError(f"[inputs.{input_name}] needs `key` (the region code or name column) to be mapped.")
+    gdf = state["boundaries"]
+    cols = [c for c in df.columns if c not in gdf.columns or c == "code"]
+    joined = gdf.merge(df[cols], on="code", how="inner")
+    missing = sorted(set(df.code) - set(joined.code))
+    if missing:
+        raise InputError(f"[inputs.{input_name}]: no boundary for code(s) {', '.join(missing[:10])}.")
+    return joined.sort_values("code").reset_index(drop=True)
+
+
+def _weights(cfg, outputs, state):
+    from ..layers.weights import build_weights
+
+    w = cfg.settings["weights"]
+    kind = w["kind"]
+    options = {}
+    if kind == "table":
+        from pathlib import Path
+
+        p = Path(w["neighbours"])
+        p = p if p.is_absolute() else Path(cfg.settings["_base"]) / p
+        data = pd.read_csv(p, dtype=str)
+        kind = "table"
+        weights = build_weights(data, kind="table", islands=w["islands"])
+    else:
+        data = _joined(cfg, state, w["input"]) if w["input"] in cfg.tables else state["boundaries"]
+        for key, opt in (("k", "k"), ("threshold", "threshold"), ("power", "power")):
+            if key in w:
+                options[opt] = w[key]
+        if kind == "economic":
+            options["column"] = w["variable"]
+        weights = build_weights(data, kind=kind, islands=w["islands"], **options)
+    state["weights"] = weights
+    outputs.text("spatial weights", f"weights_{w['kind']}", weights.summary(), f"{w['kind']} weights")
+    links = getattr(weights, "added_links", None)
+    if links is not None and len(links):
+        outputs.table("spatial weights", "weights_added_links", pd.DataFrame(links), "links added for islands")
+
+
+def _values(cfg, state, input_name, variable):
+    df = cfg.tables[input_name]
+    if "code" not in df.columns:
+        raise InputError(f"[inputs.{input_name}] needs `key` so values can be matched to the weights.")
+    return df.set_index("code")[variable]
+
+
+def _moran(cfg, outputs, state, spec, index):
+    from ..layers.autocorrelation import moran
+
+    perms = 99 if cfg.settings["run"]["quick"] else spec["permutations"]
+    variables = spec["variable"] if isinstance(spec["variable"], list) else [spec["variable"]]
+    rows = []
+    for var in variables:
+        res = moran(_values(cfg, state, spec["input"], var), state["weights"], permutations=perms, seed=cfg.seed)
+        frame = res.frame.copy()
+        frame.insert(0, "variable", var)
+        rows.append(frame)
+        outputs.text("global Moran", f"moran_{var}", res.summary(), f"Moran's I: {var}")
+        _figure(outputs, "global Moran", f"moran_scatter_{var}", res, f"Moran scatter: {var}")
+    outputs.table("global Moran", f"moran_{index}", pd.concat(rows, ignore_index=True), "Moran's I")
+
+
+def _lisa(cfg, outputs, state, spec, index):
+    from ..layers.autocorrelation import lisa
+
+    perms = 99 if cfg.settings["run"]["quick"] else spec["permutations"]
+    var = spec["variable"]
+    res = lisa(_values(cfg, state, spec["input"], var), state["weights"], permutations=perms, alpha=spec["alpha"],
+               adjust=spec.get("adjust"), seed=cfg.seed)
+    frame = res.frame
+    outputs.table("LISA", f"lisa_{var}", frame, f"LISA: {var}")
+    outputs.text("LISA", f"lisa_{var}", res.summary(), f"LISA: {var}")
+    if "boundaries" in state:
+        gdf = state["boundaries"].merge(frame.drop(columns="geometry", errors="ignore").reset_index()
+                                        if "code" not in frame.columns else frame.drop(columns="geometry",
+                                                                                       errors="ignore"),
+                                        on="code", how="inner")
+        state.setdefault("lisa", {})[var] = gdf
+        if spec.get("map", True):
+            from ..layers.maps import lisa_map
+
+            outputs.map("LISA", f"lisa_map_{var}", lisa_map(gdf, offline=True, title=f"LISA clusters: {var}"),
+                        f"LISA cluster map: {var}")
+
+
+# ---------------------------------------------------------------- networks
+def _network(cfg, outputs, state):
+    from ..networks.centrality import centrality_table, network_summary
+    from ..networks.graph import mobility_graph
+    from ..networks.od import aggregate_od
+
+    n = cfg.settings["network"]
+    source = cfg.sources.get(n["input"]) or cfg.tables[n["input"]]
+    kwargs = {k: n[k] for k in ("weight", "flow", "date", "start", "end") if k in n}
+    res = aggregate_od(source, n["origin"], n["destination"], engine=n["engine"], how=n["how"],
+                       self_flows=n["self_flows"], level=n["level"], **kwargs)
+    edges = res.edges if hasattr(res, "edges") else res
+    outputs.table("mobility network", "od_edges", edges, "aggregated city-pair edges")
+    report = getattr(res, "report", None)
+    if report is not None:
+        outputs.text("mobility network", "od_report", report.summary() if hasattr(report, "summary") else str(report),
+                      "aggregation report")
+    nodes = cfg.tables[n["nodes"]] if "nodes" in n else None
+    G = mobility_graph(edges, nodes=nodes, threshold=n.get("threshold"), top_k=n.get("top_k"))
+    state["graph"] = G
+    state["edges"] = edges
+    table = centrality_table(G)
+    state["centrality"] = table
+    outputs.table("mobility network", "centrality", table, "centrality by city")
+    summary = network_summary(G)
+    outputs.text("mobility network", "network_summary", summary.summary(), "network summary")
+
+
+def _ergm(cfg, outputs, state, spec, index):
+    from ..networks.covariates import edge_covariates
+    from ..networks.ergm import ergm
+
+    G = state["graph"]
+    covs = {}
+    if spec["edge_covariates"]:
+        allcovs = edge_covariates(G)
+        unknown = [c for c in spec["edge_covariates"] if c not in allcovs]
+        if unknown:
+            raise InputError(f"[ergm #{index}] edge_covariates: {', '.join(unknown)} unknown; "
+                             f"available: {', '.join(allcovs)}.")
+        covs = {c: allcovs[c].to_numpy() for c in spec["edge_covariates"]}
+    control = {"progress": False}
+    if cfg.settings["run"]["quick"]:
+        control["quick"] = True
+    res = ergm(G, spec["formula"], edge_covariates=covs, seed=cfg.seed, **_supported(ergm, control))
+    name = spec.get("name") or f"ergm_{index}"
+    table = pd.DataFrame({"term": res.params.index, "estimate": res.params.to_numpy(), "se": res.bse.to_numpy(),
+                          "p_value": res.pvalues.to_numpy()})
+    outputs.table("ERGM", name, table, spec["formula"])
+    outputs.text("ERGM", name, res.summary(), spec["formula"])
+    if spec["gof"]:
+        g = res.gof(seed=cfg.seed)
+        outputs.table("ERGM", f"{name}_gof", g.frame, f"GOF: {spec['formula']}")
+        _figure(outputs, "ERGM", f"{name}_gof", g, f"GOF: {spec['formula']}")
+
+
+def _supported(func, options: dict) -> dict:
+    import inspect
+
+    params = inspect.signature(func).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return options
+    return {k: v for k, v in options.items() if k in params}
+
+
+# ---------------------------------------------------------------- efficiency and policy
+def _dea(cfg, outputs, state, spec, index):
+    from .. import efficiency
+
+    df = cfg.tables[spec["input"]]
+    extra = {k: spec[k] for k in ("unit",) if k in spec}
+    if spec["model"] in ("ccr", "bcc"):
+        res = efficiency.dea(df, spec["inputs"], spec["outputs"], model=spec["model"],
+                             orientation=spec["orientation"], by=spec.get("time"), **extra)
+    elif spec["model"] == "sbm":
+        res = efficiency.sbm(df, spec["inputs"], spec["outputs"], undesirable=spec["undesirable"], rts=spec["rts"],
+                             by=spec.get("time"), **extra)
+    else:
+        if "group" not in spec:
+            raise InputError(f"[dea #{index}] model 'metafrontier' needs `group`.")
+        res = efficiency.metafrontier(df, spec["inputs"], spec["outputs"], spec["group"],
+                                      undesirable=spec["undesirable"], rts=spec["rts"],
+                                      **_supported(efficiency.metafrontier, {"by": spec.get("time"), **extra}))
+    name = spec.get("name") or f"dea_{spec['model']}_{index}"
+    _emit(outputs, "DEA", name, res, title=f"DEA {spec['model']}")
+    state.setdefault("dea", {})[name] = res
+
+
+def _did(cfg, outputs, state, spec, index):
+    from .. import policy
+
+    df = cfg.tables[spec["input"]]
+    common = dict(unit=spec["unit"], time=spec["time"], cluster=spec.get("cluster"), controls=tuple(spec["controls"]))
+    name = spec.get("name") or f"did_{slug(spec['outcome'])}"
+    res = policy.twfe_did(df, spec["outcome"], spec["treatment"], **common)
+    outputs.table("difference-in-differences", name, res.frame, f"TWFE DiD: {spec['outcome']}")
+    outputs.text("difference-in-differences", name, res.summary(), f"TWFE DiD: {spec['outcome']}")
+    if spec["event_study"]:
+        es = policy.event_study(df, spec["outcome"], treatment=spec["treatment"], **common)
+        _emit(outputs, "difference-in-differences", f"{name}_event_study", es, f"event study: {spec['outcome']}")
+    if spec["placebo"]:
+        n = min(spec["placebo"], 200) if cfg.settings["run"]["quick"] else spec["placebo"]
+        pl = policy.placebo_test(df, spec["outcome"], spec["treatment"], n=n, seed=cfg.seed, **common)
+        _emit(outputs, "difference-in-differences", f"{name}_placebo", pl, f"placebo test: {spec['outcome']}")
+
+
+# ---------------------------------------------------------------- maps and QGIS
+def _map(cfg, outputs, state, spec, index):
+    from ..layers import maps
+
+    kind = spec["kind"]
+    title = spec.get("title")
+    if kind == "choropleth":
+        data = _joined(cfg, state, spec["input"])
+        m = maps.choropleth_map(data, spec["variable"], scheme=spec["scheme"], k=spec["k"],
+                                breaks=spec.get("breaks"), title=title or spec["variable"], offline=spec["offline"])
+        name = f"choropleth_{spec['variable']}"
+    elif kind == "lisa":
+        lisas = state.get("lisa", {})
+        var = spec.get("variable") or next(iter(lisas), None)
+        if var not in lisas:
+            raise InputError(f"[maps #{index}]: no LISA result for {var!r}; add a [[lisa]] with variable = {var!r}.")
+        m = maps.lisa_map(lisas[var], title=title or f"LISA clusters: {var}", offline=spec["offline"])
+        name = f"lisa_{var}"
+    elif kind == "centrality":
+        column = spec.get("variable") or "in_degree"
+        m = maps.centrality_map(state["centrality"], column, title=title or column, offline=spec["offline"])
+        name = f"centrality_{column}"
+    else:
+        from ..networks.graph import load_cities
+
+        m = maps.flow_map(state["edges"], load_cities(), title=title or "flows", offline=spec["offline"])
+        name = "flows"
+    outputs.map("maps", name, m, title or name)
+
+
+def _qgis(cfg, outputs, state):
+    from ..layers import qgis
+
+    layers = []
+    for var, gdf in state.get("lisa", {}).items():
+        layers.append(qgis.QgisLayer(gdf, f"lisa_{slug(var)}", qgis.lisa_style(), title=f"LISA clusters: {var}"))
+    if "boundaries" in state and not layers:
+        layers.append(qgis.QgisLayer(state["boundaries"], "regions", qgis.single_style(), title="regions"))
+    if not layers:
+        return
+    gpkg = outputs.root / "qgis" / "spatialhealth.gpkg"
+    export = qgis.write_geopackage(layers, gpkg, project=cfg.settings["qgis"]["project"])
+    paths = [export.gpkg] + ([export.project] if export.project else [])
+    outputs.file("QGIS", "GeoPackage and project", paths)
