@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ._panel import Panel, prepare_panel
 
 __all__ = ["twfe_did", "DiDResult"]
@@ -119,7 +120,7 @@ def _feols(formula: str, data: pd.DataFrame, cluster: str = "cl"):
     import pyfixest as pf
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore")  # collinearity notes are checked by the callers
         return pf.feols(formula, data=data, vcov={"CRV1": cluster})
 
 
@@ -130,6 +131,13 @@ def _control_terms(panel: Panel) -> str:
 def _fit_twfe(panel: Panel, alpha: float, treatment_label: str) -> DiDResult:
     formula = f"y ~ d{_control_terms(panel)} | u + t"
     fit = _feols(formula, panel.data)
+    if "d" not in fit.coef().index:
+        raise InputError(
+            f"The treatment {treatment_label!r} is collinear with the unit and time fixed effects"
+            + (f" and the controls {list(panel.controls)!r}" if panel.controls else "")
+            + " (e.g. every treated unit adopts in the same period and no unit stays untreated); "
+            "the effect is not identified."
+        )
     names = {"d": treatment_label, **dict(zip(panel.control_names, panel.controls))}
     frame = _tidy(fit, names, alpha)
     row = frame.iloc[0]
