@@ -61,7 +61,7 @@ def _prepare(pdf: pd.DataFrame, spec) -> pd.DataFrame:
         raw = pdf[spec.date]
         dt = _parse_dates(raw)
         out["n_bad_date"] = (dt.isna() & raw.notna()).astype("int64").to_numpy()
-        inp = dt.notna().to_numpy()
+        inp = dt.notna().to_numpy().copy()
         if spec.start is not None:
             inp &= (dt >= spec.start).fillna(False).to_numpy(dtype=bool)
         if spec.end is not None:

@@ -55,14 +55,20 @@ def connect(memory_limit=None, temp_directory=None, threads=None):
     return duckdb.connect(config=config)
 
 
-def _csv_relation(paths, spec, tmpdir, encodings, sep) -> str:
+def _csv_relation(con, paths, spec, tmpdir, encodings, sep) -> str:
     files = []
     for p, enc in zip(paths, encodings):
         files.append(p if is_utf8(enc) else transcode_to_utf8(p, enc, tmpdir))
-    as_text = {c: "VARCHAR" for c in spec.columns() if c is not None}
-    types = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in as_text) + "}"
     file_list = "[" + ", ".join(_lit(f) for f in files) + "]"
     delim = f", delim={_lit(sep)}" if sep else ""
+    # the sniffed header first (cheap), so that a missing column gets our error
+    header = [r[0] for r in con.execute(
+        f"DESCRIBE SELECT * FROM read_csv({file_list}, header=true, union_by_name=true{delim})"
+    ).fetchall()]
+    # ids, flows and dates are read as text: codes keep their leading digits, and a
+    # stray word in a flow column is reported by us instead of failing the read
+    as_text = [c for c in dict.fromkeys(spec.columns()) if c is not None and c in header]
+    types = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in as_text) + "}"
     return (f"read_csv({file_list}, header=true, union_by_name=true, types={types}, "
             f"auto_detect=true{delim})")
 
@@ -80,7 +86,7 @@ def group(source: Source, spec, *, memory_limit=None, temp_directory=None, threa
         elif source.kind == "parquet":
             rel = "read_parquet([" + ", ".join(_lit(p) for p in source.paths) + "], union_by_name=true)"
         else:
-            rel = _csv_relation(source.paths, spec, tmp, source.encodings, sep)
+            rel = _csv_relation(con, source.paths, spec, tmp, source.encodings, sep)
         con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {rel}")
         described = con.execute("DESCRIBE src").fetchall()
         types = {row[0]: str(row[1]).upper() for row in described}
