@@ -1,0 +1,387 @@
+"""Fit an ERGM: MPLE (the MLE for dyad-independent models) and MCMC-MLE.
+
+MCMC-MLE follows Hummel, Hunter & Handcock (2012): starting from the MPLE, networks
+are sampled at the current coefficients; if the observed statistics lie outside the
+convex hull of the sampled ones (checked with a linear programme), the target is moved
+only part of the way from the sample mean towards them (the largest step keeping it
+inside the hull, with a 5% margin), and the Geyer-Thompson approximation of the
+log-likelihood is maximised for that target. Once the full step is possible, plain
+Geyer-Thompson iterations continue until a Hotelling T^2 test (with autocorrelation
+taken into account through the effective sample size) finds no difference between the
+sample mean and the observed statistics. Burn-in and the sampling interval adapt to
+the effective sample size unless fixed by the user.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from ..._random import as_generator
+from ...errors import ConvergenceError, InputError
+from .mple import mple
+from .model import Model
+from .results import ERGMResults
+from .sampler import ChainSet, default_interval, effective_sample_size
+
+DEFAULTS = dict(
+    estimate="MLE",          # "MLE" or "MPLE"
+    chains=2,                # MCMC chains (run in parallel processes when the work is large)
+    n_jobs=None,             # worker processes (default: min(chains, CPUs))
+    client=None,             # dask.distributed Client or scheduler address
+    samplesize=1024,         # draws per MCMC-MLE iteration (all chains together)
+    burnin=None,             # proposals before the first draw (default 16 intervals)
+    interval=None,           # proposals between draws (default adaptive, start max(1024, dyads/16))
+    adaptive=True,           # adapt the interval to reach `target_ess`
+    target_ess=None,         # minimum effective sample size per statistic (default samplesize/5)
+    max_iterations=60,
+    min_pvalue=0.5,          # Hotelling test: converged when its p-value exceeds this
+    steplength_margin=0.05,
+    final_samplesize=None,   # draws at the final estimate for the standard errors (default 2x)
+    eval_loglik=True,        # bridge-sampling log-likelihood for AIC/BIC
+    bridges=16,
+    progress=None,           # rich progress (default: on when the fit is long)
+)
+
+
+def _point_in_hull(points, x, tol=1e-9):
+    """True if ``x`` lies in the convex hull of the rows of ``points`` (LP feasibility)."""
+    pts = np.unique(points, axis=0)
+    # coordinates without variation must match exactly
+    const = np.all(pts == pts[0], axis=0)
+    if np.any(np.abs(x[const] - pts[0, const]) > tol * (1 + np.abs(x[const]))):
+        return False
+    pts = pts[:, ~const]
+    xv = x[~const]
+    if pts.shape[1] == 0:
+        return True
+    m = pts.shape[0]
+    A_eq = np.vstack([pts.T, np.ones((1, m))])
+    b_eq = np.append(xv, 1.0)
+    res = optimize.linprog(np.zeros(m), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    return res.status == 0
+
+
+def hummel_step(sample, obs, margin=0.05, tol=1e-3):
+    """Largest gamma in [0, 1] with mean + (1+margin) gamma (obs - mean) inside the hull."""
+    xbar = sample.mean(axis=0)
+    d = obs - xbar
+    if _point_in_hull(sample, xbar + (1 + margin) * d):
+        return 1.0
+    lo, hi = 0.0, 1.0
+    while hi - lo > tol:
+        mid = (lo + hi) / 2
+        if _point_in_hull(sample, xbar + (1 + margin) * mid * d):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _logsumexp(a):
+    mx = np.max(a)
+    return mx + np.log(np.sum(np.exp(a - mx)))
+
+
+def geyer_thompson(theta0, sample, target, maxiter=100):
+    """Maximise (theta - theta0).target - log mean exp((theta - theta0).sample).
+
+    Returns (theta, weights at theta, converged).
+    """
+    S = sample
+    mu = S.mean(axis=0)
+    Sc = S - mu  # centring improves conditioning; the objective changes by a constant
+    tc = target - mu
+    var = Sc.var(axis=0)
+    free = var > 1e-12
+    d = np.zeros(S.shape[1])
+    conv = False
+
+    def val(dd):
+        a = Sc @ dd
+        return dd @ tc - (_logsumexp(a) - np.log(len(a))), a
+
+    f, a = val(d)
+    for _ in range(maxiter):
+        w = np.exp(a - a.max())
+        w /= w.sum()
+        m = w @ Sc
+        g = tc - m
+        C = (Sc - m).T @ ((Sc - m) * w[:, None])
+        gf = g[free]
+        Cf = C[np.ix_(free, free)] + 1e-10 * np.eye(free.sum())
+        try:
+            step = np.zeros_like(d)
+            step[free] = np.linalg.solve(Cf, gf)
+        except np.linalg.LinAlgError:
+            break
+        t = 1.0
+        while t > 1e-8:
+            nf, na = val(d + t * step)
+            if np.isfinite(nf) and nf >= f - 1e-12:
+                break
+            t /= 2
+        d, f, a = d + t * step, nf, na
+        if np.max(np.abs(t * step)) < 1e-9:
+            conv = True
+            break
+    w = np.exp(a - a.max())
+    w /= w.sum()
+    return theta0 + d, w, conv
+
+
+def hotelling(sample, obs):
+    """Hotelling T^2 test that the sampled mean equals ``obs`` (ESS-adjusted).
+
+    Returns (T2, p-value, per-statistic t values).
+    """
+    flat = sample.reshape(-1, sample.shape[-1])
+    ess = effective_sample_size(sample)
+    free = flat.var(axis=0) > 1e-12
+    d = flat.mean(axis=0) - obs
+    if not np.any(free):
+        return 0.0, 1.0, np.zeros_like(d)
+    if np.any(np.abs(d[~free]) > 1e-9):
+        return np.inf, 0.0, np.where(free, 0, np.inf)
+    neff = max(float(np.min(ess[free])), 2.0)
+    S = np.cov(flat[:, free], rowvar=False).reshape(free.sum(), free.sum())
+    V = S / neff
+    tv = np.zeros_like(d)
+    tv[free] = d[free] / np.sqrt(np.diag(V))
+    try:
+        T2 = float(d[free] @ np.linalg.solve(V, d[free]))
+    except np.linalg.LinAlgError:
+        return np.inf, 0.0, tv
+    p = int(free.sum())
+    if neff <= p + 1:
+        return T2, 0.0, tv
+    F = T2 * (neff - p) / (p * (neff - 1))
+    return T2, float(stats.f.sf(F, p, neff - p)), tv
+
+
+def _progress(enabled):
+    if not enabled:
+        return None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("[bold]ERGM[/bold] {task.description}"), BarColumn(), TimeElapsedColumn(),
+                    transient=True)
+
+
+def ergm(G, formula, edge_covariates=None, seed=None, **control) -> ERGMResults:
+    """Fit an exponential random graph model.
+
+    Parameters
+    ----------
+    G : networkx.Graph or networkx.DiGraph
+        The observed network; node covariates are node attributes.
+    formula : str or list
+        statnet-style formula, e.g.
+        ``"edges + mutual + nodeicov('HTH') + edgecov('geo_prox') + gwesp(0.5, fixed=TRUE)"``.
+    edge_covariates : dict, optional
+        name -> (n, n) array or DataFrame for ``edgecov('name')``.
+    seed : int or numpy Generator, optional
+    **control
+        ``estimate`` ("MLE" or "MPLE"), ``chains``, ``n_jobs``, ``client`` (Dask),
+        ``samplesize``, ``burnin``, ``interval``, ``adaptive``, ``target_ess``,
+        ``max_iterations``, ``min_pvalue``, ``final_samplesize``, ``eval_loglik``,
+        ``bridges``, ``progress`` (see ``fit.DEFAULTS``).
+
+    Returns
+    -------
+    ERGMResults
+        ``.params``, ``.bse``, ``.pvalues``, ``.llf``, ``.aic``, ``.bic``, ``.converged``,
+        ``.summary()``, ``.gof()``, ``.mcmc_diagnostics()``.
+
+    Raises
+    ------
+    ConvergenceError
+        When the estimate is meaningless (infinite MPLE, degenerate model whose
+        simulated networks never come near the observed one).
+
+    Examples
+    --------
+    >>> from spatialhealth.networks.ergm import ergm
+    >>> from spatialhealth.networks.ergm.datasets import load_network
+    >>> res = ergm(load_network("flomarriage"), "edges + nodecov('wealth')")
+    >>> res.params.round(4).tolist()
+    [-2.5949, 0.0105]
+    """
+    unknown = set(control) - set(DEFAULTS)
+    if unknown:
+        raise InputError(f"Unknown control option(s) {sorted(unknown)}; the options are {sorted(DEFAULTS)}.")
+    ctl = {**DEFAULTS, **control}
+    if ctl["estimate"] not in ("MLE", "MPLE"):
+        raise InputError(f"`estimate` must be 'MLE' or 'MPLE'; {ctl['estimate']!r} was given.")
+    model = G if isinstance(G, Model) else Model(G, formula, edge_covariates)
+    t0 = time.perf_counter()
+    fit, tab = mple(model)
+    names = model.names
+    mple_params = pd.Series(fit.params, index=names, name="mple")
+    if model.dyad_independent or ctl["estimate"] == "MPLE":
+        msgs = []
+        if not model.dyad_independent:
+            msgs.append("MPLE of a dyad-dependent model: standard errors are not trustworthy; "
+                        "use estimate='MLE' for MCMC maximum likelihood.")
+        return ERGMResults(
+            model=model, params=mple_params.rename("params"), cov=pd.DataFrame(fit.cov, index=names, columns=names),
+            llf=fit.llf if model.dyad_independent else np.nan, converged=fit.converged, method="MPLE",
+            mple_params=mple_params, mcmc_share=pd.Series(0.0, index=names, name="mcmc_pct"),
+            iterations=fit.iterations, messages=tuple(msgs), control=ctl,
+            info={"seconds": time.perf_counter() - t0, "dyad_rows": tab.nrows, "ndyads": tab.ndyads})
+    from .loglik import bridge_loglik
+
+    return _mcmcmle(model, fit.params, ctl, seed, t0, mple_params, bridge_loglik)
+
+
+def _runaway_message(model, sample, obs):
+    flat = sample.reshape(-1, model.p)
+    mean, sd = flat.mean(0), flat.std(0)
+    z = np.abs(mean - obs) / np.where(sd > 0, sd, 1.0)
+    k = int(np.argmax(z))
+    name = model.names[k]
+    lo, hi = flat[:, k].min(), flat[:, k].max()
+    words = (f"the simulated `{name}` stays at {mean[k]:.4g} (range {lo:.4g} to {hi:.4g}) while the observed "
+             f"network has {obs[k]:.4g}")
+    e = model.names.index("edges") if "edges" in model.names else None
+    if e is not None:
+        dens = flat[:, e].mean() / model.ndyads
+        od = obs[e] / model.ndyads
+        if dens > 3 * od and dens > 0.5:
+            words += (f"; the simulated networks fill up (density {dens:.2f} vs {od:.3f} observed), the sign "
+                      "of a near-degenerate model")
+        elif dens < od / 3:
+            words += f"; the simulated networks empty out (density {dens:.3g} vs {od:.3g} observed)"
+    return words
+
+
+TRY = ("Try: a smaller gwesp/gwdsp decay or gwesp instead of triangle/kstar terms; adding gwdegree/"
+       "gwidegree terms; checking the terms for a statistic fixed by the network; or longer chains "
+       "(larger `interval`/`samplesize`).")
+
+
+def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
+    rng = as_generator(seed)
+    obs = model.observed()
+    names = model.names
+    p = model.p
+    chains = int(ctl["chains"])
+    samplesize = int(ctl["samplesize"])
+    nper = max(1, int(np.ceil(samplesize / chains)))
+    user_interval = ctl["interval"] is not None
+    interval = int(ctl["interval"]) if user_interval else default_interval(model)
+    target_ess = ctl["target_ess"] or samplesize / 5
+    burnin0 = int(ctl["burnin"]) if ctl["burnin"] is not None else 16 * interval
+    progress = ctl["progress"]
+    if progress is None:
+        progress = model.ndyads > 20000
+    prog = _progress(progress)
+    messages = []
+    history = []
+    cs = ChainSet(model, chains=chains, n_jobs=ctl["n_jobs"], client=ctl["client"], seed=rng)
+    converged = False
+    theta = np.asarray(theta, float)
+    low_gamma = 0
+    it = 0
+    try:
+        if prog:
+            prog.start()
+            task = prog.add_task("MCMC-MLE", total=ctl["max_iterations"])
+        for it in range(1, int(ctl["max_iterations"]) + 1):
+            burnin = burnin0 if it == 1 else (int(ctl["burnin"]) if ctl["burnin"] is not None else 4 * interval)
+            sample = cs.run(theta, burnin, interval, nper)
+            flat = sample.reshape(-1, p)
+            ess = effective_sample_size(sample)
+            var = flat.var(0)
+            stuck = (var == 0) & (flat[0] != obs)
+            if np.any(stuck):
+                bad = [names[k] for k in range(p) if stuck[k]]
+                raise ConvergenceError(
+                    f"The sampled {', '.join(bad)} never changed at the current coefficients: "
+                    + _runaway_message(model, sample, obs) + ". " + TRY)
+            gamma = hummel_step(flat, obs, ctl["steplength_margin"])
+            T2, pval, tv = hotelling(sample, obs)
+            history.append({"iteration": it, "gamma": gamma, "pvalue": pval, "interval": interval,
+                            "min_ess": float(ess.min()), **dict(zip(names, theta))})
+            if prog:
+                prog.update(task, advance=1, description=f"iteration {it}: step {gamma:.2f}, "
+                            f"Hotelling p={pval:.2f}, interval {interval}")
+            if gamma >= 1.0 and pval > ctl["min_pvalue"]:
+                converged = True
+                break
+            if gamma < 0.01:
+                low_gamma += 1
+                if low_gamma >= 4:
+                    raise ConvergenceError(
+                        "MCMC-MLE cannot move towards the observed network: "
+                        + _runaway_message(model, sample, obs) + ". " + TRY)
+            else:
+                low_gamma = 0
+            target = flat.mean(0) + gamma * (obs - flat.mean(0))
+            new_theta, w, _ = geyer_thompson(theta, flat, target)
+            if not np.all(np.isfinite(new_theta)):
+                raise ConvergenceError("The Geyer-Thompson step produced non-finite coefficients: "
+                                       + _runaway_message(model, sample, obs) + ". " + TRY)
+            theta = new_theta
+            if ctl["adaptive"] and not user_interval:
+                e = float(np.min(ess[var > 0])) if np.any(var > 0) else float(len(flat))
+                if e < target_ess:
+                    interval = int(min(interval * min(4.0, target_ess / max(e, 1.0) * 1.2), 50 * model.ndyads))
+                elif e > 2.5 * target_ess and interval > 1024:
+                    interval = int(max(1024, interval / 1.5))
+        if not converged:
+            worst = names[int(np.argmax(np.abs(tv)))]
+            msg = (f"MCMC-MLE did not converge in {it} iterations (last step length {gamma:.2f}, Hotelling "
+                   f"p = {pval:.3f}; `{worst}` differs most from its observed value). The estimates may be "
+                   "off: refit with larger `max_iterations`, `samplesize` or `interval`.")
+            if gamma < 1:
+                raise ConvergenceError(msg + " " + _runaway_message(model, sample, obs) + ". " + TRY)
+            messages.append(msg)
+            warnings.warn(msg, RuntimeWarning, stacklevel=3)
+        # final sample at the estimate for the standard errors
+        fsize = int(ctl["final_samplesize"] or 2 * samplesize)
+        final = cs.run(theta, 4 * interval, interval, max(1, int(np.ceil(fsize / chains))))
+        fflat = final.reshape(-1, p)
+        theta_hat, w, _ = geyer_thompson(theta, fflat, obs)
+        # guard against a wild last step (importance weights too concentrated)
+        ess_w = 1.0 / np.sum(w ** 2)
+        if ess_w < 0.1 * len(w):
+            theta_hat = theta
+            w = np.full(len(fflat), 1.0 / len(fflat))
+        m = w @ fflat
+        C = (fflat - m).T @ ((fflat - m) * w[:, None])
+        free = np.diag(C) > 1e-12
+        cov = np.full((p, p), np.nan)
+        Cinv = np.linalg.pinv(C[np.ix_(free, free)])
+        ess_f = effective_sample_size(final)
+        neff = max(float(np.min(ess_f[free])), 2.0) if np.any(free) else 2.0
+        Cf = np.cov(fflat[:, free], rowvar=False).reshape(free.sum(), free.sum())
+        mc = Cinv @ (Cf / neff) @ Cinv
+        tot = Cinv + mc
+        cov[np.ix_(free, free)] = tot
+        share = np.zeros(p)
+        share[free] = 100 * np.diag(mc) / np.diag(tot)
+        llf, llf_se = np.nan, 0.0
+        if ctl["eval_loglik"]:
+            if prog:
+                prog.update(task, description="bridge sampling the log-likelihood")
+            llf, llf_se = bridge_loglik(model, theta_hat, cs, nbridges=int(ctl["bridges"]),
+                                        samplesize=max(64, samplesize // 4), interval=interval)
+    finally:
+        cs.close()
+        if prog:
+            prog.stop()
+    ctl_out = {**ctl, "interval": interval, "client": None}
+    info = {"seconds": time.perf_counter() - t0, "proposals": cs.proposals,
+            "sampler_seconds": cs.seconds, "proposals_per_second": cs.proposals / max(cs.seconds, 1e-9),
+            "acceptance": cs.accepted / max(cs.proposals, 1), "history": pd.DataFrame(history),
+            "hotelling_pvalue": pval}
+    return ERGMResults(
+        model=model, params=pd.Series(theta_hat, index=names, name="params"),
+        cov=pd.DataFrame(cov, index=names, columns=names), llf=float(llf), converged=converged,
+        method="MCMC-MLE", mple_params=mple_params, mcmc_share=pd.Series(share, index=names, name="mcmc_pct"),
+        sample=final, llf_se=float(llf_se), iterations=it, messages=tuple(messages), control=ctl_out, info=info)

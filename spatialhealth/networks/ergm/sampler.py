@@ -1,0 +1,266 @@
+"""MCMC sampling of networks from an ERGM: chains, parallel processes or Dask, simulate().
+
+The Metropolis-Hastings loop itself is :func:`._kernels.tnt_chain` (tie/no-tie proposal
+with exact proposal ratios). This module runs several chains, in this process, in
+spawned worker processes (``concurrent.futures``) or on a Dask cluster, keeps each
+chain's network between calls so later calls need little burn-in, and measures the
+effective sample size that the adaptive burn-in/interval of the fit relies on.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from ..._random import as_generator
+from ...errors import InputError, InputTypeError
+from . import _kernels as K
+from .model import Model, NetState
+
+# proposals per call below which chains run in this process (spawning costs ~1-2 s)
+PARALLEL_THRESHOLD = 3_000_000
+
+
+def _eta0(model: Model, theta) -> np.ndarray:
+    return K.eta_matrix(model.directed, model.n, *model.pack(), model.di_terms, np.asarray(theta, float))
+
+
+def run_chain_job(job: dict) -> dict:
+    """Run one chain (a spawn-safe top-level function for worker processes and Dask)."""
+    t0 = time.perf_counter()
+    st = job.get("state")
+    if st is None:
+        st = NetState.from_edges(job["n"], job["directed"], job["edges"], job["use_tp"])
+    stats = np.array(job["stats"], dtype=float)
+    sample = np.zeros((job["nsamp"], len(stats)))
+    nedges, acc = K.tnt_chain(st.directed, st.adj, st.adjT, st.indeg, st.outdeg, st.tp, st.use_tp,
+                              st.etail, st.ehead, st.epos, st.nedges, *job["pack"], job["dd_terms"],
+                              job["di_terms"], job["eta0"], job["theta"], stats, job["burnin"],
+                              job["interval"], job["nsamp"], job["seed"], sample)
+    st.nedges = int(nedges)
+    out = {"sample": sample, "stats": stats, "accepted": int(acc),
+           "proposals": job["burnin"] + job["interval"] * job["nsamp"], "seconds": time.perf_counter() - t0}
+    if job.get("return_state", False):
+        out["state"] = st
+    else:
+        out["edges"] = st.edge_array().copy()
+    return out
+
+
+def effective_sample_size(x) -> np.ndarray:
+    """Effective sample size of each column of ``x`` (draws, p) or (chains, draws, p).
+
+    Geyer's initial monotone positive sequence on the autocorrelations, summed over
+    chains. Constant columns get ESS 0.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2:
+        x = x[None]
+    c, n, p = x.shape
+    out = np.zeros(p)
+    if n < 4:
+        return np.full(p, float(c * n))
+    for ch in range(c):
+        y = x[ch] - x[ch].mean(axis=0)
+        var = (y ** 2).mean(axis=0)
+        f = np.fft.rfft(y, n=2 * n, axis=0)
+        acov = np.fft.irfft(f * np.conj(f), axis=0)[:n] / n
+        for q in range(p):
+            if var[q] <= 0:
+                continue
+            rho = acov[:, q] / acov[0, q]
+            s = 0.0
+            prev = np.inf
+            for k in range(0, n - 1, 2):
+                pair = rho[k] + rho[k + 1]
+                if pair <= 0:
+                    break
+                pair = min(pair, prev)
+                s += pair
+                prev = pair
+            tau = max(2 * s - 1, 1.0)
+            out[q] += n / tau
+    return out
+
+
+class ChainSet:
+    """Several MCMC chains of one model that keep their networks between runs."""
+
+    def __init__(self, model: Model, chains=2, n_jobs=None, client=None, start=None, seed=None,
+                 start_stats=None):
+        if chains < 1:
+            raise InputError(f"`chains` must be at least 1; {chains} was given.")
+        self.model = model
+        self.chains = int(chains)
+        self.rng = as_generator(seed)
+        self.client = client
+        if isinstance(client, str):
+            from distributed import Client
+
+            self.client = Client(client)
+        self.n_jobs = min(self.chains, os.cpu_count() or 1) if n_jobs is None else max(1, int(n_jobs))
+        self._pool = None
+        st0 = model.state(start) if start is not None else model.state()
+        stats0 = (model.observed(start) if start is not None else model.observed()) if start_stats is None \
+            else np.asarray(start_stats, float)
+        self.states = [st0.copy() for _ in range(self.chains)]
+        self.stats = [stats0.copy() for _ in range(self.chains)]
+        self.proposals = 0
+        self.seconds = 0.0
+        self.accepted = 0
+
+    # ------------------------------------------------------------------------------
+    def _job(self, k, eta0, theta, burnin, interval, nsamp, ship_state):
+        m = self.model
+        job = {"n": m.n, "directed": m.directed, "use_tp": m.needs_tp, "pack": m.pack(),
+               "dd_terms": m.dd_terms, "di_terms": m.di_terms, "eta0": eta0,
+               "theta": np.asarray(theta, float), "stats": self.stats[k], "burnin": int(burnin),
+               "interval": int(interval), "nsamp": int(nsamp), "seed": int(self.rng.integers(1, 2**31 - 1))}
+        if ship_state:
+            job["edges"] = self.states[k].edge_array().copy()
+        else:
+            job["state"] = self.states[k]
+            job["return_state"] = True
+        return job
+
+    def run(self, theta, burnin, interval, nsamp):
+        """Run every chain at ``theta``; returns the sample (chains, nsamp, p)."""
+        m = self.model
+        theta = np.asarray(theta, float)
+        if not np.all(np.isfinite(theta)):
+            raise InputError(f"Cannot sample at non-finite coefficients {theta.tolist()}.")
+        eta0 = _eta0(m, theta)
+        total = (burnin + interval * nsamp) * self.chains
+        t0 = time.perf_counter()
+        if self.client is not None:
+            jobs = [self._job(k, eta0, theta, burnin, interval, nsamp, True) for k in range(self.chains)]
+            futs = self.client.map(run_chain_job, jobs, pure=False)
+            results = self.client.gather(futs)
+        elif self.n_jobs > 1 and self.chains > 1 and total >= PARALLEL_THRESHOLD:
+            if self._pool is None:
+                import multiprocessing as mp
+
+                self._pool = ProcessPoolExecutor(max_workers=self.n_jobs, mp_context=mp.get_context("spawn"))
+            jobs = [self._job(k, eta0, theta, burnin, interval, nsamp, True) for k in range(self.chains)]
+            results = list(self._pool.map(run_chain_job, jobs))
+        else:
+            results = [run_chain_job(self._job(k, eta0, theta, burnin, interval, nsamp, False))
+                       for k in range(self.chains)]
+        for k, r in enumerate(results):
+            if "state" in r:
+                self.states[k] = r["state"]
+            else:
+                self.states[k] = NetState.from_edges(m.n, m.directed, r["edges"], m.needs_tp)
+            self.stats[k] = r["stats"]
+            self.accepted += r["accepted"]
+        self.proposals += total
+        self.seconds += time.perf_counter() - t0
+        return np.stack([r["sample"] for r in results])
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def default_interval(model: Model) -> int:
+    """Proposals between draws: statnet's 1024, more for larger networks."""
+    return int(max(1024, model.ndyads // 16))
+
+
+def simulate(model_or_result, coef=None, nsim=1, seed=None, output="network", burnin=None,
+             interval=None, start=None, chains=1, edge_covariates=None, formula=None):
+    """Simulate networks (or their statistics) from an ERGM.
+
+    Parameters
+    ----------
+    model_or_result : Model, ERGMResults or networkx graph
+        A model (from :func:`build_model`), a fitted result (its coefficients are the
+        default ``coef``) or a basis graph together with ``formula``.
+    coef : array-like or pandas.Series, optional
+        Coefficients in the order of ``model.names`` (a Series is aligned by name).
+    nsim : int
+        Number of networks.
+    seed : int or numpy Generator, optional
+    output : {"network", "stats"}
+        ``"network"``: list of networkx graphs with the basis graph's nodes and node
+        attributes; ``"stats"``: array (nsim, p) of the model statistics.
+    burnin, interval : int, optional
+        MCMC proposals before the first draw and between draws (defaults: 16 intervals;
+        max(1024, dyads/16)).
+    start : networkx graph, optional
+        Network to start the chain from (default: the observed network).
+    chains : int
+        Draws are split over this many chains.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from spatialhealth.networks.ergm import build_model, simulate
+    >>> m = build_model(nx.empty_graph(10), "edges")
+    >>> simulate(m, coef=[0.0], nsim=3, seed=1, output="stats").shape
+    (3, 1)
+    """
+    from .results import ERGMResults
+
+    if isinstance(model_or_result, ERGMResults):
+        res = model_or_result
+        model = res.model
+        if coef is None:
+            coef = res.params
+        if interval is None:
+            interval = res.control.get("interval")
+    elif isinstance(model_or_result, Model):
+        model = model_or_result
+    else:
+        import networkx as nx
+
+        if isinstance(model_or_result, nx.Graph) and formula is not None:
+            model = Model(model_or_result, formula, edge_covariates)
+        else:
+            raise InputTypeError("simulate() needs a Model, a fitted ERGM result, or a graph with formula=.")
+    if coef is None:
+        raise InputError("simulate() needs `coef` (one coefficient per statistic) for a bare model.")
+    if hasattr(coef, "reindex"):
+        missing = [nm for nm in model.names if nm not in coef.index]
+        if missing:
+            raise InputError(f"`coef` lacks the statistic(s) {missing}; the model's statistics are {model.names}.")
+        coef = coef.reindex(model.names).to_numpy(dtype=float)
+    coef = np.asarray(coef, dtype=float).ravel()
+    if coef.shape[0] != model.p:
+        raise InputError(f"`coef` has {coef.shape[0]} values; the model has {model.p} statistics {model.names}.")
+    if output not in ("network", "stats"):
+        raise InputError(f"`output` must be 'network' or 'stats'; {output!r} was given.")
+    nsim = int(nsim)
+    if nsim < 1:
+        raise InputError(f"`nsim` must be at least 1; {nsim} was given.")
+    interval = int(interval) if interval else default_interval(model)
+    burnin = int(burnin) if burnin is not None else 16 * interval
+    chains = max(1, min(int(chains), nsim))
+    per = [nsim // chains + (1 if k < nsim % chains else 0) for k in range(chains)]
+    cs = ChainSet(model, chains=chains, n_jobs=1, seed=seed, start=start)
+    eta0 = _eta0(model, coef)
+    stats_out, graphs = [], []
+    for k in range(chains):
+        st = cs.states[k]
+        stats = cs.stats[k]
+        for d in range(per[k]):
+            job = cs._job(k, eta0, coef, burnin if d == 0 else 0, interval, 1, False)
+            r = run_chain_job(job)
+            cs.states[k], cs.stats[k] = r["state"], r["stats"]
+            st, stats = cs.states[k], cs.stats[k]
+            stats_out.append(stats.copy())
+            if output == "network":
+                graphs.append(model.to_graph(st.edge_array()))
+    if output == "stats":
+        return np.array(stats_out)
+    return graphs
