@@ -65,3 +65,39 @@ def cities():
 @pytest.fixture
 def od():
     return make_od()
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+PROBE = __import__("pathlib").Path(__file__).with_name("qgis_probe.py")
+
+
+def _qgis_available():
+    import subprocess
+
+    try:
+        r = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def qgis_probe():
+    """Run tests/maps/qgis_probe.py with the system python3 and return its JSON output."""
+    import json
+    import os
+    import subprocess
+
+    if not _qgis_available():
+        pytest.skip(f"{SYSTEM_PYTHON} -c 'import qgis.core' failed: Debian python3-qgis is not installed")
+
+    def run(*args, cwd=None):
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        r = subprocess.run([SYSTEM_PYTHON, str(PROBE), *map(str, args)], capture_output=True,
+                           text=True, env=env, cwd=cwd, timeout=120)
+        assert r.returncode == 0, f"probe failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
+        return json.loads(r.stdout.strip().splitlines()[-1])
+
+    return run

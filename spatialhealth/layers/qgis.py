@@ -1,0 +1,550 @@
+"""Hand styled layers to QGIS without depending on QGIS.
+
+* :func:`write_geopackage` writes one GeoPackage (version 1.2, read by QGIS
+  >= 3.x without warnings) holding several layers, each with a default style
+  in the ``layer_styles`` table that QGIS applies when the layer is opened,
+  plus a ``.qgz`` project beside it (relative paths, extent, layer order,
+  renderers embedded) and, optionally, the same project stored inside the
+  GeoPackage (``qgis_projects`` table, QGIS >= 3.8).
+* :func:`write_layer` writes one layer to a single-layer format (FlatGeobuf,
+  GeoJSON, shapefile) with a sidecar ``.qml`` (shapefile field names are
+  laundered to 10 characters first, and the style follows the new name).
+* :func:`write_raster_style` writes the sidecar ``.qml`` of a GeoTIFF.
+
+Styles (:func:`lisa_style`, :func:`graduated_style`, :func:`flow_style`,
+:func:`categorized_style`) use the colours and classes of the folium maps in
+:mod:`spatialhealth.layers.maps`.
+
+Examples
+--------
+>>> from spatialhealth.layers import qgis
+>>> out = qgis.write_geopackage(                                   # doctest: +SKIP
+...     [qgis.QgisLayer(cities, "cities", qgis.graduated_style(cities, "pagerank")),
+...      qgis.QgisLayer(lisa_gdf, "lisa", qgis.lisa_style())],
+...     "out/qgis/spatialhealth.gpkg")
+>>> print(out.summary())                                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sqlite3
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+import pandas as pd
+
+from .._io import atomic_path, write_text
+from .._validate import numeric_column, require_columns
+from ..errors import InputError, InputTypeError
+from . import _palette
+from ._palette import LISA_COLOURS, LISA_LABELS, classify
+from ._qml import (QGIS_VERSION, RasterStyle, Style, StyleClass, raster_qml, renderer_xml,
+                   vector_qml)
+
+__all__ = [
+    "Style", "StyleClass", "RasterStyle", "QgisLayer", "QgisExport",
+    "lisa_style", "graduated_style", "categorized_style", "flow_style", "single_style",
+    "write_geopackage", "write_layer", "write_raster_style", "raster_style",
+    "launder_shapefile_names", "vector_qml",
+]
+
+
+# ----------------------------------------------------------------------------- styles
+def lisa_style(column: str = "cluster", title: str = "LISA clusters") -> Style:
+    """Categorized style of LISA codes (HH red, LH light blue, LL blue, HL orange, ns grey)."""
+    classes = tuple(StyleClass(f"{LISA_LABELS[c]} ({c})", LISA_COLOURS[c], value=c)
+                    for c in LISA_COLOURS)
+    return Style("categorized", column, classes, title=title, description="LISA clusters")
+
+
+def categorized_style(column: str, colours: dict, labels: dict | None = None,
+                      title: str | None = None) -> Style:
+    """Categorized style from ``{value: "#rrggbb"}`` (labels default to the values)."""
+    labels = labels or {}
+    classes = tuple(StyleClass(str(labels.get(v, v)), c, value=v) for v, c in colours.items())
+    return Style("categorized", column, classes, title=title or column)
+
+
+def single_style(colour: str = "#9e9ac8", title: str = "") -> Style:
+    """One symbol for every feature."""
+    return Style("single", None, (StyleClass(title, colour),), title=title)
+
+
+def _values(data, column):
+    if isinstance(data, pd.DataFrame):
+        return numeric_column(data, column, allow_nan=True, what="layer")
+    return np.asarray(data, dtype=float)
+
+
+def graduated_style(data, column: str, *, scheme: str = "quantiles", k: int = 5, breaks=None,
+                    palette: str = "YlOrRd", sized: bool = False, title: str | None = None) -> Style:
+    """Graduated colour style with the classes :func:`~spatialhealth.layers.maps.choropleth_map` draws.
+
+    ``data`` is the frame holding ``column`` (or the values themselves).
+    ``sized=True`` also grows point markers with the class, as
+    :func:`~spatialhealth.layers.maps.centrality_map` does.
+    """
+    cl = classify(_values(data, column), column, scheme=scheme, k=k, breaks=breaks, palette=palette)
+    radii = _palette.class_radii(cl.k) if sized else [5.0] * cl.k
+    classes = tuple(StyleClass(lab, c, lower=lo, upper=hi, size=r)
+                    for lab, c, lo, hi, r in zip(cl.labels, cl.colours, cl.lower, cl.upper, radii))
+    return Style("graduated", column, classes, title=title or column,
+                 description=f"{scheme} classes of {column}", extra={"sized": False})
+
+
+def flow_style(data, column: str = "flow", *, scheme: str = "quantiles", k: int = 5, breaks=None,
+               palette: str = "Reds", arrows: bool = True, title: str | None = None) -> Style:
+    """Graduated line style: colour and width by volume class, arrowhead at the destination.
+
+    Same classes, colours and widths as :func:`~spatialhealth.layers.maps.flow_map`.
+    """
+    cl = classify(_values(data, column), column, scheme=scheme, k=k, breaks=breaks, palette=palette)
+    widths = _palette.class_widths(cl.k)
+    classes = tuple(StyleClass(lab, c, lower=lo, upper=hi, size=w)
+                    for lab, c, lo, hi, w in zip(cl.labels, cl.colours, cl.lower, cl.upper, widths))
+    return Style("graduated", column, classes, title=title or column, arrows=arrows,
+                 description=f"flows by {scheme} class of {column}")
+
+
+# ----------------------------------------------------------------------------- layers
+@dataclass(frozen=True)
+class QgisLayer:
+    """One layer to export: a GeoDataFrame, its table name and its style."""
+
+    frame: object
+    name: str
+    style: Style | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class QgisExport:
+    """What :func:`write_geopackage` wrote."""
+
+    gpkg: Path
+    project: Path | None
+    project_in_gpkg: str | None
+    frame: pd.DataFrame = field(repr=False)
+    extent: tuple = ()
+
+    def summary(self) -> str:
+        lines = [f"GeoPackage: {self.gpkg}"]
+        if self.project:
+            lines.append(f"QGIS project: {self.project}")
+        if self.project_in_gpkg:
+            lines.append(f"Project inside the GeoPackage: {self.project_in_gpkg!r} "
+                         f"(QGIS: Project > Open From > GeoPackage)")
+        lines.append(self.frame.to_string(index=False))
+        return "\n".join(lines)
+
+
+def _geom_kind(gdf) -> tuple[str, str]:
+    """(symbol type, QGIS geometry name) of a layer."""
+    types = set(gdf.geom_type.dropna())
+    if types <= {"Polygon", "MultiPolygon"}:
+        return "fill", "Polygon"
+    if types <= {"Point", "MultiPoint"}:
+        return "marker", "Point"
+    if types <= {"LineString", "MultiLineString"}:
+        return "line", "Line"
+    raise InputError(f"A layer must hold one kind of geometry; found {', '.join(sorted(types))}.")
+
+
+def _prepare(layer: QgisLayer, crs):
+    import geopandas as gpd
+
+    frame = getattr(layer.frame, "frame", layer.frame)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputTypeError(f"Layer {layer.name!r}: a GeoDataFrame is needed; "
+                             f"{type(frame).__name__} was given.")
+    if frame.crs is None:
+        raise InputError(f"Layer {layer.name!r} has no CRS; set it with gdf.set_crs(...).")
+    gdf = frame.to_crs(crs) if crs is not None and not frame.crs.equals(crs) else frame.copy()
+    for c in gdf.columns:
+        if c != gdf.geometry.name and (isinstance(gdf[c].dtype, pd.CategoricalDtype)
+                                       or gdf[c].dtype == object):
+            gdf[c] = gdf[c].astype("string")
+    style = layer.style
+    if style is not None and style.attr is not None:
+        require_columns(gdf, [style.attr], f"layer {layer.name!r}")
+    return gdf
+
+
+def _umask_mode():
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _srs_xml(crs) -> str:
+    # QGIS reads <wkt> first (an <authid> alone is only used together with an internal srsid)
+    epsg = crs.to_epsg()
+    auth = f"<authid>EPSG:{epsg}</authid>" if epsg else ""
+    return f"<spatialrefsys><wkt>{escape(crs.to_wkt())}</wkt>{auth}</spatialrefsys>"
+
+
+def _authid(crs) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else ""
+
+
+def _layer_id(name: str) -> str:
+    # QGIS ignores (and regenerates) layer ids of 10 characters or fewer
+    return re.sub(r"\W", "_", name) + "_spatialhealth"
+
+
+def project_qgs(entries, extent, crs, title: str = "spatialhealth") -> str:
+    """A QGIS project document (``.qgs`` text).
+
+    ``entries``: list of dicts with ``id``, ``title``, ``source`` (relative,
+    ``./x.gpkg|layername=y``), ``geometry`` (Polygon/Point/Line, or None for a
+    raster), ``renderer`` (renderer-v2 XML or raster ``pipe`` XML) and ``crs``;
+    the first entry is the top of the legend.
+    """
+    xmin, ymin, xmax, ymax = extent
+    units = "degrees" if crs.is_geographic else "meters"
+    tree, maplayers = [], []
+    for e in entries:
+        tree.append(f'<layer-tree-layer id={quoteattr(e["id"])} name={quoteattr(e["title"])} '
+                    f'source={quoteattr(e["source"])} providerKey="{e["provider"]}" '
+                    'checked="Qt::Checked" expanded="1"/>')
+        if e["geometry"] is None:
+            head = '<maplayer type="raster">'
+            tail = f"<pipe>{e['renderer']}</pipe>"
+        else:
+            head = f'<maplayer type="vector" geometry="{e["geometry"]}">'
+            tail = e["renderer"]
+        maplayers.append(
+            f"{head}<id>{escape(e['id'])}</id><datasource>{escape(e['source'])}</datasource>"
+            f"<layername>{escape(e['title'])}</layername><srs>{_srs_xml(e['crs'])}</srs>"
+            f'<provider encoding="UTF-8">{e["provider"]}</provider>{tail}</maplayer>')
+    order = "".join(f'<layer id={quoteattr(e["id"])}/>' for e in entries)
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        f'<qgis version="{QGIS_VERSION}" projectname={quoteattr(title)}>\n'
+        f"<title>{escape(title)}</title>\n"
+        f"<projectCrs>{_srs_xml(crs)}</projectCrs>\n"
+        f'<mapcanvas name="theMapCanvas" annotationsVisible="1"><units>{units}</units>'
+        f"<extent><xmin>{xmin!r}</xmin><ymin>{ymin!r}</ymin><xmax>{xmax!r}</xmax><ymax>{ymax!r}</ymax>"
+        f"</extent><rotation>0</rotation><destinationsrs>{_srs_xml(crs)}</destinationsrs></mapcanvas>\n"
+        f'<layer-tree-group>{"".join(tree)}<custom-order enabled="0">{order}</custom-order>'
+        "</layer-tree-group>\n"
+        f"<projectlayers>{''.join(maplayers)}</projectlayers>\n"
+        f"<layerorder>{order}</layerorder>\n"
+        '<properties><Paths><Absolute type="bool">false</Absolute></Paths>'
+        # QGIS 3.22 reads <projectCrs> only when projections are flagged as enabled
+        '<SpatialRefSys><ProjectionsEnabled type="int">1</ProjectionsEnabled>'
+        f'<ProjectCrs type="QString">{escape(_authid(crs))}</ProjectCrs></SpatialRefSys>'
+        "</properties>\n"
+        "</qgis>\n"
+    )
+
+
+def _qgz_bytes(qgs_text: str, stem: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"{stem}.qgs", qgs_text)
+    return buf.getvalue()
+
+
+_STYLES_DDL = (
+    'CREATE TABLE IF NOT EXISTS "layer_styles" ( "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, '
+    '"f_table_catalog" TEXT(256), "f_table_schema" TEXT(256), "f_table_name" TEXT(256), '
+    '"f_geometry_column" TEXT(256), "styleName" TEXT(30), "styleQML" TEXT, "styleSLD" TEXT, '
+    '"useAsDefault" BOOLEAN, "description" TEXT, "owner" TEXT(30), "ui" TEXT(30), '
+    "\"update_time\" DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
+)
+
+
+def _now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _write_styles(con, rows):
+    """rows: (table, qml, description) — one default style per layer."""
+    con.execute(_STYLES_DDL)
+    geom_col = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+    now = _now()
+    for table, qml, description in rows:
+        con.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (table,))
+        con.execute(
+            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, "
+            "update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', ?)",
+            (table, geom_col[table], table, qml, description, now))
+    if not con.execute("SELECT 1 FROM gpkg_contents WHERE table_name='layer_styles'").fetchone():
+        con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+                    "last_change, srs_id) VALUES ('layer_styles', 'attributes', 'layer_styles', '', ?, 0)",
+                    (now,))
+    has_ogr = con.execute("SELECT 1 FROM sqlite_master WHERE name='gpkg_ogr_contents'").fetchone()
+    if has_ogr:
+        n = con.execute("SELECT count(*) FROM layer_styles").fetchone()[0]
+        con.execute("DELETE FROM gpkg_ogr_contents WHERE table_name='layer_styles'")
+        con.execute("INSERT INTO gpkg_ogr_contents (table_name, feature_count) VALUES ('layer_styles', ?)", (n,))
+
+
+def _write_gpkg_project(con, name, qgz: bytes):
+    con.execute("CREATE TABLE IF NOT EXISTS qgis_projects(name TEXT PRIMARY KEY, metadata BLOB, content BLOB)")
+    meta = json.dumps({"last_modified_time": _now().rstrip("Z"), "last_modified_user": "spatialhealth"})
+    con.execute("INSERT OR REPLACE INTO qgis_projects (name, metadata, content) VALUES (?, ?, ?)",
+                (name, meta, qgz.hex()))
+
+
+def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = True,
+                     store_project: bool = True, title: str = "spatialhealth",
+                     rasters=()) -> QgisExport:
+    """Write styled layers to one GeoPackage (+ a QGIS project) atomically.
+
+    Parameters
+    ----------
+    layers : list of QgisLayer
+        In legend order: the first is drawn on top. Table names must be unique.
+    path : path
+        The ``.gpkg`` to write (replaced if it exists).
+    crs : CRS-like, optional
+        Reproject every layer to this CRS (default: the first layer's CRS),
+        which is also the project's CRS.
+    project : bool or path
+        Write ``<stem>.qgz`` beside the GeoPackage (or at the given path, in the
+        same folder so relative paths hold). ``False`` skips it.
+    store_project : bool
+        Also store the project inside the GeoPackage (table ``qgis_projects``),
+        named after the file stem.
+    title : str
+        Project title.
+    rasters : list of (path, title, RasterStyle or None)
+        GeoTIFFs (in the same folder or below) added to the project below the
+        vector layers; their style is embedded (write a sidecar too with
+        :func:`write_raster_style`).
+
+    Returns
+    -------
+    QgisExport
+
+    Examples
+    --------
+    >>> res = write_geopackage([QgisLayer(gdf, "lisa", lisa_style())], "out/qgis/lisa.gpkg")  # doctest: +SKIP
+    """
+    from pyproj import CRS
+
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        raise InputError(f"The GeoPackage path must end in .gpkg; {str(path)!r} was given.")
+    layers = list(layers)
+    if not layers:
+        raise InputError("No layer was given to write.")
+    for lyr in layers:
+        if not isinstance(lyr, QgisLayer):
+            raise InputTypeError(f"layers must be QgisLayer objects; {type(lyr).__name__} was given.")
+    names = [lyr.name for lyr in layers]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(f"Layer names must be unique; repeated: {', '.join(dup)}.")
+    bad = [n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
+    if bad:
+        raise InputError(f"Layer names must be letters, digits and '_' (not starting with a digit); "
+                         f"got {', '.join(map(repr, bad))}.")
+    first = getattr(layers[0].frame, "frame", layers[0].frame)
+    target = CRS.from_user_input(crs) if crs is not None else getattr(first, "crs", None)
+    frames = [_prepare(lyr, target) for lyr in layers]
+    target = CRS.from_user_input(frames[0].crs)
+
+    entries, style_rows, info = [], [], []
+    bounds = np.array([f.total_bounds for f in frames])
+    for lyr, gdf in zip(layers, frames):
+        sym, geom_name = _geom_kind(gdf)
+        style = lyr.style or single_style(title=lyr.title or lyr.name)
+        rxml = renderer_xml(style, sym)
+        ttl = lyr.title or style.title or lyr.name
+        style_rows.append((lyr.name, vector_qml(style, sym), style.description or ttl))
+        entries.append({"id": _layer_id(lyr.name), "title": ttl, "geometry": geom_name,
+                        "source": f"./{path.name}|layername={lyr.name}", "provider": "ogr",
+                        "renderer": rxml, "crs": target})
+        info.append({"layer": lyr.name, "title": ttl, "geometry": geom_name, "features": len(gdf),
+                     "renderer": {"categorized": "categorizedSymbol", "graduated": "graduatedSymbol",
+                                  "single": "singleSymbol"}[style.kind],
+                     "attribute": style.attr or "", "classes": len(style.classes)})
+    proj_dir = (Path(project).parent if isinstance(project, (str, Path)) else path.parent)
+    for r_path, r_title, r_style in rasters:
+        import rasterio
+
+        r_path = Path(r_path)
+        with rasterio.open(r_path) as src:
+            r_crs = CRS.from_user_input(src.crs)
+        rel = os.path.relpath(r_path.resolve(), proj_dir.resolve())
+        rs = r_style or raster_style(r_path)
+        from ._qml import raster_renderer_xml
+
+        entries.append({"id": _layer_id(r_path.stem), "title": r_title, "geometry": None,
+                        "source": f"./{Path(rel).as_posix()}", "provider": "gdal",
+                        "renderer": raster_renderer_xml(rs), "crs": r_crs})
+    xmin, ymin = bounds[:, 0].min(), bounds[:, 1].min()
+    xmax, ymax = bounds[:, 2].max(), bounds[:, 3].max()
+    pad = 0.03 * max(xmax - xmin, ymax - ymin, 1e-6)
+    extent = (float(xmin - pad), float(ymin - pad), float(xmax + pad), float(ymax + pad))
+    qgs = project_qgs(entries, extent, target, title)
+
+    with atomic_path(path) as tmp:
+        tmp.unlink()
+        for lyr, gdf in zip(layers, frames):
+            gdf.to_file(tmp, layer=lyr.name, driver="GPKG", engine="pyogrio", VERSION="1.2")
+        con = sqlite3.connect(tmp)
+        try:
+            with con:
+                _write_styles(con, style_rows)
+                if store_project:
+                    _write_gpkg_project(con, path.stem, _qgz_bytes(qgs, path.stem))
+        finally:
+            con.close()
+        os.chmod(tmp, _umask_mode())
+
+    project_path = None
+    if project:
+        project_path = Path(project) if isinstance(project, (str, Path)) else path.with_suffix(".qgz")
+        if project_path.resolve().parent != path.resolve().parent:
+            raise InputError("The project must be written in the GeoPackage's folder so that its "
+                             f"relative paths resolve; got {str(project_path)!r}.")
+        with atomic_path(project_path) as tmp:
+            tmp.write_bytes(_qgz_bytes(qgs, project_path.stem))
+            os.chmod(tmp, _umask_mode())
+    return QgisExport(path, project_path, path.stem if store_project else None,
+                      pd.DataFrame(info), extent)
+
+
+# ----------------------------------------------------------------------------- single files
+def launder_shapefile_names(columns, geometry: str = "geometry") -> dict:
+    """``{old: new}`` field names that fit a shapefile (10 characters, unique).
+
+    >>> launder_shapefile_names(["beds_per_1k", "beds_per_1m", "code"])
+    {'beds_per_1k': 'beds_per_1', 'beds_per_1m': 'beds_per_2', 'code': 'code'}
+    """
+    out, used = {}, set()
+    for c in columns:
+        if c == geometry:
+            continue
+        base = str(c)[:10]
+        new, i = base, 1
+        while new.lower() in used:
+            suffix = str(i)
+            new = base[: 10 - len(suffix)] + suffix
+            i += 1
+        used.add(new.lower())
+        out[c] = new
+    return out
+
+
+_DRIVERS = {".fgb": "FlatGeobuf", ".geojson": "GeoJSON", ".json": "GeoJSON",
+            ".shp": "ESRI Shapefile", ".gpkg": "GPKG"}
+
+
+def write_layer(frame, path, style: Style | None = None, *, layer: str | None = None) -> Path:
+    """Write one layer (FlatGeobuf, GeoJSON, shapefile or GeoPackage) with its style.
+
+    Single-layer formats get a sidecar ``<basename>.qml`` that QGIS applies on
+    opening; a ``.gpkg`` goes through :func:`write_geopackage` (``layer_styles``,
+    no sidecar: a sidecar would apply to every layer of the file). Shapefile
+    field names are laundered to 10 characters and the style's field follows.
+    GeoJSON is written in EPSG:4326 (RFC 7946).
+
+    Examples
+    --------
+    >>> write_layer(lisa_gdf, "lisa.shp", lisa_style())   # doctest: +SKIP
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _DRIVERS:
+        raise InputError(f"Unsupported layer format {suffix!r}; use one of {', '.join(_DRIVERS)}.")
+    if suffix == ".gpkg":
+        write_geopackage([QgisLayer(frame, layer or path.stem, style)], path, project=False,
+                         store_project=False)
+        return path
+    gdf = _prepare(QgisLayer(frame, path.stem, style), None)
+    if suffix in (".geojson", ".json"):
+        gdf = gdf.to_crs(4326)
+    if suffix == ".shp":
+        mapping = launder_shapefile_names(gdf.columns, gdf.geometry.name)
+        gdf = gdf.rename(columns=mapping)
+        if style is not None and style.attr is not None:
+            style = style.with_attr(mapping[style.attr])
+    sym, _ = _geom_kind(gdf)
+    if suffix == ".shp":
+        tmpdir = path.parent / f".{path.stem}.tmp-{os.getpid()}"
+        tmpdir.mkdir(parents=True, exist_ok=True)
+        try:
+            gdf.to_file(tmpdir / path.name, driver="ESRI Shapefile", engine="pyogrio", ENCODING="UTF-8")
+            for f in tmpdir.iterdir():
+                os.replace(f, path.parent / f.name)
+        finally:
+            for f in tmpdir.iterdir():
+                f.unlink()
+            tmpdir.rmdir()
+    else:
+        with atomic_path(path) as tmp:
+            tmp.unlink()
+            gdf.to_file(tmp, driver=_DRIVERS[suffix], engine="pyogrio")
+    if style is not None:
+        write_text(path.with_suffix(".qml"), vector_qml(style, sym))
+    return path
+
+
+# ----------------------------------------------------------------------------- rasters
+def _raster_sample(path, band, max_cells=1_000_000):
+    import rasterio
+
+    with rasterio.open(path) as src:
+        if band < 1 or band > src.count:
+            raise InputError(f"{path} has {src.count} band(s); band {band} was asked for.")
+        step = max(1, int(np.ceil(np.sqrt(src.width * src.height / max_cells))))
+        out_shape = (max(1, src.height // step), max(1, src.width // step))
+        arr = src.read(band, out_shape=out_shape, masked=True)
+    return np.asarray(arr.compressed(), dtype=float)
+
+
+def raster_style(path, *, band: int = 1, scheme: str = "quantiles", k: int = 5, breaks=None,
+                 palette: str = "YlOrRd", categories: dict | None = None,
+                 title: str | None = None) -> RasterStyle:
+    """Style of a GeoTIFF band: discrete classes (pseudocolour) or ``categories`` (paletted).
+
+    ``categories`` maps integer cell values to ``"#rrggbb"`` or to
+    ``(colour, label)``; without it the band is classified like a choropleth
+    (no-data cells excluded).
+    """
+    if categories:
+        classes = []
+        for v, spec in categories.items():
+            colour, label = (spec, str(v)) if isinstance(spec, str) else spec
+            classes.append(StyleClass(label, colour, value=int(v)))
+        return RasterStyle("paletted", tuple(classes), band, title or "")
+    import rasterio  # noqa: F401  (a clear ImportError before any work)
+
+    values = _raster_sample(path, band)
+    cl = classify(values, f"band {band}", scheme=scheme, k=k, breaks=breaks, palette=palette)
+    classes = tuple(StyleClass(lab, c, lower=lo, upper=hi)
+                    for lab, c, lo, hi in zip(cl.labels, cl.colours, cl.lower, cl.upper))
+    return RasterStyle("pseudocolor", classes, band, title or "")
+
+
+def write_raster_style(path, style: RasterStyle | None = None, **kwargs) -> Path:
+    """Write ``<basename>.qml`` beside a GeoTIFF so QGIS opens it styled.
+
+    ``kwargs`` go to :func:`raster_style` when no ``style`` is given.
+
+    Examples
+    --------
+    >>> write_raster_style("beds_density.tif", scheme="natural_breaks", k=5)  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"Raster {str(path)!r} does not exist.")
+    style = style or raster_style(path, **kwargs)
+    return write_text(path.with_suffix(".qml"), raster_qml(style))

@@ -1,0 +1,138 @@
+"""The GeoPackage, projects, sidecar styles and raster styles opened by real, headless QGIS.
+
+The probe runs with Debian's /usr/bin/python3 (python3-qgis); each assertion
+compares what QGIS reports with the classes and colours our Python side chose.
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pytest
+
+from spatialhealth.layers import maps, qgis
+from spatialhealth.layers._palette import LISA_COLOURS
+
+pytestmark = pytest.mark.qgis
+
+
+@pytest.fixture
+def export(tmp_path, grid, cities, od):
+    lines = maps.flow_lines(od, cities)
+    styles = {"flows": qgis.flow_style(lines, "flow", k=3),
+              "cities": qgis.graduated_style(cities, "pagerank", k=4, palette="viridis", sized=True),
+              "lisa": qgis.lisa_style()}
+    res = qgis.write_geopackage(
+        [qgis.QgisLayer(lines, "flows", styles["flows"], "OD flows"),
+         qgis.QgisLayer(cities, "cities", styles["cities"], "PageRank"),
+         qgis.QgisLayer(grid, "lisa", styles["lisa"], "LISA clusters")],
+        tmp_path / "handoff.gpkg")
+    return res, styles
+
+
+def _check_graduated(info, style):
+    assert info["renderer"] == "graduatedSymbol"
+    assert info["attr"] == style.attr
+    assert [r[3] for r in info["ranges"]] == [c.colour for c in style.classes]
+    assert [r[0] for r in info["ranges"]] == pytest.approx([c.lower for c in style.classes])
+    assert [r[1] for r in info["ranges"]] == pytest.approx([c.upper for c in style.classes])
+
+
+def test_qgis_gpkg_default_styles(export, qgis_probe, grid):
+    res, styles = export
+    uris = [f"{res.gpkg}|layername={n}" for n in ("lisa", "cities", "flows")]
+    lisa, cities, flows = qgis_probe("layers", *uris)
+    assert lisa["valid"] and lisa["features"] == 25
+    assert lisa["renderer"] == "categorizedSymbol" and lisa["attr"] == "cluster"
+    assert {c[0]: c[2] for c in lisa["categories"]} == LISA_COLOURS
+    _check_graduated(cities, styles["cities"])
+    # QGIS puts the features in the same classes as our classification
+    assert cities["range_counts"] == [2, 2, 2, 2]
+    sizes = [r[4]["size"] for r in cities["ranges"]]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+    _check_graduated(flows, styles["flows"])
+    assert all(r[4]["layers"] == ["SimpleLine", "MarkerLine"] for r in flows["ranges"])
+    widths = [r[4]["width"] for r in flows["ranges"]]
+    assert widths == sorted(widths) and widths[0] < widths[-1]
+    assert sum(flows["range_counts"]) == 11  # every edge (self-loop dropped) is drawn
+    # control: without the default style QGIS falls back to a single symbol
+    plain = qgis_probe("layers-nostyle", *uris)
+    assert [p["renderer"] for p in plain] == ["singleSymbol"] * 3
+
+
+def _check_project(proj, res):
+    assert proj["read"] is True
+    assert proj["crs"] == "EPSG:4326"
+    assert proj["absolute_paths"] is False
+    assert [lyr["name"] for lyr in proj["layers"]] == ["OD flows", "PageRank", "LISA clusters"]
+    assert [lyr["renderer"] for lyr in proj["layers"]] == ["graduatedSymbol", "graduatedSymbol",
+                                                           "categorizedSymbol"]
+    assert all(lyr["valid"] for lyr in proj["layers"])
+    assert {c[0]: c[2] for c in proj["layers"][2]["categories"]} == LISA_COLOURS
+    assert all(str(res.gpkg) in lyr["source"] for lyr in proj["layers"])
+    render = proj["render"]
+    total = sum(render["colours"].values())
+    assert render["non_white"] > 0.8 * total  # the grid fills the frame
+    for colour in LISA_COLOURS.values():  # each cluster colour is really painted
+        assert render["colours"].get(colour, 0) > 200
+
+
+def test_qgis_project_file_and_project_in_gpkg(export, qgis_probe, tmp_path):
+    res, _ = export
+    qgs = zipfile.ZipFile(res.project).read("handoff.qgs").decode()
+    assert "./handoff.gpkg|layername=lisa" in qgs and "<xmin>" in qgs
+    # the whole folder moves: relative paths still resolve
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    for p in (res.gpkg, res.project):
+        p.rename(moved / p.name)
+    proj = qgis_probe("project", moved / "handoff.qgz", tmp_path / "project.png")
+    _check_project(proj, type(res)(moved / "handoff.gpkg", None, None, res.frame))
+    proj = qgis_probe("gpkg-project", moved / "handoff.gpkg", "handoff", tmp_path / "inside.png")
+    _check_project(proj, type(res)(moved / "handoff.gpkg", None, None, res.frame))
+
+
+def test_qgis_sidecar_qml_single_layer_formats(tmp_path, grid, qgis_probe):
+    style = qgis.graduated_style(grid, "beds_per_1k", scheme="equal_interval", k=5, palette="Blues")
+    # one sidecar per basename: give each format its own name
+    paths = [qgis.write_layer(grid, tmp_path / f"beds_{ext}.{ext}", style) for ext in ("shp", "fgb", "geojson")]
+    assert all(p.with_suffix(".qml").exists() for p in paths)
+    infos = qgis_probe("layers", *paths)
+    assert [i["attr"] for i in infos] == ["beds_per_1", "beds_per_1k", "beds_per_1k"]
+    for info in infos:
+        assert info["renderer"] == "graduatedSymbol" and info["features"] == 25
+        assert [r[3] for r in info["ranges"]] == [c.colour for c in style.classes]
+        assert info["range_counts"] == [5, 5, 5, 5, 5]
+    cat = qgis.write_layer(grid, tmp_path / "lisa.fgb", qgis.lisa_style())
+    (info,) = qgis_probe("layers", cat)
+    assert info["renderer"] == "categorizedSymbol" and info["attr"] == "cluster"
+
+
+def test_qgis_raster_styles(tmp_path, qgis_probe):
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import from_origin
+
+    values = np.arange(400, dtype="float32").reshape(20, 20)
+    values[0, 0] = -9999
+    prof = dict(driver="GTiff", width=20, height=20, count=1, crs="EPSG:4326",
+                transform=from_origin(116.0, 40.0, 0.025, 0.025))
+    cont = tmp_path / "density.tif"
+    with rasterio.open(cont, "w", dtype="float32", nodata=-9999, **prof) as dst:
+        dst.write(values, 1)
+    cats = tmp_path / "clusters.tif"
+    with rasterio.open(cats, "w", dtype="uint8", nodata=0, **prof) as dst:
+        dst.write((np.arange(400).reshape(20, 20) % 5 + 1).astype("uint8"), 1)
+    qgis.write_raster_style(cont, scheme="quantiles", k=4, palette="YlOrRd")
+    style = qgis.raster_style(cont, scheme="quantiles", k=4, palette="YlOrRd")
+    assert style.classes[0].lower == 1.0  # no-data cell excluded
+    colours = {i + 1: (LISA_COLOURS[c], c) for i, c in enumerate(LISA_COLOURS)}
+    qgis.write_raster_style(cats, categories=colours)
+    pseudo, paletted = qgis_probe("layers", cont, cats)
+    assert pseudo["valid"] and pseudo["renderer"] == "singlebandpseudocolor"
+    assert pseudo["ramp_type"] == 1  # QgsColorRampShader.Discrete
+    assert [it[0] for it in pseudo["items"]] == pytest.approx([c.upper for c in style.classes])
+    assert [it[1] for it in pseudo["items"]] == [c.colour for c in style.classes]
+    assert paletted["renderer"] == "paletted"
+    assert [(c[0], c[1], c[2]) for c in paletted["classes"]] == [
+        (v, col, lab) for v, (col, lab) in colours.items()]
