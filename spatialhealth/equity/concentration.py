@@ -16,7 +16,7 @@ from .gini import area_index, read_resource_population
 def concentration_geometric(res: np.ndarray, pop: np.ndarray, rank: np.ndarray):
     """Geometric (area) concentration index; rows tied on ``rank`` are merged first.
 
-    Returns ``(ci, x, y, order)`` with the concentration curve points (origin included)
+    Returns ``(ci, x, y)`` with the concentration curve points (origin included)
     over the merged rank groups.
     """
     ranks, inverse = np.unique(rank, return_inverse=True)
@@ -101,7 +101,9 @@ class ConcentrationResult(Result):
             _, ax = plt.subplots(figsize=(5, 5))
         x = np.concatenate([[0.0], self.curve["cum_pop_share"].to_numpy()])
         y = np.concatenate([[0.0], self.curve["cum_resource_share"].to_numpy()])
-        ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="line of equality")
+        first = not any(line.get_label() == "line of equality" for line in ax.get_lines())
+        if first:  # several curves may share one Axes
+            ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="line of equality")
         ax.plot(x, y, marker="o", ms=3, label=label or f"{self.resource} (CI = {self.value:.3f})")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)

@@ -110,9 +110,12 @@ class GiniResult(Result):
             _, ax = plt.subplots(figsize=(5, 5))
         x = np.concatenate([[0.0], self.lorenz["cum_pop_share"].to_numpy()])
         y = np.concatenate([[0.0], self.lorenz["cum_resource_share"].to_numpy()])
-        ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="line of equality")
+        first = not any(line.get_label() == "line of equality" for line in ax.get_lines())
+        if first:  # several curves may share one Axes
+            ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="line of equality")
         ax.plot(x, y, marker="o", ms=3, label=label or f"{self.resource} (G = {self.value:.3f})")
-        ax.fill_between(x, y, x, alpha=0.15)
+        if first:
+            ax.fill_between(x, y, x, alpha=0.15)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_aspect("equal")
