@@ -190,6 +190,13 @@ def warn_small_frontiers(sets, n_vars, what: str = "frontier") -> list[str]:
     return notes
 
 
+def snap_one(a, tol: float = 1e-8) -> np.ndarray:
+    """Scores within solver tolerance of 1 are 1 (an LP optimum of 1 + 1e-14 is 1)."""
+    a = np.asarray(a, dtype=float).copy()
+    a[np.abs(a - 1.0) <= tol] = 1.0
+    return a
+
+
 def peers_text(lam: np.ndarray, ref_labels: np.ndarray, tol: float = 1e-7) -> list[str]:
     """'A (0.500), B (0.250)' for each row of intensity weights."""
     out = []

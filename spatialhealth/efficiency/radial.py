@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from .._validate import one_of
-from ._data import DEAData, frontier_sets, peers_text, prepare, warn_small_frontiers
+from ._data import DEAData, frontier_sets, peers_text, prepare, snap_one, warn_small_frontiers
 from ._lp import LPBatch, solve_batch
 from ._result import DEAResult
 
@@ -163,7 +163,7 @@ def _fit_sets(d, sets, vrs, orientation, method):
 
 
 def _frame(d: DEAData, r, orientation, sets) -> pd.DataFrame:
-    score = r["score"]
+    score = snap_one(r["score"])
     eff = score if orientation == "input" else 1.0 / score
     s_in, s_out = r["s_in"], r["s_out"]
     f = pd.DataFrame(index=d.index)

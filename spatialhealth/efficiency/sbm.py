@@ -34,7 +34,7 @@ import pandas as pd
 from .._validate import one_of
 from ..errors import InputError, InputTypeError
 from ._data import (DEAData, DEAInputError, format_rows, frontier_sets, peers_text, prepare,
-                    warn_small_frontiers)
+                    snap_one, warn_small_frontiers)
 from ._lp import LPBatch, solve_batch
 from ._result import DEAResult
 
@@ -303,11 +303,12 @@ def _frame(d: DEAData, r, ratio: bool, ddf_efficiency: str) -> pd.DataFrame:
     f = pd.DataFrame(index=d.index)
     score = r["score"]
     if ratio:
+        score = snap_one(score)
         f["efficiency"] = score
         f["rho"] = score
         eff1 = np.isclose(score, 1.0, atol=1e-8)
     else:
-        beta = np.maximum(score, 0.0)
+        beta = np.where(np.abs(score) <= 1e-9, 0.0, score)
         f["efficiency"] = ddf_efficiency_from_beta(beta, ddf_efficiency)
         f["beta"] = beta
         eff1 = np.isclose(beta, 0.0, atol=1e-8)

@@ -13,7 +13,7 @@ from spatialhealth.efficiency import dea, metafrontier, sbm
 from spatialhealth.efficiency.radial import multiplier_scores
 
 pytestmark = pytest.mark.filterwarnings("ignore:Some frontiers have fewer units")
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

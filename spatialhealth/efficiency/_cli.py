@@ -1,0 +1,66 @@
+"""``spatialhealth dea``: DEA scores (and meta-frontier TGR) for a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def _split(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("dea")
+    def dea_command(
+        table: Path = typer.Argument(..., help="CSV / xlsx / parquet with one row per unit."),
+        inputs: str = typer.Option(..., "--inputs", "-i", help="Input columns, comma-separated."),
+        outputs: str = typer.Option(..., "--outputs", "-y", help="Desirable output columns, comma-separated."),
+        undesirable: str = typer.Option("", "--undesirable", "-b",
+                                        help="Undesirable output columns (SBM models)."),
+        model: str = typer.Option("sbm", help="sbm | ddf (SBM-DDF, direction = observed values) | ccr | bcc."),
+        rts: str = typer.Option("crs", help="crs | vrs (SBM models; CCR is crs, BCC vrs)."),
+        orientation: str = typer.Option("input", help="input | output (CCR/BCC)."),
+        by: str = typer.Option("", help="Columns defining separate frontiers, e.g. year."),
+        group: str = typer.Option("", help="Group column for a meta-frontier analysis (TGR)."),
+        time: str = typer.Option("", help="Time column for the meta-frontier."),
+        frontier: str = typer.Option("contemporaneous", help="contemporaneous | pooled (with --time)."),
+        unit: str = typer.Option("", help="Column naming the units."),
+        encoding: str = typer.Option(None, help="Text encoding of a CSV (detected if omitted)."),
+        out: Path = typer.Option(None, "--out", "-o", help="Write the per-unit table to this CSV."),
+    ):
+        """Efficiency scores, slacks and targets (or group/meta-frontier TGR) for each unit.
+
+        Example: spatialhealth dea panel.csv --inputs beds,doctors --outputs visits --undesirable deaths --model sbm --group region3 --time year --out dea.csv
+        """
+        from .._validate import one_of
+        from ..io import read_table
+        from .metafrontier import metafrontier
+        from .radial import dea
+        from .sbm import sbm
+
+        one_of(model, ("sbm", "ddf", "ccr", "bcc"), "--model")
+        df = read_table(table, encoding=encoding)
+        ins, outs, bads = _split(inputs), _split(outputs), _split(undesirable)
+        direction = "observed" if model == "ddf" else None
+        kind = "sbm" if model in ("sbm", "ddf") else model
+        if group:
+            res = metafrontier(df, ins, outs, group, bads, model=kind, rts=rts, orientation=orientation,
+                               direction=direction, time=time or None, frontier=frontier,
+                               unit=unit or None)
+        elif kind == "sbm":
+            res = sbm(df, ins, outs, bads, rts=rts, direction=direction, by=_split(by) or None,
+                      unit=unit or None)
+        else:
+            if bads:
+                from ..errors import InputError
+
+                raise InputError("Undesirable outputs need --model sbm or ddf; "
+                                 f"--model {model} was given.")
+            res = dea(df, ins, outs, model=model, orientation=orientation, by=_split(by) or None,
+                      unit=unit or None)
+        typer.echo(res.summary())
+        if out is not None:
+            res.to_file(out)
+            typer.echo(f"wrote {out}")
