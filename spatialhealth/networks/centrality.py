@@ -152,11 +152,13 @@ class NetworkSummary:
     @property
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({"measure": list(self.__dataclass_fields__),
-                             "value": [getattr(self, k) for k in self.__dataclass_fields__]})
+                             "value": [getattr(self, k) for k in self.__dataclass_fields__]},
+                            ).astype({"value": object})
 
     def summary(self) -> str:
         lines = ["Directed network summary"]
-        for k, v in self.frame.itertuples(index=False):
+        for k in self.__dataclass_fields__:
+            v = getattr(self, k)
             shown = f"{v:,}" if isinstance(v, (int, np.integer)) else f"{v:.4f}"
             lines.append(f"  {k:<26} {shown:>14}")
         return "\n".join(lines)
