@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._validate import numeric_column, require_columns
-from ..errors import InputError, InputTypeError, RegionError, format_rows
+from ..errors import ColumnError, InputError, InputTypeError, RegionError, format_rows
 
 #: Region schemes understood by name when the table has a ``code`` column.
 SCHEMES = ("region3", "region4", "zone6")
@@ -48,10 +48,50 @@ def title_block(title: str, lines: list[tuple[str, object]]) -> str:
 
 def row_names(df: pd.DataFrame) -> pd.Series:
     """Readable row labels: ``name_en``/``name``/``code`` column if present, else the index."""
-    for col in ("name_en", "name", "name_zh", "code", "region", "province"):
+    for col in NAME_COLUMNS:
         if col in df.columns:
             return df[col].astype(str)
     return pd.Series(df.index.astype(str), index=df.index)
+
+
+NAME_COLUMNS = ("name_en", "name", "name_zh", "code", "region", "province")
+
+
+def numeric(df: pd.DataFrame, column: str, *, min_value: float | None = None,
+            positive: bool = False, what: str = "table") -> np.ndarray:
+    """:func:`spatialhealth._validate.numeric_column`, with region names added to the error.
+
+    The shared check names the row labels; when the table also has a name or code
+    column (``name_en``, ``code``...), the offending regions are named too.
+    """
+    try:
+        arr = numeric_column(df, column, min_value=min_value, what=what)
+    except ColumnError:
+        raise
+    except InputError as exc:
+        raise type(exc)(str(exc) + _named(df, column, min_value)) from None
+    if positive:
+        zero = arr <= 0
+        if zero.any():
+            raise InputError(
+                f"Column {column!r} must be > 0; rows {format_rows(df.index[zero])} are not "
+                f"(values {format_rows(arr[zero])})." + _named_mask(df, zero))
+    return arr
+
+
+def _named(df: pd.DataFrame, column: str, min_value) -> str:
+    values = pd.to_numeric(df[column], errors="coerce")
+    bad = values.isna().to_numpy().copy()
+    if min_value is not None:
+        bad = bad | (values < min_value).fillna(False).to_numpy(dtype=bool)
+    return _named_mask(df, bad)
+
+
+def _named_mask(df: pd.DataFrame, mask: np.ndarray) -> str:
+    col = next((c for c in NAME_COLUMNS if c in df.columns), None)
+    if col is None or not mask.any():
+        return ""
+    return f" In column {col!r} these are: {format_rows(df.loc[mask, col].astype(str))}."
 
 
 def numeric_matrix(df: pd.DataFrame, columns, what: str = "table") -> np.ndarray:
@@ -60,7 +100,7 @@ def numeric_matrix(df: pd.DataFrame, columns, what: str = "table") -> np.ndarray
     if not columns:
         raise InputError("At least one indicator column is needed; none was given.")
     require_columns(df, columns, what)
-    return np.column_stack([numeric_column(df, c, what=what) for c in columns])
+    return np.column_stack([numeric(df, c, what=what) for c in columns])
 
 
 def as_column_list(columns, name: str = "columns") -> list[str]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validate import numeric_column, require_frame
-from ._common import Result, need_rows, row_names, title_block
+from .._validate import require_frame
+from ._common import Result, numeric, need_rows, row_names, title_block
 from ._panel import panel_aware
 from .gini import area_index, read_resource_population
 
@@ -149,7 +149,7 @@ def concentration_index(df: pd.DataFrame, resource: str, population: str | None,
     require_frame(df)
     need_rows(len(df), 2, "The concentration index")
     res, pop = read_resource_population(df, resource, population)
-    rank = numeric_column(df, rank_by)
+    rank = numeric(df, rank_by)
     ci, _, _ = concentration_geometric(res, pop, rank)
     cov = concentration_covariance(res, pop, rank)
     order = np.lexsort((np.arange(len(rank)), rank))

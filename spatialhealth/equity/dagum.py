@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validate import numeric_column, require_frame
+from .._validate import require_frame
 from ..errors import InputError
-from ._common import Result, resolve_groups, title_block
+from ._common import Result, numeric, resolve_groups, title_block
 from ._panel import panel_aware
 
 
@@ -171,7 +171,7 @@ def dagum_gini(df: pd.DataFrame, value: str, group, *, by="auto") -> DagumResult
     0.0
     """
     require_frame(df)
-    y = numeric_column(df, value, min_value=0.0)
+    y = numeric(df, value, min_value=0.0)
     labels = resolve_groups(df, group)
     n, mu = len(y), y.mean()
     if mu <= 0:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validate import numeric_column, require_frame
+from .._validate import require_frame
 from ..errors import InputError
-from ._common import Result, need_rows, row_names, title_block
+from ._common import Result, need_rows, numeric, row_names, title_block
 from ._panel import panel_aware
 
 #: Grading bands (lower bound inclusive): [0, 0.2), [0.2, 0.3), [0.3, 0.4), [0.4, 1].
@@ -50,15 +50,11 @@ def area_index(x: np.ndarray, y: np.ndarray) -> float:
 
 def read_resource_population(df, resource, population):
     """Validated (resource >= 0, population > 0) arrays; population None -> ones."""
-    res = numeric_column(df, resource, min_value=0.0)
+    res = numeric(df, resource, min_value=0.0)
     if population is None:
         pop = np.ones(len(df))
     else:
-        pop = numeric_column(df, population, min_value=0.0)
-        zero = pop == 0
-        if zero.any():
-            raise InputError(f"Column {population!r} (population) must be > 0; rows "
-                             f"{', '.join(map(str, df.index[zero]))} are 0.")
+        pop = numeric(df, population, min_value=0.0, positive=True)
     if res.sum() <= 0:
         raise InputError(f"Column {resource!r} sums to zero; its shares are undefined.")
     return res, pop

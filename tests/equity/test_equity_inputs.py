@@ -264,3 +264,14 @@ def test_summaries_and_plots(table, panel, tmp_path):
         matplotlib.pyplot.close("all")
         res.to_file(tmp_path / "x.csv")
         assert (tmp_path / "x.csv").stat().st_size > 0
+
+
+def test_errors_also_name_the_regions(table):
+    bad = table.copy()
+    bad.loc["r3", "beds"] = np.nan
+    with pytest.raises(InputError, match=r"rows r3.*'code' these are: 340000"):
+        gini(bad, "beds", "pop")
+    bad = table.assign(name_en=["Beijing", "Tianjin", "Shanghai", "Anhui", "Jiangxi", "Sichuan", "Gansu"])
+    bad.loc["r6", "pop"] = -1
+    with pytest.raises(InputError, match=r"r6.*'name_en' these are: Gansu"):
+        theil(bad, "beds", "pop")
