@@ -1,0 +1,51 @@
+"""The `spatialhealth network` commands and the demo step, end to end."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from spatialhealth.cli import main
+from spatialhealth.demo import DemoContext
+from spatialhealth.networks import _demo
+from spatialhealth.networks.od import aggregate_od
+
+
+def test_networks_cli_roundtrip(tmp_path, capsys):
+    rec = tmp_path / "rec.csv"
+    assert main(["network", "synthetic", "--n", "3000", "--names", "--encoding", "gbk",
+                 "--out", str(rec)]) == 0
+    before = rec.read_bytes()
+    edges = tmp_path / "edges.csv"
+    assert main(["network", "aggregate", str(rec), "-o", "hukou_city", "-d", "current_city",
+                 "--weight", "weight", "--out", str(edges)]) == 0
+    assert rec.read_bytes() == before
+    e = pd.read_csv(edges, dtype={"origin": str, "destination": str})
+    ref = aggregate_od(pd.read_csv(rec, encoding="gbk"), "hukou_city", "current_city", weight="weight")
+    pd.testing.assert_frame_equal(e, ref.edges, check_exact=False, rtol=1e-12)
+    cent = tmp_path / "cent.csv"
+    assert main(["network", "centrality", str(edges), "--threshold", "2", "--out", str(cent)]) == 0
+    c = pd.read_csv(cent, dtype={"code": str})
+    assert len(c) == 367 and c["code"].is_unique
+    assert main(["network", "aggregate", str(rec), "-o", "nope", "-d", "current_city",
+                 "--out", str(tmp_path / "x.csv")]) == 2
+    assert "'nope'" in capsys.readouterr().err
+
+
+def test_networks_demo_step_quick(tmp_path):
+    ctx = DemoContext(out=tmp_path, quick=True)
+    paths = _demo.run(ctx)
+    assert all(p.exists() for p in paths)
+    G = ctx.shared["mobility_graph"]
+    assert isinstance(G, nx.DiGraph) and G.number_of_nodes() == 367
+    assert all({"PCF", "HTH", "GDP", "lon", "lat"} <= set(G.nodes[v]) for v in G)
+    covs = ctx.shared["edge_covariates"]
+    n = G.number_of_nodes()
+    assert np.shape(covs["geo_prox"]) == (n, n) and np.shape(covs["same_dialect"]) == (n, n)
+    assert list(covs["geo_prox"].index) == list(G.nodes)
+    cent = ctx.shared["centrality"]
+    assert {"code", "lon", "lat", "in_degree_std"} <= set(cent.columns)
+    # the centrality table's in-degrees are the graph's
+    assert dict(zip(cent.code, cent.in_degree)) == dict(G.in_degree())
+    assert (tmp_path / "networks" / "centrality.csv").exists()
