@@ -43,6 +43,9 @@ class DiDResult:
     frame : pandas.DataFrame
         One row per coefficient (treatment first, then controls): ``term``,
         ``estimate``, ``se``, ``t``, ``pvalue``, ``ci_low``, ``ci_high``.
+    dropped : tuple of str
+        Controls dropped because they are collinear with the fixed effects
+        (e.g. a unit-specific linear trend).
     vcov : str
         How the standard errors were computed (in words).
     """
@@ -65,6 +68,7 @@ class DiDResult:
     vcov: str
     frame: pd.DataFrame = field(repr=False)
     fit: object = field(default=None, repr=False, compare=False)
+    dropped: tuple = ()
 
     def summary(self) -> str:
         """Text table of the estimate, ready to paste."""
@@ -85,6 +89,8 @@ class DiDResult:
                 f"{str(r.term):<24}{r.estimate:>12.5g}{r.se:>11.4g}{r.t:>9.3f}{r.pvalue:>9.4f}"
                 f"   [{r.ci_low:.4g}, {r.ci_high:.4g}]"
             )
+        if self.dropped:
+            lines.append(f"dropped as collinear with the fixed effects: {', '.join(self.dropped)}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -162,6 +168,8 @@ def _fit_twfe(panel: Panel, alpha: float, treatment_label: str) -> DiDResult:
               f"(pyfixest/fixest default, K={int(fit._df_k)}); t({int(fit._df_t)}) inference"),
         frame=frame,
         fit=fit,
+        dropped=tuple(c for c, n in zip(panel.controls, panel.control_names)
+                      if n not in fit.coef().index),
     )
 
 
