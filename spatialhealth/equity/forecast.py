@@ -126,7 +126,8 @@ class GM11Result(Result):
     def time_response(self) -> str:
         """The time response function as text."""
         c = float(self.observed.iloc[0]) - self.b / self.a
-        return f"x1(k+1) = {c:.6g} * exp({-self.a:.6g} k) + {self.b / self.a:.6g}"
+        d = self.b / self.a
+        return f"x1(k+1) = {c:.6g} * exp({-self.a:.6g} k) {'-' if d < 0 else '+'} {abs(d):.6g}"
 
     def _panel_row(self) -> dict:  # pragma: no cover - gm11 takes a series, not a panel
         return {"a": self.a, "b": self.b, "C": self.C, "P": self.P}
