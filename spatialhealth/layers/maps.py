@@ -23,6 +23,7 @@ from __future__ import annotations
 import html as _html
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -700,4 +701,7 @@ def save_map(m, path) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(html, encoding="utf-8")
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp creates 0600; a map is meant to be shared
     return path

@@ -1,0 +1,77 @@
+"""Load the installed spatialhealth QGIS plugin headless and run one algorithm (system python3).
+
+usage: python3 plugin_probe.py PLUGINS_DIR ALGORITHM PARAMS_JSON OUTPUT_URI
+prints JSON: plugin loaded, provider algorithms, the algorithm's result and the
+renderer of the output layer as QGIS opens it.
+"""
+
+import json
+import os
+import sys
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from qgis.core import QgsApplication, QgsProcessingFeedback, QgsProject, QgsVectorLayer  # noqa: E402
+
+
+class Feedback(QgsProcessingFeedback):
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def pushInfo(self, info):  # noqa: N802
+        self.lines.append(info)
+
+    def pushConsoleInfo(self, info):  # noqa: N802
+        self.lines.append(info)
+
+    def pushCommandInfo(self, info):  # noqa: N802
+        self.lines.append("CMD " + info)
+
+
+def main(plugins_dir, alg_id, params, output_uri):
+    sys.path.append(os.path.join(QgsApplication.pkgDataPath(), "python", "plugins"))
+    import qgis.utils
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    sys.path.insert(0, plugins_dir)
+    qgis.utils.plugin_paths.insert(0, plugins_dir)
+    qgis.utils.updateAvailablePlugins()
+    loaded = qgis.utils.loadPlugin("spatialhealth_qgis")
+    started = qgis.utils.startProcessingPlugin("spatialhealth_qgis")
+    provider = QgsApplication.processingRegistry().providerById("spatialhealth")
+    algs = sorted(a.id() for a in provider.algorithms()) if provider else []
+    import processing
+
+    fb = Feedback()
+    result = processing.run(alg_id, params, feedback=fb)
+    layer = QgsVectorLayer(output_uri, "out", "ogr")
+    r = layer.renderer()
+    out = {"loaded": loaded, "started": started, "algorithms": algs,
+           "result": {k: str(v) for k, v in result.items()}, "log": fb.lines[-30:],
+           "valid": layer.isValid(), "renderer": r.type(), "features": layer.featureCount()}
+    if r.type() == "categorizedSymbol":
+        out["attr"] = r.classAttribute()
+        out["categories"] = {str(c.value()): c.symbol().color().name() for c in r.categories()}
+        idx = layer.fields().indexOf(r.classAttribute())
+        counts = {}
+        for f in layer.getFeatures():
+            counts[f.attributes()[idx]] = counts.get(f.attributes()[idx], 0) + 1
+        out["counts"] = counts
+    elif r.type() == "graduatedSymbol":
+        out["attr"] = r.classAttribute()
+        out["ranges"] = [[rg.lowerValue(), rg.upperValue(), rg.symbol().color().name()] for rg in r.ranges()]
+    del layer
+    return out
+
+
+if __name__ == "__main__":
+    app = QgsApplication([], False)
+    app.initQgis()
+    try:
+        res = main(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4])
+        print(json.dumps(res))
+    finally:
+        QgsProject.instance().clear()
+        app.exitQgis()

@@ -1,0 +1,61 @@
+"""The QGIS plugin: installed by our CLI, loaded by QGIS's plugin machinery, and one
+algorithm run end to end (QGIS's python -> subprocess -> the venv's spatialhealth ->
+styled GeoPackage -> opened by QGIS)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spatialhealth.layers._palette import LISA_COLOURS
+
+pytestmark = pytest.mark.qgis
+
+PROBE = Path(__file__).with_name("plugin_probe.py")
+VENV_EXE = Path(sys.executable).with_name("spatialhealth")
+
+
+def test_qgis_plugin_lisa_end_to_end(tmp_path, grid, qgis_probe):
+    from spatialhealth.cli import main
+    from spatialhealth.layers.autocorrelation import lisa
+    from spatialhealth.layers.weights import build_weights
+
+    assert VENV_EXE.exists()
+    profile = tmp_path / "profile"
+    assert main(["qgis-plugin", "install", "--profile-dir", str(profile)]) == 0
+    plugin = profile / "python" / "plugins" / "spatialhealth_qgis"
+    assert (plugin / "metadata.txt").read_text().count("hasProcessingProvider=yes") == 1
+    assert (plugin / "spatialhealth_executable.txt").read_text().strip() == str(VENV_EXE)
+
+    src = grid.drop(columns=["cluster", "Ii", "p_sim"])
+    src.to_file(tmp_path / "grid.gpkg", layer="grid")
+    out = tmp_path / "lisa_from_qgis.gpkg"
+    params = {"INPUT": f"{tmp_path / 'grid.gpkg'}|layername=grid", "FIELD": "beds_per_1k",
+              "ID_FIELD": "code", "WEIGHTS": 0, "PERMUTATIONS": 199, "SEED": 7, "OUTPUT": str(out)}
+    # QGIS's own environment: system python, no venv on PATH; the executable comes from the
+    # SPATIALHEALTH_EXE setting the plugin documents
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    env.update(PATH="/usr/bin:/bin", HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen",
+               SPATIALHEALTH_EXE=str(VENV_EXE))
+    r = subprocess.run(["/usr/bin/python3", str(PROBE), str(plugin.parent), "spatialhealth:lisa",
+                        json.dumps(params), f"{out}|layername=lisa"],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["loaded"] and res["started"]
+    assert res["algorithms"] == ["spatialhealth:centrality", "spatialhealth:ergm", "spatialhealth:lisa"]
+    assert any(line.startswith(f"CMD {VENV_EXE} map lisa") for line in res["log"])
+    assert res["result"]["OUTPUT"] == str(out)
+    assert res["valid"] and res["features"] == 25
+    assert res["renderer"] == "categorizedSymbol" and res["attr"] == "cluster"
+    assert res["categories"] == LISA_COLOURS
+    # the clusters QGIS shows are those of the library run in-process with the same settings
+    ref = lisa(src, build_weights(src, kind="queen"), permutations=199, seed=7, column="beds_per_1k")
+    expected = ref.frame["cluster"].value_counts().to_dict()
+    assert res["counts"] == expected
+    assert expected.get("HH", 0) > 0 and expected.get("LL", 0) > 0
