@@ -14,7 +14,12 @@ unit-specific columns ``Z[o]`` (e.g. the column of theta or of the
 Charnes-Cooper ``t``), costs and right-hand sides change. The constraint
 matrix is therefore built once, with numpy, and reused:
 
-* ``method="block"`` (default): a chunk of units is stacked into one
+* ``method="highspy"`` (used by ``"auto"`` when the optional ``highspy``
+  package is installed): one HiGHS model per frontier; for each unit only
+  its own columns, costs and right-hand sides are changed and the dual simplex
+  is warm-started from the previous unit's optimal basis (presolve off), which
+  pays off most for large frontiers (e.g. a pooled frontier over all years).
+* ``method="block"`` (``"auto"`` without highspy): a chunk of units is stacked into one
   block-diagonal LP (built as one sparse COO matrix by broadcasting) and solved
   by one HiGHS call. The blocks share no variables, so the optimum of the
   stacked LP is the optimum of every block; one call replaces many and the
@@ -23,8 +28,9 @@ matrix is therefore built once, with numpy, and reused:
   into the preallocated matrix (used as the fallback that isolates a unit
   whose LP is infeasible or unbounded).
 
-Both call HiGHS's dual simplex through :func:`scipy.optimize.linprog`
-(``method="highs-ds"``), so solutions are basic (vertex) solutions.
+"block" and "unit" call HiGHS's dual simplex through
+:func:`scipy.optimize.linprog` (``method="highs-ds"``). All methods return
+basic (vertex) solutions with the same optimal values.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
+
+#: accepted values of ``method``
+METHODS = ("auto", "highspy", "block", "unit")
 
 #: number of units stacked into one block-diagonal LP by ``method="block"``
 DEFAULT_CHUNK = 64
@@ -151,7 +160,66 @@ def _solve_units(batch: LPBatch, idx: np.ndarray, out: LPSolution) -> int:
     return len(idx)
 
 
-def solve_batch(batch: LPBatch, method: str = "block", chunk: int = DEFAULT_CHUNK) -> LPSolution:
+def have_highspy() -> bool:
+    """Whether the optional ``highspy`` package (HiGHS's own Python interface) is installed."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _solve_highspy(batch: LPBatch, out: LPSolution) -> int:
+    """One HiGHS model for the whole batch; per unit change only its columns, costs and
+    right-hand sides, and warm-start the dual simplex from the previous unit's basis."""
+    import highspy
+
+    R = batch.R
+    r, n = R.shape
+    u, _, k = batch.Z.shape
+    inf = highspy.kHighsInf
+    A = sparse.csc_matrix(np.hstack([R, batch.Z[0]]))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n + k, r
+    lp.col_cost_ = np.concatenate([batch.c_ref, batch.c_own[0]])
+    lo = np.array([0.0] * n + [(-inf if b[0] is None else b[0]) for b in batch.own_bounds])
+    hi = np.array([inf] * n + [(inf if b[1] is None else b[1]) for b in batch.own_bounds])
+    lp.col_lower_, lp.col_upper_ = lo, hi
+    lp.row_lower_ = lp.row_upper_ = batch.b[0]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")  # keep the basis between units
+    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+    h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+    h.passModel(lp)
+    # entries of the own columns that change between units (union of nonzero patterns)
+    zi, zj = np.nonzero((batch.Z != batch.Z[:1]).any(axis=0))
+    own_idx = np.arange(n, n + k, dtype=np.int32)
+    rows = np.arange(r, dtype=np.int32)
+    optimal = highspy.HighsModelStatus.kOptimal
+    for o in range(u):
+        if o > 0:
+            for i, j in zip(zi, zj):
+                h.changeCoeff(int(i), int(n + j), float(batch.Z[o, i, j]))
+            h.changeColsCost(k, own_idx, batch.c_own[o])
+            h.changeRowsBounds(r, rows, batch.b[o], batch.b[o])
+        h.run()
+        status = h.getModelStatus()
+        if status == optimal:
+            x = np.asarray(h.getSolution().col_value)
+            out.objective[o] = h.getInfo().objective_function_value
+            out.lam[o], out.own[o] = x[:n], x[n:]
+            out.message[o] = "Optimization terminated successfully."
+        else:
+            out.status[o] = 2
+            out.message[o] = h.modelStatusToString(status)
+            h.clearSolver()  # do not warm-start the next unit from a failed state
+    return u
+
+
+def solve_batch(batch: LPBatch, method: str = "auto", chunk: int = DEFAULT_CHUNK) -> LPSolution:
     """Solve every unit's LP of ``batch``.
 
     A chunk whose stacked LP is not solved to optimality (some unit's LP is
@@ -164,8 +232,18 @@ def solve_batch(batch: LPBatch, method: str = "block", chunk: int = DEFAULT_CHUN
                      message=[""] * u, n_lps=0, n_unit_lps=u)
     if u == 0:
         return out
+    if method == "auto":
+        method = "highspy" if have_highspy() else "block"
+    elif method == "highspy" and not have_highspy():
+        from ..errors import InputError
+
+        raise InputError("method='highspy' needs the optional package highspy "
+                         "(pip install highspy); use method='block' or 'auto'.")
     if method == "unit":
         out.n_lps += _solve_units(batch, np.arange(u), out)
+        return out
+    if method == "highspy":
+        out.n_lps += _solve_highspy(batch, out)
         return out
     if method != "block":
         raise ValueError(f"unknown LP method {method!r}")

@@ -26,7 +26,7 @@ from scipy.optimize import linprog
 
 from .._validate import one_of
 from ._data import DEAData, frontier_sets, peers_text, prepare, snap_one, warn_small_frontiers
-from ._lp import LPBatch, solve_batch
+from ._lp import METHODS, LPBatch, solve_batch
 from ._result import DEAResult
 
 __all__ = ["dea", "multiplier_scores"]
@@ -80,7 +80,7 @@ def _radial_core(d: DEAData, ev: np.ndarray, ref: np.ndarray, vrs: bool, orienta
 
 
 def dea(df, inputs, outputs, model="ccr", orientation="input", *, by=None, unit=None,
-        method="block"):
+        method="auto"):
     """Radial DEA (CCR or BCC), input or output oriented, with slacks and targets.
 
     Parameters
@@ -103,8 +103,9 @@ def dea(df, inputs, outputs, model="ccr", orientation="input", *, by=None, unit=
     unit : str, optional
         Column naming the units, used in ``peers`` and error messages (default
         the index labels).
-    method : {"block", "unit"}
-        How the LPs are batched (see :mod:`spatialhealth.efficiency._lp`).
+    method : {"auto", "highspy", "block", "unit"}
+        How the LPs are solved (see :mod:`spatialhealth.efficiency._lp`); "auto"
+        uses highspy when installed, else "block". All give the same optimum.
 
     Returns
     -------
@@ -124,6 +125,7 @@ def dea(df, inputs, outputs, model="ccr", orientation="input", *, by=None, unit=
     [0.5, 1.0, 0.833, 0.714, 1.0]
     """
     one_of(model, ("ccr", "bcc"), "model")
+    one_of(method, METHODS, "method")
     one_of(orientation, ("input", "output"), "orientation")
     d = prepare(df, inputs, outputs, (), unit=unit, model=model.upper())
     sets = frontier_sets(df, by, d.labels)

@@ -35,7 +35,7 @@ from .._validate import one_of
 from ..errors import InputError, InputTypeError
 from ._data import (DEAData, DEAInputError, format_rows, frontier_sets, peers_text, prepare,
                     snap_one, warn_small_frontiers)
-from ._lp import LPBatch, solve_batch
+from ._lp import METHODS, LPBatch, solve_batch
 from ._result import DEAResult
 
 __all__ = ["sbm"]
@@ -52,7 +52,7 @@ def _blocks(d: DEAData):
     return d.X, d.Yg, d.Yb
 
 
-def _sbm_core(d: DEAData, ev, ref, vrs: bool, method="block"):
+def _sbm_core(d: DEAData, ev, ref, vrs: bool, method="auto"):
     """Tone's SBM (ratio form, Charnes-Cooper transformed) for units ``ev`` against ``ref``."""
     X, Yg, Yb = _blocks(d)
     m, s1, s2 = X.shape[1], Yg.shape[1], Yb.shape[1]
@@ -87,7 +87,7 @@ def _sbm_core(d: DEAData, ev, ref, vrs: bool, method="block"):
             "s_bad": slacks[:, m + s1:], "lam": sol.lam / t, "status": sol.status, "n_lps": u}
 
 
-def _ddf_core(d: DEAData, ev, ref, vrs: bool, G: np.ndarray, weighting: str, method="block"):
+def _ddf_core(d: DEAData, ev, ref, vrs: bool, G: np.ndarray, weighting: str, method="auto"):
     """SBM-DDF inefficiency beta for units ``ev`` against ``ref``; ``G`` = scaled directions (u, m+s)."""
     X, Yg, Yb = _blocks(d)
     m, s1, s2 = X.shape[1], Yg.shape[1], Yb.shape[1]
@@ -185,7 +185,7 @@ def _directions(df, d: DEAData, direction) -> np.ndarray:
 
 
 def sbm(df, inputs, outputs, undesirable=(), rts="crs", direction=None, *, by=None, unit=None,
-        ddf_weighting="half", ddf_efficiency="1/(1+beta)", method="block"):
+        ddf_weighting="half", ddf_efficiency="1/(1+beta)", method="auto"):
     """Slacks-based measure of efficiency (Tone), with undesirable outputs, or the SBM-DDF.
 
     Parameters
@@ -217,8 +217,9 @@ def sbm(df, inputs, outputs, undesirable=(), rts="crs", direction=None, *, by=No
     ddf_efficiency : {"1/(1+beta)", "1-beta", "beta"}
         What the ``efficiency`` column holds for the SBM-DDF (``beta`` is always
         in its own column).
-    method : {"block", "unit"}
-        How the LPs are batched.
+    method : {"auto", "highspy", "block", "unit"}
+        How the LPs are solved (see :mod:`spatialhealth.efficiency._lp`); "auto"
+        uses highspy when installed, else "block". All give the same optimum.
 
     Returns
     -------
@@ -239,6 +240,7 @@ def sbm(df, inputs, outputs, undesirable=(), rts="crs", direction=None, *, by=No
     [0.798, 0.568, 1.0, 0.667, 1.0]
     """
     one_of(rts, ("crs", "vrs"), "rts")
+    one_of(method, METHODS, "method")
     one_of(ddf_weighting, ("half", "third"), "ddf_weighting")
     one_of(ddf_efficiency, tuple(_DDF_CONVENTIONS), "ddf_efficiency")
     ratio = direction is None

@@ -120,3 +120,16 @@ def test_efficiency_inputs_not_modified(df):
     sbm(df, ["x1", "x2"], ["y1", "y2"], "bad", by="year")
     metafrontier(df.assign(region="a"), "x1", "y1", "region")
     pd.testing.assert_frame_equal(df, before)
+
+
+def test_efficiency_error_highspy_missing(df, monkeypatch):
+    from spatialhealth.efficiency import _lp
+
+    monkeypatch.setattr(_lp, "have_highspy", lambda: False)
+    with pytest.raises(InputError, match="needs the optional package highspy"):
+        sbm(df, "x1", "y1", method="highspy")
+    # "auto" falls back to the scipy block method
+    auto = sbm(df, "x1", "y1", method="auto").frame["efficiency"]
+    np.testing.assert_allclose(auto, sbm(df, "x1", "y1", method="unit").frame["efficiency"], atol=1e-9)
+    with pytest.raises(InputError, match="`method` must be one of"):
+        dea(df, "x1", "y1", method="simplex")

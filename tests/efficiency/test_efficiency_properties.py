@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from spatialhealth.efficiency import dea, metafrontier, sbm
+from spatialhealth.efficiency._lp import have_highspy
 from spatialhealth.efficiency.radial import multiplier_scores
 
 pytestmark = pytest.mark.filterwarnings("ignore:Some frontiers have fewer units")
@@ -175,16 +176,25 @@ def test_efficiency_targets_feasible_and_efficient(t, which):
         np.testing.assert_allclose(again["efficiency"].iloc[:-1], base["efficiency"], atol=1e-6)
 
 
+METHODS = ["block", "unit"] + (["highspy"] if have_highspy() else [])
+
+
 @SETTINGS
-@given(tables())
-def test_efficiency_block_equals_unit_lps(t):
-    df, ins, outs, _ = t
-    a = sbm(df, ins, outs, rts="vrs", method="block").frame
-    b = sbm(df, ins, outs, rts="vrs", method="unit").frame
-    np.testing.assert_allclose(a["efficiency"], b["efficiency"], atol=1e-9)
-    c = dea(df, ins, outs, "bcc", method="block").frame
-    d = dea(df, ins, outs, "bcc", method="unit").frame
-    np.testing.assert_allclose(c["efficiency"], d["efficiency"], atol=1e-9)
+@given(tables(bad=True))
+def test_efficiency_lp_methods_agree(t):
+    """Block-diagonal batches, per-unit linprog and warm-started highspy: same optima."""
+    df, ins, outs, bads = t
+    fits = [
+        lambda m: sbm(df, ins, outs, rts="vrs", method=m),
+        lambda m: sbm(df, ins, outs, bads, direction="observed", method=m),
+        lambda m: dea(df, ins, outs, "bcc", method=m),
+        lambda m: dea(df, ins, outs, "ccr", "output", method=m),
+    ]
+    for fit in fits:
+        ref = fit("unit").frame
+        for m in METHODS[:1] + METHODS[2:]:
+            got = fit(m).frame
+            np.testing.assert_allclose(got["efficiency"], ref["efficiency"], atol=1e-9)
 
 
 def test_efficiency_by_equals_separate_fits():

@@ -42,8 +42,10 @@ def coelli():
 @pytest.mark.parametrize("model,orientation,key", [
     ("ccr", "input", "crs_io"), ("ccr", "output", "crs_oo"),
     ("bcc", "input", "vrs_io"), ("bcc", "output", "vrs_oo")])
-@pytest.mark.parametrize("method", ["block", "unit"])
+@pytest.mark.parametrize("method", ["highspy", "block", "unit"])
 def test_efficiency_coelli_ccr_bcc(coelli, model, orientation, key, method):
+    if method == "highspy":
+        pytest.importorskip("highspy")
     v, df = coelli
     res = dea(df, _cols(df, "x"), _cols(df, "y"), model=model, orientation=orientation,
               method=method)
@@ -67,10 +69,11 @@ def test_efficiency_coelli_published_crs(coelli):
 
 
 @pytest.mark.parametrize("rts", ["crs", "vrs"])
-def test_efficiency_tone2001_sbm(rts):
+@pytest.mark.parametrize("method", ["auto", "block"])
+def test_efficiency_tone2001_sbm(rts, method):
     v = VEC["B_tone2001_sbm"]
     df = _frame(v["inputs"], v["outputs"])
-    res = sbm(df, ["x1", "x2"], ["y1", "y2"], rts=rts)
+    res = sbm(df, ["x1", "x2"], ["y1", "y2"], rts=rts, method=method)
     np.testing.assert_allclose(res.frame["efficiency"], v["deaR"][rts], atol=1e-8)
     if rts == "crs":
         np.testing.assert_array_equal(res.frame["efficiency"].round(3), v["published_SBM_CRS_3dp"])
@@ -83,10 +86,11 @@ def test_efficiency_tone2001_sbm(rts):
 
 
 @pytest.mark.parametrize("rts", ["crs", "vrs"])
-def test_efficiency_tone2003_sbm_undesirable(rts):
+@pytest.mark.parametrize("method", ["auto", "block"])
+def test_efficiency_tone2003_sbm_undesirable(rts, method):
     v = VEC["C_tone2003_sbm_undesirable"]
     df = _frame(v["x"], v["y_good"], v["y_bad"])
-    res = sbm(df, "x1", "y1", undesirable="b1", rts=rts)
+    res = sbm(df, "x1", "y1", undesirable="b1", rts=rts, method=method)
     np.testing.assert_allclose(res.frame["efficiency"], v["deaR"][rts], atol=1e-8)
     assert "undesirable" in res.model
 
