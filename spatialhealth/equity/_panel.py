@@ -153,17 +153,28 @@ class PanelResult:
         return f"<PanelResult {self.measure} by {self.by}: {format_rows(self.periods)}>"
 
     def plot(self, ax=None, column: str | None = None):
-        """Line plot of the headline value (or ``column`` of ``.frame``) over periods."""
+        """Line plot of the headline value (or ``column`` of ``.frame``) over periods.
+
+        Measures without one headline number (entropy weights) draw every numeric
+        column of ``.frame``.
+        """
         import matplotlib.pyplot as plt
 
         frame = self.frame
-        column = column or next(iter(self.results.values()))._panel_main
+        main = column or next(iter(self.results.values()))._panel_main
+        if main in frame.columns:
+            columns = [main]
+        else:
+            columns = [c for c in frame.columns if c != self.by and pd.api.types.is_numeric_dtype(frame[c])]
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
-        ax.plot(frame[self.by], frame[column], marker="o")
+        for c in columns:
+            ax.plot(frame[self.by], frame[c], marker="o", label=c)
         ax.set_xlabel(self.by)
-        ax.set_ylabel(column)
-        ax.set_title(f"{self.measure}: {column} by {self.by}")
+        ax.set_ylabel(columns[0] if len(columns) == 1 else "value")
+        if len(columns) > 1:
+            ax.legend(fontsize=8)
+        ax.set_title(f"{self.measure} by {self.by}")
         return ax
 
     def to_file(self, path) -> None:

@@ -143,6 +143,10 @@ def _numeric(frame: pd.DataFrame, what: str) -> np.ndarray:
 
 def _ideal_matrix(ideal, frame: pd.DataFrame) -> pd.DataFrame:
     if isinstance(ideal, pd.DataFrame):
+        if (not set(frame.columns) <= set(ideal.columns) and ideal.shape == frame.shape
+                and ideal.index.equals(frame.index)):
+            # e.g. actual [doctor_share, bed_share] against ideal [need_doctors, need_beds]
+            return ideal.set_axis(frame.columns, axis=1)
         missing_c = [c for c in frame.columns if c not in ideal.columns]
         missing_r = [r for r in frame.index if r not in ideal.index]
         if missing_c or missing_r:
@@ -265,7 +269,8 @@ def health_distance(actual, ideal, weights=None, *, k: int | None = None, cuts=N
         Actual allocation: one row per unit (region or year), one column per
         resource ``j``; a Series/mapping is a single allocation.
     ideal : DataFrame, Series, mapping or array
-        Ideal allocation ``q``: a frame like ``actual``; one value per resource
+        Ideal allocation ``q``: a frame like ``actual`` (matched by column name, or
+        by position when the names differ and the shapes agree); one value per resource
         (the same ideal for every row); or one value per row (the same ideal for
         every resource, e.g. the region's population share). Must be non-zero.
     weights : mapping or Series, optional

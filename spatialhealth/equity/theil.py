@@ -22,7 +22,7 @@ import pandas as pd
 
 from .._validate import require_frame
 from ..errors import InputError, format_rows
-from ._common import Result, need_rows, resolve_groups, title_block
+from ._common import Result, need_rows, resolve_groups, row_names, title_block
 from ._panel import panel_aware
 from .gini import read_resource_population
 
@@ -63,6 +63,9 @@ class TheilResult(Result):
     groups : DataFrame or None
         One row per group: rows, population share, resource share, the group's own
         index, its weight, its within-part and contribution share.
+    terms : Series
+        Each row's term of the sum (``P_i ln(P_i/Y_i)`` or ``Y_i ln(Y_i/P_i)``),
+        labelled by region name; they sum to ``value``.
     """
 
     kind: str
@@ -73,6 +76,7 @@ class TheilResult(Result):
     resource: str
     population: str | None
     group_name: str | None
+    terms: pd.Series | None = None
 
     @property
     def between_share(self):
@@ -122,14 +126,21 @@ class TheilResult(Result):
         return text
 
     def plot(self, ax=None):
-        """Stacked bar of the contributions (between and each group's within part)."""
+        """Stacked bar of the decomposition (between and each group's within part);
+        without a grouping, each region's term of the sum."""
         import matplotlib.pyplot as plt
 
         if self.groups is None:
-            raise InputError("The Theil plot shows the decomposition; pass `group=`.")
+            terms = self.terms.sort_values()
+            if ax is None:
+                _, ax = plt.subplots(figsize=(6, max(3, 0.22 * len(terms))))
+            ax.barh([str(i) for i in terms.index], terms.to_numpy(), color="#4C72B0")
+            ax.axvline(0, color="grey", lw=0.8)
+            ax.set_xlabel(f"term of Theil {self.kind}")
+            ax.set_title(f"Theil {self.kind} = {self.value:.4f}: terms by region")
+            return ax
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 4))
-        bottom = 0.0
         ax.bar(["Theil"], [self.between], label="between", color="#4C72B0")
         bottom = self.between
         for _, g in self.groups.iterrows():
@@ -186,8 +197,10 @@ def theil(df: pd.DataFrame, resource: str, population: str | None = None, group=
     p = pop / pop.sum()
     y = res / res.sum()
     value = theil_value(p, y, kind)
+    terms = pd.Series(_xlogxy(p, y) if kind == "L" else _xlogxy(y, p),
+                      index=row_names(df).to_numpy(), name="term")
     if group is None:
-        return TheilResult(kind, value, None, None, None, resource, population, None)
+        return TheilResult(kind, value, None, None, None, resource, population, None, terms)
 
     labels = resolve_groups(df, group)
     rows = []
@@ -209,4 +222,4 @@ def theil(df: pd.DataFrame, resource: str, population: str | None = None, group=
     within = float(groups["within_part"].sum())
     groups["contribution"] = groups["within_part"] / value if value else np.nan
     return TheilResult(kind, value, between, within, groups, resource, population,
-                       labels.name)
+                       labels.name, terms)

@@ -275,3 +275,31 @@ def test_errors_also_name_the_regions(table):
     bad.loc["r6", "pop"] = -1
     with pytest.raises(InputError, match=r"r6.*'name_en' these are: Gansu"):
         theil(bad, "beds", "pop")
+
+
+def test_theil_terms_and_plot_without_group(table):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    res = theil(table, "beds", "pop")
+    assert res.terms.sum() == pytest.approx(res.value, abs=1e-15)
+    assert list(res.terms.index) == list(table["code"])
+    assert res.plot() is not None
+    matplotlib.pyplot.close("all")
+
+
+def test_health_distance_ideal_frame_paired_by_position():
+    actual = pd.DataFrame({"doc_share": [0.2, 0.8], "bed_share": [0.5, 0.5]})
+    ideal = pd.DataFrame({"need_doc": [0.25, 0.75], "need_bed": [0.4, 0.6]})
+    res = health_distance(actual, ideal)
+    expected = [0.5 * (0.05 / 0.25 + 0.1 / 0.4), 0.5 * (0.05 / 0.75 + 0.1 / 0.6)]
+    np.testing.assert_allclose(res.values, expected)
+
+
+def test_panel_plot_entropy_weights(panel):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = entropy_weights(panel, ["beds", "doctors"]).plot()
+    assert len(ax.get_lines()) == 2
+    matplotlib.pyplot.close("all")
