@@ -1,0 +1,173 @@
+"""Numba kernels of :mod:`spatialhealth.layers` (compiled once, cached on disk).
+
+Conditional permutation inference for local Moran statistics, linear in n.
+
+esda's conditional randomisation draws one set of ``permutations`` x ``k_max``
+indices into the n - 1 *other* sites and reuses it for every site i, and for
+each i copies z without z_i (an n-length copy per site, hence quadratic time).
+Here the copy is never made: index r of the shared set refers to site
+``r`` if ``r < i`` else ``r + 1``, which is exactly the element esda reads from
+its copy. Since the shared set is small (``permutations x k_max``), its z values
+are gathered once into two tables (for ``r`` and ``r + 1``), so the inner loop
+touches only cache-resident memory: time O(n x permutations x k), memory O(n).
+
+Two ways of drawing the shared set:
+
+* :func:`esda_permutation_set` reproduces esda's own draw (numba's Mersenne
+  Twister seeded with ``seed``, ``np.random.choice(n - 1, k_max,
+  replace=False)`` per permutation), so p-values equal esda's for the same seed.
+  It costs O(permutations x n), so it is used at small n only.
+* :func:`sample_permutation_set` draws each row by Floyd's algorithm in
+  O(k_max), for any n.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True)
+def esda_permutation_set(max_card, n, permutations, seed):  # pragma: no cover - compiled
+    np.random.seed(seed)
+    out = np.empty((permutations, max_card), dtype=np.int64)
+    for r in range(permutations):
+        out[r] = np.random.choice(n - 1, size=max_card, replace=False)
+    return out
+
+
+@njit(cache=True)
+def sample_permutation_set(max_card, n, permutations, seed):  # pragma: no cover - compiled
+    """Rows of ``max_card`` distinct integers from [0, n - 1), Floyd's algorithm, random order."""
+    np.random.seed(seed)
+    m = n - 1
+    out = np.empty((permutations, max_card), dtype=np.int64)
+    for r in range(permutations):
+        count = 0
+        for j in range(m - max_card, m):
+            t = np.random.randint(0, j + 1)
+            dup = False
+            for q in range(count):
+                if out[r, q] == t:
+                    dup = True
+                    break
+            out[r, count] = j if dup else t
+            count += 1
+        # Floyd's sample is a set; shuffle so that position j is a uniform draw
+        for q in range(max_card - 1, 0, -1):
+            s = np.random.randint(0, q + 1)
+            tmp = out[r, q]
+            out[r, q] = out[r, s]
+            out[r, s] = tmp
+    return out
+
+
+@njit(cache=True, parallel=True)
+def conditional_pseudo_p(zi, zsrc, indptr, weights, permuted, scaling, observed):  # pragma: no cover
+    """Folded pseudo p-values of local statistics ``zi[i] * sum_j w_ij zsrc[j] * scaling``.
+
+    Parameters
+    ----------
+    zi : (n,) values multiplying the lag at each site (z of x)
+    zsrc : (n,) values whose lag is taken (z of x, or of y for bivariate)
+    indptr, weights : CSR row pointers and non-zero weights (no self weights)
+    permuted : (permutations, k_max) indices into the n - 1 other sites
+    scaling : float
+    observed : (n,) observed statistics
+
+    Returns
+    -------
+    p : (n,) folded pseudo p-value ``(min(larger, P - larger) + 1) / (P + 1)`` where
+        ``larger`` counts permuted statistics >= observed (esda's convention); NaN
+        for sites without neighbours.
+    mean, sd : (n,) mean and standard deviation of the permuted statistics.
+    """
+    n = zi.shape[0]
+    perms, kmax = permuted.shape
+    lo = np.empty((perms, kmax))
+    hi = np.empty((perms, kmax))
+    for r in range(perms):
+        for j in range(kmax):
+            idx = permuted[r, j]
+            lo[r, j] = zsrc[idx]
+            hi[r, j] = zsrc[idx + 1]
+    p = np.empty(n)
+    mean = np.empty(n)
+    sd = np.empty(n)
+    for i in prange(n):
+        start = indptr[i]
+        card = indptr[i + 1] - start
+        if card == 0:
+            p[i] = np.nan
+            mean[i] = np.nan
+            sd[i] = np.nan
+            continue
+        larger = 0
+        s1 = 0.0
+        s2 = 0.0
+        obs = observed[i]
+        # (z_i * scaling) * lag, in this order: it is how esda's compiled kernel rounds,
+        # and permuted statistics tying with the observed one (common when k is small)
+        # must compare the same way for p-values to match esda's exactly
+        zc = zi[i] * scaling
+        for r in range(perms):
+            acc = 0.0
+            for j in range(card):
+                v = lo[r, j] if permuted[r, j] < i else hi[r, j]
+                acc += v * weights[start + j]
+            stat = zc * acc
+            if stat >= obs:
+                larger += 1
+            s1 += stat
+            s2 += stat * stat
+        if perms - larger < larger:
+            larger = perms - larger
+        p[i] = (larger + 1.0) / (perms + 1.0)
+        m = s1 / perms
+        mean[i] = m
+        var = s2 / perms - m * m
+        sd[i] = np.sqrt(var) if var > 0 else 0.0
+    return p, mean, sd
+
+
+@njit(cache=True)
+def conditional_pseudo_p_blas(zi, zsrc, indptr, weights, permuted, scaling, observed):  # pragma: no cover
+    """As :func:`conditional_pseudo_p`, but each site's lag is a BLAS matrix-vector product.
+
+    esda forms, for each site, the (permutations x k) matrix of drawn values and
+    multiplies it by the site's weights through BLAS; a BLAS dot product may sum in a
+    different order than a plain loop, and when a permuted statistic ties the observed
+    one to within rounding the comparison can flip. Doing the same product here makes
+    the p-values bitwise equal to esda's. It is slower than the loop (one small matrix
+    per site), which is why it is used at small n only.
+    """
+    n = zi.shape[0]
+    perms = permuted.shape[0]
+    p = np.empty(n)
+    mean = np.empty(n)
+    sd = np.empty(n)
+    for i in range(n):
+        start = indptr[i]
+        card = indptr[i + 1] - start
+        if card == 0:
+            p[i] = np.nan
+            mean[i] = np.nan
+            sd[i] = np.nan
+            continue
+        X = np.empty((perms, card))
+        for r in range(perms):
+            for j in range(card):
+                idx = permuted[r, j]
+                X[r, j] = zsrc[idx] if idx < i else zsrc[idx + 1]
+        w = weights[start:start + card].copy()
+        stats = (zi[i] * scaling) * (X @ w)
+        larger = 0
+        for r in range(perms):
+            if stats[r] >= observed[i]:
+                larger += 1
+        if perms - larger < larger:
+            larger = perms - larger
+        p[i] = (larger + 1.0) / (perms + 1.0)
+        mean[i] = stats.mean()
+        sd[i] = stats.std()
+    return p, mean, sd

@@ -1,0 +1,230 @@
+"""Builders behind :func:`spatialhealth.layers.weights.build_weights`.
+
+Pure functions over validated inputs returning ``libpysal.graph.Graph`` objects
+with *untransformed* weights (binary, inverse distance, ...), indexed by region
+code. Geometry checks, island handling and transformation live in
+:mod:`spatialhealth.layers.weights`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, InputTypeError, format_rows
+
+#: Albers equal-area conic for China (standard parallels 25°N and 47°N, central
+#: meridian 105°E), used when polygon distances are needed and the data are in
+#: longitude/latitude.
+CHINA_ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
+
+
+def graph_from_pairs(ids, focal, neighbor, weight) -> "Graph":  # noqa: F821
+    """Graph over ``ids`` (in this order) from link arrays; units without links become isolates."""
+    from libpysal.graph import Graph
+
+    ids = pd.Index(ids)
+    focal = np.asarray(focal, dtype=object)
+    neighbor = np.asarray(neighbor, dtype=object)
+    weight = np.asarray(weight, dtype=float)
+    linked = set(focal)
+    isolates = [i for i in ids if i not in linked]
+    if isolates:
+        focal = np.concatenate([focal, np.asarray(isolates, dtype=object)])
+        neighbor = np.concatenate([neighbor, np.asarray(isolates, dtype=object)])
+        weight = np.concatenate([weight, np.zeros(len(isolates))])
+    pos = pd.Series(np.arange(len(ids)), index=ids)
+    order = np.lexsort((pos.loc[neighbor].to_numpy(), pos.loc[focal].to_numpy()))
+    adj = pd.DataFrame({"focal": focal[order], "neighbor": neighbor[order], "weight": weight[order]})
+    adj["focal"] = pd.Categorical(adj["focal"], categories=ids)
+    adj["neighbor"] = pd.Categorical(adj["neighbor"], categories=ids)
+    series = adj.set_index(["focal", "neighbor"])["weight"]
+    series.index = series.index.set_levels([ids, ids])
+    return Graph(series.rename("weight"), transformation="O", is_sorted=True)
+
+
+def pairs_of(graph) -> pd.DataFrame:
+    """Non-zero links of ``graph`` as a frame (focal, neighbor, weight), self-loops of isolates dropped."""
+    adj = graph.adjacency.reset_index()
+    keep = adj["weight"].to_numpy() != 0
+    return adj.loc[keep].reset_index(drop=True)
+
+
+def contiguity(geometry, rook: bool, strict: bool):
+    from libpysal.graph import Graph
+
+    return Graph.build_contiguity(geometry, rook=rook, strict=strict)
+
+
+def centroids(geometry, projected: bool):
+    """Centroids as a GeoSeries: in the layer's projected CRS, or lon/lat for great-circle use."""
+    if projected:
+        return geometry.centroid
+    # a centroid computed in degrees is distorted; take it in an equal-area projection
+    pts = geometry.to_crs(CHINA_ALBERS).centroid if geometry.geom_type.iloc[0] != "Point" else geometry.to_crs(CHINA_ALBERS)
+    return pts.to_crs(4326)
+
+
+def knn(geometry, k: int, metric: str):
+    from libpysal.graph import Graph
+
+    n = len(geometry)
+    if not isinstance(k, (int, np.integer)) or k < 1 or k >= n:
+        raise InputError(f"`k` must be an integer between 1 and n - 1 = {n - 1}; {k!r} was given.")
+    if metric == "great_circle":
+        pts = centroids(geometry, projected=False)
+        return Graph.build_knn(pts, k=int(k), metric="haversine")
+    return Graph.build_knn(centroids(geometry, projected=True), k=int(k))
+
+
+def distance_band(geometry, threshold: float):
+    from libpysal.graph import Graph
+
+    _positive(threshold, "threshold")
+    return Graph.build_distance_band(centroids(geometry, projected=True), threshold=float(threshold), binary=True)
+
+
+def inverse_distance(geometry, power: float, cutoff: float | None):
+    """w_ij = d_ij^-power for centroid distance d_ij <= cutoff (all pairs when cutoff is None)."""
+    from libpysal.graph import Graph
+
+    _positive(power, "power")
+    pts = centroids(geometry, projected=True)
+    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    if cutoff is None:
+        span = np.ptp(xy, axis=0)
+        cutoff = float(np.hypot(*span)) * 1.01 + 1.0
+    _positive(cutoff, "cutoff")
+    d = _pairwise(xy)
+    coincident = (d == 0) & ~np.eye(len(xy), dtype=bool)
+    if coincident.any():
+        i, j = np.nonzero(np.triu(coincident))
+        raise InputError(
+            "Inverse-distance weights are undefined for units with the same centroid: "
+            + format_rows([f"{geometry.index[a]}={geometry.index[b]}" for a, b in zip(i, j)]) + "."
+        )
+    return Graph.build_distance_band(pts, threshold=float(cutoff), binary=False, alpha=-float(power))
+
+
+def economic(ids, values: np.ndarray, column: str):
+    """w_ij = 1 / |x_i - x_j| over all pairs i != j (dense: meant for up to a few thousand units)."""
+    n = len(values)
+    diff = np.abs(values[:, None] - values[None, :])
+    off = ~np.eye(n, dtype=bool)
+    tie = (diff == 0) & off
+    if tie.any():
+        i, j = np.nonzero(np.triu(tie))
+        raise InputError(
+            f"Economic-distance weights 1/|x_i - x_j| are undefined where column {column!r} has equal "
+            f"values: units {format_rows([f'{ids[a]} and {ids[b]}' for a, b in zip(i, j)])}."
+        )
+    i, j = np.nonzero(off)
+    return graph_from_pairs(ids, np.asarray(ids, dtype=object)[i], np.asarray(ids, dtype=object)[j], 1.0 / diff[i, j])
+
+
+def product(ids, a, b):
+    """Element-wise product of two graphs on the same ids (links present in both)."""
+    pa, pb = pairs_of(a), pairs_of(b)
+    m = pa.merge(pb, on=["focal", "neighbor"], suffixes=("_a", "_b"))
+    return graph_from_pairs(ids, m["focal"].astype(object), m["neighbor"].astype(object), m["weight_a"] * m["weight_b"])
+
+
+def nearest_links(geometry, islands, projected_crs: str | None, by: str = "polygon"):
+    """For each island, its nearest other unit by polygon (or centroid) distance in metres.
+
+    Returns a frame (code, neighbour, distance_m). Distances are measured in the
+    layer's CRS when it is projected, otherwise in ``projected_crs``.
+    """
+    if geometry.crs is None:
+        raise InputError(
+            "Linking islands to their nearest unit needs a CRS to measure distances, and the "
+            "GeoDataFrame has none; set one (gdf.set_crs(...)) or pass islands='keep'."
+        )
+    geom = geometry if geometry.crs.is_projected else geometry.to_crs(projected_crs or CHINA_ALBERS)
+    if by == "centroid":
+        geom = geom.centroid
+    rows = []
+    for code in islands:
+        d = geom.distance(geom.loc[code])
+        d = d.drop(index=code)
+        best = d.idxmin()
+        rows.append((code, best, float(d.loc[best])))
+    return pd.DataFrame(rows, columns=["code", "neighbour", "distance_m"])
+
+
+def point_nearest_links(xy: pd.DataFrame, islands):
+    """Nearest unit of each island from projected coordinates (code index, columns x, y)."""
+    rows = []
+    for code in islands:
+        d = np.hypot(xy["x"] - xy.loc[code, "x"], xy["y"] - xy.loc[code, "y"]).drop(index=code)
+        best = d.idxmin()
+        rows.append((code, best, float(d.loc[best])))
+    return pd.DataFrame(rows, columns=["code", "neighbour", "distance_m"])
+
+
+def from_table(table: pd.DataFrame, id_col: str, neighbour_col: str, weight_col: str | None, ids=None):
+    """Graph from a (code, neighbour[, weight]) table; rows with a missing neighbour declare islands."""
+    focal = table[id_col].map(_code)
+    nbr = table[neighbour_col].map(lambda v: None if pd.isna(v) else _code(v))
+    if weight_col is not None:
+        w = pd.to_numeric(table[weight_col], errors="coerce")
+        bad = w.isna() & nbr.notna()
+        if bad.any():
+            raise InputError(f"Column {weight_col!r} must hold numeric weights; rows "
+                             f"{format_rows(table.index[bad])} do not.")
+        w = w.to_numpy(dtype=float)
+    else:
+        w = np.ones(len(table))
+    self_loop = (focal == nbr).to_numpy()
+    if self_loop.any():
+        raise InputError(f"The neighbour table links units to themselves in rows "
+                         f"{format_rows(table.index[self_loop])}; remove those rows.")
+    pairs = pd.DataFrame({"focal": focal, "neighbor": nbr, "weight": w})
+    dup = pairs.dropna(subset=["neighbor"]).duplicated(["focal", "neighbor"], keep=False)
+    if dup.any():
+        d = pairs.dropna(subset=["neighbor"])[dup]
+        raise InputError(f"The neighbour table lists these pairs more than once: "
+                         f"{format_rows(sorted(set(zip(d['focal'], d['neighbor']))))}.")
+    seen = list(dict.fromkeys(list(focal) + [v for v in nbr if v is not None]))
+    if ids is not None:
+        ids = [_code(v) for v in ids]
+        unknown = sorted(set(seen) - set(ids))
+        if unknown:
+            raise InputError(f"The neighbour table names codes that are not in `ids`: {format_rows(unknown)}.")
+    else:
+        ids = seen
+    linked = pairs.dropna(subset=["neighbor"])
+    return graph_from_pairs(pd.Index(ids, dtype=object), linked["focal"], linked["neighbor"], linked["weight"])
+
+
+def from_file(path):
+    """Graph from a GAL or GWT file, ids as strings."""
+    from libpysal.graph import read_gal, read_gwt
+
+    suffix = str(path).lower().rsplit(".", 1)[-1]
+    if suffix not in ("gal", "gwt"):
+        raise InputError(f"Weights files must end in .gal or .gwt; {str(path)!r} was given.")
+    g = read_gal(path) if suffix == "gal" else read_gwt(path)
+    adj = g.adjacency.reset_index()
+    ids = [_code(v) for v in g.unique_ids]
+    keep = adj["weight"].to_numpy() != 0
+    adj = adj.loc[keep]
+    return graph_from_pairs(pd.Index(ids, dtype=object), adj["focal"].map(_code), adj["neighbor"].map(_code), adj["weight"])
+
+
+def _code(v) -> str:
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        v = int(v)
+    return str(v)
+
+
+def _positive(value, name):
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        raise InputTypeError(f"`{name}` must be a number; {type(value).__name__} was given.")
+    if not np.isfinite(value) or value <= 0:
+        raise InputError(f"`{name}` must be a positive finite number; {value!r} was given.")
+
+
+def _pairwise(xy: np.ndarray) -> np.ndarray:
+    diff = xy[:, None, :] - xy[None, :, :]
+    return np.sqrt((diff**2).sum(-1))
