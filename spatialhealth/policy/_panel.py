@@ -368,3 +368,22 @@ def _adoption_from_dates(df, first_treated, unit, ucode, times, units, n_units):
     unit_g = np.full(n_units, -1, dtype=np.int64)
     unit_g[treated] = np.searchsorted(times, unit_val[treated])
     return unit_g
+
+
+def require_untreated_each_period(panel: Panel, what: str = "did2s") -> None:
+    """Raise unless every period has an untreated observation (two-stage estimators need it).
+
+    The first stage estimates the time effects from untreated observations, so a
+    period in which every observed unit is already treated has no estimable time
+    effect (typical without never-treated units once the last cohort adopts).
+    """
+    d = panel.data
+    untreated = np.bincount(d["t"].to_numpy()[d["d"].to_numpy() == 0], minlength=panel.n_periods)
+    bad = np.flatnonzero(untreated == 0)
+    if bad.size:
+        raise InputError(
+            f"{what} estimates the time effects from untreated observations, but in "
+            f"{format_rows([_as_time(panel.times[k]) for k in bad])} every unit is treated. "
+            "Drop these periods (e.g. keep the years before the last cohort adopts) or add "
+            "never-treated units."
+        )

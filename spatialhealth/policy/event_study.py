@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._panel import Panel, prepare_panel
+from ._panel import Panel, prepare_panel, require_untreated_each_period
 from .did import _control_terms, _feols
 
 __all__ = ["event_study", "EventStudyResult", "ESTIMATORS"]
@@ -65,8 +65,10 @@ class EventStudyResult:
         Reference relative period (estimates are differences from it).
     estimator : str
     pretrend_F, pretrend_pvalue : float
-        Wald test that all lead coefficients (k < 0 except ``ref``) are zero
-        (F with the estimator's degrees of freedom; NaN when there are no leads).
+        Wald test that all lead coefficients (k < 0 except ``ref``) are zero:
+        F(q, G - 1) for TWFE (CRV1), F(q, N - k) for did2s (the degrees of
+        freedom pyfixest reports for it); NaN when there are no leads (and for
+        "saturated").
     """
 
     estimator: str
@@ -105,6 +107,9 @@ class EventStudyResult:
         for r in self.frame.itertuples(index=False):
             if r.is_ref:
                 lines.append(f"{int(r.rel_time):>5}{0.0:>12.5g}{'(ref)':>11}")
+                continue
+            if not np.isfinite(r.estimate):
+                lines.append(f"{int(r.rel_time):>5}{'dropped (collinear with the fixed effects)':>44}")
                 continue
             flag = " (binned)" if r.binned else ""
             lines.append(f"{int(r.rel_time):>5}{r.estimate:>12.5g}{r.se:>11.4g}{r.pvalue:>9.4f}"
@@ -256,11 +261,20 @@ def event_study(
     else:
         import pyfixest as pf
 
+        require_untreated_each_period(panel, "estimator='did2s'")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = pf.did2s(data, yname="y", first_stage=f"~ 0{_control_terms(panel)} | u + t",
                            second_stage=f"~ {rhs}", treatment="d", cluster="cl")
     frame = _frame_from_fit(fit, ks, names, ref, leads, lags, counts, alpha)
+    dropped = frame.loc[~frame.is_ref & frame.estimate.isna(), "rel_time"].tolist()
+    if dropped:
+        warnings.warn(
+            f"Relative periods {format_list(dropped)} were dropped as collinear with the unit and "
+            "time effects" + ("" if (panel.unit_g < 0).any() else
+                              " (the panel has no never-treated units, so a fully dynamic "
+                              "specification needs a second excluded period: bin or narrow the "
+                              "window with `leads`/`lags`)") + ".", UserWarning, stacklevel=2)
     lead_names = [n for k, n in zip(ks, names) if k < 0]
     F, dfs, p = _lead_test(fit, lead_names)
     return EventStudyResult(

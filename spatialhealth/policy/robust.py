@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import InputError
-from ._panel import prepare_panel
+from ._panel import prepare_panel, require_untreated_each_period
 from .did import DiDResult, _fit_twfe, _tidy
 from .event_study import EventStudyResult, event_study
 
@@ -71,6 +71,8 @@ def did2s(
                           cluster=cluster, controls=controls, balance=balance)
     data = panel.data
     fe = "u + t"
+    if fixed_effects is None:
+        require_untreated_each_period(panel)
     if fixed_effects is not None:
         fixed_effects = tuple(fixed_effects)
         from .._validate import require_columns

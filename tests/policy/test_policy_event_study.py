@@ -133,3 +133,13 @@ def test_policy_event_study_plot_marks_reference(panel_df):
     assert labels[0] == "\u2264-3" and labels[-1] == "\u22653"
     assert "95% CI" in ax.get_legend().get_texts()[0].get_text()
     plt.close(ax.figure)
+
+
+def test_policy_event_study_without_never_treated_units():
+    df = simulate_panel(never=0, n_units=16)
+    with pytest.warns(UserWarning, match=r"Relative periods 4, 5 were dropped.*no never-treated"):
+        es = event_study(df, "y", "unit", "year", "first_treated")
+    assert es.frame.set_index("rel_time").loc[[4, 5], "estimate"].isna().all()
+    assert "dropped (collinear" in es.summary()
+    with pytest.raises(InputError, match=r"in 2016, 2017, 2018, 2019 every unit is treated"):
+        event_study(df, "y", "unit", "year", "first_treated", estimator="did2s", leads=3, lags=2)
