@@ -111,12 +111,12 @@ def test_qgis_sidecar_qml_single_layer_formats(tmp_path, grid, qgis_probe):
 
 def test_qgis_raster_styles(tmp_path, qgis_probe):
     rasterio = pytest.importorskip("rasterio")
-    from rasterio.transform import from_origin
+    from affine import Affine
 
     values = np.arange(400, dtype="float32").reshape(20, 20)
     values[0, 0] = -9999
     prof = dict(driver="GTiff", width=20, height=20, count=1, crs="EPSG:4326",
-                transform=from_origin(116.0, 40.0, 0.025, 0.025))
+                transform=Affine(0.025, 0, 116.0, 0, -0.025, 40.0))
     cont = tmp_path / "density.tif"
     with rasterio.open(cont, "w", dtype="float32", nodata=-9999, **prof) as dst:
         dst.write(values, 1)
