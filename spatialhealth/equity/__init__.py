@@ -21,6 +21,7 @@ table, or a code -> group mapping (e.g. from
 ``kmeans_1d``             exactly optimal one-dimensional k-means
 ``rsr``                   rank-sum ratio with probit regression and grading
 ``gm11``                  GM(1,1) grey forecasting with C, P and grade
+``gm11_by``               GM(1,1) for every series (e.g. province) of a long table
 ``cluster_regions``       hierarchical Q-type clustering (SPSS defaults)
 ========================  ==================================================
 """
@@ -30,7 +31,7 @@ from .clustering import ClusterResult, cluster_regions
 from .concentration import ConcentrationResult, concentration_index
 from .dagum import DagumResult, dagum_gini
 from .entropy import EntropyWeightResult, composite_index, entropy_weights
-from .forecast import GM11Result, gm11, gm11_grade
+from .forecast import GM11Result, GM11Table, gm11, gm11_by, gm11_grade
 from .gini import GiniResult, gini, gini_grade
 from .health_distance import HealthDistanceResult, classify_by_cuts, health_distance, kmeans_1d
 from .rsr import RSRResult, rsr
@@ -39,8 +40,8 @@ from .theil import TheilResult, theil
 
 __all__ = [
     "ClusterResult", "ConcentrationResult", "DagumResult", "EntropyWeightResult", "GM11Result",
-    "GiniResult", "HealthDistanceResult", "PanelResult", "RSRResult", "TheilResult",
+    "GM11Table", "GiniResult", "HealthDistanceResult", "PanelResult", "RSRResult", "TheilResult",
     "classify_by_cuts", "cluster_regions", "composite_index", "concentration_index",
-    "dagum_gini", "entropy_weights", "gini", "gini_grade", "gm11", "gm11_grade",
+    "dagum_gini", "entropy_weights", "gini", "gini_grade", "gm11", "gm11_by", "gm11_grade",
     "health_distance", "kmeans_1d", "rsr", "standardise", "theil",
 ]

@@ -225,3 +225,120 @@ def gm11(values) -> GM11Result:
     C = float(s2 / s1) if s1 > 0 else 0.0
     P = float(np.mean(np.abs(e - e.mean()) < 0.6745 * s1))
     return GM11Result(float(a), float(b), observed, fitted, C, P, ratio_ok)
+
+
+class GM11Table(Result):
+    """GM(1,1) models fitted to one series per group of a long table.
+
+    Attributes
+    ----------
+    results : dict
+        Group -> :class:`GM11Result`.
+    frame : DataFrame
+        One row per group: ``a``, ``b``, ``C``, ``P``, grade, mean relative error.
+    forecasts : DataFrame
+        Tidy ``group, <year>, forecast`` for the requested steps.
+    """
+
+    def __init__(self, results: dict, steps: int, group: str | None, year: str):
+        self.results = results
+        self.steps = steps
+        self.group = group or "series"
+        self.year = year
+
+    def __getitem__(self, key) -> GM11Result:
+        return self.results[key]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame([
+            {self.group: g, "n": len(r.observed), "a": r.a, "b": r.b, "C": r.C, "P": r.P,
+             "grade": r.grade, "mean_relative_error": r.mean_relative_error, "ratio_ok": r.ratio_ok}
+            for g, r in self.results.items()
+        ])
+
+    @property
+    def forecasts(self) -> pd.DataFrame:
+        parts = []
+        for g, r in self.results.items():
+            fc = r.forecast(self.steps)
+            parts.append(pd.DataFrame({self.group: g, self.year: fc.index, "forecast": fc.to_numpy()}))
+        return pd.concat(parts, ignore_index=True)
+
+    def summary(self) -> str:
+        return (title_block("GM(1,1) by group", [("groups", len(self.results)),
+                                                  ("equation", "x0(k) + a z1(k) = b  (a < 0: growth)"),
+                                                  ("forecast steps", self.steps)])
+                + "\n\n" + self.frame.to_string(index=False, float_format=lambda v: f"{v:.6g}")
+                + "\n\nForecasts\n" + self.forecasts.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+
+    def plot(self, ax=None):
+        """Observed series and forecasts of every group on one Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4.5))
+        for g, r in self.results.items():
+            line, = ax.plot(list(r.observed.index), r.observed.to_numpy(), "o", ms=3)
+            fc = r.forecast(self.steps)
+            ax.plot(list(r.observed.index) + list(fc.index),
+                    list(r.fitted.to_numpy()) + list(fc.to_numpy()), "-", color=line.get_color(),
+                    label=str(g))
+        ax.set_xlabel(self.year)
+        ax.set_title("GM(1,1) fits and forecasts")
+        if len(self.results) <= 12:
+            ax.legend(fontsize=7)
+        return ax
+
+
+def gm11_by(df: pd.DataFrame, value: str, group: str | None = None, *, year: str = "year",
+            steps: int = 3) -> GM11Table:
+    """Fit GM(1,1) to the ``value`` series of every group in a long table.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long table: one row per group and year.
+    value : str
+        The series to model (positive).
+    group : str, optional
+        Column identifying the series (e.g. ``code``); None for a single series.
+    year : str
+        Time column; within a group the years must be unique and equally spaced
+        (GM(1,1) assumes equal intervals).
+    steps : int
+        Number of forecasts in ``.forecasts``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"year": [2016, 2017, 2018, 2019] * 2, "p": list("aaaabbbb"),
+    ...                   "beds": [10, 11, 12.2, 13.1, 20, 20.5, 21.4, 22]})
+    >>> gm11_by(d, "beds", "p", steps=2).forecasts.shape
+    (4, 3)
+    """
+    from .._validate import require_columns, require_frame
+
+    require_frame(df)
+    require_columns(df, [value, year] + ([group] if group else []), "table")
+    keys = df[group] if group else pd.Series("series", index=df.index)
+    results = {}
+    for g, sub in df.groupby(keys, sort=True):
+        sub = sub.sort_values(year)
+        years = pd.to_numeric(sub[year], errors="coerce")
+        if years.isna().any():
+            raise InputError(f"Column {year!r} must be numeric years; rows "
+                             f"{format_rows(sub.index[years.isna()])} are not.")
+        dup = years.duplicated(keep=False)
+        if dup.any():
+            raise InputError(f"Group {g!r} has year(s) {format_rows(sorted(set(years[dup])))} more than "
+                             f"once (rows {format_rows(sub.index[dup])}).")
+        gaps = np.diff(years.to_numpy())
+        if len(gaps) and not np.all(gaps == gaps[0]):
+            raise InputError(f"Group {g!r}: GM(1,1) needs equally spaced years; got "
+                             f"{format_rows(years.astype(int).tolist())}.")
+        series = pd.Series(sub[value].to_numpy(), index=pd.Index(years.astype(int).to_numpy(), name=year))
+        try:
+            results[g] = gm11(series)
+        except InputError as exc:
+            raise InputError(f"Group {g!r}: {exc}") from exc
+    return GM11Table(results, int(steps), group, year)

@@ -303,3 +303,24 @@ def test_panel_plot_entropy_weights(panel):
     ax = entropy_weights(panel, ["beds", "doctors"]).plot()
     assert len(ax.get_lines()) == 2
     matplotlib.pyplot.close("all")
+
+
+def test_gm11_by_group():
+    from spatialhealth.equity import gm11_by
+
+    x = [27260, 29547, 32411, 35388]
+    d = pd.DataFrame({"year": [2019, 2018, 2017, 2016] + [2016, 2017, 2018, 2019],
+                      "code": ["a"] * 4 + ["b"] * 4,
+                      "v": x[::-1] + [2.874, 3.278, 3.337, 3.39]})
+    res = gm11_by(d, "v", "code", steps=2)
+    assert res["a"].a == pytest.approx(gm11(x).a)  # sorted by year before fitting
+    fc = res.forecasts
+    assert fc.loc[fc.code == "a", "year"].tolist() == [2020, 2021]
+    assert fc.loc[fc.code == "a", "forecast"].tolist() == pytest.approx(gm11(x).forecast(2).tolist())
+    assert list(res.frame["code"]) == ["a", "b"]
+    gap = d.drop(index=1)
+    with pytest.raises(InputError, match="'a'.*at least 4|equally spaced"):
+        gm11_by(gap, "v", "code")
+    dup = d.assign(year=[2016, 2016, 2017, 2018] + [2016, 2017, 2018, 2019])
+    with pytest.raises(InputError, match=r"'a' has year\(s\) 2016 more than once"):
+        gm11_by(dup, "v", "code")
