@@ -1,0 +1,97 @@
+"""``spatialhealth equity``: one equity measure on a table, from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+MEASURES = ("gini", "theil", "concentration", "dagum", "entropy", "rsr", "cluster", "gm11")
+
+
+def _split(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+def _need(value, option: str, measure: str):
+    if not value:
+        from ..errors import InputError
+
+        raise InputError(f"The {measure} measure needs {option}.")
+    return value
+
+
+def run_measure(df, measure: str, *, resource=None, population=None, group=None, rank_by=None,
+                value=None, columns=(), negative=(), levels=3, n_clusters=3, kind="L", by="auto",
+                year="year", steps=3):
+    """Dispatch one measure by name (shared by the CLI and its tests)."""
+    from .. import equity
+    from .._validate import one_of
+
+    one_of(measure, MEASURES, "measure")
+    if measure == "gini":
+        return equity.gini(df, _need(resource, "--resource", measure), population, by=by)
+    if measure == "theil":
+        return equity.theil(df, _need(resource, "--resource", measure), population, group=group or None,
+                            kind=kind, by=by)
+    if measure == "concentration":
+        return equity.concentration_index(df, _need(resource, "--resource", measure), population,
+                                          _need(rank_by, "--rank-by", measure), by=by)
+    if measure == "dagum":
+        return equity.dagum_gini(df, _need(value, "--value", measure), _need(group, "--group", measure), by=by)
+    if measure == "entropy":
+        return equity.entropy_weights(df, _need(columns, "--columns", measure), negative=negative, by=by)
+    if measure == "rsr":
+        return equity.rsr(df, _need(columns, "--columns", measure), negative=negative, levels=levels, by=by)
+    if measure == "cluster":
+        return equity.cluster_regions(df, _need(columns, "--columns", measure), n_clusters, by=by)
+    return equity.gm11_by(df, _need(value, "--value", measure), group or None, year=year, steps=steps)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("equity")
+    def equity_command(
+        measure: str = typer.Argument(..., help="gini | theil | concentration | dagum | entropy | rsr | "
+                                                "cluster | gm11"),
+        table: Path = typer.Argument(..., help="CSV / xlsx / parquet, one row per region (and year)."),
+        resource: str = typer.Option(None, help="Resource column (gini, theil, concentration)."),
+        population: str = typer.Option(None, help="Population column (gini, theil, concentration)."),
+        group: str = typer.Option(None, help="Group column or scheme region3/region4/zone6 (theil, dagum; "
+                                             "the series id for gm11)."),
+        rank_by: str = typer.Option(None, "--rank-by", help="Ranking variable (concentration)."),
+        value: str = typer.Option(None, help="Value column (dagum; the series for gm11)."),
+        columns: str = typer.Option(None, help="Indicator columns, comma-separated (entropy, rsr, cluster)."),
+        negative: str = typer.Option("", help="Indicators where smaller is better, comma-separated."),
+        levels: int = typer.Option(3, help="RSR grades (3, 4 or 5)."),
+        n_clusters: int = typer.Option(3, "--clusters", help="Number of clusters."),
+        kind: str = typer.Option("L", help="Theil index: L (the papers' sum P ln(P/Y)) or T."),
+        by: str = typer.Option("auto", help="Period column; 'auto' uses `year` if present, 'none' pools."),
+        steps: int = typer.Option(3, help="GM(1,1) forecast steps."),
+        encoding: str = typer.Option(None, help="Text encoding of a CSV (detected if omitted)."),
+        out: Path = typer.Option(None, "--out", "-o", help="Write the result table to this CSV."),
+        figure: Path = typer.Option(None, "--figure", help="Save the result's figure (PNG/SVG/PDF)."),
+    ):
+        """Compute one equity measure and print its summary.
+
+        Example: spatialhealth equity theil provinces.csv --resource beds --population pop --group region3 --out theil.csv
+        """
+        from ..io import read_table
+
+        df = read_table(table, encoding=encoding)
+        res = run_measure(df, measure, resource=resource, population=population, group=group,
+                          rank_by=rank_by, value=value, columns=_split(columns), negative=_split(negative),
+                          levels=levels, n_clusters=n_clusters, kind=kind,
+                          by=None if by.lower() == "none" else by, steps=steps)
+        typer.echo(res.summary())
+        if out is not None:
+            res.to_file(out)
+            typer.echo(f"wrote {out}")
+        if figure is not None:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            from .._io import save_figure
+
+            ax = res.plot()
+            save_figure(ax.figure, figure)
+            typer.echo(f"wrote {figure}")
