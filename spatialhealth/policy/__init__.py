@@ -6,7 +6,8 @@
 * :func:`event_study` - leads and lags with the reference period stated
   (``estimator="twfe" | "did2s" | "saturated"``), ``.plot()`` with CIs.
 * :func:`placebo_test` - random reassignment of adoption times across units,
-  exact fast TWFE refits, distribution figure.
+  exact fast TWFE refits, distribution figure; :func:`placebo_timing` - the
+  in-time placebo (adoption moved earlier on pre-adoption data).
 * :func:`heterogeneity` - effects by region or above/below a median.
 
 Panel rules (balanced or not, absorbing binary treatment, adoption dates inside
@@ -17,11 +18,11 @@ from ._panel import UnbalancedPanelWarning
 from .did import DiDResult, twfe_did
 from .event_study import EventStudyResult, event_study
 from .heterogeneity import HeterogeneityResult, heterogeneity
-from .placebo import PlaceboResult, placebo_test
+from .placebo import PlaceboResult, placebo_test, placebo_timing
 from .robust import Comparison, compare_estimators, did2s
 
 __all__ = [
-    "twfe_did", "did2s", "event_study", "placebo_test", "compare_estimators", "heterogeneity",
+    "twfe_did", "did2s", "event_study", "placebo_test", "placebo_timing", "compare_estimators", "heterogeneity",
     "DiDResult", "EventStudyResult", "PlaceboResult", "Comparison", "HeterogeneityResult",
     "UnbalancedPanelWarning",
 ]

@@ -33,6 +33,8 @@ def register(app: typer.Typer) -> None:
                                     help="Show Gardner's did2s beside TWFE."),
         placebo: int = typer.Option(0, help="Number of placebo reassignments (0 = none)."),
         seed: int = typer.Option(None, help="Seed of the placebo draws."),
+        placebo_shift: int = typer.Option(0, help="In-time placebo: move adoption this many "
+                                                  "periods earlier (0 = none)."),
         by: str = typer.Option(None, help="Group column for heterogeneity (e.g. region3)."),
         encoding: str = typer.Option(None, help="Text encoding of a CSV (detected if omitted)."),
         out: Path = typer.Option(None, "--out", "-o", help="Folder for tables and figures."),
@@ -43,7 +45,7 @@ def register(app: typer.Typer) -> None:
         """
         from .._io import save_figure, write_csv, write_text
         from ..io import read_table
-        from . import compare_estimators, heterogeneity, placebo_test
+        from . import compare_estimators, heterogeneity, placebo_test, placebo_timing
 
         df = read_table(table, encoding=encoding)
         ctl = _split(controls)
@@ -62,6 +64,10 @@ def register(app: typer.Typer) -> None:
                               first_treated=first_treated, n=placebo, seed=seed, progress=True,
                               balance="ignore")
             texts.append(pl.summary())
+        if placebo_shift > 0:
+            texts.append(placebo_timing(df, outcome, treatment, unit, time, cluster, ctl,
+                                        first_treated=first_treated, shift=placebo_shift,
+                                        balance="ignore").summary())
         if by:
             het = heterogeneity(df, outcome, treatment, unit, time, by=by, cluster=cluster,
                                 controls=ctl, first_treated=first_treated, balance="ignore")

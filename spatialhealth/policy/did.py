@@ -93,6 +93,12 @@ class DiDResult:
             lines.append(f"dropped as collinear with the fixed effects: {', '.join(self.dropped)}")
         return "\n".join(lines)
 
+    def to_file(self, path):
+        """Write ``.frame`` as UTF-8 CSV (atomically); return the path."""
+        from .._io import write_csv
+
+        return write_csv(self.frame, path)
+
     def __str__(self) -> str:
         return self.summary()
 

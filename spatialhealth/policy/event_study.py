@@ -119,6 +119,12 @@ class EventStudyResult:
                       f"{self.pretrend_df[1]}) = {self.pretrend_F:.3f}, p = {self.pretrend_pvalue:.4f}"]
         return "\n".join(lines)
 
+    def to_file(self, path):
+        """Write ``.frame`` as UTF-8 CSV (atomically); return the path."""
+        from .._io import write_csv
+
+        return write_csv(self.frame, path)
+
     def __str__(self) -> str:
         return self.summary()
 

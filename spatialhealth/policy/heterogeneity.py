@@ -76,6 +76,12 @@ class HeterogeneityResult:
                       f"p = {self.equal_pvalue:.4f}"]
         return "\n".join(lines)
 
+    def to_file(self, path):
+        """Write ``.frame`` as UTF-8 CSV (atomically); return the path."""
+        from .._io import write_csv
+
+        return write_csv(self.frame, path)
+
     def __str__(self) -> str:
         return self.summary()
 

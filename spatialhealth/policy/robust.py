@@ -144,6 +144,12 @@ class Comparison:
                       wide.to_string(float_format=lambda v: f"{v:.4g}")]
         return "\n".join(lines)
 
+    def to_file(self, path):
+        """Write ``.frame`` as UTF-8 CSV (atomically); return the path."""
+        from .._io import write_csv
+
+        return write_csv(self.frame, path)
+
     def __str__(self) -> str:
         return self.summary()
 

@@ -13,10 +13,10 @@ def test_policy_cli_did_writes_tables_and_figures(panel_df, tmp_path, capsys):
     out = tmp_path / "out"
     rc = main(["did", str(src), "--outcome", "y", "--treatment", "treated", "--unit", "unit",
                "--time", "year", "--controls", "x1", "--event-study", "--leads", "3", "--lags", "3",
-               "--ref", "-2", "--placebo", "30", "--seed", "1", "--by", "region", "--out", str(out)])
+               "--ref", "-2", "--placebo", "30", "--seed", "1", "--placebo-shift", "2", "--by", "region", "--out", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
-    assert "Two-way fixed-effects DiD" in text and "reference period k = -2" in text
+    assert "Two-way fixed-effects DiD" in text and "placebo adoption 2 periods early" in text and "reference period k = -2" in text
     est = pd.read_csv(out / "did_estimates.csv")
     ref = twfe_did(panel_df, "y", "treated", "unit", "year", controls=["x1"])
     assert est.loc[est.estimator == "twfe", "estimate"].item() == pytest.approx(ref.coef, rel=1e-9)
@@ -57,4 +57,5 @@ def test_policy_demo_step_quick(tmp_path):
     # exp(-u) rises by about exp(-u)(e^0.12 - 1) ~ 0.1 where the pilot cuts u by 0.12
     assert 0.05 < est.loc["did2s", "estimate"] < 0.15
     assert len(pd.read_csv(tmp_path / "policy" / "placebo_draws.csv")) == 200
-    assert "SYNTHETIC" in (tmp_path / "policy" / "summary.txt").read_text()
+    summary = (tmp_path / "policy" / "summary.txt").read_text()
+    assert "SYNTHETIC" in summary and "In-time placebo" in summary

@@ -112,3 +112,19 @@ def test_policy_placebo_plot_and_bad_n(panel_df):
     plt.close(ax.figure)
     with pytest.raises(InputError, match="n"):
         placebo_test(panel_df, "y", "treated", "unit", "year", n=0)
+
+
+def test_policy_placebo_timing_equals_manual_regression(panel_df):
+    from spatialhealth.policy import placebo_timing, twfe_did
+
+    res = placebo_timing(panel_df, "y", "treated", "unit", "year", shift=2, controls=["x1"])
+    pre = panel_df[panel_df.treated == 0].copy()
+    pre["fake"] = ((pre.first_treated > 0) & (pre.year >= pre.first_treated - 2)).astype(int)
+    ref = twfe_did(pre, "y", "fake", "unit", "year", controls=["x1"])
+    assert res.coef == pytest.approx(ref.coef, abs=1e-12)
+    assert res.se == pytest.approx(ref.se, rel=1e-12)
+    assert res.nobs == len(pre) and "2 periods early" in res.treatment
+    # the simulation has no anticipation: the placebo effect is small next to the real one
+    assert abs(res.coef) < 0.25
+    with pytest.raises(InputError, match=r"without a period before the placebo adoption"):
+        placebo_timing(panel_df, "y", "treated", "unit", "year", shift=5)
