@@ -26,6 +26,7 @@ _state = {"debug": False}
 
 #: modules that add subcommands through ``register(app)``
 SUBCOMMAND_MODULES = [
+    "spatialhealth.equity._cli",
     "spatialhealth.layers._cli",
     "spatialhealth.layers._cli_maps",
     "spatialhealth.networks._cli",
