@@ -141,10 +141,12 @@ class TheilResult(Result):
             return ax
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 4))
-        ax.bar(["Theil"], [self.between], label="between", color="#4C72B0")
+        ax.bar(["Theil"], [self.between], label="between", color="0.45")
         bottom = self.between
-        for _, g in self.groups.iterrows():
-            ax.bar(["Theil"], [g["within_part"]], bottom=bottom, label=f"within {g['group']}")
+        colours = plt.get_cmap("tab10")
+        for i, (_, g) in enumerate(self.groups.iterrows()):
+            ax.bar(["Theil"], [g["within_part"]], bottom=bottom, label=f"within {g['group']}",
+                   color=colours(i % 10))
             bottom += g["within_part"]
         ax.set_ylabel(f"Theil {self.kind}")
         ax.set_title(f"Theil {self.kind} decomposition by {self.group_name}")
