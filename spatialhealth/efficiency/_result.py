@@ -73,7 +73,8 @@ class DEAResult:
         return "\n".join(lines)
 
     def plot(self, ax=None, by=None):
-        """Histogram of the scores, or mean score by the column ``by`` of ``frame``."""
+        """Histogram of the scores, or mean score by ``by`` (a column of ``frame`` or a
+        Series aligned with it, e.g. ``df["year"]``); returns the Axes."""
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -84,9 +85,11 @@ class DEAResult:
             ax.set_ylabel("units")
         else:
             m = self.frame.groupby(by)["efficiency"].mean()
-            ax.plot(m.index, m.to_numpy(), marker="o") if np.issubdtype(m.index.dtype, np.number) \
-                else ax.bar(m.index.astype(str), m.to_numpy(), color="#4575b4")
-            ax.set_xlabel(str(by))
+            if pd.api.types.is_numeric_dtype(m.index.dtype):
+                ax.plot(m.index, m.to_numpy(), marker="o")
+            else:
+                ax.bar(m.index.astype(str), m.to_numpy(), color="#4575b4")
+            ax.set_xlabel(str(getattr(by, "name", by)))
             ax.set_ylabel("mean efficiency")
         ax.set_title(self.model, fontsize=9)
         return ax

@@ -60,6 +60,16 @@ class MetafrontierResult:
         return self.frame["tgr"]
 
     @property
+    def te_group(self) -> pd.Series:
+        """Efficiency against the unit's group frontier."""
+        return self.frame["te_group"]
+
+    @property
+    def te_meta(self) -> pd.Series:
+        """Efficiency against the meta-frontier."""
+        return self.frame["te_meta"]
+
+    @property
     def n_lps(self) -> int:
         return self.group_result.n_lps + self.meta_result.n_lps
 
@@ -174,8 +184,8 @@ def metafrontier(df, inputs, outputs, group, undesirable=(), *, model="sbm", rts
     >>> import pandas as pd
     >>> df = pd.DataFrame({"x": [2, 4, 3, 5], "y": [2, 3, 1, 2], "g": ["a", "a", "b", "b"]})
     >>> res = metafrontier(df, "x", "y", "g", model="ccr")
-    >>> res.tgr.round(3).tolist()
-    [1.0, 1.0, 0.667, 0.8]
+    >>> res.frame[["te_group", "te_meta", "tgr"]].round(3).to_numpy().tolist()
+    [[1.0, 1.0, 1.0], [0.75, 0.75, 1.0], [0.833, 0.333, 0.4], [1.0, 0.4, 0.4]]
     """
     one_of(model, ("sbm", "ccr", "bcc"), "model")
     one_of(frontier, ("contemporaneous", "pooled"), "frontier")
@@ -197,6 +207,9 @@ def metafrontier(df, inputs, outputs, group, undesirable=(), *, model="sbm", rts
     if model != "sbm" and (undesirable or direction is not None):
         raise InputError(f"Undesirable outputs and directions need model='sbm'; model={model!r} "
                          f"was given.")
+    if model == "sbm" and direction is not None and kwargs.get("ddf_efficiency", "1/(1+beta)") != "1/(1+beta)":
+        raise InputError("The TGR needs efficiencies in (0, 1]; use ddf_efficiency='1/(1+beta)' "
+                         "with the SBM-DDF.")
     per_time = [time] if (time is not None and frontier == "contemporaneous") else []
     if time is not None:
         miss = df[time].isna().to_numpy()
@@ -220,9 +233,6 @@ def metafrontier(df, inputs, outputs, group, undesirable=(), *, model="sbm", rts
         f[time] = df[time].to_numpy()
     te_g = g_res.frame["efficiency"].to_numpy(dtype=float)
     te_m = m_res.frame["efficiency"].to_numpy(dtype=float)
-    if model == "sbm" and direction is not None and kwargs.get("ddf_efficiency", "1/(1+beta)") != "1/(1+beta)":
-        raise InputError("The TGR needs efficiencies in (0, 1]; use ddf_efficiency='1/(1+beta)' "
-                         "with the SBM-DDF.")
     f["te_group"] = te_g
     f["te_meta"] = te_m
     # both frontiers solved to tolerance: a ratio a hair above 1 is 1

@@ -86,3 +86,19 @@ def test_efficiency_demo_step(tmp_path):
     d = eff.assign(post=eff["year"] >= 2016, pilot=eff["first_treat"] > 0)
     g = d.groupby(["pilot", "post"])["efficiency"].mean()
     assert (g[True, True] - g[True, False]) - (g[False, True] - g[False, False]) > 0.02
+
+
+@pytest.mark.parametrize("module", ["synthetic", "radial", "sbm", "metafrontier"])
+def test_efficiency_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"spatialhealth.efficiency.{module}")
+    res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
+
+
+def test_efficiency_plot_by_column():
+    r = sbm(TONE.assign(g=list("aabbb")), ["x1", "x2"], ["y1", "y2"])
+    ax = r.plot(by=TONE.assign(g=list("aabbb"))["g"])
+    assert ax.get_ylabel() == "mean efficiency"

@@ -40,3 +40,15 @@ def test_efficiency_synthetic_seeded_and_effect():
 def test_efficiency_synthetic_years_must_cover_pilots():
     with pytest.raises(InputError, match="2015 and 2016"):
         synthetic_panel(start_year=2015, n_years=5)
+
+
+def test_efficiency_synthetic_provinces_match_regions():
+    """The panel's codes, names and east/central/west agree with spatialhealth.regions."""
+    from spatialhealth import regions
+
+    prov = regions.provinces().set_index("code")
+    df = synthetic_panel(seed=1).drop_duplicates("code").set_index("code")
+    assert "540000" not in df.index  # Tibet left out, as in most studies
+    assert set(df.index) == set(prov.index) - {"540000"}
+    assert (df["province"] == prov.loc[df.index, "name_en"]).all()
+    assert (df["region3"] == prov.loc[df.index, "region3"]).all()
