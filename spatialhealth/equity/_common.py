@@ -154,7 +154,16 @@ def resolve_groups(df: pd.DataFrame, group, *, key: str | None = None, min_group
         if key is None:
             key = "code" if "code" in df.columns else None
         keys = df[key] if key is not None else pd.Series(df.index, index=df.index)
-        labels = keys.map(lambda k: mapping.get(k, mapping.get(str(k), None)))
+        def lookup(k):
+            for cand in (k, str(k)):
+                if cand in mapping:
+                    return mapping[cand]
+            text = str(k)
+            if len(text) == 6 and text.isdigit():  # a province-keyed mapping serves cities/counties
+                return mapping.get(text[:2] + "0000")
+            return None
+
+        labels = keys.map(lookup)
         unknown = labels.isna()
         if unknown.any():
             raise RegionError(

@@ -125,7 +125,10 @@ def entropy_weights(df: pd.DataFrame, columns, negative=(), *, standardise: bool
         ``False`` computes proportions from the raw (non-negative) values, as in the
         textbook examples without a standardisation step.
     by : "auto", None or str
-        Panel handling (see :mod:`spatialhealth.equity._panel`).
+        Panel handling (see :mod:`spatialhealth.equity._panel`): on a long table
+        with a ``year`` column the weights are computed year by year; ``by=None``
+        pools all region-years into one standardisation and one set of weights
+        (the "global" entropy method used for comparisons over time).
 
     Examples
     --------

@@ -140,7 +140,9 @@ def gini(df: pd.DataFrame, resource: str, population: str | None = None, *, by="
         Resource total per region (beds, doctors, ...), >= 0.
     population : str or None
         Population per region, > 0. ``None`` counts each row once (then
-        ``resource`` is the value whose inequality is measured).
+        ``resource`` is the value whose inequality is measured). Any other
+        weight works the same way, e.g. land area for the "Gini by geographic
+        area" some papers report next to the Gini by population.
     by : "auto", None or str
         Panel handling: one row per ``year`` (see :mod:`spatialhealth.equity._panel`).
 

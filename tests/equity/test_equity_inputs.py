@@ -324,3 +324,21 @@ def test_gm11_by_group():
     dup = d.assign(year=[2016, 2016, 2017, 2018] + [2016, 2017, 2018, 2019])
     with pytest.raises(InputError, match=r"'a' has year\(s\) 2016 more than once"):
         gm11_by(dup, "v", "code")
+
+
+def test_province_mapping_serves_city_codes():
+    cities = pd.DataFrame({"code": ["110101", "110102", "340100", "340200", "510100"],
+                           "beds": [5.0, 6.0, 7.0, 8.0, 9.0]})
+    res = dagum_gini(cities, "beds", {"110000": "east", "340000": "central", "510000": "west"})
+    assert sorted(res.groups["group"]) == ["central", "east", "west"]
+    with pytest.raises(RegionError, match=r"510100 \(rows 4\)"):
+        dagum_gini(cities, "beds", {"110000": "east", "340000": "central"})
+
+
+def test_rsr_nonint_ranks(table):
+    res = rsr(table, ["beds", "gdp"], negative=["gdp"], method="nonint")
+    r = res.ranks
+    assert r["beds"].min() == 1 and r["beds"].max() == len(table)
+    assert r.loc[table["gdp"].idxmax(), "gdp"] == 1  # negative indicator: largest value ranks 1
+    lin = 1 + (len(table) - 1) * (table["beds"] - table["beds"].min()) / (table["beds"].max() - table["beds"].min())
+    np.testing.assert_allclose(r["beds"], lin)
