@@ -133,12 +133,14 @@ def prepare_panel(
         )
     if balance not in ("warn", "raise", "ignore"):
         raise InputError(f"`balance` must be 'warn', 'raise' or 'ignore'; {balance!r} was given.")
+    for name, col in (("outcome", outcome), ("unit", unit), ("time", time)):
+        if col is None:
+            raise InputError(f"`{name}` is required: give the name of the {name} column.")
+        if not np.isscalar(col):
+            raise InputTypeError(f"`{name}` must be a column name; {type(col).__name__} was given.")
     treat_col = treatment if treatment is not None else first_treated
     cols = [outcome, unit, time, treat_col, *controls] + ([cluster] if cluster else [])
     require_columns(df, list(dict.fromkeys(cols)), "panel")
-    for name, col in (("outcome", outcome), ("unit", unit), ("time", time)):
-        if not isinstance(col, str) and not np.isscalar(col):
-            raise InputTypeError(f"`{name}` must be a column name; {type(col).__name__} was given.")
 
     # unit and time: no gaps in the keys themselves
     for col in (unit, time) + ((cluster,) if cluster else ()):

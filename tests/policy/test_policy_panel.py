@@ -107,3 +107,12 @@ def test_policy_panel_duplicates_keys_and_arguments(panel_df):
     df["year"] = df["year"] + 0.5
     with pytest.raises(InputError, match="whole periods"):
         twfe_did(df, "y", "treated", "unit", "year")
+
+
+def test_policy_panel_missing_or_wrong_column_arguments(panel_df):
+    from spatialhealth.errors import InputTypeError
+
+    with pytest.raises(InputError, match="`unit` is required"):
+        twfe_did(panel_df, "y", "treated")
+    with pytest.raises(InputTypeError, match="`unit` must be a column name; list"):
+        twfe_did(panel_df, "y", "treated", ["unit"], "year")
