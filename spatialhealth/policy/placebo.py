@@ -209,9 +209,9 @@ def placebo_estimates(panel: Panel, unit_g_draws: np.ndarray, batch: int = 200,
                       progress=None) -> np.ndarray:
     """Exact TWFE coefficients for placebo adoption periods (draws x units, -1 never)."""
     fwl = _FWLPlacebo(panel)
-    lookup = {g: i for i, g in enumerate(fwl.cohorts)}
-    idx = np.vectorize(lookup.__getitem__, otypes=[np.int64])(unit_g_draws) if unit_g_draws.size \
-        else unit_g_draws.astype(np.int64)
+    idx = np.searchsorted(fwl.cohorts, unit_g_draws)  # cohorts are sorted and unique
+    if unit_g_draws.size and not np.array_equal(fwl.cohorts[idx], unit_g_draws):
+        raise InputError("Placebo adoption periods must be cohorts of the real design.")
     out = np.empty(idx.shape[0])
     for start in range(0, idx.shape[0], batch):
         stop = min(start + batch, idx.shape[0])
