@@ -44,36 +44,45 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show the full trace
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
-    seed: int = typer.Option(20201101, help="Seed for every random procedure."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder (replaced atomically)."),
+    seed: int = typer.Option(None, help="Override the seed of the bundled analysis file."),
     quick: bool = typer.Option(False, help="Fewer permutations and MCMC draws (smoke test)."),
-    step: list[str] = typer.Option(None, "--step", help="Run only these steps (repeatable)."),
 ):
-    """Run every capability on the bundled sample data and write the results to OUT.
+    """Run the bundled analysis.toml over the sample data and write everything to OUT.
+
+    The file is spatialhealth/data/analysis.toml (print it with `spatialhealth demo-config`):
+    equity measures, weights, Moran and LISA, maps, QGIS layers, a mobility network with
+    ERGMs, DEA and DiD, plus the packaged worked examples, and OUT/report.html.
 
     Example: spatialhealth demo --out out
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .demo import run_demo
+    from .demo import demo_config_path
+    from .runner.run import run_analysis
 
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console, transient=False,
+        TimeElapsedColumn(), console=console,
     ) as progress:
-        written = run_demo(out, seed=seed, quick=quick, steps=step or None,
-                           log=progress.console.print, progress=progress)
-    console.print(f"[bold green]Wrote to {out}/:")
-    for label, paths in written.items():
-        console.print(f"[bold]{label}")
-        for p in paths:
-            try:
-                shown = Path(p).relative_to(out)
-            except ValueError:
-                shown = p
-            console.print(f"  {shown}")
+        res = run_analysis(demo_config_path(), out=out, seed=seed, quick=quick, progress=progress)
+    console.print(f"[bold green]Wrote {len(res.paths())} files to {out}/ in {res.seconds:.0f} s:")
+    for path in res.paths():
+        console.print(f"  {path}")
+    console.print(f"[bold]Open {res.report} for the report.")
+
+
+@app.command("demo-config")
+def demo_config():
+    """Print the bundled analysis file that `spatialhealth demo` runs (a template for your own).
+
+    Example: spatialhealth demo-config > analysis.toml
+    """
+    from .demo import demo_config_path
+
+    typer.echo(demo_config_path().read_text(encoding="utf-8"), nl=False)
 
 
 def _register_subcommands() -> None:

@@ -1,6 +1,10 @@
-"""`spatialhealth demo`: every capability run on the bundled sample data.
+"""The demo: the bundled ``analysis.toml`` and the packaged worked examples.
 
-Each capability contributes one *step*: a module with a function
+``spatialhealth demo`` runs :func:`demo_config_path` (``spatialhealth/data/analysis.toml``)
+with :func:`spatialhealth.runner.run_analysis`. Its ``[examples]`` section adds the
+packaged worked examples below, one per capability.
+
+Each capability contributes one *example step*: a module with a function
 ``run(ctx: DemoContext) -> list[pathlib.Path]`` that writes its tables, text
 summaries and figures under ``ctx.out`` and returns the paths it wrote. Steps
 run in the order of :data:`STEPS`; a step may leave results in ``ctx.shared``
@@ -25,6 +29,13 @@ STEPS: list[tuple[str, str]] = [
     ("DEA efficiency", "spatialhealth.efficiency._demo"),
     ("difference-in-differences", "spatialhealth.policy._demo"),
 ]
+
+
+def demo_config_path() -> Path:
+    """Path of the bundled analysis file that ``spatialhealth demo`` runs."""
+    from importlib import resources
+
+    return Path(str(resources.files("spatialhealth").joinpath("data/analysis.toml")))
 
 
 @dataclass

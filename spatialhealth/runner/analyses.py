@@ -10,11 +10,12 @@ calls the public API and hands tables, summaries, figures and maps to
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputError
-from .outputs import slug
+from .outputs import Item, slug
 
 
 def plan(cfg) -> list:
@@ -42,6 +43,12 @@ def plan(cfg) -> list:
         steps.append((f"map: {spec['kind']}", functools.partial(_map, spec=spec, index=i)))
     if s.get("qgis", {}).get("enabled") and ("boundaries" in s or "network" in s):
         steps.append(("QGIS export", _qgis))
+    if "examples" in s:
+        from ..demo import STEPS
+
+        wanted = s["examples"].get("steps") or [label for label, _ in STEPS]
+        for label in wanted:
+            steps.append((f"example: {label}", functools.partial(_example, label=label)))
     return steps
 
 
@@ -193,7 +200,8 @@ def _moran(cfg, outputs, state, spec, index):
     for var in variables:
         res = moran(_values(cfg, state, spec["input"], var), state["weights"], permutations=perms, seed=cfg.seed)
         frame = res.frame.copy()
-        frame.insert(0, "variable", var)
+        if "variable" not in frame.columns:
+            frame.insert(0, "variable", var)
         rows.append(frame)
         outputs.text("global Moran", f"moran_{var}", res.summary(), f"Moran's I: {var}")
         _figure(outputs, "global Moran", f"moran_scatter_{var}", res, f"Moran scatter: {var}")
@@ -211,10 +219,9 @@ def _lisa(cfg, outputs, state, spec, index):
     outputs.table("LISA", f"lisa_{var}", frame, f"LISA: {var}")
     outputs.text("LISA", f"lisa_{var}", res.summary(), f"LISA: {var}")
     if "boundaries" in state:
-        gdf = state["boundaries"].merge(frame.drop(columns="geometry", errors="ignore").reset_index()
-                                        if "code" not in frame.columns else frame.drop(columns="geometry",
-                                                                                       errors="ignore"),
-                                        on="code", how="inner")
+        local = frame.drop(columns="geometry", errors="ignore")
+        keep = ["code"] + [c for c in local.columns if c not in state["boundaries"].columns]
+        gdf = state["boundaries"].merge(local[keep], on="code", how="inner")
         state.setdefault("lisa", {})[var] = gdf
         if spec.get("map", True):
             from ..layers.maps import lisa_map
@@ -373,3 +380,35 @@ def _qgis(cfg, outputs, state):
     export = qgis.write_geopackage(layers, gpkg, project=cfg.settings["qgis"]["project"])
     paths = [export.gpkg] + ([export.project] if export.project else [])
     outputs.file("QGIS", "GeoPackage and project", paths)
+
+
+# ---------------------------------------------------------------- packaged worked examples
+def _example(cfg, outputs, state, label):
+    """Run one packaged worked example (:mod:`spatialhealth.demo`) and list what it wrote."""
+    import importlib
+
+    from ..demo import STEPS, DemoContext
+
+    modules = dict(STEPS)
+    if label not in modules:
+        raise InputError(f"[examples] steps: no example {label!r}; available: {', '.join(modules)}.")
+    ctx = state.get("_example_ctx")
+    if ctx is None:
+        ctx = DemoContext(out=outputs.root / "examples", seed=cfg.seed, quick=cfg.settings["run"]["quick"])
+        state["_example_ctx"] = ctx
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    module = importlib.import_module(modules[label])
+    section = f"example: {label}"
+    for path in module.run(ctx) or []:
+        path = Path(path)
+        title = path.stem.replace("_", " ")
+        if path.suffix == ".csv":
+            outputs.items.append(Item(section, title, "table", [path], pd.read_csv(path)))
+        elif path.suffix == ".png":
+            outputs.items.append(Item(section, title, "figure", [path]))
+        elif path.suffix == ".html":
+            outputs.items.append(Item(section, title, "map", [path]))
+        elif path.suffix == ".txt":
+            outputs.items.append(Item(section, title, "text", [path], path.read_text(encoding="utf-8")))
+        else:
+            outputs.items.append(Item(section, title, "file", [path]))

@@ -268,6 +268,9 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
         settings[name] = []
         for i, item in enumerate(given, 1):
             settings[name].append(_check_keys(f"[{name} #{i}]", item, keys, problems))
+    for m in settings.get("maps", []):
+        if m.get("kind") == "choropleth":
+            m.setdefault("input", "indicators")
     inputs = raw.get("inputs", {})
     if not isinstance(inputs, dict) or any(not isinstance(v, dict) for v in inputs.values()):
         problems.add("[inputs]", "each input must be a table: [inputs.NAME] with path = ... or dataset = ...")

@@ -63,6 +63,10 @@ TABLE_SECTIONS: dict[str, dict[str, Key]] = {
         "variable": _k(STR, column=True, help="Column for economic-distance weights."),
         "input": _k(STR, default="indicators"),
     },
+    "examples": {
+        "steps": _k(LIST, help="Packaged worked examples to include (labels of spatialhealth.demo.STEPS); "
+                    "default all."),
+    },
     "qgis": {
         "enabled": _k(BOOL, default=True),
         "project": _k(BOOL, default=True, help="Also write a .qgz project beside the GeoPackage."),
@@ -116,7 +120,7 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
         "map": _k(BOOL, default=True, help="Also draw the LISA cluster map."),
     },
     "maps": {
-        "input": _k(STR, default="indicators"),
+        "input": _k(STR, help="Input table of a choropleth (default: indicators)."),
         "kind": _k(STR, required=True, choices=("choropleth", "lisa", "centrality", "flows")),
         "variable": _k(STR, column=True),
         "scheme": _k(STR, default="quantiles", choices=("quantiles", "natural_breaks", "equal_interval", "user")),

@@ -10,13 +10,13 @@ def test_help_lists_demo(capsys):
 
 
 def test_our_errors_are_one_paragraph(tmp_path, capsys, monkeypatch):
-    import spatialhealth.demo as demo_mod
+    import spatialhealth.runner.run as run_mod
     from spatialhealth.errors import InputError
 
     def boom(*a, **k):
         raise InputError("Column 'beds' must be numeric; rows 3 are not.")
 
-    monkeypatch.setattr(demo_mod, "run_demo", boom)
+    monkeypatch.setattr(run_mod, "run_analysis", boom)
     assert main(["demo", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "Error: Column 'beds' must be numeric" in err and "Traceback" not in err
