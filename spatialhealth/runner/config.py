@@ -291,8 +291,11 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
             for key, spec in keys.items():
                 if spec.path and key in section:
                     p = Path(section[key])
-                    if not (p if p.is_absolute() else base / p).exists():
+                    p = p if p.is_absolute() else base / p
+                    if not p.exists():
                         problems.add(where, f"{key}: no such file {section[key]!r}")
+                    elif p.is_file():
+                        cfg.files.append(InputFile(f"{name}.{key}", str(p), _sha256(p), p.stat().st_size))
     _check_requirements(settings, problems)
     if "boundaries" in settings:
         b = settings["boundaries"]
