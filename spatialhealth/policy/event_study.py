@@ -58,9 +58,9 @@ class EventStudyResult:
     frame : pandas.DataFrame
         One row per relative period in the window: ``rel_time``, ``estimate``,
         ``se``, ``pvalue``, ``ci_low``, ``ci_high``, ``is_ref`` (the reference
-        period, estimate 0 and no standard error), ``binned`` (an end point that
-        also holds the periods beyond it), ``n_obs`` (treated-unit observations
-        in the bin).
+        period: estimate 0 by normalisation, no standard error or CI),
+        ``binned`` (an end point that also holds the periods beyond it),
+        ``n_obs`` (treated-unit observations in the bin).
     ref : int
         Reference relative period (estimates are differences from it).
     estimator : str
@@ -312,7 +312,7 @@ def _frame_from_fit(fit, ks, names, ref, leads, lags, counts, alpha):
     for k in range(-leads, lags + 1):
         binned = k in counts["binned"]
         if k == ref:
-            rows.append((k, 0.0, np.nan, np.nan, 0.0, 0.0, True, False, counts[k]))
+            rows.append((k, 0.0, np.nan, np.nan, np.nan, np.nan, True, False, counts[k]))
             continue
         name = names[ks.index(k)]
         if name in coef.index:
@@ -353,7 +353,7 @@ def _saturated(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
     for k in range(-leads, lags + 1):
         n = int(np.sum(rel == k))
         if k == ref:
-            rows.append((k, 0.0, np.nan, np.nan, 0.0, 0.0, True, False, n))
+            rows.append((k, 0.0, np.nan, np.nan, np.nan, np.nan, True, False, n))
         elif float(k) in agg.index:
             est, se = float(agg.loc[float(k), "Estimate"]), float(agg.loc[float(k), "Std. Error"])
             pval = float(2 * stats.t.sf(abs(est / se), fit._df_t))
