@@ -1,0 +1,236 @@
+"""Benchmark of the ERGM engine: wall time, sampler throughput and peak memory per model.
+
+For every model of issue 5 this runs, each in a fresh worker process (so that peak
+memory is the fit's own):
+
+* the whole fit ``ergm(G, formula, ...)`` (wall time; numba kernels are compiled, or
+  loaded from the on-disk cache, by a tiny warm-up fit first, as R loads ergm's C code);
+* for dyad-dependent models the sampler throughput: proposals per second of a
+  ``simulate()`` run at the estimate (single chain);
+* the peak resident memory of the worker (``ru_maxrss``) and its baseline before the
+  fit;
+* for dyad-independent models the floor: a bare ``statsmodels`` ``Logit`` on the same
+  dyad table (one row per dyad, no compression), timed in its own worker, and the ratio.
+
+statnet's times on a machine like this one (from the issue) are printed alongside for
+comparison; they were not measured here (R is not installed).
+
+Usage::
+
+    python benchmarks/bench_ergm.py            # all models, incl. 288-city dyad-dependent
+    python benchmarks/bench_ergm.py --quick    # small models only (about a minute)
+    python benchmarks/bench_ergm.py --scale    # also the 2,850-node dyad-independent fit
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import sys
+import time
+
+import numpy as np
+
+MOBILITY_DI = ("edges + nodeicov('PCF') + nodeicov('HTH') + nodeicov('GDP') + "
+               "edgecov('geo_prox') + edgecov('same_dialect')")
+MOBILITY_DD = MOBILITY_DI + " + mutual + gwesp(0.5, fixed=True)"
+
+#: (label, network, formula, statnet seconds from the issue or None, quick?)
+MODELS = [
+    ("flomarriage edges", "flomarriage", "edges", None, True),
+    ("flomarriage edges+nodecov(wealth)", "flomarriage", "edges + nodecov('wealth')", None, True),
+    ("flomarriage edges+triangle", "flomarriage", "edges + triangle", None, True),
+    ("samplk3 edges+mutual", "samplk3", "edges + mutual", None, True),
+    ("faux.mesa.high edges+nodematch(Grade)+gwesp(0.25)", "faux.mesa.high",
+     "edges + nodematch('Grade') + gwesp(0.25, fixed=True)", 9.0, True),
+    ("mobility88 dyad-independent", "mobility88", MOBILITY_DI, None, True),
+    ("mobility88 +mutual+gwesp(0.5)", "mobility88", MOBILITY_DD, 30.0, True),
+    ("mobility288 dyad-independent", "mobility288", MOBILITY_DI, 12.0, True),
+    ("mobility288 +mutual+gwesp(0.5)", "mobility288", MOBILITY_DD, 9.25 * 60, False),
+]
+STATNET_PROPOSALS_PER_S = {"mobility288 +mutual+gwesp(0.5)": 170_000}
+
+
+def _peak_mb() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return r / 1024 if sys.platform != "darwin" else r / 2**20
+
+
+def _network(name):
+    from spatialhealth.networks.ergm.datasets import load_edge_covariates, load_network
+
+    if name == "synthetic2850":
+        return synthetic_network(2850)
+    return load_network(name), (load_edge_covariates(name) or None)
+
+
+def synthetic_network(n: int, seed: int = 20250101):
+    """A mobility-like directed network drawn from the dyad-independent model (truth below).
+
+    Same covariate recipe as ``gen_mobility.py`` (coordinates on 30 x 20, 12 dialect
+    regions, lognormal GDP, Poisson HTH, lognormal PCF) without the minimum spacing.
+    """
+    import networkx as nx
+
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform([0, 0], [30, 20], size=(n, 2))
+    d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(d, np.inf)
+    geo = 1.0 / np.maximum(d, 0.05)
+    np.fill_diagonal(geo, 0.0)
+    del d
+    centres = rng.uniform([0, 0], [30, 20], size=(12, 2))
+    dialect = ((xy[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+    same = (dialect[:, None] == dialect[None, :]).astype(float)
+    np.fill_diagonal(same, 0.0)
+    gdp = np.maximum(np.round(np.exp(np.log(2.0) + 0.8 * rng.standard_normal(n)), 2), 0.05)
+    hth = 1 + rng.poisson(1.5 * gdp ** 0.6)
+    pcf = np.maximum(np.round(np.exp(0.4 * rng.standard_normal(n)), 3), 0.05)
+    eta = (-5.0 + 0.4 * pcf[None, :] + 0.05 * hth[None, :] + 0.08 * gdp[None, :]
+           + 1.2 * geo + 0.7 * same)
+    y = rng.uniform(size=(n, n)) < 1 / (1 + np.exp(-eta))
+    np.fill_diagonal(y, False)
+    del eta
+    G = nx.DiGraph()
+    for i in range(n):
+        G.add_node(i + 1, PCF=float(pcf[i]), HTH=int(hth[i]), GDP=float(gdp[i]))
+    ii, jj = np.nonzero(y)
+    G.add_edges_from(zip((ii + 1).tolist(), (jj + 1).tolist()))
+    return G, {"geo_prox": geo, "same_dialect": same}
+
+
+def _dyad_table(G, covs):
+    """Design matrix of the mobility dyad-independent model, one row per ordered pair."""
+    nodes = list(G.nodes())
+    n = len(nodes)
+    import networkx as nx
+
+    A = nx.to_numpy_array(G, nodelist=nodes, weight=None, dtype=np.int8)
+    off = ~np.eye(n, dtype=bool)
+    cols = [np.ones(off.sum())]
+    for a in ("PCF", "HTH", "GDP"):
+        x = np.array([G.nodes[v][a] for v in nodes], dtype=float)
+        cols.append(np.broadcast_to(x[None, :], (n, n))[off])
+    for k in ("geo_prox", "same_dialect"):
+        cols.append(np.asarray(covs[k], dtype=float)[off])
+    return np.column_stack(cols), A[off].astype(float)
+
+
+def _fit_worker(label, net, formula, control, q):
+    try:
+        from spatialhealth.networks.ergm import ergm, simulate
+        from spatialhealth.networks.ergm.datasets import load_network
+
+        ergm(load_network("flomarriage"), "edges + triangle", seed=1)  # JIT warm-up / cache load
+        G, covs = _network(net)
+        base = _peak_mb()
+        t0 = time.perf_counter()
+        res = ergm(G, formula, edge_covariates=covs, seed=1, **control)
+        wall = time.perf_counter() - t0
+        out = {"label": label, "wall": wall, "method": res.method, "converged": bool(res.converged),
+               "peak_mb": _peak_mb(), "base_mb": base, "n": G.number_of_nodes(),
+               "params": res.params.round(4).to_dict(), "bse": res.bse.round(4).to_dict()}
+        if res.method != "MPLE":
+            model = res.model
+            interval = max(100_000, 20 * model.ndyads)
+            simulate(model, coef=res.params, nsim=1, seed=2, output="stats", burnin=0, interval=1000)
+            t0 = time.perf_counter()
+            simulate(model, coef=res.params, nsim=5, seed=3, output="stats", burnin=0, interval=interval)
+            out["proposals_per_s"] = 5 * interval / (time.perf_counter() - t0)
+        q.put(out)
+    except Exception as exc:  # report, don't hang the parent
+        q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
+
+
+def _floor_worker(label, net, q):
+    try:
+        import statsmodels.api as sm
+
+        G, covs = _network(net)
+        t0 = time.perf_counter()
+        X, y = _dyad_table(G, covs)
+        build = time.perf_counter() - t0
+        base = _peak_mb()
+        t0 = time.perf_counter()
+        fit = sm.Logit(y, X).fit(disp=0, method="newton", tol=1e-10)
+        wall = time.perf_counter() - t0
+        q.put({"label": label, "floor": wall, "build": build, "floor_peak_mb": _peak_mb(),
+               "floor_base_mb": base, "floor_params": np.round(fit.params, 4).tolist()})
+    except Exception as exc:
+        q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
+
+
+def _run(target, *args, timeout=1200):
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=target, args=(*args, q))
+    p.start()
+    try:
+        out = q.get(timeout=timeout)
+    except Exception:
+        out = {"label": args[0], "error": f"no result within {timeout} s"}
+    p.join(30)
+    if p.is_alive():
+        p.terminate()
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small models only")
+    ap.add_argument("--scale", action="store_true", help="also the 2,850-node dyad-independent fit")
+    ap.add_argument("--only", default=None, help="run only models whose label contains this text")
+    args = ap.parse_args(argv)
+
+    models = [m for m in MODELS if (m[4] or not args.quick)]
+    if args.scale:
+        models.append(("synthetic2850 dyad-independent (8.1M dyads)", "synthetic2850", MOBILITY_DI, None, False))
+    if args.only:
+        models = [m for m in models if args.only in m[0]]
+    rows = []
+    for label, net, formula, statnet_s, _ in models:
+        print(f"... {label}", flush=True)
+        r = _run(_fit_worker, label, net, formula, {})
+        if "error" not in r and r["method"] == "MPLE":
+            r.update({k: v for k, v in _run(_floor_worker, label, net).items() if k != "label"})
+        r["statnet_s"] = statnet_s
+        rows.append(r)
+        _print_row(r)
+    print()
+    print(f"{'model':52s} {'fit s':>8s} {'floor s':>8s} {'fit/floor':>9s} {'prop/s':>10s} "
+          f"{'peak MB':>8s} {'statnet s':>9s} {'statnet/fit':>11s}")
+    for r in rows:
+        if "error" in r:
+            print(f"{r['label']:52s} ERROR {r['error']}")
+            continue
+        floor = r.get("floor")
+        pps = r.get("proposals_per_s")
+        st = r.get("statnet_s")
+        print(f"{r['label']:52s} {r['wall']:8.2f} {floor if floor else float('nan'):8.3f} "
+              f"{(r['wall'] / floor) if floor else float('nan'):9.1f} "
+              f"{pps if pps else float('nan'):10.0f} {r['peak_mb']:8.0f} "
+              f"{st if st else float('nan'):9.1f} {(st / r['wall']) if st else float('nan'):11.1f}")
+    print("\nstatnet sampler on the 288-city model with mutual+gwesp: about "
+          f"{STATNET_PROPOSALS_PER_S['mobility288 +mutual+gwesp(0.5)']:,} proposals/s (issue 5).")
+    print("statnet times are from issue 5 (same kind of machine), not measured here.")
+    return rows
+
+
+def _print_row(r):
+    if "error" in r:
+        print(f"    ERROR {r['error']}")
+        return
+    extra = ""
+    if "floor" in r:
+        extra = (f", floor (statsmodels Logit on {r['label'].split()[0]} dyad table) {r['floor']:.3f} s "
+                 f"(table build {r['build']:.2f} s, peak {r['floor_peak_mb']:.0f} MB), ratio {r['wall'] / r['floor']:.1f}")
+    if "proposals_per_s" in r:
+        extra += f", sampler {r['proposals_per_s']:,.0f} proposals/s"
+    print(f"    {r['method']} converged={r['converged']} fit {r['wall']:.2f} s, peak {r['peak_mb']:.0f} MB "
+          f"(baseline {r['base_mb']:.0f} MB){extra}", flush=True)
+    print(f"    params {r['params']}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
