@@ -312,7 +312,7 @@ def _dea(cfg, outputs, state, spec, index):
             raise InputError(f"[dea #{index}] model 'metafrontier' needs `group`.")
         res = efficiency.metafrontier(df, spec["inputs"], spec["outputs"], spec["group"],
                                       undesirable=spec["undesirable"], rts=spec["rts"],
-                                      **_supported(efficiency.metafrontier, {"by": spec.get("time"), **extra}))
+                                      time=spec.get("time"), **extra)
     name = spec.get("name") or f"dea_{spec['model']}_{index}"
     _emit(outputs, "DEA", name, res, title=f"DEA {spec['model']}")
     state.setdefault("dea", {})[name] = res
