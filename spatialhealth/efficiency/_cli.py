@@ -19,7 +19,10 @@ def register(app: typer.Typer) -> None:
         outputs: str = typer.Option(..., "--outputs", "-y", help="Desirable output columns, comma-separated."),
         undesirable: str = typer.Option("", "--undesirable", "-b",
                                         help="Undesirable output columns (SBM models)."),
-        model: str = typer.Option("sbm", help="sbm | ddf (SBM-DDF, direction = observed values) | ccr | bcc."),
+        model: str = typer.Option("sbm", help="sbm | ddf (SBM directional distance function) | ccr | bcc."),
+        direction: str = typer.Option("observed", help="SBM-DDF direction: observed | mean | ones."),
+        ddf_efficiency: str = typer.Option("1/(1+beta)", help="SBM-DDF efficiency reported: "
+                                           "1/(1+beta) | 1-beta | beta."),
         rts: str = typer.Option("crs", help="crs | vrs (SBM models; CCR is crs, BCC vrs)."),
         orientation: str = typer.Option("input", help="input | output (CCR/BCC)."),
         by: str = typer.Option("", help="Columns defining separate frontiers, e.g. year."),
@@ -43,15 +46,13 @@ def register(app: typer.Typer) -> None:
         one_of(model, ("sbm", "ddf", "ccr", "bcc"), "--model")
         df = read_table(table, encoding=encoding)
         ins, outs, bads = _split(inputs), _split(outputs), _split(undesirable)
-        direction = "observed" if model == "ddf" else None
         kind = "sbm" if model in ("sbm", "ddf") else model
+        ddf = {"direction": direction, "ddf_efficiency": ddf_efficiency} if model == "ddf" else {}
         if group:
             res = metafrontier(df, ins, outs, group, bads, model=kind, rts=rts, orientation=orientation,
-                               direction=direction, time=time or None, frontier=frontier,
-                               unit=unit or None)
+                               time=time or None, frontier=frontier, unit=unit or None, **ddf)
         elif kind == "sbm":
-            res = sbm(df, ins, outs, bads, rts=rts, direction=direction, by=_split(by) or None,
-                      unit=unit or None)
+            res = sbm(df, ins, outs, bads, rts=rts, by=_split(by) or None, unit=unit or None, **ddf)
         else:
             if bads:
                 from ..errors import InputError

@@ -102,3 +102,17 @@ def test_efficiency_plot_by_column():
     r = sbm(TONE.assign(g=list("aabbb")), ["x1", "x2"], ["y1", "y2"])
     ax = r.plot(by=TONE.assign(g=list("aabbb"))["g"])
     assert ax.get_ylabel() == "mean efficiency"
+
+
+def test_efficiency_cli_ddf(tmp_path, capsys):
+    src = tmp_path / "t.csv"
+    TONE.to_csv(src, index=False)
+    rc = main(["dea", str(src), "-i", "x1", "-y", "y1", "-b", "y2", "--model", "ddf",
+               "--ddf-efficiency", "beta", "--rts", "vrs", "-o", str(tmp_path / "d.csv")])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "SBM-DDF" in out and "INefficiency" in out
+    d = pd.read_csv(tmp_path / "d.csv")
+    np.testing.assert_allclose(d["efficiency"], d["beta"])
+    direct = sbm(TONE, "x1", "y1", "y2", rts="vrs", direction="observed").frame["beta"]
+    np.testing.assert_allclose(d["beta"], direct, atol=1e-9)
