@@ -43,7 +43,7 @@ __all__ = [
     "flow_lines",
 ]
 
-NAME_COLUMNS = ("name_en", "name_zh", "name", "pinyin")
+NAME_COLUMNS = ("name_en", "name_zh", "name", "pinyin", "label")
 
 _CSS = """
 .sh-legend{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;
@@ -60,10 +60,24 @@ _CSS = """
 
 
 # ----------------------------------------------------------------------------- helpers
-def _as_gdf(data, what="data"):
+def _points_from_lonlat(frame):
+    """A table with ``lon``/``lat`` columns (WGS84 degrees) as a point GeoDataFrame."""
+    import geopandas as gpd
+
+    from .._validate import numeric_column
+
+    lon = numeric_column(frame, "lon", what="table")
+    lat = numeric_column(frame, "lat", what="table")
+    return gpd.GeoDataFrame(pd.DataFrame(frame), geometry=gpd.points_from_xy(lon, lat), crs=4326)
+
+
+def _as_gdf(data, what="data", lonlat: bool = False):
     import geopandas as gpd
 
     frame = getattr(data, "frame", data)
+    if lonlat and isinstance(frame, pd.DataFrame) and not isinstance(frame, gpd.GeoDataFrame) \
+            and {"lon", "lat"} <= set(frame.columns):
+        frame = _points_from_lonlat(frame)
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputTypeError(
             f"`{what}` must be a GeoDataFrame (or a result whose .frame is one); "
@@ -392,6 +406,8 @@ def _join_geometry(data, geometry, on):
     frame = getattr(data, "frame", data)
     if isinstance(frame, gpd.GeoDataFrame) and geometry is None:
         return frame
+    if geometry is None and isinstance(frame, pd.DataFrame) and {"lon", "lat"} <= set(frame.columns):
+        return _points_from_lonlat(frame)
     if geometry is None:
         raise InputTypeError("The centrality table has no geometry; pass `geometry=` (a "
                              "GeoDataFrame of city points or polygons keyed by "
@@ -422,8 +438,10 @@ def centrality_map(data, column: str, *, geometry=None, on: str = "code", scheme
     Parameters
     ----------
     data : DataFrame or GeoDataFrame
-        Centrality table (one row per node, keyed by ``on``); with point or
-        polygon geometry, or joined to ``geometry``.
+        Centrality table (one row per node, keyed by ``on``): with point or
+        polygon geometry, with ``lon``/``lat`` columns (WGS84 degrees, as
+        :func:`spatialhealth.networks.centrality.centrality_table` gives), or
+        joined to ``geometry``.
     column : str
         Centrality column (e.g. ``pagerank``, ``betweenness``).
     geometry : GeoDataFrame, optional
@@ -488,7 +506,7 @@ def centrality_map(data, column: str, *, geometry=None, on: str = "code", scheme
 
 # ----------------------------------------------------------------------------- flows
 def _node_points(nodes, node_code):
-    gdf = _to_wgs84(_as_gdf(nodes, "nodes"))
+    gdf = _to_wgs84(_as_gdf(nodes, "nodes", lonlat=True))
     require_columns(gdf, [node_code], "node table")
     pts = gdf.geometry if set(gdf.geom_type) <= {"Point"} else gdf.geometry.representative_point()
     out = pd.DataFrame({node_code: gdf[node_code].astype(str).to_numpy(),
@@ -604,9 +622,10 @@ def flow_map(edges, nodes, *, origin: str = "origin", destination: str = "destin
     ----------
     edges : DataFrame
         OD table with ``origin``, ``destination`` and ``flow`` columns (codes).
-    nodes : GeoDataFrame
-        City points or polygons (representative points are used) keyed by
-        ``node_code``, with a name column for tooltips.
+    nodes : GeoDataFrame or DataFrame
+        City points or polygons (representative points are used), or a table
+        with ``lon``/``lat`` columns (e.g. :func:`spatialhealth.networks.graph.load_cities`),
+        keyed by ``node_code``, with a name column for tooltips.
     top : int or None
         Keep the ``top`` largest flows (default 100; None keeps all).
     min_flow : float, optional

@@ -112,3 +112,14 @@ def test_maps_centrality_joins_table_to_geometry(cities):
                             geometry=geo)
     with pytest.raises(InputTypeError, match="geometry="):
         maps.centrality_map(table, "pagerank")
+
+
+def test_maps_accept_lon_lat_tables(cities, od):
+    table = cities.drop(columns="geometry").assign(lon=cities.geometry.x, lat=cities.geometry.y)
+    m = maps.centrality_map(table, "pagerank")
+    assert m._sh_classes == maps.centrality_map(cities, "pagerank")._sh_classes
+    a = maps.flow_lines(od, table)
+    b = maps.flow_lines(od, cities)
+    assert a.geometry.geom_equals(b.geometry).all()
+    with pytest.raises(InputError, match="'lon' must be numeric"):
+        maps.flow_lines(od, table.assign(lon="east"))
