@@ -4,7 +4,7 @@
 * :func:`did2s` - Gardner's two-stage heterogeneity-robust estimator (pyfixest).
 * :func:`compare_estimators` - TWFE and robust estimators side by side.
 * :func:`event_study` - leads and lags with the reference period stated
-  (``estimator="twfe" | "did2s" | "saturated"``), ``.plot()`` with CIs.
+  (``estimator="twfe" | "did2s" | "saturated" | "lpdid"``), ``.plot()`` with CIs.
 * :func:`placebo_test` - random reassignment of adoption times across units,
   exact fast TWFE refits, distribution figure; :func:`placebo_timing` - the
   in-time placebo (adoption moved earlier on pre-adoption data).

@@ -30,6 +30,13 @@ Estimators (``estimator=``):
     relative period with cohort-share weights. It needs never-treated units,
     uses ``ref=-1``, does not bin end points (periods outside the window are
     estimated but not reported) and takes no controls.
+``"lpdid"``
+    Local-projections DiD (Dube, Girardi, Jorda & Taylor 2023) via
+    :func:`pyfixest.lpdid`: for each horizon ``k`` a regression of
+    ``y[t+k] - y[t-1]`` on the adoption indicator with time effects, on newly
+    treated units and "clean" controls not yet treated at ``t+k``; CRV1
+    standard errors. It needs a balanced panel, uses ``ref=-1``, does not bin
+    end points and takes no controls.
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ from .did import _control_terms, _feols
 
 __all__ = ["event_study", "EventStudyResult", "ESTIMATORS"]
 
-ESTIMATORS = ("twfe", "did2s", "saturated")
+ESTIMATORS = ("twfe", "did2s", "saturated", "lpdid")
 
 
 @dataclass(frozen=True)
@@ -93,14 +100,15 @@ class EventStudyResult:
     def summary(self) -> str:
         level = f"{100 * (1 - self.alpha):g}%"
         names = {"twfe": "TWFE event study", "did2s": "Gardner two-stage (did2s) event study",
-                 "saturated": "Sun-Abraham saturated event study"}
+                 "saturated": "Sun-Abraham saturated event study",
+                 "lpdid": "Local-projections DiD (LP-DiD) event study"}
         lines = [
             names.get(self.estimator, self.estimator),
             f"outcome: {self.outcome}    observations: {self.nobs}    units: {self.n_units}"
             f"    clustered by {self.cluster}",
             f"reference period: k = {self.ref} (coefficients are differences from it); "
             f"window [-{self.leads}, {self.lags}]"
-            + (", end points binned" if self.estimator != "saturated" else ""),
+            + (", end points binned" if self.estimator in ("twfe", "did2s") else ""),
             "",
             f"{'k':>5}{'estimate':>12}{'std.err':>11}{'p':>9}   {level} CI",
         ]
@@ -228,7 +236,7 @@ def event_study(
         Cluster variable (default ``unit``).
     controls : sequence of str
         Time-varying controls (not with ``estimator="saturated"``).
-    estimator : {"twfe", "did2s", "saturated"}
+    estimator : {"twfe", "did2s", "saturated", "lpdid"}
         See the module docstring.
     alpha : float
         1 - confidence level.
@@ -256,6 +264,8 @@ def event_study(
     leads, lags = _window(panel, leads, lags, ref)
     if estimator == "saturated":
         return _saturated(panel, leads, lags, ref, alpha)
+    if estimator == "lpdid":
+        return _lpdid(panel, leads, lags, ref, alpha)
     data, ks, names, counts = _add_dummies(panel, leads, lags, ref)
     empty = [k for k in ks if counts[k] == 0]
     if empty:
@@ -366,4 +376,49 @@ def _saturated(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
     return EventStudyResult(
         estimator="saturated", outcome=panel.outcome, ref=ref, leads=leads, lags=lags, alpha=alpha,
         nobs=int(fit._N), n_units=panel.n_units, cluster=panel.cluster, frame=frame, fit=fit,
+    )
+
+
+def _lpdid(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
+    import pyfixest as pf
+    from scipy import stats
+
+    if ref != -1:
+        raise InputError(f"estimator='lpdid' uses ref=-1 (pyfixest); ref={ref} was given.")
+    if panel.controls:
+        raise InputError("estimator='lpdid' takes no controls (pyfixest 0.60 does not support "
+                         f"them); controls={list(panel.controls)!r} were given.")
+    if not panel.balanced:
+        units = ", ".join(map(str, list(panel.missing_periods)[:10]))
+        raise InputError("estimator='lpdid' differences each unit's outcome across periods and "
+                         f"needs a balanced panel; units {units} miss periods.")
+    data = panel.data.sort_values(["u", "t"]).copy()
+    data["t1"] = data["t"] + 1
+    data["g1"] = np.where(data["g"] >= 0, data["g"] + 1, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.lpdid(data, yname="y", idname="u", tname="t1", gname="g1",
+                       vcov={"CRV1": "cl"}, pre_window=-leads, post_window=lags, att=False)
+    tab = fit.tidy()
+    G = int(panel.data["cl"].nunique())
+    crit = stats.t.ppf(1 - alpha / 2, G - 1)
+    rel = panel.data["rel"].to_numpy()
+    rows = []
+    for k in range(-leads, lags + 1):
+        n = int(np.sum(rel == k))
+        name = f"time_to_treatment::{k}"
+        if k == ref:
+            rows.append((k, 0.0, np.nan, np.nan, np.nan, np.nan, True, False, n))
+        elif name in tab.index:
+            est, se = float(tab.loc[name, "Estimate"]), float(tab.loc[name, "Std. Error"])
+            pval = float(2 * stats.t.sf(abs(est / se), G - 1))
+            rows.append((k, est, se, pval, est - crit * se, est + crit * se, False, False, n))
+        else:
+            rows.append((k, np.nan, np.nan, np.nan, np.nan, np.nan, False, False, n))
+    frame = pd.DataFrame(rows, columns=["rel_time", "estimate", "se", "pvalue", "ci_low", "ci_high",
+                                        "is_ref", "binned", "n_obs"])
+    nobs = int(tab["N"].max()) if "N" in tab.columns else len(panel.data)
+    return EventStudyResult(
+        estimator="lpdid", outcome=panel.outcome, ref=ref, leads=leads, lags=lags, alpha=alpha,
+        nobs=nobs, n_units=panel.n_units, cluster=panel.cluster, frame=frame, fit=fit,
     )

@@ -6,8 +6,9 @@ import numpy as np
 
 __all__ = ["plot_event_study", "plot_placebo"]
 
-_LABELS = {"twfe": "TWFE", "did2s": "did2s (Gardner)", "saturated": "Sun-Abraham"}
-_COLOURS = {"twfe": "#1f77b4", "did2s": "#d62728", "saturated": "#2ca02c"}
+_LABELS = {"twfe": "TWFE", "did2s": "did2s (Gardner)", "saturated": "Sun-Abraham",
+           "lpdid": "LP-DiD"}
+_COLOURS = {"twfe": "#1f77b4", "did2s": "#d62728", "saturated": "#2ca02c", "lpdid": "#9467bd"}
 
 
 def _axes(ax, figsize):

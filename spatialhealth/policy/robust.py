@@ -185,9 +185,9 @@ def compare_estimators(
 
     Parameters
     ----------
-    estimators : sequence of {"twfe", "did2s", "saturated"}
+    estimators : sequence of {"twfe", "did2s", "saturated", "lpdid"}
         Static estimates exist for "twfe" and "did2s"; "saturated" (Sun-Abraham)
-        contributes an event study only.
+        and "lpdid" (local projections) contribute event studies only.
     event : bool
         Also estimate event studies with window ``[-leads, lags]`` and ``ref``.
     Other parameters
@@ -202,8 +202,9 @@ def compare_estimators(
     ['twfe', 'did2s']
     """
     for est in estimators:
-        if est not in ("twfe", "did2s", "saturated"):
-            raise InputError(f"Unknown estimator {est!r}; use 'twfe', 'did2s' or 'saturated'.")
+        if est not in ("twfe", "did2s", "saturated", "lpdid"):
+            raise InputError(f"Unknown estimator {est!r}; use 'twfe', 'did2s', 'saturated' or "
+                             "'lpdid'.")
     # validated once (an unbalanced panel warns once); the estimators below re-use it
     panel = prepare_panel(df, outcome, unit, time, treatment=treatment, first_treated=first_treated,
                           cluster=cluster, controls=controls, balance=balance)

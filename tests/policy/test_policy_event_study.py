@@ -143,3 +143,47 @@ def test_policy_event_study_without_never_treated_units():
     assert "dropped (collinear" in es.summary()
     with pytest.raises(InputError, match=r"in 2016, 2017, 2018, 2019 every unit is treated"):
         event_study(df, "y", "unit", "year", "first_treated", estimator="did2s", leads=3, lags=2)
+
+
+def _lpdid_manual(df, leads, lags):
+    """LP-DiD by hand: for each horizon, y[t+h] - y[t-1] on the adoption dummy + time dummies,
+    newly treated units and controls not yet treated at t+h (Dube et al. 2023)."""
+    df = df.sort_values(["unit", "year"]).reset_index(drop=True)
+    years = np.sort(df.year.unique())
+    Y = df.pivot(index="unit", columns="year", values="y").to_numpy()
+    D = df.pivot(index="unit", columns="year", values="treated").to_numpy()
+    n, T = Y.shape
+    out = {}
+    for h in [*range(-leads, -1), *range(0, lags + 1)]:
+        rows_y, rows_d, rows_t = [], [], []
+        for i in range(n):
+            for t in range(1, T):
+                if not (0 <= t + h < T):
+                    continue
+                new = D[i, t] == 1 and D[i, t - 1] == 0
+                clean = D[i, t + h] == 0 if h >= 0 else D[i, t] == 0
+                if new or clean:
+                    rows_y.append(Y[i, t + h] - Y[i, t - 1])
+                    rows_d.append(float(new))
+                    rows_t.append(t)
+        Td = (np.array(rows_t)[:, None] == np.arange(T)[None, :]).astype(float)
+        Td = Td[:, Td.sum(axis=0) > 0]
+        X = np.hstack([np.array(rows_d)[:, None], Td])
+        out[h] = np.linalg.lstsq(X, np.array(rows_y), rcond=None)[0][0]
+    return out
+
+
+def test_policy_event_study_lpdid_equals_manual_local_projections(panel_df):
+    es = event_study(panel_df, "y", "unit", "year", "first_treated", estimator="lpdid", leads=4,
+                     lags=3)
+    manual = _lpdid_manual(panel_df, 4, 3)
+    f = es.frame.set_index("rel_time")
+    for k, b in manual.items():
+        assert f.loc[k, "estimate"] == pytest.approx(b, abs=1e-8)
+    assert f.loc[-1, "is_ref"] and f.loc[-1, "estimate"] == 0
+
+
+def test_policy_event_study_lpdid_needs_balanced_panel(unbalanced_df):
+    with pytest.warns(UserWarning), pytest.raises(InputError, match=r"balanced panel; units U\d\d"):
+        event_study(unbalanced_df, "y", "unit", "year", "first_treated", estimator="lpdid",
+                    leads=2, lags=2)
