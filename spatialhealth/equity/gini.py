@@ -164,7 +164,7 @@ def gini(df: pd.DataFrame, resource: str, population: str | None = None, *, by="
     pc = res / pop
     order = np.argsort(pc, kind="stable")
     x, y = lorenz_points(res, pop, order)
-    value = area_index(x, y)
+    value = max(area_index(x, y), 0.0)  # >= 0 when sorted by per-capita value; clip rounding noise
     lorenz = pd.DataFrame({
         "row": df.index[order],
         "name": row_names(df).to_numpy()[order],

@@ -40,9 +40,8 @@ def _xlogxy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def theil_value(p: np.ndarray, y: np.ndarray, kind: str) -> float:
     """Theil index of shares ``p`` (population) and ``y`` (resource), each summing to 1."""
-    if kind == "L":
-        return float(np.sum(_xlogxy(p, y)))
-    return float(np.sum(_xlogxy(y, p)))
+    value = np.sum(_xlogxy(p, y)) if kind == "L" else np.sum(_xlogxy(y, p))
+    return max(float(value), 0.0)  # >= 0 (Jensen); clip rounding noise such as -2e-17
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -213,7 +212,7 @@ def theil(df: pd.DataFrame, resource: str, population: str | None = None, group=
         if kind == "L":
             t_g = theil_value(p[pos] / pg, y[pos] / yg, kind)
             weight = pg
-            between += float(_xlogxy(np.array([pg]), np.array([yg]))[0])
+            between += float(_xlogxy(np.array([pg]), np.array([yg]))[0])  # may be < 0 per group
         else:
             t_g = theil_value(p[pos] / pg, y[pos] / yg, kind) if yg > 0 else 0.0
             weight = yg
@@ -221,6 +220,7 @@ def theil(df: pd.DataFrame, resource: str, population: str | None = None, group=
         rows.append({"group": g, "n": len(pos), "pop_share": pg, "resource_share": yg,
                      "theil": t_g, "weight": weight, "within_part": weight * t_g})
     groups = pd.DataFrame(rows)
+    between = max(between, 0.0)  # >= 0 (Jensen) in total; clip rounding noise
     within = float(groups["within_part"].sum())
     groups["contribution"] = groups["within_part"] / value if value else np.nan
     return TheilResult(kind, value, between, within, groups, resource, population,

@@ -276,3 +276,14 @@ def test_clustering_matches_direct_average_linkage(seed, k):
     assert res.labels.iloc[0] == 1 and res.labels.max() == k  # SPSS numbering
     # merge heights are average squared Euclidean distances of z-scores
     assert res.linkage[0, 2] == pytest.approx(d[np.triu_indices(20, 1)].min())
+
+
+def test_perfect_equality_is_exactly_zero_not_negative():
+    # per-capita values all equal: rounding used to give -2.2e-16
+    df = pd.DataFrame({"res": [2.0, 0.5, 55.0, 1.0, 313184.0, 23660.0, 174.0],
+                       "pop": [2.0, 0.5, 55.0, 1.0, 313184.0, 23660.0, 174.0],
+                       "g": list("aaaabbb")})
+    assert gini(df, "res", "pop").value == 0.0
+    for kind in ("L", "T"):
+        t = theil(df, "res", "pop", group="g", kind=kind)
+        assert t.value >= 0 and t.between >= 0 and t.within >= 0
