@@ -1,0 +1,76 @@
+"""Property-based checks of OD aggregation and centrality: totals are conserved, row order does
+not matter, unknown places are counted (or raise with strict=True), bad flows raise our errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spatialhealth import regions
+from spatialhealth.errors import SpatialHealthError
+from spatialhealth.networks.centrality import centrality_table
+from spatialhealth.networks.graph import mobility_graph
+from spatialhealth.networks.od import aggregate_od
+
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CITIES = regions.cities().code.tolist()[:40]
+
+
+@st.composite
+def records(draw):
+    n = draw(st.integers(1, 300))
+    rng = np.random.default_rng(draw(st.integers(0, 10_000)))
+    df = pd.DataFrame({"o": rng.choice(CITIES, n), "d": rng.choice(CITIES, n), "w": rng.uniform(0.1, 3, n)})
+    return df, rng.permutation(n)
+
+
+@SETTINGS
+@given(records())
+def test_counts_and_weights_are_conserved(data):
+    df, perm = data
+    before = df.copy()
+    edges, report = aggregate_od(df, "o", "d", self_flows="keep")
+    assert int(edges.flow.sum()) == len(df)
+    weighted, _ = aggregate_od(df.iloc[perm], "o", "d", weight="w", self_flows="keep")
+    assert weighted.flow.sum() == pytest.approx(df.w.sum())
+    dropped, rep = aggregate_od(df, "o", "d", self_flows="drop")
+    assert int(dropped.flow.sum()) == int((df.o != df.d).sum())
+    assert (dropped.origin != dropped.destination).all()
+    pd.testing.assert_frame_equal(df, before)
+    G = mobility_graph(dropped)
+    table = centrality_table(G)
+    assert table.code.is_unique and (table.filter(like="degree") >= 0).all().all()
+
+
+@SETTINGS
+@given(records(), st.integers(0, 5))
+def test_unknown_places_counted_or_strict(data, k):
+    df, _ = data
+    df = df.copy()
+    df.loc[df.index[: k + 1], "o"] = "Atlantis"
+    edges, report = aggregate_od(df, "o", "d", self_flows="keep")
+    assert int(edges.flow.sum()) == len(df) - min(k + 1, len(df))
+    with pytest.raises(SpatialHealthError, match="Atlantis"):
+        aggregate_od(df, "o", "d", strict=True)
+
+
+@SETTINGS
+@given(records(), st.sampled_from([-1.0, "heavy"]))
+def test_bad_weights_raise(data, bad):
+    df, _ = data
+    df = df.astype({"w": object})
+    df.loc[df.index[0], "w"] = bad
+    with pytest.raises(SpatialHealthError):
+        aggregate_od(df, "o", "d", weight="w", self_flows="keep")
+
+
+@SETTINGS
+@given(records())
+def test_missing_weights_are_counted_not_hidden(data):
+    df, _ = data
+    df = df.copy()
+    df.loc[df.index[0], "w"] = np.nan
+    edges, report = aggregate_od(df, "o", "d", weight="w", self_flows="keep")
+    assert report.rows_missing_value == 1
+    assert edges.flow.sum() == pytest.approx(df.w.sum())  # NaN skipped, as reported
