@@ -2,7 +2,9 @@
 
 Writes under ``<out>/equity/``: tidy CSV tables, text summaries and PNG figures
 (Lorenz curves, concentration curves, Theil and Dagum decompositions, entropy
-weights, RSR regression, health-distance mismatch, dendrogram).
+weights, RSR regression, health-distance mismatch, dendrogram), and
+``equity_by_province.csv`` with every region-level result (also left in
+``ctx.shared["equity_regions"]`` for later steps, e.g. maps).
 
 The concentration index ranks provinces by the table's ``expenditure`` column,
 the only socio-economic ranking variable bundled. Its unit is unknown (printed
@@ -136,7 +138,6 @@ def run(ctx) -> list[Path]:
     f, ax = plt.subplots(figsize=(6, 3.5))
     ew.plot(ax=ax)
     fig(f, "entropy_weights.png")
-    ctx.shared["equity_composite"] = pd.DataFrame({"code": df["code"], "composite": ew.scores})
 
     # --- RSR grading --------------------------------------------------------------------
     rs = rsr(df, indicators, levels=3)
@@ -169,5 +170,17 @@ def run(ctx) -> list[Path]:
     f, ax = plt.subplots(figsize=(7, 8))
     cl.plot(ax=ax)
     fig(f, "dendrogram.png")
+    # --- one row per province with every region-level result (also for later demo steps) ------
+    regions = pd.DataFrame({
+        "code": df["code"].to_numpy(), "name_en": df["name_en"].to_numpy(),
+        "region3": df["region3"].to_numpy(),
+        **{pc: df[pc].to_numpy() for _, pc, _ in RESOURCES.values()},
+        "composite": ew.scores.to_numpy(), "rsr": rs.scores.to_numpy(),
+        "rsr_level": rs.levels.to_numpy(), "rsr_grade": rs.level_labels.to_numpy(),
+        "hd": hd.values.to_numpy(), "hd_level": hd.levels.to_numpy(),
+        "cluster": cl.labels.to_numpy(),
+    })
+    csv(regions, "equity_by_province.csv")
+    ctx.shared["equity_regions"] = regions
     ctx.say(f"equity: {len(written)} files in {out}")
     return written

@@ -40,4 +40,8 @@ def test_equity_demo_step(tmp_path):
     assert len(clusters) == 31 and clusters["cluster"].nunique() == 4
     rsr = pd.read_csv(out / "rsr.csv")
     assert set(rsr["level"]) <= {1, 2, 3} and len(rsr) == 31
-    assert "equity_composite" in ctx.shared
+    regions = ctx.shared["equity_regions"]
+    assert len(regions) == 31 and regions["code"].is_unique
+    saved = pd.read_csv(out / "equity_by_province.csv", dtype={"code": str})
+    pd.testing.assert_series_equal(saved["composite"], regions["composite"], check_names=False)
+    assert set(saved["rsr_grade"]) <= {"low", "medium", "high"}
