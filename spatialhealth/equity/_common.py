@@ -123,8 +123,8 @@ def resolve_groups(df: pd.DataFrame, group, *, key: str | None = None, min_group
     * a region scheme name (``"region3"``, ``"region4"``, ``"zone6"``) when ``df``
       has no such column but has a ``code`` column (looked up with
       :func:`spatialhealth.regions.region_of`);
-    * a pandas Series aligned with ``df`` (same index labels), e.g. the output of
-      ``region_of(df["code"])``;
+    * a pandas Series aligned with ``df`` (its index holds every row label of
+      ``df``), e.g. the output of ``region_of(df["code"])``;
     * a mapping (dict or Series) from region key to group; the key is the
       ``key`` column (default ``code`` if present, else the index).
 
@@ -147,8 +147,9 @@ def resolve_groups(df: pd.DataFrame, group, *, key: str | None = None, min_group
                 f"({', '.join(SCHEMES)}) usable with a 'code' column."
             )
         name = group
-    elif isinstance(group, pd.Series) and group.index.equals(df.index):
-        labels, name = group, group.name or "group"
+    elif isinstance(group, pd.Series) and group.index.is_unique and df.index.isin(group.index).all():
+        # aligned with the table (or with a larger table it was cut from, e.g. one year of a panel)
+        labels, name = group.reindex(df.index), group.name or "group"
     elif isinstance(group, (Mapping, pd.Series)):
         mapping = dict(group.items())
         if key is None:

@@ -342,3 +342,10 @@ def test_rsr_nonint_ranks(table):
     assert r.loc[table["gdp"].idxmax(), "gdp"] == 1  # negative indicator: largest value ranks 1
     lin = 1 + (len(table) - 1) * (table["beds"] - table["beds"].min()) / (table["beds"].max() - table["beds"].min())
     np.testing.assert_allclose(r["beds"], lin)
+
+
+def test_aligned_series_grouping_works_on_a_panel(panel):
+    groups = panel["region"].rename("zone")
+    res = dagum_gini(panel, "beds", groups)
+    same = dagum_gini(panel, "beds", "region")
+    pd.testing.assert_series_equal(res.total, same.total)
