@@ -185,7 +185,7 @@ def from_table(table: pd.DataFrame, id_col: str, neighbour_col: str, weight_col:
         d = pairs.dropna(subset=["neighbor"])[dup]
         raise InputError(f"The neighbour table lists these pairs more than once: "
                          f"{format_rows(sorted(set(zip(d['focal'], d['neighbor']))))}.")
-    seen = list(dict.fromkeys(list(focal) + [v for v in nbr if v is not None]))
+    seen = list(dict.fromkeys(list(focal) + [v for v in nbr if pd.notna(v)]))
     if ids is not None:
         ids = [_code(v) for v in ids]
         unknown = sorted(set(seen) - set(ids))

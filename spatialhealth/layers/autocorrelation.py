@@ -493,7 +493,8 @@ class LisaResult:
                     raise InputError(f"{suffix} needs geometries; the LISA input had none. Use .csv or .parquet.")
                 driver = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
                 one_of(suffix, tuple(driver), "file suffix")
-                self.frame.to_file(tmp, driver=driver[suffix])
+                kw = {"layer": path.stem} if suffix in (".gpkg", ".shp") else {}
+                self.frame.to_file(tmp, driver=driver[suffix], **kw)
         return path
 
 

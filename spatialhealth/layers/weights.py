@@ -306,7 +306,7 @@ def build_weights(
     names = _names(data, codes, name_col)
     ids_index = pd.Index(codes.to_numpy(), dtype=object)
 
-    if kind == "economic" and not is_geo:
+    if kind == "economic":
         values = numeric_column(data, column, what="table") if column else _need_column(kind)
         graph = _b.economic(ids_index, values, column)
         return _finish(graph, kind, islands, transform, None, None, id_col, {"column": column}, names, projected_crs)
