@@ -66,6 +66,12 @@ class DEAResult:
             f"{'':10s}{'mean':>9s}{'sd':>9s}{'min':>9s}{'median':>9s}{'max':>9s}",
             f"{'efficiency':10s}{e.mean():9.4f}{e.std():9.4f}{e.min():9.4f}{e.median():9.4f}{e.max():9.4f}",
         ]
+        if 1 < n_front <= 30:
+            g = self.frame.groupby("frontier", sort=False)["efficiency"]
+            lines += ["", f"{'frontier':14s}{'units':>7s}{'mean':>9s}{'min':>9s}{'score 1':>9s}"]
+            for name, v in g:
+                lines.append(f"{str(name):14s}{len(v):7d}{v.mean():9.4f}{v.min():9.4f}"
+                             f"{int(np.isclose(v, 1, atol=1e-8).sum()):9d}")
         bad = self.frame["lp_status"] != 0
         if bad.any():
             lines.append(f"LP not solved for {int(bad.sum())} units (efficiency missing).")

@@ -20,7 +20,9 @@ Weber 2010), for a direction ``g = (gx, gy, gb) >= 0``::
 with weights ``"half"`` (default): ``w_x = 1/(2 m)``, ``w_y = w_b = 1/(2 (s1+s2))``
 (Fukuyama & Weber 2009 with the outputs of both kinds pooled) or
 ``"third"``: ``w_x = 1/(3 m)``, ``w_y = 1/(3 s1)``, ``w_b = 1/(3 s2)`` (Fukuyama &
-Weber 2010). Components with ``g = 0`` leave the objective (and the counts).
+Weber 2010; without undesirable outputs both reduce to Fukuyama & Weber 2009's
+``1/(2m)``, ``1/(2 s1)``). Components with ``g = 0`` leave the objective (and the
+counts).
 ``beta >= 0`` is an *inefficiency* (0 = efficient); the ``efficiency`` column
 reports ``1/(1+beta)`` by default, or ``1 - beta`` or ``beta`` itself if asked
 (``ddf_efficiency``); the result's ``convention`` says which.
@@ -124,8 +126,10 @@ def _ddf_weights(G, m, s1, s2, weighting):
     if weighting == "half":
         parts = [(slice(0, m), 0.5 * inv(nx)), (slice(m, m + s1 + s2), 0.5 * inv(ng + nb))]
     else:
-        parts = [(slice(0, m), inv(nx) / 3), (slice(m, m + s1), inv(ng) / 3),
-                 (slice(m + s1, m + s1 + s2), inv(nb) / 3)]
+        # equal weight on each kind of variable present (3 kinds, or 2 without bad outputs)
+        kinds = inv((nx > 0).astype(float) + (ng > 0) + (nb > 0))
+        parts = [(slice(0, m), inv(nx) * kinds), (slice(m, m + s1), inv(ng) * kinds),
+                 (slice(m + s1, m + s1 + s2), inv(nb) * kinds)]
     for sl, w in parts:
         W[:, sl] *= w[:, None]
     return W

@@ -1,6 +1,5 @@
 """Properties every DEA model must have, on random data, and a second SBM implementation."""
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -223,3 +222,13 @@ def test_efficiency_metafrontier_properties(t, model):
     np.testing.assert_allclose(f["te_meta"], alone["efficiency"], atol=1e-9)
     # some unit of every group reaches 1 on its own frontier
     assert f.groupby("g")["te_group"].max().sub(1).abs().max() < 1e-9
+
+
+@SETTINGS
+@given(tables())
+def test_efficiency_ddf_weightings_agree_without_bad_outputs(t):
+    """Without undesirable outputs the 1/2 and 1/3 weightings are both Fukuyama-Weber (2009)."""
+    df, ins, outs, _ = t
+    half = sbm(df, ins, outs, direction="observed", ddf_weighting="half").frame["beta"]
+    third = sbm(df, ins, outs, direction="observed", ddf_weighting="third").frame["beta"]
+    np.testing.assert_allclose(half, third, atol=1e-9)

@@ -1,7 +1,6 @@
 """DEA models against published worked examples and deaR (tests/data/efficiency/m08_dea.json)."""
 
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
