@@ -36,6 +36,8 @@ def register(app: typer.Typer) -> None:
         placebo_shift: int = typer.Option(0, help="In-time placebo: move adoption this many "
                                                   "periods earlier (0 = none)."),
         by: str = typer.Option(None, help="Group column for heterogeneity (e.g. region3)."),
+        bacon: bool = typer.Option(False, "--bacon", help="Goodman-Bacon decomposition of TWFE "
+                                                        "(balanced panel, no controls)."),
         encoding: str = typer.Option(None, help="Text encoding of a CSV (detected if omitted)."),
         out: Path = typer.Option(None, "--out", "-o", help="Folder for tables and figures."),
     ):
@@ -45,7 +47,7 @@ def register(app: typer.Typer) -> None:
         """
         from .._io import save_figure, write_csv, write_text
         from ..io import read_table
-        from . import compare_estimators, heterogeneity, placebo_test, placebo_timing
+        from . import bacon_decomposition, compare_estimators, heterogeneity, placebo_test, placebo_timing
 
         df = read_table(table, encoding=encoding)
         ctl = _split(controls)
@@ -58,7 +60,10 @@ def register(app: typer.Typer) -> None:
             texts.append(cmp.summary())
         elif event_study:
             texts.append(cmp.event["twfe"].summary())
-        pl = het = None
+        pl = het = bd = None
+        if bacon:
+            bd = bacon_decomposition(df, outcome, treatment, unit, time, first_treated=first_treated)
+            texts.append(bd.summary())
         if placebo > 0:
             pl = placebo_test(df, outcome, treatment, unit, time, cluster, ctl,
                               first_treated=first_treated, n=placebo, seed=seed, progress=True,
@@ -84,6 +89,8 @@ def register(app: typer.Typer) -> None:
             if pl is not None:
                 written.append(write_csv(pl.frame, out / "placebo_draws.csv"))
                 written.append(save_figure(pl.plot().figure, out / "placebo.png"))
+            if bd is not None:
+                written.append(write_csv(bd.frame, out / "bacon_decomposition.csv"))
             if het is not None:
                 written.append(write_csv(het.frame, out / "heterogeneity.csv"))
             for p in written:

@@ -4,7 +4,8 @@ Outcome: the DEA efficiency score left by the efficiency step in
 ``ctx.shared["efficiency_panel"]`` (SBM with undesirable outputs, pooled
 frontier); when that step did not run, the same scores are computed here from
 :func:`spatialhealth.efficiency.synthetic.synthetic_panel`. Writes to
-``ctx.out / "policy"``: TWFE and did2s side by side, the event-study figure
+``ctx.out / "policy"``: TWFE and did2s side by side, the Goodman-Bacon
+decomposition of TWFE, the event-study figure
 (both estimators, reference period k = -1), the placebo test (1,000 draws, 200
 with ``ctx.quick``) with its figure, the in-time
 placebo (adoption two years early), and heterogeneity by region3 and by baseline
@@ -45,7 +46,7 @@ def run(ctx):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from . import compare_estimators, heterogeneity, placebo_test, placebo_timing
+    from . import bacon_decomposition, compare_estimators, heterogeneity, placebo_test, placebo_timing
 
     out = ctx.out / "policy"
     df, y, source = _panel(ctx)
@@ -62,6 +63,7 @@ def run(ctx):
                                  lags=6, ref=-1, **kw)
         n = 200 if ctx.quick else 1000
         pl = placebo_test(df, y, "treated", cluster=None, controls=controls, n=n, seed=ctx.seed, **kw)
+        bacon = bacon_decomposition(df, y, "treated", **kw)
         timing = placebo_timing(df, y, "treated", controls=controls, shift=2, **kw)
         het_region = heterogeneity(df, y, "treated", by="region3", controls=controls, **kw)
         het_gdp = heterogeneity(df, y, "treated", median_of="gdp_per_capita", controls=controls, **kw)
@@ -72,6 +74,7 @@ def run(ctx):
         write_csv(pl.frame, out / "placebo_draws.csv"),
         write_csv(het_region.frame, out / "heterogeneity_region3.csv"),
         write_csv(het_gdp.frame, out / "heterogeneity_gdp_median.csv"),
+        write_csv(bacon.frame, out / "bacon_decomposition.csv"),
     ]
     effect = df.attrs.get("true_effect_on_u")
     note = (f"True effect built into the synthetic data: the pilot lowers inefficiency u by "
@@ -83,6 +86,7 @@ def run(ctx):
         "== TWFE\n" + cmp.static["twfe"].summary(),
         "== did2s (Gardner)\n" + cmp.static["did2s"].summary(),
         "== Side by side\n" + cmp.summary(),
+        "== Goodman-Bacon decomposition (TWFE without controls)\n" + bacon.summary(),
         "== Event study, TWFE\n" + cmp.event["twfe"].summary(),
         "== Event study, did2s\n" + cmp.event["did2s"].summary(),
         "== Placebo (random reassignment)\n" + pl.summary(),
@@ -97,6 +101,9 @@ def run(ctx):
     paths.append(save_figure(ax.figure, out / "event_study.png"))
     ax = pl.plot(title=f"Placebo test: pilot reassigned at random ({n} draws, SYNTHETIC data)")
     paths.append(save_figure(ax.figure, out / "placebo.png"))
+    ax = bacon.plot()
+    ax.set_title("Goodman-Bacon decomposition of TWFE (no controls, SYNTHETIC data)", fontsize=9)
+    paths.append(save_figure(ax.figure, out / "bacon_decomposition.png"))
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
     het_region.plot(ax=axes[0])
     het_gdp.plot(ax=axes[1])

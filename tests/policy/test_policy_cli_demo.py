@@ -13,16 +13,16 @@ def test_policy_cli_did_writes_tables_and_figures(panel_df, tmp_path, capsys):
     out = tmp_path / "out"
     rc = main(["did", str(src), "--outcome", "y", "--treatment", "treated", "--unit", "unit",
                "--time", "year", "--controls", "x1", "--event-study", "--leads", "3", "--lags", "3",
-               "--ref", "-2", "--placebo", "30", "--seed", "1", "--placebo-shift", "2", "--by", "region", "--out", str(out)])
+               "--ref", "-2", "--placebo", "30", "--seed", "1", "--placebo-shift", "2", "--bacon", "--by", "region", "--out", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
     assert "Two-way fixed-effects DiD" in text and "reference period k = -2" in text
-    assert "placebo adoption 2 periods early" in text
+    assert "placebo adoption 2 periods early" in text and "Goodman-Bacon" in text
     est = pd.read_csv(out / "did_estimates.csv")
     ref = twfe_did(panel_df, "y", "treated", "unit", "year", controls=["x1"])
     assert est.loc[est.estimator == "twfe", "estimate"].item() == pytest.approx(ref.coef, rel=1e-9)
     for name in ("event_study.png", "placebo.png", "placebo_draws.csv", "heterogeneity.csv",
-                 "did_summary.txt"):
+                 "did_summary.txt", "bacon_decomposition.csv"):
         assert (out / name).stat().st_size > 0
     assert len(pd.read_csv(out / "placebo_draws.csv")) == 30
 
@@ -52,7 +52,7 @@ def test_policy_demo_step_quick(tmp_path):
     paths = _demo.run(ctx)
     names = {p.name for p in paths}
     assert {"event_study.png", "placebo.png", "summary.txt", "did_estimates.csv",
-            "heterogeneity_region3.csv"} <= names
+            "heterogeneity_region3.csv", "bacon_decomposition.png"} <= names
     assert all(p.parent == tmp_path / "policy" for p in paths)
     est = pd.read_csv(tmp_path / "policy" / "did_estimates.csv").set_index("estimator")
     # exp(-u) rises by about exp(-u)(e^0.12 - 1) ~ 0.1 where the pilot cuts u by 0.12
