@@ -219,7 +219,7 @@ def _solve_highspy(batch: LPBatch, out: LPSolution) -> int:
     return u
 
 
-def solve_batch(batch: LPBatch, method: str = "auto", chunk: int = DEFAULT_CHUNK) -> LPSolution:
+def solve_batch(batch: LPBatch, method: str = "auto", chunk: int | None = None) -> LPSolution:
     """Solve every unit's LP of ``batch``.
 
     A chunk whose stacked LP is not solved to optimality (some unit's LP is
@@ -227,6 +227,7 @@ def solve_batch(batch: LPBatch, method: str = "auto", chunk: int = DEFAULT_CHUNK
     are identified and the others still get their optimum.
     """
     u, (r, n), k = batch.n_units, batch.R.shape, batch.Z.shape[2]
+    chunk = int(chunk or DEFAULT_CHUNK)
     out = LPSolution(objective=np.full(u, np.nan), lam=np.full((u, n), np.nan),
                      own=np.full((u, k), np.nan), status=np.zeros(u, dtype=int),
                      message=[""] * u, n_lps=0, n_unit_lps=u)
