@@ -162,23 +162,32 @@ class GOFResult:
 
         Grey lines mark the 2.5% and 97.5% quantiles of the simulations. Counts are shown as
         proportions of nodes / edges / dyads (statnet's default) unless ``proportions=False``;
-        model statistics are drawn centred on the observed values (simulated - observed).
+        model statistics are drawn centred on the observed values and scaled by their
+        simulated standard deviation, so statistics of different scales share one axis.
         Returns the matplotlib Figure.
         """
         import matplotlib.pyplot as plt
 
         kinds = self.kinds if kinds is None else list(kinds)
-        fig, axes = plt.subplots(1, len(kinds), figsize=(3.6 * len(kinds), 3.4), squeeze=False)
-        for ax, kind in zip(axes[0], kinds):
+        ncols = min(3, len(kinds))
+        nrows = int(np.ceil(len(kinds) / ncols))
+        fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
+        for ax in axes.ravel()[len(kinds):]:
+            ax.set_visible(False)
+        for ax, kind in zip(axes.ravel(), kinds):
             sim = self.simulated[kind].astype(float)
             obs = self.observed[kind].astype(float)
             labels = list(self.labels[kind])
             if kind == "model":
-                sim = sim - obs[None, :]
+                sd = sim.std(axis=0, ddof=1)
+                sd[~(sd > 0)] = 1.0
+                sim = (sim - obs[None, :]) / sd
                 obs = np.zeros_like(obs)
-                ylab = "simulated - observed"
+                ylab = "(simulated - observed) / sd"
             else:
                 any_ = (obs > 0) | (sim.max(0) > 0)
+                if kind == "distance":
+                    any_[-1] = False  # the unreachable column is always kept (below)
                 last = int(np.nonzero(any_)[0].max()) + 1 if any_.any() else 1
                 if kind == "distance":  # keep the inf column
                     cols = list(range(min(last, sim.shape[1] - 1))) + [sim.shape[1] - 1]
@@ -202,8 +211,11 @@ class GOFResult:
             ax.plot(pos, q[0], color="0.6", lw=1)
             ax.plot(pos, q[1], color="0.6", lw=1)
             step = max(1, len(labels) // 12)
-            ax.set_xticks(pos[::step])
-            ax.set_xticklabels(labels[::step], rotation=90 if kind == "model" else 0, fontsize=7)
+            ticks = list(range(0, len(labels), step))
+            if ticks[-1] != len(labels) - 1:
+                ticks.append(len(labels) - 1)  # always label the last value (e.g. "inf")
+            ax.set_xticks(pos[ticks])
+            ax.set_xticklabels([labels[t] for t in ticks], rotation=90 if kind == "model" else 0, fontsize=7)
             ax.set_xlabel(KIND_LABEL[kind], fontsize=8)
             ax.set_ylabel(ylab, fontsize=8)
             ax.tick_params(labelsize=7)
