@@ -269,7 +269,7 @@ def event_study(
     data, ks, names, counts = _add_dummies(panel, leads, lags, ref)
     empty = [k for k in ks if counts[k] == 0]
     if empty:
-        raise InputError(f"No treated observation falls in relative periods {format_list(empty)}; "
+        raise InputError(f"No treated observation falls in relative periods {_format_list(empty)}; "
                          "narrow the window (`leads`/`lags`).")
     rhs = " + ".join(names)
     if estimator == "twfe":
@@ -286,7 +286,7 @@ def event_study(
     dropped = frame.loc[~frame.is_ref & frame.estimate.isna(), "rel_time"].tolist()
     if dropped:
         warnings.warn(
-            f"Relative periods {format_list(dropped)} were dropped as collinear with the unit and "
+            f"Relative periods {_format_list(dropped)} were dropped as collinear with the unit and "
             "time effects" + ("" if (panel.unit_g < 0).any() else
                               " (the panel has no never-treated units, so a fully dynamic "
                               "specification needs a second excluded period: bin or narrow the "
@@ -300,7 +300,7 @@ def event_study(
     )
 
 
-def format_list(values) -> str:
+def _format_list(values) -> str:
     return ", ".join(str(v) for v in values)
 
 

@@ -25,7 +25,7 @@ Two ways to estimate, as in the applied literature:
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd

@@ -23,7 +23,7 @@ import pandas as pd
 from ..errors import InputError
 from ._panel import prepare_panel, require_untreated_each_period
 from .did import DiDResult, _fit_twfe, _tidy
-from .event_study import EventStudyResult, event_study
+from .event_study import event_study
 
 __all__ = ["did2s", "compare_estimators", "Comparison"]
 
