@@ -27,7 +27,9 @@ def kmeans_1d(values, k: int):
     """Exactly optimal k-means of one-dimensional data (minimum within-cluster SSE).
 
     Dynamic programming over the sorted values (Wang & Song 2011, Ckmeans.1d.dp):
-    ``D[m, j] = min_i D[m-1, i-1] + SSE(x_i..x_j)``, O(k n²) time, exact.
+    ``D[m, j] = min_i D[m-1, i-1] + SSE(x_i..x_j)``, exact; each row is filled by
+    divide and conquer over the monotone optimal split, O(k n log n) time
+    (compiled kernel in :mod:`spatialhealth.equity._kernels`).
 
     Parameters
     ----------
@@ -59,38 +61,16 @@ def kmeans_1d(values, k: int):
     if not 1 <= k <= distinct:
         raise InputError(f"k must be between 1 and the number of distinct values ({distinct}); "
                          f"{k} was given.")
+    from ._kernels import kmeans_1d_dp
+
     order = np.argsort(x, kind="stable")
-    xs = x[order]
+    xs = np.ascontiguousarray(x[order])
     n = len(xs)
-    s1 = np.concatenate([[0.0], np.cumsum(xs)])
-    s2 = np.concatenate([[0.0], np.cumsum(xs * xs)])
-
-    def seg_cost(i, j):  # SSE of xs[i..j] inclusive, i may be an array
-        cnt = j - i + 1
-        s = s1[j + 1] - s1[i]
-        return (s2[j + 1] - s2[i]) - s * s / cnt
-
-    inf = np.inf
-    cost = np.full((k, n), inf)
-    start = np.zeros((k, n), dtype=int)
-    cost[0] = seg_cost(np.zeros(n, dtype=int), np.arange(n))
-    for m in range(1, k):
-        for j in range(m, n):
-            i = np.arange(m, j + 1)  # first index of the last cluster
-            cand = cost[m - 1, i - 1] + seg_cost(i, j)
-            best = int(np.argmin(cand))
-            cost[m, j] = cand[best]
-            start[m, j] = i[best]
-    labels_sorted = np.empty(n, dtype=int)
-    j = n - 1
-    for m in range(k - 1, -1, -1):
-        i = start[m, j] if m > 0 else 0
-        labels_sorted[i:j + 1] = m + 1
-        j = i - 1
+    labels_sorted, sse = kmeans_1d_dp(xs, k)
     labels = np.empty(n, dtype=int)
     labels[order] = labels_sorted
     centres = np.array([xs[labels_sorted == c].mean() for c in range(1, k + 1)])
-    return labels, centres, float(max(cost[k - 1, n - 1], 0.0))
+    return labels, centres, float(max(sse, 0.0))
 
 
 def classify_by_cuts(values, cuts: Sequence[float]) -> np.ndarray:

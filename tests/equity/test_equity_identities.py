@@ -287,3 +287,32 @@ def test_perfect_equality_is_exactly_zero_not_negative():
     for kind in ("L", "T"):
         t = theil(df, "res", "pop", group="g", kind=kind)
         assert t.value >= 0 and t.between >= 0 and t.within >= 0
+
+
+def kmeans_1d_quadratic(x, k):
+    """Second implementation: the plain O(k n^2) dynamic programme (no monotonicity shortcut)."""
+    xs = np.sort(np.asarray(x, float))
+    n = len(xs)
+    s1 = np.concatenate([[0.0], np.cumsum(xs)])
+    s2 = np.concatenate([[0.0], np.cumsum(xs * xs)])
+
+    def cost(i, j):
+        s = s1[j + 1] - s1[i]
+        return (s2[j + 1] - s2[i]) - s * s / (j - i + 1)
+
+    D = np.full((k, n), np.inf)
+    D[0] = cost(np.zeros(n, int), np.arange(n))
+    for m in range(1, k):
+        for j in range(m, n):
+            i = np.arange(m, j + 1)
+            D[m, j] = np.min(D[m - 1, i - 1] + cost(i, j))
+    return D[k - 1, n - 1]
+
+
+@pytest.mark.parametrize("seed,n,k", [(0, 300, 2), (1, 300, 5), (2, 250, 8), (3, 120, 12), (4, 60, 30)])
+def test_kmeans_1d_divide_and_conquer_equals_quadratic_dp(seed, n, k):
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.normal(c, 0.3, n // 4) for c in (0, 2, 3, 7)])
+    x = np.round(x, 1)  # many ties
+    _, _, sse = kmeans_1d(x, k)
+    assert sse == pytest.approx(kmeans_1d_quadratic(x, k), rel=1e-9, abs=1e-9)
