@@ -208,10 +208,16 @@ def test_efficiency_by_equals_separate_fits():
 
 
 @SETTINGS
-@given(tables(), st.sampled_from(["sbm", "ccr", "bcc"]))
+@given(tables(bad=True), st.sampled_from(["sbm", "ccr", "bcc", "ddf"]))
 def test_efficiency_metafrontier_properties(t, model):
-    df, ins, outs, _ = t
+    df, ins, outs, bads = t
     df = df.assign(g=np.arange(len(df)) % 2)
+    if model == "ddf":
+        res = metafrontier(df, ins, outs, "g", bads, direction="observed")
+        alone = sbm(df, ins, outs, bads, direction="observed").frame
+        np.testing.assert_allclose(res.frame["te_meta"], alone["efficiency"], atol=1e-9)
+        assert np.all(res.tgr <= 1) and np.all(res.frame["te_meta"] <= res.frame["te_group"] + 1e-9)
+        return
     res = metafrontier(df, ins, outs, "g", model=model)
     f = res.frame
     assert np.all(f["te_meta"] <= f["te_group"] + 1e-9)
