@@ -212,10 +212,14 @@ def heterogeneity(
             if note:
                 rows.append((g, n_u, n_t, int(mask.sum()), *[np.nan] * 5, note))
                 continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = fitter(df.loc[mask], outcome, treatment, unit, time, cluster, controls,
-                             first_treated=first_treated, alpha=alpha, balance="ignore")
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = fitter(df.loc[mask], outcome, treatment, unit, time, cluster, controls,
+                                 first_treated=first_treated, alpha=alpha, balance="ignore")
+            except InputError as exc:  # not identified within this group: say why, go on
+                rows.append((g, n_u, n_t, int(mask.sum()), *[np.nan] * 5, f"not estimated: {exc}"))
+                continue
             rows.append((g, n_u, n_t, res.nobs, res.coef, res.se, res.pvalue, res.conf_int[0],
                          res.conf_int[1], ""))
         frame = _frame(rows)

@@ -90,3 +90,12 @@ def test_policy_compare_estimators_side_by_side(panel_df):
     ax = cmp.plot()
     assert len(ax.get_legend().get_texts()) == 2
     plt.close(ax.figure)
+
+
+def test_policy_heterogeneity_group_not_identified_is_reported_not_fatal(panel_df):
+    df = panel_df.assign(grp=panel_df.region)
+    df.loc[df.first_treated == 2016, "grp"] = "late"  # every unit of the group adopts in 2016
+    het = heterogeneity(df, "y", "treated", "unit", "year", by="grp", estimator="did2s")
+    late = het.frame.set_index("group").loc["late"]
+    assert np.isnan(late.estimate) and "every unit is treated" in late.note
+    assert het.frame.estimate.notna().sum() == 3
