@@ -15,8 +15,10 @@ Two ways of drawing the shared set:
 
 * :func:`esda_permutation_set` reproduces esda's own draw (numba's Mersenne
   Twister seeded with ``seed``, ``np.random.choice(n - 1, k_max,
-  replace=False)`` per permutation), so p-values equal esda's for the same seed.
-  It costs O(permutations x n), so it is used at small n only.
+  replace=False)`` per permutation). With :func:`conditional_pseudo_p_blas`,
+  which forms each site's lag by the same BLAS product as esda, p-values are
+  bitwise equal to esda's for the same seed. Drawing costs O(permutations x n),
+  so this pair is used at small n only.
 * :func:`sample_permutation_set` draws each row by Floyd's algorithm in
   O(k_max), for any n.
 """
