@@ -9,7 +9,10 @@ to codes afterwards, in :mod:`spatialhealth.networks.od`, costs nothing.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -55,10 +58,10 @@ def connect(memory_limit=None, temp_directory=None, threads=None):
     return duckdb.connect(config=config)
 
 
-def _csv_relation(con, paths, spec, tmpdir, encodings, sep) -> str:
+def _csv_relation(con, paths, spec, scratch, encodings, sep) -> str:
     files = []
     for p, enc in zip(paths, encodings):
-        files.append(p if is_utf8(enc) else transcode_to_utf8(p, enc, tmpdir))
+        files.append(p if is_utf8(enc) else transcode_to_utf8(p, enc, scratch()))
     file_list = "[" + ", ".join(_lit(f) for f in files) + "]"
     delim = f", delim={_lit(sep)}" if sep else ""
     # the sniffed header first (cheap), so that a missing column gets our error
@@ -73,36 +76,71 @@ def _csv_relation(con, paths, spec, tmpdir, encodings, sep) -> str:
             f"auto_detect=true{delim})")
 
 
-def group(source: Source, spec, *, memory_limit=None, temp_directory=None, threads=None, sep=None):
-    """Return (grouped frame, facts dict) for ``spec`` over ``source`` (see od._group)."""
-    own_tmp = temp_directory is None
-    tmp = Path(tempfile.mkdtemp(prefix="spatialhealth-od-")) if own_tmp else Path(temp_directory)
-    tmp.mkdir(parents=True, exist_ok=True)
-    con = connect(memory_limit, tmp / "duckdb_spill", threads)
-    try:
-        if source.kind == "frame":
-            con.register("src_frame", source.frame)
-            rel = "src_frame"
-        elif source.kind == "parquet":
-            rel = "read_parquet([" + ", ".join(_lit(p) for p in source.paths) + "], union_by_name=true)"
+_DATABASES: dict = {}
+
+
+def _database(memory_limit, temp_directory, threads):
+    """One in-memory DuckDB per process and settings, reused by every call (connecting
+    costs tens of milliseconds); each call works on its own cursor."""
+    key = (memory_limit, None if temp_directory is None else str(temp_directory), threads)
+    if key not in _DATABASES:
+        if temp_directory is None:
+            spill = Path(tempfile.mkdtemp(prefix="spatialhealth-duckdb-"))
+            atexit.register(shutil.rmtree, spill, ignore_errors=True)
         else:
-            rel = _csv_relation(con, source.paths, spec, tmp, source.encodings, sep)
-        con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {rel}")
-        described = con.execute("DESCRIBE src").fetchall()
-        types = {row[0]: str(row[1]).upper() for row in described}
-        missing = [c for c in spec.columns() if c is not None and c not in types]
-        if missing:
-            raise ColumnError(
-                f"The OD source {source.label} has no column {', '.join(map(repr, missing))}; "
-                f"its columns are {', '.join(map(repr, types))}."
-            )
-        return _run(con, spec, types)
+            spill = Path(temp_directory) / "duckdb_spill"
+        _DATABASES[key] = connect(memory_limit, spill, threads)
+    return _DATABASES[key]
+
+
+@contextlib.contextmanager
+def session(memory_limit=None, temp_directory=None, threads=None):
+    """Yield ``(cursor, scratch)``: a DuckDB cursor and a callable giving a scratch
+    folder (for transcoded CSVs; created on first use, removed afterwards)."""
+    con = _database(memory_limit, temp_directory, threads).cursor()
+    made: list[Path] = []
+
+    def scratch() -> Path:
+        if not made:
+            base = None if temp_directory is None else Path(temp_directory)
+            if base is not None:
+                base.mkdir(parents=True, exist_ok=True)
+            made.append(Path(tempfile.mkdtemp(prefix="spatialhealth-od-", dir=base)))
+        return made[0]
+
+    try:
+        yield con, scratch
     finally:
         con.close()
-        if own_tmp:
-            import shutil
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
 
-            shutil.rmtree(tmp, ignore_errors=True)
+
+def group(con, scratch, source: Source, spec, *, sep=None):
+    """Return ``(g, facts)``: per-(raw origin, raw destination) facts and totals.
+
+    ``g`` has ``o``, ``d``, ``rows_all`` (all rows), ``rows`` (rows in the
+    period) and, with a flow/weight column, ``value`` (its sum in the period)
+    and ``n_value`` (its non-missing count in the period); ``facts`` holds
+    ``rows_read`` and, when asked, ``n_periods``.
+    """
+    if source.kind == "frame":
+        con.register("src_frame", source.frame)
+        rel = "src_frame"
+    elif source.kind == "parquet":
+        rel = "read_parquet([" + ", ".join(_lit(p) for p in source.paths) + "], union_by_name=true)"
+    else:
+        rel = _csv_relation(con, source.paths, spec, scratch, source.encodings, sep)
+    con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {rel}")
+    described = con.execute("DESCRIBE src").fetchall()
+    types = {row[0]: str(row[1]).upper() for row in described}
+    missing = [c for c in spec.columns() if c is not None and c not in types]
+    if missing:
+        raise ColumnError(
+            f"The OD source {source.label} has no column {', '.join(map(repr, missing))}; "
+            f"its columns are {', '.join(map(repr, types))}."
+        )
+    return _run(con, spec, types)
 
 
 def _value_expr(col, typ):
@@ -144,10 +182,13 @@ def _run(con, spec, types):
                  f"min({vexpr}) AS min_value"]
         if textual:
             aggs.append(f"count({q(spec.value)}) - count({vexpr}) AS n_bad")
-    sql = f"SELECT {o} AS o, {d} AS d, {', '.join(aggs)} FROM src GROUP BY ALL"
-    g = con.execute(sql).df()
+    g = con.execute(f"SELECT {o} AS o, {d} AS d, {', '.join(aggs)} FROM src GROUP BY ALL").df()
     if "rows" not in g:
         g["rows"] = g["rows_all"]
+    rows_read = int(g["rows_all"].sum())
+    bad_dates = int(g["n_bad_date"].sum()) if "n_bad_date" in g else 0
+    bad_values = int(g["n_bad"].sum()) if "n_bad" in g else 0
+    min_value = g["min_value"].min() if "min_value" in g and len(g) else None
 
     def examples(cond):
         cols = [spec.origin, spec.destination] + [c for c in (spec.value, spec.date) if c]
@@ -155,17 +196,17 @@ def _run(con, spec, types):
             f"SELECT {', '.join(q(c) for c in cols)} FROM src WHERE {cond} LIMIT 5"
         ).df()
 
-    if spec.date is not None and int(g["n_bad_date"].sum()):
+    if bad_dates:
         raise bad_rows_error("not dates (expected e.g. 2020-01-31 or 20200131)", spec.date,
-                             int(g["n_bad_date"].sum()),
+                             int(bad_dates),
                              examples(f"{q(spec.date)} IS NOT NULL AND {dexpr} IS NULL"))
-    if "n_bad" in g and int(g["n_bad"].sum()):
-        raise bad_rows_error("not numbers", spec.value, int(g["n_bad"].sum()),
+    if bad_values:
+        raise bad_rows_error("not numbers", spec.value, int(bad_values),
                              examples(f"{q(spec.value)} IS NOT NULL AND {vexpr} IS NULL"))
-    if vexpr is not None and (g["min_value"] < 0).any():
+    if min_value is not None and pd.notna(min_value) and min_value < 0:
         n_neg = con.execute(f"SELECT count(*) FROM src WHERE {vexpr} < 0").fetchone()[0]
         raise bad_rows_error("negative", spec.value, int(n_neg), examples(f"{vexpr} < 0"))
-    facts = {"rows_read": int(g["rows_all"].sum())}
+    facts = {"rows_read": rows_read}
     if spec.need_periods:
         facts["n_periods"] = int(con.execute(
             f"SELECT count(DISTINCT {dexpr}) FROM src WHERE {where_period}").fetchone()[0])

@@ -164,14 +164,20 @@ def _as_text(value):
     return text or None
 
 
-def _match(values: pd.Series, level: str) -> dict:
+_MATCHED: dict[tuple[str, str], str | None] = {}
+
+
+def _match_cached(texts, level) -> dict:
+    """``{text: code or None}`` via :func:`spatialhealth.regions.match_names`, remembered."""
     from .. import regions
 
-    texts = {v: _as_text(v) for v in pd.unique(values)}
-    distinct = sorted({t for t in texts.values() if t is not None})
-    codes = regions.match_names(distinct, level=level) if distinct else pd.Series([], dtype=object)
-    by_text = dict(zip(distinct, codes.tolist()))
-    return {raw: (by_text.get(t) if t is not None else None) for raw, t in texts.items()}, texts
+    new = [t for t in texts if (level, t) not in _MATCHED]
+    if new:
+        if len(_MATCHED) > 200_000:
+            _MATCHED.clear()
+        for t, c in zip(new, regions.match_names(new, level=level).tolist()):
+            _MATCHED[(level, t)] = c
+    return {t: _MATCHED[(level, t)] for t in texts}
 
 
 def _to_timestamp(value, name):
@@ -298,100 +304,128 @@ def aggregate_od(
         raise InputError(f"`start` ({spec.start.date()}) is after `end` ({spec.end.date()}).")
 
     src = _od_read.resolve(source, encoding)
-    if engine == "dask" or src.kind == "dask":
-        from . import _od_dask
+    kind = "flows" if flow is not None else "records"
+    from . import _od_duckdb
 
-        engine = "dask"
-        g, facts = _od_dask.group(src, spec, client=client, sep=sep)
-    else:
-        from . import _od_duckdb
+    # Both engines reduce the rows to a small frame ``g`` of per-(raw origin, raw
+    # destination) facts; matching, accounting and the edge table are then computed
+    # from ``g`` by the same code, so the engines cannot drift apart.
+    with _od_duckdb.session(memory_limit, temp_directory, threads) as (con, scratch):
+        if engine == "dask" or src.kind == "dask":
+            from . import _od_dask
 
-        g, facts = _od_duckdb.group(src, spec, memory_limit=memory_limit,
-                                    temp_directory=temp_directory, threads=threads, sep=sep)
+            engine = "dask"
+            g, facts = _od_dask.group(src, spec, client=client, sep=sep)
+        else:
+            g, facts = _od_duckdb.group(con, scratch, src, spec, sep=sep)
     if facts["rows_read"] == 0:
         raise InputError(f"The OD source {src.label} has no data rows (only a header?).")
-    return _finish(g, facts, spec, src.label, engine, "flows" if flow is not None else "records",
-                   level, self_flows, strict)
+    return _finish(g, facts, spec, src.label, engine, kind, level, self_flows, strict)
+
+
+_MISSING, _UNMATCHED = -2, -1
 
 
 def _finish(g, facts, spec, label, engine, kind, level, self_flows, strict) -> ODResult:
-    o_map, o_text = _match(g["o"], level)
-    d_map, d_text = _match(g["d"], level)
-    g = g.assign(
-        origin=g["o"].map(o_map).astype(object), destination=g["d"].map(d_map).astype(object),
-        o_text=g["o"].map(o_text).astype(object), d_text=g["d"].map(d_text).astype(object),
-    )
-    rows = g["rows"].astype("int64")
-    missing = g["o_text"].isna() | g["d_text"].isna()
-    unmatched = ~missing & (g["origin"].isna() | g["destination"].isna())
+    from .. import regions
+
+    # factorise the raw ids (a few hundred distinct values) and match each once
+    o_idx, o_uniq = pd.factorize(g["o"], use_na_sentinel=True)
+    d_idx, d_uniq = pd.factorize(g["d"], use_na_sentinel=True)
+    o_txt = [_as_text(v) for v in o_uniq]
+    d_txt = [_as_text(v) for v in d_uniq]
+    distinct = sorted({t for t in (*o_txt, *d_txt) if t is not None})
+    by_text = _match_cached(distinct, level)
+    matched = [by_text[t] for t in distinct]
+    code_list = sorted({c for c in matched if c is not None})  # ids in code order
+    code_id = {c: i for i, c in enumerate(code_list)}
+
+    def ids(texts, idx):
+        per_unique = []
+        for t in texts:
+            code = by_text.get(t) if t is not None else None
+            per_unique.append(_MISSING if t is None else _UNMATCHED if code is None else code_id[code])
+        per_unique.append(_MISSING)  # index -1: a missing (NA) raw id
+        return np.asarray(per_unique, dtype=np.int64)[idx]
+
+    o_id, d_id = ids(o_txt, o_idx), ids(d_txt, d_idx)
+    rows = g["rows"].to_numpy(dtype=np.int64)
+    rows_all = g["rows_all"].to_numpy(dtype=np.int64)
+    missing = (o_id == _MISSING) | (d_id == _MISSING)
+    unmatched = ~missing & ((o_id == _UNMATCHED) | (d_id == _UNMATCHED))
     valid = ~missing & ~unmatched
-    self_mask = valid & (g["origin"] == g["destination"])
+    self_mask = valid & (o_id == d_id)
     used = valid & ~self_mask if self_flows == "drop" else valid
+    n_missing, n_unmatched = int(rows[missing].sum()), int(rows[unmatched].sum())
 
-    pieces = []
-    for role, text_col, code_col in (("origin", "o_text", "origin"), ("destination", "d_text", "destination")):
-        bad = g[g[text_col].notna() & g[code_col].isna() & (rows > 0)]
-        if len(bad):
-            pieces.append(bad.groupby(text_col)["rows"].sum().rename_axis("value").reset_index()
-                          .assign(role=role))
-    unmatched_table = (pd.concat(pieces, ignore_index=True) if pieces
-                       else pd.DataFrame({"value": [], "rows": [], "role": []}))
-    unmatched_table = (unmatched_table[["value", "role", "rows"]]
-                       .astype({"rows": "int64"})
-                       .sort_values(["rows", "value"], ascending=[False, True], ignore_index=True))
+    tally: dict[tuple, int] = {}
+    for role, idx, own_id, texts in (("origin", o_idx, o_id, o_txt), ("destination", d_idx, d_id, d_txt)):
+        mask = (own_id == _UNMATCHED) & (rows > 0)
+        if mask.any():
+            per_unique = np.bincount(idx[mask], weights=rows[mask], minlength=len(texts))
+            for i in np.flatnonzero(per_unique):
+                key = (texts[i], role)
+                tally[key] = tally.get(key, 0) + int(per_unique[i])
+    unmatched_table = pd.DataFrame(
+        [(v, r, n) for (v, r), n in tally.items()], columns=["value", "role", "rows"]
+    ).astype({"value": object, "role": object, "rows": "int64"})
+    unmatched_table = unmatched_table.sort_values(["rows", "value", "role"], ascending=[False, True, True],
+                                                  ignore_index=True)
 
-    if strict and (unmatched.any() or (missing & (rows > 0)).any()):
-        from .. import regions
-
-        n_bad = int(rows[unmatched].sum())
-        n_missing = int(rows[missing].sum())
-        detail = ""
+    if strict and (n_unmatched or n_missing):
         values = unmatched_table["value"].drop_duplicates().head(20).tolist()
+        detail = ""
         if values:
             try:
                 regions.harmonise_names(values, level=level)
             except RegionError as exc:
                 detail = "\n" + str(exc)
         raise RegionError(
-            f"{n_bad:,} row(s) of {label} have an origin or destination that matches no {level}"
-            f" and {n_missing:,} have none (strict=True). Unmatched values: "
+            f"{n_unmatched:,} row(s) of {label} have an origin or destination that matches no "
+            f"{level} and {n_missing:,} have none (strict=True). Unmatched values: "
             f"{format_rows(values)}.{detail}"
         )
 
-    e = g[used & (rows > 0)]
-    counts_only = spec.value is None
-    if counts_only:
-        e = e.assign(flow=e["rows"].astype("int64"))
+    has_value = spec.value is not None
+    sel = used & (rows > 0)
+    k = max(len(code_list), 1)
+    key = o_id[sel] * k + d_id[sel]  # ids follow code order, so keys sort as (origin, destination)
+    if k * k <= 4_000_000:  # dense pair space (cities): bincount, no sort needed
+        dense_rows = np.bincount(key, weights=rows[sel], minlength=k * k)
+        uk = np.flatnonzero(dense_rows)
+        inv = None
+        edge_rows = dense_rows[uk].astype(np.int64)
     else:
-        e = e.assign(flow=e["value"].astype("float64").fillna(0.0))
-    edges = (e.groupby(["origin", "destination"], sort=True)[["flow", "rows"]].sum()
-             .reset_index())
-    if spec.need_periods:
-        n = facts.get("n_periods") or 0
-        edges["flow"] = edges["flow"] / n if n else np.nan
-    zero = edges["flow"] <= 0
-    n_zero = int(zero.sum())
-    edges = edges[~zero].reset_index(drop=True)
-    edges["origin"] = edges["origin"].astype(str)
-    edges["destination"] = edges["destination"].astype(str)
-    edges["rows"] = edges["rows"].astype("int64")
-    edges = edges[EDGE_COLUMNS]
-
-    rows_missing_value = 0
-    if not counts_only:
-        rows_missing_value = int((rows[used] - g.loc[used, "n_value"].fillna(0).astype("int64")).sum())
+        uk, inv = np.unique(key, return_inverse=True)
+        edge_rows = np.bincount(inv, weights=rows[sel], minlength=len(uk)).astype(np.int64)
+    if has_value:
+        values = np.nan_to_num(g["value"].to_numpy(dtype=np.float64)[sel], nan=0.0)
+        flow = (np.bincount(key, weights=values, minlength=k * k)[uk] if inv is None
+                else np.bincount(inv, weights=values, minlength=len(uk)))
+        if spec.need_periods:
+            n = facts.get("n_periods") or 0
+            flow = flow / n if n else np.full(len(uk), np.nan)
+    else:
+        flow = edge_rows.copy()
+    keep = flow > 0
+    codes_arr = np.array(code_list, dtype=object)
+    edges = pd.DataFrame({
+        "origin": pd.array(codes_arr[uk[keep] // k] if len(code_list) else [], dtype=str),
+        "destination": pd.array(codes_arr[uk[keep] % k] if len(code_list) else [], dtype=str),
+        "flow": flow[keep],
+        "rows": edge_rows[keep],
+    })
+    if has_value:
+        n_missing_value = int((rows[used] - g["n_value"].fillna(0).to_numpy(dtype=np.int64)[used]).sum())
+    else:
+        n_missing_value = 0
+    outside, n_self, n_used = int((rows_all - rows).sum()), int(rows[self_mask].sum()), int(rows[used].sum())
+    zero = int((~keep).sum())
     report = ODReport(
-        source=label, engine=engine, kind=kind, level=level,
-        rows_read=facts["rows_read"],
-        rows_outside_period=int((g["rows_all"] - rows).sum()),
-        rows_missing_id=int(rows[missing].sum()),
-        rows_unmatched=int(rows[unmatched].sum()),
-        rows_self=int(rows[self_mask].sum()),
-        self_flows="dropped" if self_flows == "drop" else "kept",
-        rows_used=int(rows[used].sum()),
-        rows_missing_value=rows_missing_value,
-        n_periods=facts.get("n_periods"),
-        zero_edges_dropped=n_zero,
-        unmatched=unmatched_table,
+        source=label, engine=engine, kind=kind, level=level, rows_read=facts["rows_read"],
+        rows_outside_period=outside, rows_missing_id=n_missing, rows_unmatched=n_unmatched,
+        rows_self=n_self, self_flows="dropped" if self_flows == "drop" else "kept",
+        rows_used=n_used, rows_missing_value=n_missing_value, n_periods=facts.get("n_periods"),
+        zero_edges_dropped=zero, unmatched=unmatched_table,
     )
     return ODResult(edges=edges, report=report)
