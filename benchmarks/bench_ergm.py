@@ -100,23 +100,6 @@ def synthetic_network(n: int, seed: int = 20250101):
     return G, {"geo_prox": geo, "same_dialect": same}
 
 
-def _dyad_table(G, covs):
-    """Design matrix of the mobility dyad-independent model, one row per ordered pair."""
-    nodes = list(G.nodes())
-    n = len(nodes)
-    import networkx as nx
-
-    A = nx.to_numpy_array(G, nodelist=nodes, weight=None, dtype=np.int8)
-    off = ~np.eye(n, dtype=bool)
-    cols = [np.ones(off.sum())]
-    for a in ("PCF", "HTH", "GDP"):
-        x = np.array([G.nodes[v][a] for v in nodes], dtype=float)
-        cols.append(np.broadcast_to(x[None, :], (n, n))[off])
-    for k in ("geo_prox", "same_dialect"):
-        cols.append(np.asarray(covs[k], dtype=float)[off])
-    return np.column_stack(cols), A[off].astype(float)
-
-
 def _fit_worker(label, net, formula, control, q):
     try:
         from spatialhealth.networks.ergm import ergm, simulate
@@ -143,13 +126,16 @@ def _fit_worker(label, net, formula, control, q):
         q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
 
 
-def _floor_worker(label, net, q):
+def _floor_worker(label, net, formula, q):
     try:
         import statsmodels.api as sm
 
+        from spatialhealth.networks.ergm import build_model
+
         G, covs = _network(net)
         t0 = time.perf_counter()
-        X, y = _dyad_table(G, covs)
+        X, y = build_model(G, formula, edge_covariates=covs).dyad_table()  # one row per dyad
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
         build = time.perf_counter() - t0
         base = _peak_mb()
         t0 = time.perf_counter()
@@ -193,7 +179,11 @@ def main(argv=None):
         print(f"... {label}", flush=True)
         r = _run(_fit_worker, label, net, formula, {})
         if "error" not in r and r["method"] == "MPLE":
-            r.update({k: v for k, v in _run(_floor_worker, label, net).items() if k != "label"})
+            fl = _run(_floor_worker, label, net, formula)
+            if "error" in fl:
+                r["floor_error"] = fl["error"]
+            else:
+                r.update({k: v for k, v in fl.items() if k != "label"})
         r["statnet_s"] = statnet_s
         rows.append(r)
         _print_row(r)
@@ -221,6 +211,8 @@ def _print_row(r):
     if "error" in r:
         print(f"    ERROR {r['error']}")
         return
+    if "floor" not in r and "floor_error" in r:
+        print(f"    floor failed: {r['floor_error']}")
     extra = ""
     if "floor" in r:
         extra = (f", floor (statsmodels Logit on {r['label'].split()[0]} dyad table) {r['floor']:.3f} s "
