@@ -46,7 +46,7 @@ class DiDResult:
     dropped : tuple of str
         Controls dropped because they are collinear with the fixed effects
         (e.g. a unit-specific linear trend).
-    vcov : str
+    vcov_type : str
         How the standard errors were computed (in words).
     """
 
@@ -65,7 +65,7 @@ class DiDResult:
     cluster: str
     controls: tuple
     alpha: float
-    vcov: str
+    vcov_type: str
     frame: pd.DataFrame = field(repr=False)
     fit: object = field(default=None, repr=False, compare=False)
     dropped: tuple = ()
@@ -80,7 +80,7 @@ class DiDResult:
             f"outcome: {self.outcome}    treatment: {self.treatment}",
             f"observations: {self.nobs}    units: {self.n_units} ({self.n_treated_units} treated)"
             f"    clusters ({self.cluster}): {self.n_clusters}",
-            f"standard errors: {self.vcov}",
+            f"standard errors: {self.vcov_type}",
             "",
             f"{'term':<24}{'estimate':>12}{'std.err':>11}{'t':>9}{'p':>9}   {level} CI",
         ]
@@ -170,7 +170,7 @@ def _fit_twfe(panel: Panel, alpha: float, treatment_label: str) -> DiDResult:
         cluster=panel.cluster,
         controls=panel.controls,
         alpha=alpha,
-        vcov=(f"CRV1 clustered by {panel.cluster}, small-sample factor G/(G-1)*(N-1)/(N-K) "
+        vcov_type=(f"CRV1 clustered by {panel.cluster}, small-sample factor G/(G-1)*(N-1)/(N-K) "
               f"(pyfixest/fixest default, K={int(fit._df_k)}); t({int(fit._df_t)}) inference"),
         frame=frame,
         fit=fit,

@@ -104,7 +104,7 @@ def did2s(
         conf_int=(float(row.ci_low), float(row.ci_high)), nobs=int(fit._N),
         n_units=panel.n_units, n_treated_units=panel.n_treated_units, n_clusters=n_cl,
         cluster=panel.cluster, controls=panel.controls, alpha=alpha,
-        vcov=(f"GMM two-stage sandwich clustered by {panel.cluster} (Gardner 2021 / R did2s; "
+        vcov_type=(f"GMM two-stage sandwich clustered by {panel.cluster} (Gardner 2021 / R did2s; "
               "no small-sample factor)"),
         frame=frame, fit=fit,
     )

@@ -60,7 +60,7 @@ def test_policy_twfe_matches_dense_dummy_regression(panel_df, cluster, controls)
     crit = stats.t.ppf(0.975, G - 1)
     assert res.conf_int[0] == pytest.approx(b[0] - crit * se[0], abs=1e-8)
     assert res.nobs == len(panel_df)
-    assert f"K={K}" in res.vcov
+    assert f"K={K}" in res.vcov_type
 
 
 def test_policy_twfe_unbalanced_matches_dense(unbalanced_df):
