@@ -137,7 +137,7 @@ def _solve_block(batch: LPBatch, idx: np.ndarray):
     return obj, x[:, :n], x[:, n:]
 
 
-def _solve_units(batch: LPBatch, idx: np.ndarray, out: LPSolution) -> int:
+def _solve_units(batch: LPBatch, idx: np.ndarray, out: LPSolution, tick=None) -> int:
     R = batch.R
     r, n = R.shape
     k = batch.Z.shape[2]
@@ -157,6 +157,8 @@ def _solve_units(batch: LPBatch, idx: np.ndarray, out: LPSolution) -> int:
             out.objective[o] = res.fun
             out.lam[o] = res.x[:n]
             out.own[o] = res.x[n:]
+        if tick is not None:
+            tick(1)
     return len(idx)
 
 
@@ -169,7 +171,7 @@ def have_highspy() -> bool:
     return True
 
 
-def _solve_highspy(batch: LPBatch, out: LPSolution) -> int:
+def _solve_highspy(batch: LPBatch, out: LPSolution, tick=None) -> int:
     """One HiGHS model for the whole batch; per unit change only its columns, costs and
     right-hand sides, and warm-start the dual simplex from the previous unit's basis."""
     import highspy
@@ -216,11 +218,14 @@ def _solve_highspy(batch: LPBatch, out: LPSolution) -> int:
             out.status[o] = 2
             out.message[o] = h.modelStatusToString(status)
             h.clearSolver()  # do not warm-start the next unit from a failed state
+        if tick is not None:
+            tick(1)
     return u
 
 
-def solve_batch(batch: LPBatch, method: str = "auto", chunk: int | None = None) -> LPSolution:
-    """Solve every unit's LP of ``batch``.
+def solve_batch(batch: LPBatch, method: str = "auto", chunk: int | None = None,
+                tick=None) -> LPSolution:
+    """Solve every unit's LP of ``batch``; ``tick(k)`` (optional) is called as LPs finish.
 
     A chunk whose stacked LP is not solved to optimality (some unit's LP is
     infeasible or unbounded) is re-solved unit by unit, so the failing units
@@ -241,10 +246,10 @@ def solve_batch(batch: LPBatch, method: str = "auto", chunk: int | None = None) 
         raise InputError("method='highspy' needs the optional package highspy "
                          "(pip install highspy); use method='block' or 'auto'.")
     if method == "unit":
-        out.n_lps += _solve_units(batch, np.arange(u), out)
+        out.n_lps += _solve_units(batch, np.arange(u), out, tick)
         return out
     if method == "highspy":
-        out.n_lps += _solve_highspy(batch, out)
+        out.n_lps += _solve_highspy(batch, out, tick)
         return out
     if method != "block":
         raise ValueError(f"unknown LP method {method!r}")
@@ -253,8 +258,10 @@ def solve_batch(batch: LPBatch, method: str = "auto", chunk: int | None = None) 
         got = _solve_block(batch, idx)
         out.n_lps += 1
         if got is None:
-            out.n_lps += _solve_units(batch, idx, out)
+            out.n_lps += _solve_units(batch, idx, out, tick)
             continue
+        if tick is not None:
+            tick(len(idx))
         out.objective[idx], out.lam[idx], out.own[idx] = got
         for o in idx:
             out.message[o] = "Optimization terminated successfully."

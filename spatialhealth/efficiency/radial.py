@@ -27,6 +27,7 @@ from scipy.optimize import linprog
 from .._validate import one_of
 from ._data import DEAData, frontier_sets, peers_text, prepare, snap_one, warn_small_frontiers
 from ._lp import METHODS, LPBatch, solve_batch
+from ._progress import lp_progress
 from ._result import DEAResult
 
 __all__ = ["dea", "multiplier_scores"]
@@ -35,7 +36,7 @@ _TOL = 1e-9
 
 
 def _radial_core(d: DEAData, ev: np.ndarray, ref: np.ndarray, vrs: bool, orientation: str,
-                 method: str = "block"):
+                 method: str = "auto", tick=None):
     """Scores, slacks and intensities of units ``ev`` against the frontier of units ``ref``."""
     X, Y = d.X, d.Yg
     m, s = X.shape[1], Y.shape[1]
@@ -59,7 +60,8 @@ def _radial_core(d: DEAData, ev: np.ndarray, ref: np.ndarray, vrs: bool, orienta
         c_own[:, 0] = -1.0
     if vrs:
         b[:, -1] = 1.0
-    p1 = solve_batch(LPBatch(R, Z, np.zeros(n), c_own, b, [(0, None)] * (1 + m + s)), method)
+    p1 = solve_batch(LPBatch(R, Z, np.zeros(n), c_own, b, [(0, None)] * (1 + m + s)), method,
+                     tick=tick)
     score = p1.own[:, 0]
     # phase 2: fix the score, maximise the slacks
     Z2 = Z[:, :, 1:].copy()
@@ -71,7 +73,7 @@ def _radial_core(d: DEAData, ev: np.ndarray, ref: np.ndarray, vrs: bool, orienta
     else:
         b2[:, m:m + s] = sc[:, None] * yo
     p2 = solve_batch(LPBatch(R, Z2, np.zeros(n), -np.ones((u, m + s)), b2, [(0, None)] * (m + s)),
-                     method)
+                     method, tick=tick)
     use2 = ok & (p2.status == 0)
     slack = np.maximum(np.where(use2[:, None], p2.own, p1.own[:, 1:]), 0.0)
     lam = np.where(use2[:, None], p2.lam, p1.lam)
@@ -80,7 +82,7 @@ def _radial_core(d: DEAData, ev: np.ndarray, ref: np.ndarray, vrs: bool, orienta
 
 
 def dea(df, inputs, outputs, model="ccr", orientation="input", *, by=None, unit=None,
-        method="auto"):
+        method="auto", progress=False):
     """Radial DEA (CCR or BCC), input or output oriented, with slacks and targets.
 
     Parameters
@@ -106,6 +108,8 @@ def dea(df, inputs, outputs, model="ccr", orientation="input", *, by=None, unit=
     method : {"auto", "highspy", "block", "unit"}
         How the LPs are solved (see :mod:`spatialhealth.efficiency._lp`); "auto"
         uses highspy when installed, else "block". All give the same optimum.
+    progress : bool
+        Show a progress bar of the linear programs (rich).
 
     Returns
     -------
@@ -131,7 +135,8 @@ def dea(df, inputs, outputs, model="ccr", orientation="input", *, by=None, unit=
     sets = frontier_sets(df, by, d.labels)
     m, s = d.X.shape[1], d.Yg.shape[1]
     notes = warn_small_frontiers(sets, (m * s, m + s))
-    res = _fit_sets(d, sets, model == "bcc", orientation, method)
+    with lp_progress(progress, 2 * d.n) as tick:
+        res = _fit_sets(d, sets, model == "bcc", orientation, method, tick)
     frame = _frame(d, res, orientation, sets)
     if unit is not None:
         frame.insert(0, unit, df[unit].to_numpy())
@@ -144,14 +149,14 @@ def dea(df, inputs, outputs, model="ccr", orientation="input", *, by=None, unit=
                      outputs=tuple(d.outputs), notes=tuple(notes))
 
 
-def _fit_sets(d, sets, vrs, orientation, method):
+def _fit_sets(d, sets, vrs, orientation, method, tick=None):
     n = d.n
     m, s = d.X.shape[1], d.Yg.shape[1]
     out = {"score": np.full(n, np.nan), "s_in": np.full((n, m), np.nan),
            "s_out": np.full((n, s), np.nan), "status": np.zeros(n, dtype=int),
            "peers": [""] * n, "frontier": [""] * n, "n_lps": 0}
     for key, pos in sets:
-        r = _radial_core(d, pos, pos, vrs, orientation, method)
+        r = _radial_core(d, pos, pos, vrs, orientation, method, tick)
         out["score"][pos] = r["score"]
         out["s_in"][pos] = r["s_in"]
         out["s_out"][pos] = r["s_out"]

@@ -38,6 +38,7 @@ from ..errors import InputError, InputTypeError
 from ._data import (DEAData, DEAInputError, format_rows, frontier_sets, peers_text, prepare,
                     snap_one, warn_small_frontiers)
 from ._lp import METHODS, LPBatch, solve_batch
+from ._progress import lp_progress
 from ._result import DEAResult
 
 __all__ = ["sbm"]
@@ -54,7 +55,7 @@ def _blocks(d: DEAData):
     return d.X, d.Yg, d.Yb
 
 
-def _sbm_core(d: DEAData, ev, ref, vrs: bool, method="auto"):
+def _sbm_core(d: DEAData, ev, ref, vrs: bool, method="auto", tick=None):
     """Tone's SBM (ratio form, Charnes-Cooper transformed) for units ``ev`` against ``ref``."""
     X, Yg, Yb = _blocks(d)
     m, s1, s2 = X.shape[1], Yg.shape[1], Yb.shape[1]
@@ -82,14 +83,15 @@ def _sbm_core(d: DEAData, ev, ref, vrs: bool, method="auto"):
     c_own[:, 1:1 + m] = -1.0 / (m * xo)
     b = np.zeros((u, r))
     b[:, 0] = 1.0
-    sol = solve_batch(LPBatch(R, Z, np.zeros(n), c_own, b, [(0, None)] * k), method)
+    sol = solve_batch(LPBatch(R, Z, np.zeros(n), c_own, b, [(0, None)] * k), method, tick=tick)
     t = sol.own[:, :1]
     slacks = np.maximum(sol.own[:, 1:] / t, 0.0)
     return {"score": sol.objective, "s_in": slacks[:, :m], "s_good": slacks[:, m:m + s1],
             "s_bad": slacks[:, m + s1:], "lam": sol.lam / t, "status": sol.status, "n_lps": u}
 
 
-def _ddf_core(d: DEAData, ev, ref, vrs: bool, G: np.ndarray, weighting: str, method="auto"):
+def _ddf_core(d: DEAData, ev, ref, vrs: bool, G: np.ndarray, weighting: str, method="auto",
+              tick=None):
     """SBM-DDF inefficiency beta for units ``ev`` against ``ref``; ``G`` = scaled directions (u, m+s)."""
     X, Yg, Yb = _blocks(d)
     m, s1, s2 = X.shape[1], Yg.shape[1], Yb.shape[1]
@@ -106,7 +108,7 @@ def _ddf_core(d: DEAData, ev, ref, vrs: bool, G: np.ndarray, weighting: str, met
     if vrs:
         b[:, -1] = 1.0
     W = _ddf_weights(G, m, s1, s2, weighting)
-    sol = solve_batch(LPBatch(R, Z, np.zeros(n), -W, b, [(0, None)] * k), method)
+    sol = solve_batch(LPBatch(R, Z, np.zeros(n), -W, b, [(0, None)] * k), method, tick=tick)
     sl = np.maximum(sol.own, 0.0)
     return {"score": -sol.objective, "s_in": sl[:, :m], "s_good": sl[:, m:m + s1],
             "s_bad": sl[:, m + s1:], "lam": sol.lam, "status": sol.status, "n_lps": u}
@@ -189,7 +191,7 @@ def _directions(df, d: DEAData, direction) -> np.ndarray:
 
 
 def sbm(df, inputs, outputs, undesirable=(), rts="crs", direction=None, *, by=None, unit=None,
-        ddf_weighting="half", ddf_efficiency="1/(1+beta)", method="auto"):
+        ddf_weighting="half", ddf_efficiency="1/(1+beta)", method="auto", progress=False):
     """Slacks-based measure of efficiency (Tone), with undesirable outputs, or the SBM-DDF.
 
     Parameters
@@ -224,6 +226,8 @@ def sbm(df, inputs, outputs, undesirable=(), rts="crs", direction=None, *, by=No
     method : {"auto", "highspy", "block", "unit"}
         How the LPs are solved (see :mod:`spatialhealth.efficiency._lp`); "auto"
         uses highspy when installed, else "block". All give the same optimum.
+    progress : bool
+        Show a progress bar of the linear programs (rich).
 
     Returns
     -------
@@ -255,9 +259,10 @@ def sbm(df, inputs, outputs, undesirable=(), rts="crs", direction=None, *, by=No
     notes = warn_small_frontiers(sets, (m * (s1 + s2), m + s1 + s2))
     vrs = rts == "vrs"
     G = None if ratio else _directions(df, d, direction)
-    res = _fit_sets(d, sets, lambda ev, ref: (
-        _sbm_core(d, ev, ref, vrs, method) if ratio
-        else _ddf_core(d, ev, ref, vrs, G[ev], ddf_weighting, method)))
+    with lp_progress(progress, d.n) as tick:
+        res = _fit_sets(d, sets, lambda ev, ref: (
+            _sbm_core(d, ev, ref, vrs, method, tick) if ratio
+            else _ddf_core(d, ev, ref, vrs, G[ev], ddf_weighting, method, tick)))
     frame = _frame(d, res, ratio, ddf_efficiency)
     if unit is not None:
         frame.insert(0, unit, df[unit].to_numpy())

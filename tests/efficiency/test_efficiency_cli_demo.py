@@ -116,3 +116,34 @@ def test_efficiency_cli_ddf(tmp_path, capsys):
     np.testing.assert_allclose(d["efficiency"], d["beta"])
     direct = sbm(TONE, "x1", "y1", "y2", rts="vrs", direction="observed").frame["beta"]
     np.testing.assert_allclose(d["beta"], direct, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["block", "unit", "auto"])
+def test_efficiency_progress_counts_every_lp(method, monkeypatch):
+    seen = []
+
+    class Recorder:
+        def __init__(self, enabled, total, description=""):
+            self.total = total
+
+        def __enter__(self):
+            return lambda k=1: seen.append(k)
+
+        def __exit__(self, *a):
+            return False
+
+    import importlib
+
+    for name in ("sbm", "radial"):  # the modules (the package exposes functions of those names)
+        monkeypatch.setattr(importlib.import_module(f"spatialhealth.efficiency.{name}"),
+                            "lp_progress", Recorder)
+    df = TONE.assign(g=[1, 1, 2, 2, 2])
+    r = sbm(df, ["x1", "x2"], ["y1", "y2"], by="g", method=method, progress=True)
+    assert sum(seen) == r.n_lps == 5
+    seen.clear()
+    r = dea(df, ["x1", "x2"], ["y1", "y2"], "bcc", method=method, progress=True)
+    assert sum(seen) == r.n_lps == 10
+    # and the real bar runs
+    monkeypatch.undo()
+    a = sbm(df, ["x1", "x2"], ["y1", "y2"], progress=True).frame["efficiency"]
+    np.testing.assert_allclose(a, [0.7979798, 0.5681818, 1, 0.6666667, 1], atol=1e-6)
