@@ -180,6 +180,7 @@ def main():
         ref = base["raw duckdb weighted"] if "weighted" in r["name"] else base["raw duckdb"]
         print(f"{r['name']:<30} {r['wall']:8.2f} {r['peak_mb']:9.0f} {r['base_mb']:10.0f} "
               f"{r['wall'] / ref:6.2f}x {r['result'][0]:8,}")
+    print("(peak MB is the measuring process's own; for dask the workers' memory is not included)")
     ratio = base["aggregate_od duckdb"] / base["raw duckdb"]
     ratio_w = base["aggregate_od duckdb weighted"] / base["raw duckdb weighted"]
     print(f"\naggregate_od / raw DuckDB: {ratio:.2f}x (count), {ratio_w:.2f}x (weighted); target <= 1.2x")

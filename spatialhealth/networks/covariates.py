@@ -31,7 +31,7 @@ def great_circle_km(lon1, lat1, lon2, lat2):
     Examples
     --------
     >>> round(float(great_circle_km(116.4, 39.9, 121.47, 31.23)), 0)  # Beijing-Shanghai
-    1068.0
+    1067.0
     """
     lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
     h = (np.sin((lat2 - lat1) / 2) ** 2

@@ -281,9 +281,13 @@ def aggregate_od(
     Examples
     --------
     >>> import pandas as pd
-    >>> records = pd.DataFrame({"hukou": ["湖南省长沙市", "Changsha", "430100", "广州"],
-    ...                         "now": ["广州市", "深圳", "440300", "北京"]})
-    >>> edges, report = aggregate_od(records, "hukou", "now", level="city")  # doctest: +SKIP
+    >>> records = pd.DataFrame({"hukou": ["长沙市", "Changsha", 430100, "广州", "Atlantis"],
+    ...                         "now": ["广州市", "深圳", "440300", "北京", "北京"]})
+    >>> edges, report = aggregate_od(records, "hukou", "now")
+    >>> edges.to_dict("list")
+    {'origin': ['430100', '430100', '440100'], 'destination': ['440100', '440300', '110100'], 'flow': [1, 2, 1], 'rows': [1, 2, 1]}
+    >>> report.rows_unmatched, report.unmatched["value"].tolist()
+    (1, ['Atlantis'])
     """
     one_of(engine, ("duckdb", "dask"), "engine")
     one_of(how, ("sum", "mean"), "how")
