@@ -84,8 +84,7 @@ def test_toggle_keeps_state_consistent(directed):
         i, j = rng.choice(m.n, size=2, replace=False)
         if not directed and i > j:
             i, j = j, i
-        st.nedges = K.toggle(i, j, st.directed, st.adj, st.adjT, st.indeg, st.outdeg, st.tp, st.use_tp,
-                             st.etail, st.ehead, st.epos, st.nedges)
+        st.nedges = K.toggle(i, j, st.directed, *st.arrays(), st.etail, st.ehead, st.epos, st.nedges)
         adj[i, j] ^= 1
         if not directed:
             adj[j, i] ^= 1
@@ -98,6 +97,10 @@ def test_toggle_keeps_state_consistent(directed):
     assert len(e) == (adj.sum() if directed else adj.sum() // 2)
     assert all(adj[a, b] for a, b in e)
     assert all(st.epos[a, b] == k + 1 for k, (a, b) in enumerate(e))
+    for v in range(m.n):  # neighbour lists match the adjacency
+        assert sorted(st.outl[v, : st.outdeg[v]]) == list(np.nonzero(adj[v])[0])
+        assert sorted(st.inl[v, : st.indeg[v]]) == list(np.nonzero(adj[:, v])[0])
+        assert all(st.outpos[v, k] == q for q, k in enumerate(st.outl[v, : st.outdeg[v]]))
 
 
 def test_florentine_known_statistics():

@@ -10,6 +10,9 @@ Network state (shared by every kernel)
             undirected ``tp[a, b]`` = common neighbours of a and b; directed
             ``tp[a, b]`` = number of k with a->k->b (outgoing two-paths, "OTP").
             When not maintained it is a (1, 1) dummy and counts come from row scans.
+``outl``, ``inl``  int32 (n, n) neighbour lists: ``outl[i, :outdeg[i]]`` are the
+            out-neighbours of i (all neighbours when undirected; ``inl`` is then ``outl``),
+            with ``outpos[i, k]``/``inpos[i, k]`` the position of k in i's list.
 ``etail``, ``ehead``, ``epos``  edge list with O(1) insertion/removal:
             ``epos[i, j]`` is 1 + the position of edge (i, j) in the list, 0 if absent
             (undirected edges are stored with i < j).
@@ -84,8 +87,8 @@ def _otp(a, b, adj, adjT, tp, use_tp):
     return s
 
 
-@njit(cache=True)
-def change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
+@njit(cache=True, inline="always")
+def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                  codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out):
     """Write into ``out`` the change of the statistics of ``terms`` for adding (i, j)."""
     n = adj.shape[0]
@@ -142,15 +145,21 @@ def change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
             if not directed:  # ttriple/ctriple of an undirected network are triangles
                 out[o] = _otp(i, j, adj, adjT, tp, use_tp)
                 continue
-            ri = adj[i]
-            rj = adj[j]
-            ci = adjT[i]
-            cj = adjT[j]
             tt = 0
             ct = 0
-            for k in range(n):
-                tt += (ri[k] & cj[k]) + (rj[k] & ri[k]) + (ci[k] & cj[k])
-                ct += rj[k] & ci[k]
+            for q in range(outdeg[i]):  # i->k->j
+                k = outl[i, q]
+                tt += adj[k, j]
+            for q in range(outdeg[j]):  # j->k with i->k (transitive), k->i (cyclic)
+                k = outl[j, q]
+                tt += adj[i, k]
+                ct += adj[k, i]
+            if indeg[i] <= indeg[j]:  # k->i and k->j
+                for q in range(indeg[i]):
+                    tt += adj[inl[i, q], j]
+            else:
+                for q in range(indeg[j]):
+                    tt += adj[inl[j, q], i]
             if c == TTRIPLE:
                 out[o] = tt
             elif c == CTRIPLE:
@@ -168,21 +177,35 @@ def change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
                 tot = ea * (1.0 - rr ** s)
             else:
                 tot = 1.0 if s > 0 else 0.0
-            ri = adj[i]
-            rj = adj[j]
             if directed:
-                ci = adjT[i]
-                cj = adjT[j]
-                for k in range(n):
-                    if rj[k] & ri[k]:  # i->j->k closes tie i->k
+                # k with i->k and j->k: the new i->j->k closes tie i->k
+                if outdeg[i] <= outdeg[j]:
+                    a, b, cnt = i, j, outdeg[i]
+                else:
+                    a, b, cnt = j, i, outdeg[j]
+                for q in range(cnt):
+                    k = outl[a, q]
+                    if adj[b, k]:
                         sk = _otp(i, k, adj, adjT, tp, use_tp) - present
                         tot += rr ** sk if gw else (1.0 if sk == 0 else 0.0)
-                    if ci[k] & cj[k]:  # k->i->j closes tie k->j
+                # k with k->i and k->j: the new k->i->j closes tie k->j
+                if indeg[i] <= indeg[j]:
+                    a, b, cnt = i, j, indeg[i]
+                else:
+                    a, b, cnt = j, i, indeg[j]
+                for q in range(cnt):
+                    k = inl[a, q]
+                    if adjT[b, k]:
                         sk = _otp(k, j, adj, adjT, tp, use_tp) - present
                         tot += rr ** sk if gw else (1.0 if sk == 0 else 0.0)
             else:
-                for k in range(n):
-                    if ri[k] & rj[k]:
+                if outdeg[i] <= outdeg[j]:
+                    a, b, cnt = i, j, outdeg[i]
+                else:
+                    a, b, cnt = j, i, outdeg[j]
+                for q in range(cnt):
+                    k = outl[a, q]
+                    if adj[b, k]:
                         s1 = _otp(i, k, adj, adjT, tp, use_tp) - present
                         s2 = _otp(j, k, adj, adjT, tp, use_tp) - present
                         if gw:
@@ -193,12 +216,13 @@ def change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
         elif c == GWDSP:
             rr = fpar[t, 0]
             tot = 0.0
-            rj = adj[j]
-            ci = adjT[i]
-            for k in range(n):
-                if rj[k] and k != i:  # pair (i, k) gains partner j
+            for q in range(outdeg[j]):  # pair (i, k) gains partner j
+                k = outl[j, q]
+                if k != i:
                     tot += rr ** (_otp(i, k, adj, adjT, tp, use_tp) - present)
-                if ci[k] and k != j:  # pair (k, j) gains partner i
+            for q in range(indeg[i]):  # pair (k, j) gains partner i
+                k = inl[i, q]
+                if k != j:
                     if directed:
                         tot += rr ** (_otp(k, j, adj, adjT, tp, use_tp) - present)
                     else:
@@ -229,13 +253,34 @@ def change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
 
 
 @njit(cache=True)
-def toggle(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp, etail, ehead, epos, nedges):
+def change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
+                 codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out):
+    """Write into ``out`` the change of the statistics of ``terms`` for adding (i, j)."""
+    _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
+                  codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out)
+
+
+@njit(cache=True, inline="always")
+def _list_add(lst, pos, deg, a, b):
+    lst[a, deg[a]] = b
+    pos[a, b] = deg[a]
+
+
+@njit(cache=True, inline="always")
+def _list_remove(lst, pos, deg, a, b):
+    p = pos[a, b]
+    last = lst[a, deg[a] - 1]
+    lst[a, p] = last
+    pos[a, last] = p
+
+
+@njit(cache=True, inline="always")
+def toggle(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
+           etail, ehead, epos, nedges):
     """Toggle tie (i, j) (i < j when undirected); return the new number of edges."""
-    n = adj.shape[0]
     if adj[i, j]:
         sgn = -1
-        # swap-remove from the edge list
-        p = epos[i, j] - 1
+        p = epos[i, j] - 1  # swap-remove from the edge list
         last = nedges - 1
         lt = etail[last]
         lh = ehead[last]
@@ -247,8 +292,18 @@ def toggle(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp, etail, ehead, e
         adj[i, j] = 0
         if directed:
             adjT[j, i] = 0
+            _list_remove(outl, outpos, outdeg, i, j)
+            _list_remove(inl, inpos, indeg, j, i)
+            outdeg[i] -= 1
+            indeg[j] -= 1
         else:
             adj[j, i] = 0
+            _list_remove(outl, outpos, outdeg, i, j)
+            _list_remove(outl, outpos, outdeg, j, i)
+            outdeg[i] -= 1
+            outdeg[j] -= 1
+            indeg[i] -= 1
+            indeg[j] -= 1
     else:
         sgn = 1
         etail[nedges] = i
@@ -258,34 +313,34 @@ def toggle(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp, etail, ehead, e
         adj[i, j] = 1
         if directed:
             adjT[j, i] = 1
+            _list_add(outl, outpos, outdeg, i, j)
+            _list_add(inl, inpos, indeg, j, i)
+            outdeg[i] += 1
+            indeg[j] += 1
         else:
             adj[j, i] = 1
-    if directed:
-        outdeg[i] += sgn
-        indeg[j] += sgn
-    else:
-        outdeg[i] += sgn
-        outdeg[j] += sgn
-        indeg[i] += sgn
-        indeg[j] += sgn
+            _list_add(outl, outpos, outdeg, i, j)
+            _list_add(outl, outpos, outdeg, j, i)
+            outdeg[i] += 1
+            outdeg[j] += 1
+            indeg[i] += 1
+            indeg[j] += 1
     if use_tp:
-        # state is already updated; (i, j) itself contributes to the counts below
+        # the state is already updated; (i, j) itself contributes to no count below
         if directed:
-            rj = adj[j]
-            ci = adjT[i]
-            for k in range(n):
-                if rj[k]:
-                    tp[i, k] += sgn  # i->j->k
-                if ci[k]:
-                    tp[k, j] += sgn  # k->i->j
+            for q in range(outdeg[j]):
+                tp[i, outl[j, q]] += sgn  # i->j->k
+            for q in range(indeg[i]):
+                tp[inl[i, q], j] += sgn  # k->i->j
         else:
-            ri = adj[i]
-            rj = adj[j]
-            for k in range(n):
-                if rj[k] and k != i:
+            for q in range(outdeg[j]):
+                k = outl[j, q]
+                if k != i:
                     tp[i, k] += sgn
                     tp[k, i] += sgn
-                if ri[k] and k != j:
+            for q in range(outdeg[i]):
+                k = outl[i, q]
+                if k != j:
                     tp[j, k] += sgn
                     tp[k, j] += sgn
     return nedges
@@ -310,7 +365,7 @@ def two_paths(adj, adjT, directed):
 
 
 @njit(cache=True)
-def dyad_table(directed, adj, adjT, indeg, outdeg, tp, use_tp,
+def dyad_table(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, p):
     """Change statistics of every dyad (rows i<j, or i != j when directed) and ties."""
     n = adj.shape[0]
@@ -324,7 +379,7 @@ def dyad_table(directed, adj, adjT, indeg, outdeg, tp, use_tp,
         for j in range(j0, n):
             if i == j:
                 continue
-            change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
+            change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                          codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out)
             for q in range(p):
                 X[r, q] = out[q]
@@ -339,13 +394,14 @@ def eta_matrix(directed, n, codes, offs, nst, ipar, fpar, ncov, ncat, ecov, term
     adj = np.zeros((n, n), dtype=np.uint8)
     deg = np.zeros(n, dtype=np.int64)
     tp = np.zeros((1, 1), dtype=np.int32)
+    lst = np.zeros((n, 1), dtype=np.int32)
     out = np.zeros(theta.shape[0])
     eta = np.zeros((n, n))
     for i in range(n):
         for j in range(n):
             if i == j:
                 continue
-            change_stats(i, j, directed, adj, adj, deg, deg, tp, False,
+            change_stats(i, j, directed, adj, adj, deg, deg, lst, lst, lst, lst, tp, False,
                          codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out)
             s = 0.0
             for t in terms:
@@ -384,7 +440,7 @@ def rows_equal_rep(X, y, inverse, rep):
 
 
 @njit(cache=True)
-def tnt_chain(directed, adj, adjT, indeg, outdeg, tp, use_tp, etail, ehead, epos, nedges,
+def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp, etail, ehead, epos, nedges,
               codes, offs, nst, ipar, fpar, ncov, ncat, ecov, dd_terms, di_terms,
               eta0, theta, stats, burnin, interval, nsamp, seed, sample):
     """Metropolis-Hastings with the tie/no-tie proposal.
@@ -427,7 +483,7 @@ def tnt_chain(directed, adj, adjT, indeg, outdeg, tp, use_tp, etail, ehead, epos
             sgn = 1.0
             q_fwd = (0.5 if nedges > 0 else 1.0) * inv_d
             q_bwd = 0.5 / (nedges + 1) + 0.5 * inv_d
-        change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
+        _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                      codes, offs, nst, ipar, fpar, ncov, ncat, ecov, dd_terms, out)
         lr = eta0[i, j]
         for t in dd_terms:
@@ -435,11 +491,11 @@ def tnt_chain(directed, adj, adjT, indeg, outdeg, tp, use_tp, etail, ehead, epos
                 lr += theta[q] * out[q]
         lr = sgn * lr + np.log(q_bwd / q_fwd)
         if lr >= 0.0 or np.random.random() < np.exp(lr):
-            change_stats(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
+            change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                          codes, offs, nst, ipar, fpar, ncov, ncat, ecov, di_terms, out)
             for q in range(p):
                 stats[q] += sgn * out[q]
-            nedges = toggle(i, j, directed, adj, adjT, indeg, outdeg, tp, use_tp,
+            nedges = toggle(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                             etail, ehead, epos, nedges)
             accepted += 1
         if step >= burnin and (step - burnin + 1) % interval == 0 and s_i < nsamp:

@@ -37,13 +37,14 @@ DEFAULTS = dict(
     burnin=None,             # proposals before the first draw (default 16 intervals)
     interval=None,           # proposals between draws (default adaptive, start max(1024, dyads/16))
     adaptive=True,           # adapt the interval to reach `target_ess`
-    target_ess=None,         # minimum effective sample size per statistic (default samplesize/5)
+    target_ess=50,           # minimum effective sample size per statistic per iteration
     max_iterations=60,
     min_pvalue=0.5,          # Hotelling test: converged when its p-value exceeds this
     steplength_margin=0.05,
-    final_samplesize=None,   # draws at the final estimate for the standard errors (default 2x)
+    final_samplesize=None,   # draws of a fresh sample for the standard errors (default: reuse the last)
     eval_loglik=True,        # bridge-sampling log-likelihood for AIC/BIC
-    bridges=16,
+    bridges=16,              # bridge-sampling steps
+    bridge_samplesize=128,   # draws per bridge (all chains together)
     progress=None,           # rich progress (default: on when the fit is long)
 )
 
@@ -274,7 +275,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
     nper = max(1, int(np.ceil(samplesize / chains)))
     user_interval = ctl["interval"] is not None
     interval = int(ctl["interval"]) if user_interval else default_interval(model)
-    target_ess = ctl["target_ess"] or samplesize / 5
+    target_ess = float(ctl["target_ess"])
     burnin0 = int(ctl["burnin"]) if ctl["burnin"] is not None else 16 * interval
     progress = ctl["progress"]
     if progress is None:
@@ -330,7 +331,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
             if ctl["adaptive"] and not user_interval:
                 e = float(np.min(ess[var > 0])) if np.any(var > 0) else float(len(flat))
                 if e < target_ess:
-                    interval = int(min(interval * min(4.0, target_ess / max(e, 1.0) * 1.2), 50 * model.ndyads))
+                    interval = int(min(interval * min(4.0, target_ess / max(e, 1.0)), 50 * model.ndyads))
                 elif e > 2.5 * target_ess and interval > 1024:
                     interval = int(max(1024, interval / 1.5))
         if not converged:
@@ -342,9 +343,13 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                 raise ConvergenceError(msg + " " + _runaway_message(model, sample, obs) + ". " + TRY)
             messages.append(msg)
             warnings.warn(msg, RuntimeWarning, stacklevel=3)
-        # final sample at the estimate for the standard errors
-        fsize = int(ctl["final_samplesize"] or 2 * samplesize)
-        final = cs.run(theta, 4 * interval, interval, max(1, int(np.ceil(fsize / chains))))
+        # the last iteration's sample (at theta) gives the final step and the standard errors;
+        # a fresh sample only when asked for
+        if ctl["final_samplesize"]:
+            fsize = int(ctl["final_samplesize"])
+            final = cs.run(theta, 4 * interval, interval, max(1, int(np.ceil(fsize / chains))))
+        else:
+            final = sample
         fflat = final.reshape(-1, p)
         theta_hat, w, _ = geyer_thompson(theta, fflat, obs)
         # guard against a wild last step (importance weights too concentrated)
@@ -370,7 +375,8 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
             if prog:
                 prog.update(task, description="bridge sampling the log-likelihood")
             llf, llf_se = bridge_loglik(model, theta_hat, cs, nbridges=int(ctl["bridges"]),
-                                        samplesize=max(64, samplesize // 4), interval=interval)
+                                        samplesize=int(ctl["bridge_samplesize"]),
+                                        interval=max(1, interval // 4), burnin=max(1, interval // 2))
     finally:
         cs.close()
         if prog:

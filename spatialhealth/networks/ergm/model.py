@@ -21,6 +21,10 @@ class NetState:
     adjT: np.ndarray
     indeg: np.ndarray
     outdeg: np.ndarray
+    outl: np.ndarray
+    inl: np.ndarray
+    outpos: np.ndarray
+    inpos: np.ndarray
     tp: np.ndarray
     use_tp: bool
     etail: np.ndarray
@@ -61,16 +65,44 @@ class NetState:
         m = len(ti)
         etail[:m] = ti
         ehead[:m] = hi
-        epos = np.zeros((n, n), dtype=np.int64)
+        epos = np.zeros((n, n), dtype=np.int32)
         epos[ti, hi] = np.arange(1, m + 1)
+        outl, outpos = cls._lists(adj)
+        if directed:
+            inl, inpos = cls._lists(adjT)
+        else:
+            inl, inpos = outl, outpos
         tp = K.two_paths(adj, adjT, directed) if use_tp else np.zeros((1, 1), dtype=np.int32)
-        return cls(adj, adjT, indeg, outdeg, tp, bool(use_tp), etail, ehead, epos, int(m), bool(directed))
+        return cls(adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, bool(use_tp), etail, ehead, epos,
+                   int(m), bool(directed))
+
+    @staticmethod
+    def _lists(adj):
+        n = adj.shape[0]
+        lst = np.zeros((n, n), dtype=np.int32)
+        pos = np.zeros((n, n), dtype=np.int32)
+        rows, cols = np.nonzero(adj)
+        deg = np.bincount(rows, minlength=n)
+        start = np.concatenate([[0], np.cumsum(deg)[:-1]])
+        within = np.arange(len(rows)) - start[rows]
+        lst[rows, within] = cols
+        pos[rows, cols] = within
+        return lst, pos
+
+    def arrays(self):
+        """The state in the order the kernels take it."""
+        return (self.adj, self.adjT, self.indeg, self.outdeg, self.outl, self.inl, self.outpos, self.inpos,
+                self.tp, self.use_tp)
 
     def copy(self):
         adj = self.adj.copy()
-        adjT = self.adjT.copy() if self.directed else adj
-        return NetState(adj, adjT, self.indeg.copy(), self.outdeg.copy(), self.tp.copy(), self.use_tp,
-                        self.etail.copy(), self.ehead.copy(), self.epos.copy(), self.nedges, self.directed)
+        d = self.directed
+        adjT = self.adjT.copy() if d else adj
+        outl, outpos = self.outl.copy(), self.outpos.copy()
+        inl, inpos = (self.inl.copy(), self.inpos.copy()) if d else (outl, outpos)
+        return NetState(adj, adjT, self.indeg.copy(), self.outdeg.copy(), outl, inl, outpos, inpos,
+                        self.tp.copy(), self.use_tp, self.etail.copy(), self.ehead.copy(), self.epos.copy(),
+                        self.nedges, d)
 
     def edge_array(self):
         return np.column_stack([self.etail[: self.nedges], self.ehead[: self.nedges]])
@@ -192,16 +224,14 @@ class Model:
     def change(self, i, j, state: NetState) -> np.ndarray:
         """Change statistics for adding tie (i, j) (node positions) to ``state``."""
         out = np.zeros(self.p)
-        K.change_stats(int(i), int(j), state.directed, state.adj, state.adjT, state.indeg, state.outdeg,
-                       state.tp, state.use_tp, *self.pack(), self.all_terms, out)
+        K.change_stats(int(i), int(j), state.directed, *state.arrays(), *self.pack(), self.all_terms, out)
         return out
 
     def dyad_table(self, state: NetState | None = None, terms=None):
         """Change statistics of every dyad (X, (ndyads, p)) and the ties (y)."""
         st = self.state() if state is None else state
         terms = self.all_terms if terms is None else terms
-        return K.dyad_table(st.directed, st.adj, st.adjT, st.indeg, st.outdeg, st.tp, st.use_tp,
-                            *self.pack(), terms, self.p)
+        return K.dyad_table(st.directed, *st.arrays(), *self.pack(), terms, self.p)
 
     def to_graph(self, edges):
         """A copy of the basis graph's nodes (with attributes) carrying ``edges`` (positions)."""

@@ -10,6 +10,7 @@ effective sample size that the adaptive burn-in/interval of the fit relies on.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -36,8 +37,7 @@ def run_chain_job(job: dict) -> dict:
         st = NetState.from_edges(job["n"], job["directed"], job["edges"], job["use_tp"])
     stats = np.array(job["stats"], dtype=float)
     sample = np.zeros((job["nsamp"], len(stats)))
-    nedges, acc = K.tnt_chain(st.directed, st.adj, st.adjT, st.indeg, st.outdeg, st.tp, st.use_tp,
-                              st.etail, st.ehead, st.epos, st.nedges, *job["pack"], job["dd_terms"],
+    nedges, acc = K.tnt_chain(st.directed, *st.arrays(), st.etail, st.ehead, st.epos, st.nedges, *job["pack"], job["dd_terms"],
                               job["di_terms"], job["eta0"], job["theta"], stats, job["burnin"],
                               job["interval"], job["nsamp"], job["seed"], sample)
     st.nedges = int(nedges)
@@ -48,6 +48,38 @@ def run_chain_job(job: dict) -> dict:
     else:
         out["edges"] = st.edge_array().copy()
     return out
+
+
+def _noop(k):
+    return k
+
+
+def spawn_pool(n_jobs) -> ProcessPoolExecutor:
+    """A pool of ``n_jobs`` spawned workers that do not re-run the user's main script.
+
+    Workers only need this package, so the main module's file/spec are hidden while
+    the workers start: scripts without an ``if __name__ == "__main__"`` guard then work
+    too (otherwise every worker would re-run the script and fail).
+    """
+    import multiprocessing as mp
+
+    main = sys.modules.get("__main__")
+    saved = {}
+    for attr in ("__file__", "__spec__"):
+        if main is not None and hasattr(main, attr):
+            saved[attr] = getattr(main, attr)
+    try:
+        if main is not None:
+            if "__file__" in saved:
+                del main.__file__
+            if "__spec__" in saved:
+                main.__spec__ = None
+        pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context("spawn"))
+        list(pool.map(_noop, range(n_jobs)))  # start every worker now
+    finally:
+        for attr, v in saved.items():
+            setattr(main, attr, v)
+    return pool
 
 
 def effective_sample_size(x) -> np.ndarray:
@@ -141,9 +173,7 @@ class ChainSet:
             results = self.client.gather(futs)
         elif self.n_jobs > 1 and self.chains > 1 and total >= PARALLEL_THRESHOLD:
             if self._pool is None:
-                import multiprocessing as mp
-
-                self._pool = ProcessPoolExecutor(max_workers=self.n_jobs, mp_context=mp.get_context("spawn"))
+                self._pool = spawn_pool(self.n_jobs)
             jobs = [self._job(k, eta0, theta, burnin, interval, nsamp, True) for k in range(self.chains)]
             results = list(self._pool.map(run_chain_job, jobs))
         else:
