@@ -88,12 +88,12 @@ def test_efficiency_demo_step(tmp_path):
     assert (g[True, True] - g[True, False]) - (g[False, True] - g[False, False]) > 0.02
 
 
-@pytest.mark.parametrize("module", ["synthetic", "radial", "sbm", "metafrontier"])
+@pytest.mark.parametrize("module", ["", ".synthetic", ".radial", ".sbm", ".metafrontier"])
 def test_efficiency_docstring_examples(module):
     import doctest
     import importlib
 
-    mod = importlib.import_module(f"spatialhealth.efficiency.{module}")
+    mod = importlib.import_module(f"spatialhealth.efficiency{module}")
     res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0
 
