@@ -22,6 +22,10 @@ class Result:
     def _panel_row(self) -> dict:
         return {self._panel_main: getattr(self, self._panel_main)}
 
+    def _detail_frame(self) -> pd.DataFrame:
+        """The most detailed tidy table (stacked over periods by ``PanelResult.detail``)."""
+        return self.frame
+
     def summary(self) -> str:  # pragma: no cover - overridden
         return self.frame.to_string()
 

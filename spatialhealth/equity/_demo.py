@@ -70,7 +70,7 @@ def run(ctx) -> list[Path]:
     for col, (label, _, _) in RESOURCES.items():
         res = gini(df, col, "population")
         ginis.append({"resource": col, "gini": res.value, "grade": res.grade})
-        lorenz.append(res.frame.assign(resource=col))
+        lorenz.append(res.lorenz.assign(resource=col))
         texts.append(res.summary())
         res.plot(ax=ax, label=f"{label} (G = {res.value:.3f})")
     ax.set_ylabel("cumulative share of resource")
@@ -101,7 +101,7 @@ def run(ctx) -> list[Path]:
         res = concentration_index(df, col, "population", rank_by="expenditure")
         rows.append({"resource": col, "rank_by": "expenditure", "ci_geometric": res.value,
                      "ci_covariance": res.covariance})
-        curves.append(res.frame.assign(resource=col))
+        curves.append(res.curve.assign(resource=col))
         texts.append(res.summary())
         res.plot(ax=ax, label=f"{label} (CI = {res.value:.3f})")
     ax.set_ylabel("cumulative share of resource")

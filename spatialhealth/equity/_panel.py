@@ -11,7 +11,7 @@ keyword ``by``.
   :class:`PanelResult`, even if the column holds one value).
 
 A :class:`PanelResult` has ``.frame`` (one row per period with the measure's
-headline numbers), ``.detail`` (every period's own ``.frame`` stacked with the
+headline numbers), ``.detail`` (every period's detailed table stacked with the
 period column), ``.results`` (period -> result), ``res[2020]`` indexing,
 ``.summary()`` and ``.plot()`` (headline value over periods). Scalar attributes
 of the per-period results are available as Series indexed by period, e.g.
@@ -137,10 +137,14 @@ class PanelResult:
 
     @property
     def detail(self) -> pd.DataFrame:
-        """Every period's own ``.frame`` stacked, with the period as first column."""
+        """Every period's detailed table stacked, with the period as first column.
+
+        This is each result's ``.frame``, except for the Gini (its Lorenz table) and
+        the concentration index (its curve).
+        """
         parts = []
         for period, res in self.results.items():
-            part = res.frame.copy()
+            part = res._detail_frame().copy()
             part.insert(0, self.by, period)
             parts.append(part)
         return pd.concat(parts, ignore_index=True)

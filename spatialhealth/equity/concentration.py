@@ -74,14 +74,25 @@ class ConcentrationResult(Result):
     population: str | None
     rank_by: str
 
-    _panel_main = "ci"
-
     def _panel_row(self) -> dict:
-        return {"ci": self.value, "ci_covariance": self.covariance}
+        return {"value": self.value, "covariance": self.covariance, "n": len(self.curve)}
 
     @property
     def frame(self) -> pd.DataFrame:
+        """One row: measure, resource, population, rank_by, ``value`` (geometric CI),
+        ``covariance`` (covariance-method CI), n. The curve is :attr:`curve`."""
+        return pd.DataFrame([{"measure": "concentration_index", "resource": self.resource,
+                              "population": self.population or "", "rank_by": self.rank_by,
+                              **self._panel_row()}])
+
+    def _detail_frame(self) -> pd.DataFrame:
         return self.curve
+
+    def to_file(self, path) -> None:
+        """Write the concentration-curve table (with the index on every row) as CSV."""
+        from .._io import write_csv
+
+        write_csv(self.curve.assign(ci=self.value), path)
 
     def summary(self) -> str:
         return title_block(f"Concentration index of {self.resource!r} ranked by {self.rank_by!r}", [

@@ -81,13 +81,25 @@ class GiniResult(Result):
     population: str | None
 
     def _panel_row(self) -> dict:
-        return {"gini": self.value, "grade": self.grade, "n": len(self.lorenz)}
-
-    _panel_main = "gini"
+        return {"value": self.value, "grade": self.grade, "n": len(self.lorenz)}
 
     @property
     def frame(self) -> pd.DataFrame:
+        """One row: measure, resource, population, ``value`` (the Gini), grade, n.
+
+        The Lorenz table is :attr:`lorenz`.
+        """
+        return pd.DataFrame([{"measure": "gini", "resource": self.resource,
+                              "population": self.population or "", **self._panel_row()}])
+
+    def _detail_frame(self) -> pd.DataFrame:
         return self.lorenz
+
+    def to_file(self, path) -> None:
+        """Write the Lorenz table (with the Gini value and grade on every row) as CSV."""
+        from .._io import write_csv
+
+        write_csv(self.lorenz.assign(gini=self.value, grade=self.grade), path)
 
     def summary(self) -> str:
         return title_block(f"Gini coefficient of {self.resource!r}", [
@@ -149,7 +161,8 @@ def gini(df: pd.DataFrame, resource: str, population: str | None = None, *, by="
     Returns
     -------
     GiniResult
-        ``.value``, ``.grade``, ``.frame`` (Lorenz table), ``.plot()``.
+        ``.value``, ``.grade``, ``.frame`` (one row with the value), ``.lorenz``
+        (Lorenz table), ``.plot()`` (Lorenz curve).
 
     Examples
     --------

@@ -71,9 +71,11 @@ def test_gini_grouped_lorenz():
     res = gini(df, "res", "pop")
     assert res.value == pytest.approx(v["gini_trapezoid"], abs=1e-12)
     assert res.grade == v["grade"]
-    assert list(res.frame["row"]) == v["per_capita_sorted_order"]
-    np.testing.assert_allclose(res.frame["cum_pop_share"], v["cum_pop_share_X"][1:], atol=1e-12)
-    np.testing.assert_allclose(res.frame["cum_resource_share"], v["cum_res_share_Y"][1:], atol=1e-11)
+    assert list(res.lorenz["row"]) == v["per_capita_sorted_order"]
+    np.testing.assert_allclose(res.lorenz["cum_pop_share"], v["cum_pop_share_X"][1:], atol=1e-12)
+    np.testing.assert_allclose(res.lorenz["cum_resource_share"], v["cum_res_share_Y"][1:], atol=1e-11)
+    assert res.frame.iloc[0].to_dict() == {"measure": "gini", "resource": "res", "population": "pop",
+                                           "value": res.value, "grade": v["grade"], "n": 5}
     # the traps listed in the file are not what we compute
     for trap in v["trap_values"].values():
         assert abs(res.value - trap) > 1e-3
