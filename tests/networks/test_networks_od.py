@@ -195,3 +195,19 @@ def test_networks_argument_errors():
         aggregate_od(FLOWS, "from", "to", engine="spark")
     with pytest.raises(InputError, match="after"):
         aggregate_od(FLOWS, "from", "to", date="date", start="2020-02-01", end="2020-01-01")
+
+
+def test_networks_memory_limit_and_temp_directory(tmp_path):
+    from spatialhealth.networks.synthetic import write_synthetic_records
+
+    write_synthetic_records(tmp_path / "data", 60_000, seed=9, chunk_rows=20_000)
+    pattern = str(tmp_path / "data" / "*.parquet")
+    spill = tmp_path / "spill"
+    small = aggregate_od(pattern, "hukou_city", "current_city", weight="weight",
+                         memory_limit="128MB", temp_directory=spill, threads=1)
+    ref = aggregate_od(pattern, "hukou_city", "current_city", weight="weight")
+    pd.testing.assert_frame_equal(small.edges[["origin", "destination", "rows"]],
+                                  ref.edges[["origin", "destination", "rows"]])
+    np.testing.assert_allclose(small.edges["flow"], ref.edges["flow"], rtol=1e-9)
+    # no transcoded scratch files are left behind
+    assert not spill.exists() or not any(p.name.startswith("spatialhealth-od-") for p in spill.iterdir())
