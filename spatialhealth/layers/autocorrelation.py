@@ -222,15 +222,16 @@ class MoranResult:
         return moran_scatter(self, ax=ax, labels=labels, **kwargs)
 
 
-def _moran_summary(df: pd.DataFrame, title: str) -> str:
+def _moran_summary(df: pd.DataFrame, title: str, note: str | None = None) -> str:
     show = df.copy()
     for c in show.columns:
         if c.startswith(("p_",)):
             show[c] = show[c].map(lambda v: f"{v:.4f}")
         elif show[c].dtype.kind == "f":
             show[c] = show[c].map(lambda v: f"{v:.4f}")
-    note = ("p_norm/p_rand: two-sided analytic (normality / randomisation); "
-            "p_sim: folded permutation pseudo p (esda convention)")
+    if note is None:
+        note = ("p_norm/p_rand: two-sided analytic (normality / randomisation); "
+                "p_sim: folded permutation pseudo p (esda convention)")
     return f"{title}\n{show.to_string(index=False)}\n{note}"
 
 
@@ -380,7 +381,9 @@ class MoranBVResult:
                               "n": self.n}])
 
     def summary(self) -> str:
-        return _moran_summary(self.frame, f"Bivariate Moran's I: {self.x!r} against the spatial lag of {self.y!r}")
+        return _moran_summary(self.frame, f"Bivariate Moran's I: {self.x!r} against the spatial lag of {self.y!r}",
+                              "p_sim: folded permutation pseudo p (esda convention); z_sim, p_z_sim: from the "
+                              "permutation mean and variance (one-sided)")
 
     def plot(self, ax=None, labels: bool = False, **kwargs):
         from .plots import moran_scatter
