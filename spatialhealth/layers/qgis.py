@@ -97,7 +97,7 @@ def graduated_style(data, column: str, *, scheme: str = "quantiles", k: int = 5,
     classes = tuple(StyleClass(lab, c, lower=lo, upper=hi, size=r)
                     for lab, c, lo, hi, r in zip(cl.labels, cl.colours, cl.lower, cl.upper, radii))
     return Style("graduated", column, classes, title=title or column,
-                 description=f"{scheme} classes of {column}", extra={"sized": False})
+                 description=f"{scheme} classes of {column}")
 
 
 def flow_style(data, column: str = "flow", *, scheme: str = "quantiles", k: int = 5, breaks=None,
