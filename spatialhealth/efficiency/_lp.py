@@ -201,12 +201,27 @@ def _solve_highspy(batch: LPBatch, out: LPSolution, tick=None) -> int:
     own_idx = np.arange(n, n + k, dtype=np.int32)
     rows = np.arange(r, dtype=np.int32)
     optimal = highspy.HighsModelStatus.kOptimal
+    # the vectorised setters appeared in later highspy releases; loop over entries otherwise
+    if hasattr(h, "changeColsCost"):
+        def set_costs(c):
+            h.changeColsCost(k, own_idx, c)
+    else:
+        def set_costs(c):
+            for j in range(k):
+                h.changeColCost(int(n + j), float(c[j]))
+    if hasattr(h, "changeRowsBounds"):
+        def set_rhs(v):
+            h.changeRowsBounds(r, rows, v, v)
+    else:
+        def set_rhs(v):
+            for i in range(r):
+                h.changeRowBounds(i, float(v[i]), float(v[i]))
     for o in range(u):
         if o > 0:
             for i, j in zip(zi, zj):
                 h.changeCoeff(int(i), int(n + j), float(batch.Z[o, i, j]))
-            h.changeColsCost(k, own_idx, batch.c_own[o])
-            h.changeRowsBounds(r, rows, batch.b[o], batch.b[o])
+            set_costs(batch.c_own[o])
+            set_rhs(batch.b[o])
         h.run()
         status = h.getModelStatus()
         if status == optimal:
