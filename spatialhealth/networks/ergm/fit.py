@@ -376,7 +376,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                 prog.update(task, description="bridge sampling the log-likelihood")
             llf, llf_se = bridge_loglik(model, theta_hat, cs, nbridges=int(ctl["bridges"]),
                                         samplesize=int(ctl["bridge_samplesize"]),
-                                        interval=max(1, interval // 4), burnin=max(1, interval // 2))
+                                        interval=interval, burnin=interval)
     finally:
         cs.close()
         if prog:

@@ -37,7 +37,8 @@ def compress(X, y) -> DyadTable:
     nd = X.shape[0]
     if nd == 0:
         return DyadTable(X, y.astype(float), np.ones(0), 0)
-    Xz = X + 0.0  # -0.0 and 0.0 must hash alike
+    X += 0.0  # in place: -0.0 becomes 0.0 so equal rows hash alike
+    Xz = X
     h = K.row_hash(Xz.view(np.uint64), y)
     _, rep, inverse, counts = np.unique(h, return_index=True, return_inverse=True, return_counts=True)
     if len(rep) > 0.7 * nd or not K.rows_equal_rep(Xz, y, inverse.astype(np.int64), rep.astype(np.int64)):

@@ -272,24 +272,43 @@ def _sum_edges(ctx, f):
 
 
 def _ncommon(ctx):
-    A = ctx.adj
-    return A @ A  # directed: [a, b] = #a->k->b ; undirected: common neighbours
+    """Sparse two-path counts: directed [a, b] = #a->k->b; undirected common neighbours."""
+    from scipy import sparse
+
+    if getattr(ctx, "_two_paths", None) is None:
+        rows, cols = [], []
+        for a, b in ctx.edges_idx():
+            rows.append(a)
+            cols.append(b)
+            if not ctx.directed:
+                rows.append(b)
+                cols.append(a)
+        A = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(ctx.n, ctx.n))
+        P = (A @ A).tocsr()
+        P.setdiag(0)
+        P.eliminate_zeros()
+        ctx._two_paths = P
+    return ctx._two_paths
 
 
 def _esp_values(ctx):
     """Shared partners of every tie (OTP for directed)."""
     P = _ncommon(ctx)
-    return np.array([P[a, b] for a, b in ctx.edges_idx()], dtype=float)
+    e = list(ctx.edges_idx())
+    if not e:
+        return np.zeros(0)
+    a, b = np.array(e).T
+    return np.asarray(P[a, b]).ravel().astype(float)
 
 
 def _dsp_values(ctx):
-    P = _ncommon(ctx).astype(float)
-    n = ctx.n
+    """Shared partners of every dyad with at least one (pairs with none add 0 to gw terms)."""
+    P = _ncommon(ctx)
     if ctx.directed:
-        mask = ~np.eye(n, dtype=bool)
-    else:
-        mask = np.triu(np.ones((n, n), dtype=bool), 1)
-    return P[mask]
+        return P.data.astype(float)
+    from scipy import sparse
+
+    return sparse.triu(P, 1).data.astype(float)
 
 
 def _degrees(ctx, kind):
