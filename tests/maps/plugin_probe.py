@@ -50,8 +50,12 @@ def main(plugins_dir, alg_id, params, output_uri):
     r = layer.renderer()
     out = {"loaded": loaded, "started": started, "algorithms": algs,
            "result": {k: str(v) for k, v in result.items()}, "log": fb.lines[-30:],
-           "valid": layer.isValid(), "renderer": r.type(), "features": layer.featureCount()}
-    if r.type() == "categorizedSymbol":
+           "valid": layer.isValid(), "renderer": r.type() if r else None,
+           "features": layer.featureCount()}
+    if r is None:  # a table (e.g. ERGM coefficients)
+        out["fields"] = [f.name() for f in layer.fields()]
+        out["rows"] = [[str(v) for v in f.attributes()] for f in layer.getFeatures()]
+    elif r.type() == "categorizedSymbol":
         out["attr"] = r.classAttribute()
         out["categories"] = {str(c.value()): c.symbol().color().name() for c in r.categories()}
         idx = layer.fields().indexOf(r.classAttribute())

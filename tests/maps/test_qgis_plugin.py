@@ -20,10 +20,8 @@ PROBE = Path(__file__).with_name("plugin_probe.py")
 VENV_EXE = Path(sys.executable).with_name("spatialhealth")
 
 
-def test_qgis_plugin_lisa_end_to_end(tmp_path, grid, qgis_probe):
+def _install(tmp_path):
     from spatialhealth.cli import main
-    from spatialhealth.layers.autocorrelation import lisa
-    from spatialhealth.layers.weights import build_weights
 
     assert VENV_EXE.exists()
     profile = tmp_path / "profile"
@@ -31,24 +29,36 @@ def test_qgis_plugin_lisa_end_to_end(tmp_path, grid, qgis_probe):
     plugin = profile / "python" / "plugins" / "spatialhealth_qgis"
     assert (plugin / "metadata.txt").read_text().count("hasProcessingProvider=yes") == 1
     assert (plugin / "spatialhealth_executable.txt").read_text().strip() == str(VENV_EXE)
+    return plugin
+
+
+def _run_in_qgis(tmp_path, plugin, alg, params, output_uri):
+    # QGIS's own environment: system python, no venv on PATH; the executable comes from the
+    # SPATIALHEALTH_EXE setting the plugin documents
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    env.update(PATH="/usr/bin:/bin", HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen",
+               SPATIALHEALTH_EXE=str(VENV_EXE))
+    r = subprocess.run(["/usr/bin/python3", str(PROBE), str(plugin.parent), alg, json.dumps(params),
+                        output_uri], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["loaded"] and res["started"]
+    assert res["algorithms"] == ["spatialhealth:centrality", "spatialhealth:ergm", "spatialhealth:lisa"]
+    return res
+
+
+def test_qgis_plugin_lisa_end_to_end(tmp_path, grid, qgis_probe):
+    from spatialhealth.layers.autocorrelation import lisa
+    from spatialhealth.layers.weights import build_weights
+
+    plugin = _install(tmp_path)
 
     src = grid.drop(columns=["cluster", "Ii", "p_sim"])
     src.to_file(tmp_path / "grid.gpkg", layer="grid")
     out = tmp_path / "lisa_from_qgis.gpkg"
     params = {"INPUT": f"{tmp_path / 'grid.gpkg'}|layername=grid", "FIELD": "beds_per_1k",
               "ID_FIELD": "code", "WEIGHTS": 0, "PERMUTATIONS": 199, "SEED": 7, "OUTPUT": str(out)}
-    # QGIS's own environment: system python, no venv on PATH; the executable comes from the
-    # SPATIALHEALTH_EXE setting the plugin documents
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    env.update(PATH="/usr/bin:/bin", HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen",
-               SPATIALHEALTH_EXE=str(VENV_EXE))
-    r = subprocess.run(["/usr/bin/python3", str(PROBE), str(plugin.parent), "spatialhealth:lisa",
-                        json.dumps(params), f"{out}|layername=lisa"],
-                       capture_output=True, text=True, env=env, timeout=300)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    res = json.loads(r.stdout.strip().splitlines()[-1])
-    assert res["loaded"] and res["started"]
-    assert res["algorithms"] == ["spatialhealth:centrality", "spatialhealth:ergm", "spatialhealth:lisa"]
+    res = _run_in_qgis(tmp_path, plugin, "spatialhealth:lisa", params, f"{out}|layername=lisa")
     assert any(line.startswith(f"CMD {VENV_EXE} map lisa") for line in res["log"])
     assert res["result"]["OUTPUT"] == str(out)
     assert res["valid"] and res["features"] == 25
@@ -59,3 +69,26 @@ def test_qgis_plugin_lisa_end_to_end(tmp_path, grid, qgis_probe):
     expected = ref.frame["cluster"].value_counts().to_dict()
     assert res["counts"] == expected
     assert expected.get("HH", 0) > 0 and expected.get("LL", 0) > 0
+
+
+def test_qgis_plugin_centrality_end_to_end(tmp_path, cities, od, qgis_probe):
+    from spatialhealth.networks.centrality import centrality_table
+    from spatialhealth.networks.graph import mobility_graph
+
+    plugin = _install(tmp_path)
+    cities.to_file(tmp_path / "cities.gpkg", layer="cities")
+    od.to_csv(tmp_path / "od.csv", index=False)
+    out = tmp_path / "net.gpkg"
+    params = {"EDGES": str(tmp_path / "od.csv"), "NODES": f"{tmp_path / 'cities.gpkg'}|layername=cities",
+              "CODE": "code", "MEASURE": 1, "TOP": 6, "OUTPUT": str(out)}  # 1 = betweenness
+    res = _run_in_qgis(tmp_path, plugin, "spatialhealth:centrality", params, f"{out}|layername=flows")
+    assert res["valid"] and res["features"] == 6
+    assert res["renderer"] == "graduatedSymbol" and res["attr"] == "flow"
+    assert res["ranges"][0][0] <= 260.0 and res["ranges"][-1][1] == 610.0
+    assert {"CITIES_LAYER", "FLOWS_LAYER", "OUTPUT"} <= set(res["result"])
+    import geopandas as gpd
+
+    got = gpd.read_file(out, layer="cities").set_index("code")["betweenness"]
+    ref = centrality_table(mobility_graph(od)).assign(code=lambda d: d["code"].astype(str))
+    ref = ref.set_index("code")["betweenness"]
+    assert got.loc[ref.index].to_numpy() == pytest.approx(ref.to_numpy())
