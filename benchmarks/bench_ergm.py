@@ -197,7 +197,7 @@ def main(argv=None):
         floor = r.get("floor")
         pps = r.get("proposals_per_s")
         st = r.get("statnet_s")
-        print(f"{r['label']:52s} {r['wall']:8.2f} {floor if floor else float('nan'):8.3f} "
+        print(f"{r['label']:52s} {r['wall']:8.3f} {floor if floor else float('nan'):8.3f} "
               f"{(r['wall'] / floor) if floor else float('nan'):9.1f} "
               f"{pps if pps else float('nan'):10.0f} {r['peak_mb']:8.0f} "
               f"{st if st else float('nan'):9.1f} {(st / r['wall']) if st else float('nan'):11.1f}")

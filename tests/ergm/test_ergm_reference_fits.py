@@ -94,6 +94,7 @@ def test_flomarriage_triangle_vs_statnet():
     _check_moments(res)
 
 
+@pytest.mark.slow
 def test_samplk3_mutual_vs_statnet():
     _, res = _fit("samplk3", "edges + mutual")
     assert res.converged
