@@ -92,3 +92,25 @@ def test_qgis_plugin_centrality_end_to_end(tmp_path, cities, od, qgis_probe):
     ref = centrality_table(mobility_graph(od)).assign(code=lambda d: d["code"].astype(str))
     ref = ref.set_index("code")["betweenness"]
     assert got.loc[ref.index].to_numpy() == pytest.approx(ref.to_numpy())
+
+
+def test_qgis_plugin_ergm_end_to_end(tmp_path, qgis_probe):
+    import math
+
+    import pandas as pd
+
+    plugin = _install(tmp_path)
+    ties = [(0, 1), (1, 0), (1, 2), (2, 3), (3, 0), (4, 2), (0, 4)]
+    pd.DataFrame({"from": [f"n{a}" for a, _ in ties], "to": [f"n{b}" for _, b in ties]}).to_csv(
+        tmp_path / "edges.csv", index=False)
+    pd.DataFrame({"id": [f"n{i}" for i in range(5)]}).to_csv(tmp_path / "nodes.csv", index=False)
+    out = tmp_path / "ergm_out"
+    params = {"EDGES": str(tmp_path / "edges.csv"), "NODES": str(tmp_path / "nodes.csv"),
+              "FORMULA": "edges", "OUTPUT": str(out)}
+    res = _run_in_qgis(tmp_path, plugin, "spatialhealth:ergm", params, str(out / "ergm_coefficients.csv"))
+    assert res["valid"] and res["renderer"] is None and res["features"] == 1
+    row = dict(zip(res["fields"], res["rows"][0]))
+    # the edges-only ERGM is a Bernoulli graph: its MLE is the log-odds of the density
+    density = len(ties) / (5 * 4)
+    estimate = float(next(v for k, v in row.items() if k.lower() in ("estimate", "coef", "params")))
+    assert estimate == pytest.approx(math.log(density / (1 - density)), abs=1e-6)
