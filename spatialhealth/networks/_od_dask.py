@@ -37,7 +37,8 @@ def _frame(source: Source, spec, sep=None):
     parts = []
     for path, enc in zip(source.paths, source.encodings):
         enc = "utf-8-sig" if enc.lower().replace("_", "-") in ("utf-8", "utf8") else enc
-        parts.append(dd.read_csv(str(path), encoding=enc, dtype=text_cols, sep=sep or ",",
+        delim = sep or ("\t" if path.suffix.lower() == ".tsv" else ",")
+        parts.append(dd.read_csv(str(path), encoding=enc, dtype=text_cols, sep=delim,
                                  blocksize="64MB" if enc.startswith("utf") else None))
     return parts[0] if len(parts) == 1 else dd.concat(parts)
 

@@ -211,3 +211,11 @@ def test_networks_memory_limit_and_temp_directory(tmp_path):
     np.testing.assert_allclose(small.edges["flow"], ref.edges["flow"], rtol=1e-9)
     # no transcoded scratch files are left behind
     assert not spill.exists() or not any(p.name.startswith("spatialhealth-od-") for p in spill.iterdir())
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "dask"])
+def test_networks_tsv(engine, tmp_path):
+    p = tmp_path / "flows.tsv"
+    FLOWS.to_csv(p, sep="\t", index=False)
+    r = aggregate_od(p, "from", "to", flow="index", engine=engine)
+    assert r.edges.flow.sum() == FLOWS["index"].sum()
