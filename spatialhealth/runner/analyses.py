@@ -271,10 +271,7 @@ def _ergm(cfg, outputs, state, spec, index):
             raise InputError(f"[ergm #{index}] edge_covariates: {', '.join(unknown)} unknown; "
                              f"available: {', '.join(allcovs)}.")
         covs = {c: allcovs[c].to_numpy() for c in spec["edge_covariates"]}
-    control = {"progress": False}
-    if cfg.settings["run"]["quick"]:
-        control["quick"] = True
-    res = ergm(G, spec["formula"], edge_covariates=covs, seed=cfg.seed, **_supported(ergm, control))
+    res = ergm(G, spec["formula"], edge_covariates=covs, seed=cfg.seed, progress=False)
     name = spec.get("name") or f"ergm_{index}"
     table = pd.DataFrame({"term": res.params.index, "estimate": res.params.to_numpy(), "se": res.bse.to_numpy(),
                           "p_value": res.pvalues.to_numpy()})
