@@ -33,7 +33,9 @@ def test_networks_cli_roundtrip(tmp_path, capsys):
     assert "'nope'" in capsys.readouterr().err
 
 
-def test_networks_demo_step_quick(tmp_path):
+def test_networks_demo_step_quick(tmp_path, monkeypatch):
+    # the maps are the maps capability's (tested there); their first import compiles numba
+    monkeypatch.setattr(_demo, "_maps", lambda ctx, edges, cent: [])
     ctx = DemoContext(out=tmp_path, quick=True)
     paths = _demo.run(ctx)
     assert all(p.exists() for p in paths)
