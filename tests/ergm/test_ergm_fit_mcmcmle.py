@@ -115,3 +115,30 @@ def test_dask_client_runs_chains():
     assert S.shape == (2, 20, 2)
     for k in range(2):
         np.testing.assert_allclose(cs.stats[k], m.observed(m.to_graph(cs.states[k].edge_array())))
+
+
+def test_degenerate_model_raises_in_plain_words():
+    # edges + triangle on faux.mesa.high is statnet's textbook degenerate model: the
+    # sampled networks fill up instead of looking like the observed one
+    G = datasets.load_network("faux.mesa.high")
+    with pytest.raises(ConvergenceError) as exc:
+        ergm(G, "edges + triangle", seed=1, progress=False)
+    msg = str(exc.value)
+    assert "triangle" in msg and "Try:" in msg
+    assert "fill up" in msg or "empty out" in msg or "cannot move" in msg
+
+
+def test_progress_display_and_reuse_of_model(capsys):
+    G = datasets.load_network("samplk3")
+    m = build_model(G, "edges + mutual")
+    res = ergm(m, None, seed=4, progress=True, eval_loglik=False)
+    assert res.converged and np.isnan(res.llf)
+    assert res.model is m
+
+
+def test_same_seed_same_fit():
+    G = datasets.load_network("samplk3")
+    a = ergm(G, "edges + mutual", seed=9, eval_loglik=False)
+    b = ergm(G, "edges + mutual", seed=9, eval_loglik=False)
+    np.testing.assert_array_equal(a.params.to_numpy(), b.params.to_numpy())
+    np.testing.assert_array_equal(a.sample, b.sample)

@@ -3,6 +3,10 @@
 statnet-style formulas on networkx graphs, compiled change statistics and a
 tie/no-tie Metropolis-Hastings sampler, MPLE and MCMC maximum likelihood.
 
+- :func:`ergm` fits a model (MPLE = MLE for dyad-independent models, MCMC-MLE otherwise);
+- :func:`simulate` draws networks or statistics from a model or a fit;
+- :func:`build_model` / :func:`summary_statistics` bind a formula to a graph.
+
 >>> from spatialhealth.networks.ergm import summary_statistics
 >>> import networkx as nx
 >>> summary_statistics(nx.complete_graph(3), "edges + triangle").tolist()
@@ -12,7 +16,8 @@ tie/no-tie Metropolis-Hastings sampler, MPLE and MCMC maximum likelihood.
 from .formula import TermCall, parse_formula
 from .model import Model, build_model, summary_statistics
 
-__all__ = ["Model", "TermCall", "build_model", "parse_formula", "summary_statistics"]
+__all__ = ["ERGMResults", "Model", "TermCall", "build_model", "ergm", "parse_formula", "simulate",
+           "summary_statistics"]
 
 
 def __getattr__(name):  # estimation modules are imported on first use
@@ -22,7 +27,7 @@ def __getattr__(name):  # estimation modules are imported on first use
     if name == "simulate":
         from .sampler import simulate
         return simulate
-    if name == "mple":
-        from .mple import mple
-        return mple
+    if name == "ERGMResults":
+        from .results import ERGMResults
+        return ERGMResults
     raise AttributeError(name)

@@ -89,7 +89,7 @@ def parse_formula(formula) -> list[TermCall]:
     Examples
     --------
     >>> [str(t) for t in parse_formula("y ~ edges + gwesp(0.5, fixed=TRUE)")]
-    ['edges', "gwesp(0.5, fixed=True)"]
+    ['edges', 'gwesp(0.5, fixed=True)']
     """
     if isinstance(formula, TermCall):
         return [formula]
