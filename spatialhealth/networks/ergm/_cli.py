@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(20201101, help="Seed of the MCMC."),
         gof_nsim: int = typer.Option(0, "--gof", help="Also simulate this many networks for goodness of fit."),
     ):
-        """Fit an ERGM and write summary.txt, coefficients.csv (and diagnostics / GOF figures).
+        """Fit an ERGM; write ergm_summary.txt, ergm_coefficients.csv, MCMC diagnostics and GOF figures.
 
         Example: spatialhealth ergm flows.csv cities.csv --formula "edges + mutual + nodeicov('HTH') + edgecov('geo_prox')" --edgecov geo_prox=geo_prox.csv --out results
         """
