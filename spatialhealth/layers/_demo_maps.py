@@ -117,8 +117,8 @@ def run(ctx) -> list[Path]:
         pts = gpd.GeoDataFrame(cent.assign(code=cent["code"].astype(str)),
                                geometry=gpd.points_from_xy(cent["lon"], cent["lat"]), crs=4326)
         measure = "pagerank" if "pagerank" in pts.columns else "in_degree_std"
-        lines = maps.flow_lines(edges, pts, top=300)
-        layers += [qgis.QgisLayer(lines, "flows", qgis.flow_style(lines), "Largest flows (top 300)"),
+        lines = maps.flow_lines(edges, pts, top=150)
+        layers += [qgis.QgisLayer(lines, "flows", qgis.flow_style(lines), "Largest flows (top 150)"),
                    qgis.QgisLayer(pts, "cities", qgis.graduated_style(pts, measure, palette="viridis",
                                                                       sized=True), f"Cities: {measure}")]
     layers.append(qgis.QgisLayer(gframe, "lisa", qgis.lisa_style(), f"LISA clusters: {variable}"))

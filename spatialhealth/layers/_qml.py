@@ -89,7 +89,7 @@ def _symbol_layer(geom: str, colour: str, size_px: float | None, *, offset_mm: f
 
 
 def _arrow_layer(colour: str, size_px: float | None, name: str, offset_mm: float) -> str:
-    head_mm = max(2.2, 2.2 * (size_px or 1.5) * MM_PER_PX + 1.2)
+    head_mm = 1.6 + 1.2 * (size_px or 1.5) * MM_PER_PX
     opts = [_opt("placement", "lastvertex"), _opt("placements", "LastVertex"), _opt("rotate", "1"),
             _opt("offset", f"{offset_mm:.3f}"), _opt("offset_unit", "MM"),
             _opt("offset_along_line", f"{head_mm / 2:.3f}"), _opt("offset_along_line_unit", "MM")]

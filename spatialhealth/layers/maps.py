@@ -596,7 +596,7 @@ def _arrow_geometry(lines, scale):
         reverse = (round(x1, 9), round(y1, 9), round(x0, 9), round(y0, 9)) in pairs
         off = n * (0.25 * scale) if reverse else np.zeros(2)
         a2, b2 = a + off, b + off
-        head = min(scale, 0.35 * length)
+        head = min(scale, 0.3 * length)
         tip = b2 - u * min(0.4 * scale, 0.15 * length)
         base = tip - u * head
         left, right = base + n * head * 0.45, base - n * head * 0.45
@@ -655,7 +655,7 @@ def flow_map(edges, nodes, *, origin: str = "origin", destination: str = "destin
     used = pd.unique(pd.concat([lines["origin"], lines["destination"]]))
     minx, maxx = pts.loc[used, "lon"].min(), pts.loc[used, "lon"].max()
     miny, maxy = pts.loc[used, "lat"].min(), pts.loc[used, "lat"].max()
-    scale = 0.03 * max(math.hypot(maxx - minx, maxy - miny), 0.05)
+    scale = 0.02 * max(math.hypot(maxx - minx, maxy - miny), 0.05)
 
     m = _base(m, offline, tiles)
     fields = ["origin_name", "destination_name", "flow"]

@@ -48,7 +48,7 @@ def test_maps_demo_project_opens_styled_in_qgis(tmp_path, grid, cities, od, qgis
     proj = qgis_probe("project", ctx.out / "qgis" / "spatialhealth.qgz", tmp_path / "demo.png")
     assert proj["read"] is True
     assert [(lyr["name"], lyr["renderer"]) for lyr in proj["layers"]] == [
-        ("Largest flows (top 300)", "graduatedSymbol"), ("Cities: pagerank", "graduatedSymbol"),
+        ("Largest flows (top 150)", "graduatedSymbol"), ("Cities: pagerank", "graduatedSymbol"),
         ("LISA clusters: beds_per_1k", "categorizedSymbol"),
         ("beds_per_1k (natural breaks)", "graduatedSymbol"), ("density", "singlebandpseudocolor")]
     assert all(lyr["valid"] for lyr in proj["layers"])
