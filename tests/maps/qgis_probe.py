@@ -122,7 +122,9 @@ def project_info(png):
     proj = QgsProject.instance()
     root = proj.layerTreeRoot()
     layers = [node.layer() for node in root.findLayers()]
-    out = {"crs": proj.crs().authid(), "absolute_paths": proj.readBoolEntry("Paths", "/Absolute")[0],
+    out = {"crs": proj.crs().authid(), "crs_valid": proj.crs().isValid(),
+           "crs_geographic": proj.crs().isGeographic(), "crs_proj": proj.crs().toProj(),
+           "absolute_paths": proj.readBoolEntry("Paths", "/Absolute")[0],
            "layers": [dict(name=lyr.name(), source=lyr.source(), **info_of(lyr)) for lyr in layers]}
     out["render"] = render(layers, png)
     return out

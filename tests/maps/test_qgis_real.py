@@ -136,3 +136,18 @@ def test_qgis_raster_styles(tmp_path, qgis_probe):
     assert paletted["renderer"] == "paletted"
     assert [(c[0], c[1], c[2]) for c in paletted["classes"]] == [
         (v, col, lab) for v, (col, lab) in colours.items()]
+
+
+def test_qgis_project_in_custom_albers_crs(tmp_path, grid, qgis_probe):
+    """A CRS without an EPSG code (China Albers) travels as WKT and QGIS draws the layer in it."""
+    albers = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs"
+    res = qgis.write_geopackage([qgis.QgisLayer(grid, "lisa", qgis.lisa_style())], tmp_path / "alb.gpkg",
+                                crs=albers)
+    assert res.extent[0] > 900_000  # metres east of 105 E
+    proj = qgis_probe("project", res.project, tmp_path / "alb.png")
+    assert proj["crs_valid"] and not proj["crs_geographic"]
+    assert "+proj=aea" in proj["crs_proj"] and "+lon_0=105" in proj["crs_proj"]
+    (layer,) = proj["layers"]
+    assert layer["valid"] and layer["renderer"] == "categorizedSymbol"
+    for colour in LISA_COLOURS.values():
+        assert proj["render"]["colours"].get(colour, 0) > 200
