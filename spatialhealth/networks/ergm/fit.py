@@ -135,33 +135,35 @@ def geyer_thompson(theta0, sample, target, maxiter=100):
     return theta0 + d, w, conv
 
 
-def hotelling(sample, obs):
+def hotelling(sample, obs, prev_neff=None):
     """Hotelling T^2 test that the sampled mean equals ``obs`` (ESS-adjusted).
 
-    Returns (T2, p-value, per-statistic t values).
+    ``prev_neff``: effective size of the sample the current coefficients were estimated
+    from; its Monte Carlo error moves the expected statistics too, so the covariance of
+    (mean - obs) is Sigma (1/neff + 1/prev_neff). Returns (T2, p-value, t values, neff).
     """
     flat = sample.reshape(-1, sample.shape[-1])
     ess = effective_sample_size(sample)
     free = flat.var(axis=0) > 1e-12
     d = flat.mean(axis=0) - obs
     if not np.any(free):
-        return 0.0, 1.0, np.zeros_like(d)
+        return 0.0, 1.0, np.zeros_like(d), float(len(flat))
     if np.any(np.abs(d[~free]) > 1e-9):
-        return np.inf, 0.0, np.where(free, 0, np.inf)
+        return np.inf, 0.0, np.where(free, 0, np.inf), 2.0
     neff = max(float(np.min(ess[free])), 2.0)
     S = np.cov(flat[:, free], rowvar=False).reshape(free.sum(), free.sum())
-    V = S / neff
+    V = S / neff if prev_neff is None else S * (1.0 / neff + 1.0 / prev_neff)
     tv = np.zeros_like(d)
     tv[free] = d[free] / np.sqrt(np.diag(V))
     try:
         T2 = float(d[free] @ np.linalg.solve(V, d[free]))
     except np.linalg.LinAlgError:
-        return np.inf, 0.0, tv
+        return np.inf, 0.0, tv, neff
     p = int(free.sum())
     if neff <= p + 1:
-        return T2, 0.0, tv
+        return T2, 0.0, tv, neff
     F = T2 * (neff - p) / (p * (neff - 1))
-    return T2, float(stats.f.sf(F, p, neff - p)), tv
+    return T2, float(stats.f.sf(F, p, neff - p)), tv, neff
 
 
 def _progress(enabled):
@@ -288,6 +290,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
     theta = np.asarray(theta, float)
     low_gamma = 0
     it = 0
+    prev_neff = None  # the MPLE start carries no Monte Carlo error
     try:
         if prog:
             prog.start()
@@ -305,7 +308,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                     f"The sampled {', '.join(bad)} never changed at the current coefficients: "
                     + _runaway_message(model, sample, obs) + ". " + TRY)
             gamma = hummel_step(flat, obs, ctl["steplength_margin"])
-            T2, pval, tv = hotelling(sample, obs)
+            T2, pval, tv, neff_it = hotelling(sample, obs, prev_neff)
             history.append({"iteration": it, "gamma": gamma, "pvalue": pval, "interval": interval,
                             "min_ess": float(ess.min()), **dict(zip(names, theta))})
             if prog:
@@ -328,6 +331,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                 raise ConvergenceError("The Geyer-Thompson step produced non-finite coefficients: "
                                        + _runaway_message(model, sample, obs) + ". " + TRY)
             theta = new_theta
+            prev_neff = neff_it
             if ctl["adaptive"] and not user_interval:
                 e = float(np.min(ess[var > 0])) if np.any(var > 0) else float(len(flat))
                 if e < target_ess:
