@@ -194,3 +194,17 @@ def test_maps_provinces_choropleth_in_chromium(tmp_path, open_page):
     classes = m._sh_classes
     assert Counter(fills) == Counter(dict(zip(classes.colours, classes.counts)))
     assert fills == classes.colour_of(gdf["beds_per_1k"])
+
+
+def test_maps_chinese_names_and_missing_values_in_chromium(grid, tmp_path, open_page):
+    from spatialhealth.layers._palette import NO_DATA
+
+    g = grid.assign(name_zh=[f"单元{i}" for i in range(25)])
+    g.loc[[2, 5], "beds_per_1k"] = float("nan")
+    m = maps.choropleth_map(g, "beds_per_1k", name="name_zh", k=4, offline=True)
+    pg = open_page(maps.save_map(m, tmp_path / "zh.html"))
+    _clean(pg)
+    fills = pg.attrs("path.sh-region", "fill")
+    assert [i for i, f in enumerate(fills) if f == NO_DATA] == [2, 5]
+    assert "no data (2)" in pg.page.locator(".sh-legend").inner_text()
+    assert "单元7" in pg.tooltip_after_hover("path.sh-region", 7)

@@ -123,3 +123,21 @@ def test_maps_accept_lon_lat_tables(cities, od):
     assert a.geometry.geom_equals(b.geometry).all()
     with pytest.raises(InputError, match="'lon' must be numeric"):
         maps.flow_lines(od, table.assign(lon="east"))
+
+
+def test_maps_missing_values_and_chinese_names(grid):
+    import json
+    import re
+
+    from spatialhealth.layers._palette import NO_DATA
+
+    g = grid.assign(name_zh=[f"单元{i}" for i in range(25)])
+    g.loc[[2, 5], "beds_per_1k"] = np.nan
+    m = maps.choropleth_map(g, "beds_per_1k", name="name_zh", k=4)
+    assert sum(m._sh_classes.counts) == 23
+    html = m.get_root().render()
+    assert "no data (2)" in html
+    assert "单元7" in html or json.dumps("单元7")[1:-1] in html  # names may be \\u-escaped JSON
+    fills = re.findall(r'"_fill": "(#[0-9a-f]{6})"', html)
+    assert len(fills) == 25 and fills[2] == NO_DATA and fills[5] == NO_DATA
+    assert NO_DATA not in [fills[i] for i in range(25) if i not in (2, 5)]
