@@ -100,7 +100,9 @@ def group(source: Source, spec, *, client=None, sep=None):
         aggs.update(value="sum", n_value="sum", min_value="min", n_bad="sum")
     client, own = _client(client)
     try:
-        grouped = prepared.groupby(["o", "d"], dropna=False).agg(aggs)
+        # city pairs are few (at most ~134,000): a tree reduction into one partition beats
+        # the shuffle dask would otherwise choose
+        grouped = prepared.groupby(["o", "d"], dropna=False).agg(aggs, split_out=1)
         tasks = [grouped]
         if spec.need_periods:
             tasks.append(prepared["date"].dropna().nunique())
