@@ -335,7 +335,8 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
             if ctl["adaptive"] and not user_interval:
                 e = float(np.min(ess[var > 0])) if np.any(var > 0) else float(len(flat))
                 if e < target_ess:
-                    interval = int(min(interval * min(4.0, target_ess / max(e, 1.0)), 50 * model.ndyads))
+                    # at most doubling per iteration: ESS estimates from one short run are noisy
+                    interval = int(min(interval * min(2.0, target_ess / max(e, 1.0)), 50 * model.ndyads))
                 elif e > 2.5 * target_ess and interval > 1024:
                     interval = int(max(1024, interval / 1.5))
         if not converged:
