@@ -114,3 +114,27 @@ def test_qgis_plugin_ergm_end_to_end(tmp_path, qgis_probe):
     density = len(ties) / (5 * 4)
     estimate = float(next(v for k, v in row.items() if k.lower() in ("estimate", "coef", "params")))
     assert estimate == pytest.approx(math.log(density / (1 - density)), abs=1e-6)
+
+
+def test_qgis_plugin_through_qgis_process(tmp_path, grid, qgis_probe):
+    """QGIS's command-line runner; the executable comes from the file written at install."""
+    import shutil
+
+    runner = shutil.which("qgis_process.bin", path="/usr/bin")
+    if runner is None:
+        pytest.skip("qgis_process.bin not installed")
+    plugin = _install(tmp_path)
+    grid.drop(columns=["cluster", "Ii", "p_sim"]).to_file(tmp_path / "grid.gpkg", layer="grid")
+    out = tmp_path / "qp.gpkg"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen",
+           "QGIS_PLUGINPATH": str(plugin.parent)}
+    r = subprocess.run([runner, "plugins", "enable", "spatialhealth_qgis"], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    r = subprocess.run([runner, "run", "spatialhealth:lisa", "--", f"INPUT={tmp_path / 'grid.gpkg'}",
+                        "FIELD=beds_per_1k", "PERMUTATIONS=99", f"OUTPUT={out}"], env=env,
+                       capture_output=True, text=True, timeout=200)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert f"OUTPUT:\t{out}" in r.stdout
+    (info,) = qgis_probe("layers", f"{out}|layername=lisa")
+    assert info["renderer"] == "categorizedSymbol" and info["features"] == 25

@@ -64,7 +64,8 @@ class LisaAlgorithm(_Base):
             "FIELD", "Indicator", parentLayerParameterName="INPUT",
             type=QgsProcessingParameterField.Numeric))
         self.addParameter(QgsProcessingParameterField(
-            "ID_FIELD", "Region code field", defaultValue="code", parentLayerParameterName="INPUT"))
+            "ID_FIELD", "Region code field", defaultValue="code", parentLayerParameterName="INPUT",
+            optional=True))
         self.addParameter(QgsProcessingParameterEnum("WEIGHTS", "Spatial weights", options=self.WEIGHTS,
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
@@ -119,7 +120,8 @@ class CentralityAlgorithm(_Base):
             "NODES", "Cities (points or polygons)",
             [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(
-            "CODE", "City code field", defaultValue="code", parentLayerParameterName="NODES"))
+            "CODE", "City code field", defaultValue="code", parentLayerParameterName="NODES",
+            optional=True))
         self.addParameter(QgsProcessingParameterString("ORIGIN", "Origin column", defaultValue="origin"))
         self.addParameter(QgsProcessingParameterString("DESTINATION", "Destination column",
                                                        defaultValue="destination"))
