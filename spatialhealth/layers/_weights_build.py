@@ -143,12 +143,24 @@ def nearest_links(geometry, islands, projected_crs: str | None, by: str = "polyg
     geom = geometry if geometry.crs.is_projected else geometry.to_crs(projected_crs or CHINA_ALBERS)
     if by == "centroid":
         geom = geom.centroid
+    import shapely
+
+    values = geom.values
+    tree = shapely.STRtree(np.asarray(values))
+    pos = {c: k for k, c in enumerate(geom.index)}
     rows = []
     for code in islands:
-        d = geom.distance(geom.loc[code])
-        d = d.drop(index=code)
-        best = d.idxmin()
-        rows.append((code, best, float(d.loc[best])))
+        k = pos[code]
+        # nearest other unit by exact distance (exclusive: the island's own geometry is skipped)
+        hits, dist = tree.query_nearest(values[k], return_distance=True, all_matches=True, exclusive=True)
+        cand = [(float(d), int(h)) for h, d in zip(hits, dist) if h != k]
+        if not cand:  # every other geometry equals this one: fall back to plain distances
+            d_all = geom.distance(geom.iloc[k]).to_numpy()
+            d_all[k] = np.inf
+            h = int(np.argmin(d_all))
+            cand = [(float(d_all[h]), h)]
+        d, h = min(cand)
+        rows.append((code, geom.index[h], float(d)))
     return pd.DataFrame(rows, columns=["code", "neighbour", "distance_m"])
 
 

