@@ -141,3 +141,16 @@ def test_maps_missing_values_and_chinese_names(grid):
     fills = re.findall(r'"_fill": "(#[0-9a-f]{6})"', html)
     assert len(fills) == 25 and fills[2] == NO_DATA and fills[5] == NO_DATA
     assert NO_DATA not in [fills[i] for i in range(25) if i not in (2, 5)]
+
+
+def test_maps_centrality_on_polygons_is_a_choropleth(grid):
+    import re
+
+    m = maps.centrality_map(grid, "beds_per_1k", k=5, palette="Blues")
+    html = m.get_root().render()
+    assert "sh-region" in html
+    fills = re.findall(r'"_fill": "(#[0-9a-f]{6})"', html)
+    assert fills == m._sh_classes.colour_of(grid["beds_per_1k"])
+    assert "sh-point" not in html
+    with pytest.raises(InputError, match="points or polygons"):
+        maps.centrality_map(grid.set_geometry(grid.boundary), "beds_per_1k")
