@@ -70,12 +70,15 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
     with atomic_dir(out) as tmp:
         outputs = Outputs(root=tmp)
         state: dict = {}
+        timings = []
         for label, func in steps:
             if progress is not None:
                 progress.update(task, description=label)
             if log is not None:
                 log(f"{label} ...")
+            t_step = time.perf_counter()
             func(cfg, outputs, state)
+            timings.append({"step": label, "seconds": round(time.perf_counter() - t_step, 2)})
             if progress is not None:
                 progress.advance(task)
         seconds = time.perf_counter() - t0
@@ -86,6 +89,7 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
             "seed": cfg.seed,
             "started": started.isoformat(),
             "seconds": round(seconds, 2),
+            "steps": timings,
             "inputs": [vars(f) for f in cfg.files],
             "versions": package_versions(),
             "outputs": [{"section": i.section, "title": i.title, "kind": i.kind,
