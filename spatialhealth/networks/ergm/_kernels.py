@@ -462,14 +462,15 @@ def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, 
     total = burnin + interval * nsamp
     accepted = 0
     s_i = 0
+    rec_next = burnin + interval  # proposals done when the next draw is recorded
     for step in range(total):
         if nedges > 0 and np.random.random() < 0.5:
-            e = np.random.randint(nedges)
+            e = min(int(np.random.random() * nedges), nedges - 1)
             i = etail[e]
             j = ehead[e]
         else:
-            i = np.random.randint(n)
-            j = np.random.randint(n - 1)
+            i = min(int(np.random.random() * n), n - 1)
+            j = min(int(np.random.random() * (n - 1)), n - 2)
             if j >= i:
                 j += 1
             if not directed and i > j:
@@ -484,13 +485,13 @@ def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, 
             q_fwd = (0.5 if nedges > 0 else 1.0) * inv_d
             q_bwd = 0.5 / (nedges + 1) + 0.5 * inv_d
         _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
-                     codes, offs, nst, ipar, fpar, ncov, ncat, ecov, dd_terms, out)
+                      codes, offs, nst, ipar, fpar, ncov, ncat, ecov, dd_terms, out)
         lr = eta0[i, j]
         for t in dd_terms:
             for q in range(offs[t], offs[t] + nst[t]):
                 lr += theta[q] * out[q]
-        lr = sgn * lr + np.log(q_bwd / q_fwd)
-        if lr >= 0.0 or np.random.random() < np.exp(lr):
+        ratio = np.exp(sgn * lr) * (q_bwd / q_fwd)
+        if ratio >= 1.0 or np.random.random() < ratio:
             change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                          codes, offs, nst, ipar, fpar, ncov, ncat, ecov, di_terms, out)
             for q in range(p):
@@ -498,10 +499,11 @@ def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, 
             nedges = toggle(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                             etail, ehead, epos, nedges)
             accepted += 1
-        if step >= burnin and (step - burnin + 1) % interval == 0 and s_i < nsamp:
+        if step + 1 == rec_next and s_i < nsamp:
             for q in range(p):
                 sample[s_i, q] = stats[q]
             s_i += 1
+            rec_next += interval
     return nedges, accepted
 
 
