@@ -110,7 +110,7 @@ def run(ctx) -> list[Path]:
     ctx.say(f"maps: {len(paths)} offline maps written")
 
     gframe = frame.copy()
-    gframe["geometry"] = gframe.geometry.simplify(GPKG_SIMPLIFY, preserve_topology=True)
+    gframe = gframe.set_geometry(gframe.geometry.simplify(GPKG_SIMPLIFY, preserve_topology=True))
     layers = []
     cent, edges = ctx.shared.get("centrality"), ctx.shared.get("edges")
     if cent is not None and edges is not None and {"lon", "lat", "code"} <= set(cent.columns):

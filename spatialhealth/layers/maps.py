@@ -102,8 +102,7 @@ def _to_wgs84(gdf, simplify=None):
     elif not gdf.crs.equals("EPSG:4326"):
         gdf = gdf.to_crs(4326)
     if simplify:
-        gdf = gdf.copy()
-        gdf["geometry"] = gdf.geometry.simplify(simplify, preserve_topology=True)
+        gdf = gdf.set_geometry(gdf.geometry.simplify(simplify, preserve_topology=True))
     return gdf
 
 
@@ -130,9 +129,11 @@ def _display(value):
         return int(value)
     if isinstance(value, (np.bool_,)):
         return bool(value)
-    if pd.isna(value) if not isinstance(value, (list, dict, tuple)) else False:
+    if isinstance(value, (int, str, bool)):
+        return value
+    if not isinstance(value, (list, dict, tuple)) and pd.isna(value):
         return None
-    return value if isinstance(value, (int, str, bool)) else str(value)
+    return str(value)
 
 
 def _features(gdf, fields, style_props):
@@ -141,14 +142,14 @@ def _features(gdf, fields, style_props):
     from shapely.geometry import mapping
 
     # 6 decimals of a degree (~0.1 m) are plenty on screen and halve the page size
-    gdf = gdf.set_geometry(shapely.transform(gdf.geometry.values, lambda c: np.round(c, 6)))
+    geoms = shapely.transform(np.asarray(gdf.geometry.values), lambda c: np.round(c, 6))
+    columns = {f: gdf[f].tolist() for f in fields}
     feats = []
-    for i, (idx, row) in enumerate(gdf.iterrows()):
-        props = {f: _display(row[f]) for f in fields}
+    for i, geom in enumerate(geoms):
+        props = {f: _display(columns[f][i]) for f in fields}
         for key, values in style_props.items():
             props[key] = values[i]
-        feats.append({"type": "Feature", "id": str(i), "properties": props,
-                      "geometry": mapping(row.geometry)})
+        feats.append({"type": "Feature", "id": str(i), "properties": props, "geometry": mapping(geom)})
     return {"type": "FeatureCollection", "features": feats}
 
 

@@ -154,3 +154,15 @@ def test_maps_centrality_on_polygons_is_a_choropleth(grid):
     assert "sh-point" not in html
     with pytest.raises(InputError, match="points or polygons"):
         maps.centrality_map(grid.set_geometry(grid.boundary), "beds_per_1k")
+
+
+def test_maps_geometry_column_with_another_name(grid, cities, od, tmp_path):
+    from spatialhealth.layers import qgis
+
+    g = grid.rename_geometry("geom")
+    m = maps.lisa_map(g, simplify=0.01, offline=True)
+    assert m.get_root().render().count('"_fill": "#d7191c"') == 4
+    lines = maps.flow_lines(od, cities.rename_geometry("pt"))
+    assert len(lines) == 11
+    res = qgis.write_geopackage([qgis.QgisLayer(g, "lisa", qgis.lisa_style())], tmp_path / "g.gpkg")
+    assert res.frame["features"].tolist() == [25]
