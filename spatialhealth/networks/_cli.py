@@ -64,6 +64,9 @@ def centrality(
     destination: str = typer.Option("destination", help="Destination column."),
     flow: str = typer.Option("flow", help="Flow column."),
     weighted_paths: bool = typer.Option(False, help="Betweenness/closeness on 1/flow lengths."),
+    betweenness_k: int = typer.Option(None, help="Sample this many sources for betweenness "
+                                      "(large graphs)."),
+    seed: int = typer.Option(20201101, help="Seed of the betweenness sample."),
     summary: Path = typer.Option(None, help="Also write the network summary here (CSV)."),
 ):
     """Build the mobility graph from an edge table and write its centrality table.
@@ -85,7 +88,7 @@ def centrality(
             if Path(nodes).suffix.lower() in (".csv", ".tsv", ".txt") else read_table(nodes)
     G = mobility_graph(table, nodes=node_table, threshold=threshold, top_k=top_k, share=share,
                        origin=origin, destination=destination, flow=flow)
-    cent = centrality_table(G, weighted_paths=weighted_paths)
+    cent = centrality_table(G, weighted_paths=weighted_paths, betweenness_k=betweenness_k, seed=seed)
     write_csv(cent, out)
     s = network_summary(G)
     if summary is not None:

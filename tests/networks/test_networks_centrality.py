@@ -93,3 +93,14 @@ def test_networks_summary_by_hand(G):
 def test_networks_centrality_rejects_non_digraph():
     with pytest.raises(InputTypeError, match="DiGraph"):
         centrality_table(nx.Graph())
+
+
+def test_networks_sampled_betweenness():
+    g = nx.gnp_random_graph(60, 0.08, seed=3, directed=True)
+    exact = centrality_table(g)["betweenness"].to_numpy()
+    assert centrality_table(g, betweenness_k=60)["betweenness"].to_numpy() == pytest.approx(exact)
+    a = centrality_table(g, betweenness_k=30, seed=1)["betweenness"].to_numpy()
+    b = centrality_table(g, betweenness_k=30, seed=1)["betweenness"].to_numpy()
+    assert (a == b).all()
+    # a half sample is an unbiased estimate: close to the exact values on average
+    assert np.corrcoef(a, exact)[0, 1] > 0.8
