@@ -23,8 +23,8 @@ from typing import Any
 STEPS: list[tuple[str, str]] = [
     ("equity measures", "spatialhealth.equity._demo"),
     ("spatial weights, Moran and LISA", "spatialhealth.layers._demo"),
-    ("maps and QGIS export", "spatialhealth.layers._demo_maps"),
     ("mobility network", "spatialhealth.networks._demo"),
+    ("maps and QGIS export", "spatialhealth.layers._demo_maps"),
     ("ERGM fits", "spatialhealth.networks.ergm._demo"),
     ("DEA efficiency", "spatialhealth.efficiency._demo"),
     ("difference-in-differences", "spatialhealth.policy._demo"),

@@ -129,7 +129,8 @@ def _tidy(fit, names: dict, alpha: float) -> pd.DataFrame:
 def _feols(formula: str, data: pd.DataFrame, cluster: str = "cl"):
     import warnings
 
-    import pyfixest as pf
+    from ._pyfixest import pyfixest
+    pf = pyfixest()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # collinearity notes are checked by the callers

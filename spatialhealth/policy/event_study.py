@@ -275,7 +275,8 @@ def event_study(
     if estimator == "twfe":
         fit = _feols(f"y ~ {rhs}{_control_terms(panel)} | u + t", data)
     else:
-        import pyfixest as pf
+        from ._pyfixest import pyfixest
+        pf = pyfixest()
 
         require_untreated_each_period(panel, "estimator='did2s'")
         with warnings.catch_warnings():
@@ -336,7 +337,8 @@ def _frame_from_fit(fit, ks, names, ref, leads, lags, counts, alpha):
 
 
 def _saturated(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
-    import pyfixest as pf
+    from ._pyfixest import pyfixest
+    pf = pyfixest()
 
     if ref != -1:
         raise InputError(f"estimator='saturated' uses ref=-1 (pyfixest); ref={ref} was given.")
@@ -380,7 +382,8 @@ def _saturated(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
 
 
 def _lpdid(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
-    import pyfixest as pf
+    from ._pyfixest import pyfixest
+    pf = pyfixest()
     from scipy import stats
 
     if ref != -1:

@@ -65,7 +65,8 @@ def did2s(
     >>> round(res.coef, 2)
     -0.12
     """
-    import pyfixest as pf
+    from ._pyfixest import pyfixest
+    pf = pyfixest()
 
     panel = prepare_panel(df, outcome, unit, time, treatment=treatment, first_treated=first_treated,
                           cluster=cluster, controls=controls, balance=balance)

@@ -139,6 +139,7 @@ def _boundaries(cfg, outputs, state):
         gdf = gdf.rename(columns={b["key"]: "code"})
         gdf["code"] = gdf["code"].astype(str)
     state["boundaries"] = gdf
+    state["simplify"] = b["web_simplify"] or None
 
 
 def _joined(cfg, state, input_name):
@@ -226,8 +227,8 @@ def _lisa(cfg, outputs, state, spec, index):
         if spec.get("map", True):
             from ..layers.maps import lisa_map
 
-            outputs.map("LISA", f"lisa_map_{var}", lisa_map(gdf, offline=True, title=f"LISA clusters: {var}"),
-                        f"LISA cluster map: {var}")
+            m = lisa_map(gdf, offline=True, title=f"LISA clusters: {var}", simplify=state.get("simplify"))
+            outputs.map("LISA", f"lisa_map_{var}", m, f"LISA cluster map: {var}")
 
 
 # ---------------------------------------------------------------- networks
@@ -342,14 +343,16 @@ def _map(cfg, outputs, state, spec, index):
     if kind == "choropleth":
         data = _joined(cfg, state, spec["input"])
         m = maps.choropleth_map(data, spec["variable"], scheme=spec["scheme"], k=spec["k"],
-                                breaks=spec.get("breaks"), title=title or spec["variable"], offline=spec["offline"])
+                                breaks=spec.get("breaks"), title=title or spec["variable"], offline=spec["offline"],
+                                simplify=state.get("simplify"))
         name = f"choropleth_{spec['variable']}"
     elif kind == "lisa":
         lisas = state.get("lisa", {})
         var = spec.get("variable") or next(iter(lisas), None)
         if var not in lisas:
             raise InputError(f"[maps #{index}]: no LISA result for {var!r}; add a [[lisa]] with variable = {var!r}.")
-        m = maps.lisa_map(lisas[var], title=title or f"LISA clusters: {var}", offline=spec["offline"])
+        m = maps.lisa_map(lisas[var], title=title or f"LISA clusters: {var}", offline=spec["offline"],
+                          simplify=state.get("simplify"))
         name = f"lisa_{var}"
     elif kind == "centrality":
         column = spec.get("variable") or "in_degree"
@@ -364,19 +367,45 @@ def _map(cfg, outputs, state, spec, index):
 
 
 def _qgis(cfg, outputs, state):
+    """One GeoPackage with every spatial result of the run, each layer styled, and a QGIS project."""
+    import geopandas as gpd
+
     from ..layers import qgis
+    from ..layers.maps import flow_lines
+
+    tol = state.get("simplify")
+
+    def web(gdf):
+        if not tol:
+            return gdf
+        gdf = gdf.copy()
+        gdf["geometry"] = gdf.geometry.simplify(tol, preserve_topology=True)
+        return gdf
 
     layers = []
+    cent = state.get("centrality")
+    if cent is not None and {"lon", "lat"} <= set(cent.columns):
+        pts = gpd.GeoDataFrame(cent, geometry=gpd.points_from_xy(cent.lon, cent.lat), crs=4326)
+        lines = flow_lines(state["edges"], pts, top=150)
+        layers.append(qgis.QgisLayer(lines, "flows", qgis.flow_style(lines), "Largest flows (top 150)"))
+        layers.append(qgis.QgisLayer(pts, "cities", qgis.graduated_style(pts, "in_degree", palette="viridis",
+                                                                         sized=True), "Cities: in-degree"))
     for var, gdf in state.get("lisa", {}).items():
-        layers.append(qgis.QgisLayer(gdf, f"lisa_{slug(var)}", qgis.lisa_style(), title=f"LISA clusters: {var}"))
+        layers.append(qgis.QgisLayer(web(gdf), f"lisa_{slug(var)}", qgis.lisa_style(), f"LISA clusters: {var}"))
+    for spec in cfg.settings.get("maps", []):
+        if spec["kind"] == "choropleth":
+            gdf = web(_joined(cfg, state, spec["input"]))
+            style = qgis.graduated_style(gdf, spec["variable"], scheme=spec["scheme"], k=spec["k"],
+                                         breaks=spec.get("breaks"))
+            layers.append(qgis.QgisLayer(gdf, f"indicator_{slug(spec['variable'])}", style, spec["variable"]))
     if "boundaries" in state and not layers:
-        layers.append(qgis.QgisLayer(state["boundaries"], "regions", qgis.single_style(), title="regions"))
+        layers.append(qgis.QgisLayer(web(state["boundaries"]), "regions", qgis.single_style(), "regions"))
     if not layers:
         return
-    gpkg = outputs.root / "qgis" / "spatialhealth.gpkg"
-    export = qgis.write_geopackage(layers, gpkg, project=cfg.settings["qgis"]["project"])
-    paths = [export.gpkg] + ([export.project] if export.project else [])
-    outputs.file("QGIS", "GeoPackage and project", paths)
+    export = qgis.write_geopackage(layers, outputs.root / "qgis" / "spatialhealth.gpkg",
+                                   project=cfg.settings["qgis"]["project"], title=cfg.settings["run"]["title"])
+    outputs.file("QGIS", "GeoPackage and project", [export.gpkg] + ([export.project] if export.project else []))
+    outputs.text("QGIS", "qgis_export", export.summary(), "what QGIS will open")
 
 
 # ---------------------------------------------------------------- packaged worked examples

@@ -72,8 +72,10 @@ class Outputs:
         self.items.append(Item(section, title or name, "figure", [png, svg]))
 
     def map(self, section: str, name: str, fmap, title: str | None = None) -> None:
+        from ..layers.maps import save_map
+
         html = self._path("maps", name, ".html")
-        fmap.save(str(html))
+        save_map(fmap, html)
         self.items.append(Item(section, title or name, "map", [html]))
 
     def text(self, section: str, name: str, text: str, title: str | None = None) -> None:

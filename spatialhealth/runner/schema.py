@@ -51,6 +51,8 @@ TABLE_SECTIONS: dict[str, dict[str, Key]] = {
         "path": _k(STR, path=True, help="Or a vector file (GeoPackage, GeoJSON, shapefile) of your own."),
         "key": _k(STR, default="code", help="Column of `path` with the region code."),
         "layer": _k(STR, help="Layer of a multi-layer file."),
+        "web_simplify": _k(FLOAT, default=0.005, help="Simplification tolerance (degrees) of the boundaries "
+                           "drawn in web maps and QGIS layers; 0 keeps full detail. Analyses use full detail."),
     },
     "weights": {
         "kind": _k(STR, default="queen", choices=("queen", "rook", "knn", "distance_band", "inverse_distance",

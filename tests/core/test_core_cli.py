@@ -26,3 +26,19 @@ def test_console_script_starts():
     out = subprocess.run([sys.executable, "-m", "spatialhealth.cli", "--help"], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0 and "Usage" in out.stdout
+
+
+def test_atomic_outputs_get_the_usual_file_mode(tmp_path):
+    import os
+
+    from spatialhealth._io import atomic_dir, write_text
+
+    mask = os.umask(0o022)
+    try:
+        p = write_text(tmp_path / "a.txt", "x")
+        with atomic_dir(tmp_path / "run") as d:
+            (d / "f").write_text("y")
+    finally:
+        os.umask(mask)
+    assert oct(p.stat().st_mode & 0o777) == "0o644"
+    assert oct((tmp_path / "run").stat().st_mode & 0o777) == "0o755"
