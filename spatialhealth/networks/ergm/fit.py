@@ -381,7 +381,8 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                 prog.update(task, description="bridge sampling the log-likelihood")
             llf, llf_se = bridge_loglik(model, theta_hat, cs, nbridges=int(ctl["bridges"]),
                                         samplesize=int(ctl["bridge_samplesize"]),
-                                        interval=interval, burnin=interval)
+                                        interval=interval, burnin=interval,
+                                        stat_cov=np.cov(fflat, rowvar=False).reshape(p, p))
     finally:
         cs.close()
         if prog:

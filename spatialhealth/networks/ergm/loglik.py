@@ -37,17 +37,25 @@ def reference_model(model):
     return theta0, logk
 
 
-def bridge_loglik(model, theta, chainset, nbridges=16, samplesize=256, interval=1024, burnin=None):
+def bridge_loglik(model, theta, chainset, nbridges=16, samplesize=256, interval=1024, burnin=None,
+                  stat_cov=None):
     """(log-likelihood at ``theta``, its Monte Carlo standard error).
 
     ``chainset`` is a :class:`~spatialhealth.networks.ergm.sampler.ChainSet` whose
     chains are reused (they start near ``theta``, so the path is walked backwards).
+    ``nbridges`` is the maximum number of steps; with ``stat_cov`` (covariance of the
+    statistics near ``theta``) short paths use fewer, keeping the squared half-step
+    distance d' Cov d of each bridge below 0.1.
     """
     theta = np.asarray(theta, float)
     obs = model.observed()
     theta0, logk0 = reference_model(model)
     if model.dyad_independent:
         return float(theta0 @ obs - logk0), 0.0
+    if stat_cov is not None:
+        d = theta - theta0
+        D = float(d @ np.nan_to_num(np.asarray(stat_cov, float)) @ d)
+        nbridges = int(min(nbridges, max(2, np.ceil(np.sqrt(max(D, 0.0) / 0.4)))))
     nper = max(4, int(np.ceil(samplesize / chainset.chains)))
     burnin = 2 * interval if burnin is None else burnin
     us = np.linspace(0.0, 1.0, nbridges + 1)
@@ -62,13 +70,15 @@ def bridge_loglik(model, theta, chainset, nbridges=16, samplesize=256, interval=
         la = flat @ (ta - tm)
         lb = flat @ (tb - tm)
         total += _logmeanexp(lb) - _logmeanexp(la)
-        # delta method; the effective sample size is that of the sampled statistics
-        # (the weights of a short run look more independent than the network draws are)
+        # delta method on the difference of the two normalised weights (they are
+        # strongly negatively correlated, so their variances must not simply be added)
         wa = np.exp(la - la.max())
         wb = np.exp(lb - lb.max())
-        ess = effective_sample_size(S)
+        v = wb / wb.mean() - wa / wa.mean()
+        ess_v = float(effective_sample_size(v.reshape(S.shape[0], S.shape[1], 1))[0])
+        ess_s = effective_sample_size(S)
         free = flat.var(axis=0) > 0
-        neff = max(float(np.min(ess[free])) if np.any(free) else float(len(flat)), 1.0)
-        var += (np.var(wb) / wb.mean() ** 2 + np.var(wa) / wa.mean() ** 2) / neff
+        neff = min(ess_v, float(np.min(ess_s[free]))) if np.any(free) else ess_v
+        var += np.var(v) / max(neff, 1.0)
     logk = logk0 + total
     return float(theta @ obs - logk), float(np.sqrt(var))

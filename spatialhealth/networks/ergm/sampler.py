@@ -21,7 +21,8 @@ from ...errors import InputError, InputTypeError
 from . import _kernels as K
 from .model import Model, NetState
 
-# proposals per call below which chains run in this process (spawning costs ~1-2 s)
+# proposals per call below which chains run in this process (spawning costs ~1-2 s);
+# once workers exist, calls of a twentieth of this size use them too
 PARALLEL_THRESHOLD = 3_000_000
 
 
@@ -171,7 +172,8 @@ class ChainSet:
             jobs = [self._job(k, eta0, theta, burnin, interval, nsamp, True) for k in range(self.chains)]
             futs = self.client.map(run_chain_job, jobs, pure=False)
             results = self.client.gather(futs)
-        elif self.n_jobs > 1 and self.chains > 1 and total >= PARALLEL_THRESHOLD:
+        elif self.n_jobs > 1 and self.chains > 1 and (
+                total >= PARALLEL_THRESHOLD or (self._pool is not None and total >= PARALLEL_THRESHOLD // 20)):
             if self._pool is None:
                 self._pool = spawn_pool(self.n_jobs)
             jobs = [self._job(k, eta0, theta, burnin, interval, nsamp, True) for k in range(self.chains)]
