@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
@@ -174,10 +175,19 @@ class ChainSet:
             results = self.client.gather(futs)
         elif self.n_jobs > 1 and self.chains > 1 and (
                 total >= PARALLEL_THRESHOLD or (self._pool is not None and total >= PARALLEL_THRESHOLD // 20)):
-            if self._pool is None:
-                self._pool = spawn_pool(self.n_jobs)
             jobs = [self._job(k, eta0, theta, burnin, interval, nsamp, True) for k in range(self.chains)]
-            results = list(self._pool.map(run_chain_job, jobs))
+            try:
+                if self._pool is None:
+                    self._pool = spawn_pool(self.n_jobs)
+                results = list(self._pool.map(run_chain_job, jobs))
+            except (BrokenProcessPool, OSError) as exc:  # e.g. no process spawning allowed here
+                import warnings
+
+                warnings.warn(f"ERGM worker processes failed ({exc!r}); running the chains in this process.",
+                              RuntimeWarning, stacklevel=2)
+                self.close()
+                self.n_jobs = 1
+                results = [run_chain_job(job) for job in jobs]
         else:
             results = [run_chain_job(self._job(k, eta0, theta, burnin, interval, nsamp, False))
                        for k in range(self.chains)]
@@ -194,7 +204,10 @@ class ChainSet:
 
     def close(self):
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            try:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            except Exception:  # a broken pool may fail to shut down cleanly
+                pass
             self._pool = None
 
     def __enter__(self):
