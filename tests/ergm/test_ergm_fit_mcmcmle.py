@@ -142,3 +142,14 @@ def test_same_seed_same_fit():
     b = ergm(G, "edges + mutual", seed=9, eval_loglik=False)
     np.testing.assert_array_equal(a.params.to_numpy(), b.params.to_numpy())
     np.testing.assert_array_equal(a.sample, b.sample)
+
+
+def test_results_pickle_round_trip():
+    import pickle
+
+    G = datasets.load_network("flomarriage")
+    res = ergm(G, "edges + nodecov('wealth')")
+    back = pickle.loads(pickle.dumps(res))
+    np.testing.assert_array_equal(back.params.to_numpy(), res.params.to_numpy())
+    np.testing.assert_array_equal(back.model.observed(), res.model.observed())
+    assert back.summary() == res.summary()

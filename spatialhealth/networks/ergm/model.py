@@ -145,6 +145,7 @@ class Model:
         if G.number_of_nodes() < 2:
             raise InputError("The graph needs at least 2 nodes.")
         self.graph = G
+        self._args = (formula, edge_covariates)
         self.formula = formula if isinstance(formula, str) else repr(formula)
         self.calls = parse_formula(formula)
         self._ctx = ctx = BuildContext(G, edge_covariates)
@@ -180,6 +181,9 @@ class Model:
         for k in di:
             self.di_mask[self.offs[k]: self.offs[k] + self.nst[k]] = True
         self._observed = None
+
+    def __reduce__(self):  # terms hold closures: rebuild from the inputs when unpickled
+        return (Model, (self.graph, *self._args))
 
     # ------------------------------------------------------------------------------
     @property

@@ -131,10 +131,12 @@ class ChainSet:
         self.chains = int(chains)
         self.rng = as_generator(seed)
         self.client = client
+        self._own_client = False
         if isinstance(client, str):
             from distributed import Client
 
             self.client = Client(client)
+            self._own_client = True
         self.n_jobs = min(self.chains, os.cpu_count() or 1) if n_jobs is None else max(1, int(n_jobs))
         self._pool = None
         st0 = model.state(start) if start is not None else model.state()
@@ -209,6 +211,9 @@ class ChainSet:
             except Exception:  # a broken pool may fail to shut down cleanly
                 pass
             self._pool = None
+        if self._own_client and self.client is not None:
+            self.client.close()
+            self.client = None
 
     def __enter__(self):
         return self
