@@ -166,6 +166,23 @@ def hotelling(sample, obs, prev_neff=None):
     return T2, float(stats.f.sf(F, p, neff - p)), tv, neff
 
 
+def burnin_drift(sample) -> float:
+    """Largest |z| between the first quarter and the last half of each chain's draws.
+
+    A large value means the chains were still drifting when recording started.
+    """
+    c, n, p = sample.shape
+    if n < 8:
+        return 0.0
+    a, b = sample[:, : n // 4], sample[:, n // 2:]
+    ea, eb = effective_sample_size(a), effective_sample_size(b)
+    va, vb = a.reshape(-1, p).var(0), b.reshape(-1, p).var(0)
+    se = np.sqrt(va / np.maximum(ea, 1.0) + vb / np.maximum(eb, 1.0))
+    d = np.abs(a.reshape(-1, p).mean(0) - b.reshape(-1, p).mean(0))
+    z = np.where(se > 0, d / np.where(se > 0, se, 1.0), 0.0)
+    return float(np.max(z))
+
+
 def _progress(enabled):
     if not enabled:
         return None
@@ -291,13 +308,18 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
     low_gamma = 0
     it = 0
     prev_neff = None  # the MPLE start carries no Monte Carlo error
+    burn_mult = 4     # burn-in after the first iteration, in intervals (adaptive)
     try:
         if prog:
             prog.start()
             task = prog.add_task("MCMC-MLE", total=ctl["max_iterations"])
         for it in range(1, int(ctl["max_iterations"]) + 1):
-            burnin = burnin0 if it == 1 else (int(ctl["burnin"]) if ctl["burnin"] is not None else 4 * interval)
+            burnin = burnin0 if it == 1 else (int(ctl["burnin"]) if ctl["burnin"] is not None
+                                              else burn_mult * interval)
             sample = cs.run(theta, burnin, interval, nper)
+            drift = burnin_drift(sample)
+            if ctl["adaptive"] and ctl["burnin"] is None and drift > 4 and burn_mult < 64:
+                burn_mult *= 2  # the chains were still moving: burn in longer from now on
             flat = sample.reshape(-1, p)
             ess = effective_sample_size(sample)
             var = flat.var(0)
@@ -310,11 +332,14 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
             gamma = hummel_step(flat, obs, ctl["steplength_margin"])
             T2, pval, tv, neff_it = hotelling(sample, obs, prev_neff)
             history.append({"iteration": it, "gamma": gamma, "pvalue": pval, "interval": interval,
+                            "burnin": burnin, "drift_z": drift,
                             "min_ess": float(ess.min()), **dict(zip(names, theta))})
             if prog:
                 prog.update(task, advance=1, description=f"iteration {it}: step {gamma:.2f}, "
                             f"Hotelling p={pval:.2f}, interval {interval}")
-            if gamma >= 1.0 and pval > ctl["min_pvalue"]:
+            # a passing test on a sample with very few effective draws proves little
+            enough = neff_it >= 0.5 * target_ess or not ctl["adaptive"] or user_interval
+            if gamma >= 1.0 and pval > ctl["min_pvalue"] and enough:
                 converged = True
                 break
             if gamma < 0.01:
