@@ -151,3 +151,18 @@ def test_errors_name_the_problem(formula, msg):
     G = nx.gnp_random_graph(6, 0.4, seed=1)
     with pytest.raises(InputError, match=msg):
         build_model(G, formula)
+
+
+def test_r_formula_syntax():
+    from spatialhealth.networks.ergm.formula import parse_formula
+
+    calls = parse_formula("net ~ edges + kstar(2:3) + nodefactor(\"c\", levels=-(1:2)) + edgecov('1:2') "
+                          "+ nodematch('c', diff=T, keep=c(1, 3)) + gwesp(0.5, fixed=TRUE)")
+    assert [c.name for c in calls] == ["edges", "kstar", "nodefactor", "edgecov", "nodematch", "gwesp"]
+    assert calls[1].args == ([2, 3],) and calls[2].kwargs == {"levels": [-1, -2]}
+    assert calls[3].args == ("1:2",) and calls[4].kwargs == {"diff": True, "keep": [1, 3]}
+    G = nx.gnp_random_graph(9, 0.4, seed=2)
+    for k, v in enumerate(G.nodes()):
+        G.nodes[v]["c"] = "abc"[k % 3]
+    m = build_model(G, "edges + nodefactor('c', levels=-(1:2)) + nodematch('c', diff=T, keep=c(1, 3))")
+    assert m.names == ["edges", "nodefactor.c.c", "nodematch.c.a", "nodematch.c.c"]

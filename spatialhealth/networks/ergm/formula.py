@@ -15,6 +15,7 @@ non-literal arguments (such as an edge-covariate matrix) can be passed this way.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from ...errors import InputError, InputTypeError
@@ -36,6 +37,10 @@ class TermCall:
         return f"{self.name}({', '.join(parts)})" if parts else self.name
 
 
+def _rrange(a, b):
+    return range(a, b + 1) if a <= b else range(a, b - 1, -1)
+
+
 def _literal(node, text):
     if isinstance(node, ast.Constant):
         return node.value
@@ -46,8 +51,11 @@ def _literal(node, text):
         return node.id
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         v = _literal(node.operand, text)
+        sign = -1 if isinstance(node.op, ast.USub) else 1
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return -v if isinstance(node.op, ast.USub) else v
+            return sign * v
+        if isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+            return [sign * x for x in v]  # R's -c(1, 2)
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_literal(e, text) for e in node.elts]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "c":
@@ -99,7 +107,12 @@ def parse_formula(formula) -> list[TermCall]:
             text = text.split("~", 1)[1].strip()
         if not text:
             raise InputError(f"The ERGM formula {formula!r} has no terms; write e.g. 'edges + mutual'.")
-        # R's logical constants and `=` inside calls are valid Python already; only `<-` is not
+        # R integer ranges such as kstar(1:3) or levels=-(1:2) become c(1, 2, 3)
+        parts = re.split(r"""("[^"]*"|'[^']*')""", text)  # leave quoted names alone
+        text = "".join(p if k % 2 else re.sub(
+            r"(?<![\w.])(\d+)\s*:\s*(\d+)(?![\w.])",
+            lambda m: "c(" + ", ".join(str(v) for v in _rrange(int(m[1]), int(m[2]))) + ")", p)
+            for k, p in enumerate(parts))
         try:
             tree = ast.parse(text, mode="eval")
         except SyntaxError as exc:
