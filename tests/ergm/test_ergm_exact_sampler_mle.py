@@ -54,6 +54,11 @@ SAMPLER_CASES = [
     ("directed", "edges + mutual", [-0.5, 1.2]),
     ("directed", "edges + mutual + ttriple", [-0.7, 0.8, 0.2]),
     ("directed", "edges + gwesp(0.5, fixed=True) + istar(2)", [-0.3, 0.3, -0.2]),
+    ("undirected", "edges + gwdsp(0.5, fixed=True) + gwdegree(0.5, fixed=True)", [0.2, -0.3, 0.6]),
+    ("undirected", "edges + transitiveties + nodematch('g') + absdiff('x')", [-0.2, 0.4, 0.7, -0.3]),
+    ("directed", "edges + ctriple + transitiveties + gwidegree(0.7, fixed=True)", [-0.4, 0.5, 0.3, 0.8]),
+    ("directed", "edges + isolates + ostar(2) + gwodegree(0.3, fixed=True) + nodeicov('x')", [-0.6, 0.8, 0.15, -0.5, 0.2]),
+    ("directed", "edges + gwdsp(0.5, fixed=True) + nodematch('g') + edgecov('W')", [-0.3, -0.2, 0.6, 0.9]),
 ]
 
 
@@ -76,8 +81,12 @@ def _chisq_p(draws, ex, coef):
 @pytest.mark.parametrize("kind,formula,coef", SAMPLER_CASES, ids=[f"{k}:{f}" for k, f, _ in SAMPLER_CASES])
 def test_sampler_matches_exact_distribution(kind, formula, coef):
     G = undirected5() if kind == "undirected" else directed4()
-    ex = ExactERGM(G, formula)
-    model = build_model(G, formula)
+    for v, (x, g) in zip(G, [(1.0, "a"), (3.0, "b"), (2.0, "a"), (5.0, "b"), (4.0, "a")]):
+        G.nodes[v]["x"], G.nodes[v]["g"] = x, g
+    W = np.arange(G.number_of_nodes() ** 2, dtype=float).reshape(G.number_of_nodes(), -1) % 3 / 2
+    np.fill_diagonal(W, 0)
+    ex = ExactERGM(G, formula, edge_covariates={"W": W})
+    model = build_model(G, formula, edge_covariates={"W": W})
     nsim = 20_000
     draws = simulate(model, coef=coef, nsim=nsim, seed=7, output="stats", burnin=2_000, interval=40)
     draws = np.asarray(draws, dtype=float)
