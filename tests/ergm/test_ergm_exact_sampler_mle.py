@@ -19,7 +19,9 @@ Tolerances
   coefficient (SE_exact = square root of the diagonal of the exact inverse Fisher
   information). We require |theta_MCMC - theta_exact| < 4 SE_exact / sqrt(ESS) + 0.05
   SE_exact, the last term allowing the stopping tolerance of the convergence test.
-  Standard errors must agree within 15% (their own MC error at these sample sizes).
+  Standard errors must agree within 15% (their own MC error at these sample sizes), and the
+  bridge-sampling log-likelihood must equal the exact log-likelihood at the estimate within
+  4 of its reported Monte Carlo standard errors (+0.01).
 * MPLE of dyad-independent models is the MLE: equal to the exact MLE to 1e-6.
 """
 
@@ -159,3 +161,8 @@ def test_mcmc_mle_matches_exact_mle(kind, formula):
     diff = np.abs(res.params.to_numpy() - exact.params.to_numpy())
     assert np.all(diff < tol), f"MCMC-MLE {res.params.to_dict()} vs exact {exact.params.to_dict()}, tol {tol}"
     np.testing.assert_allclose(res.bse.to_numpy(), se, rtol=0.15)
+    # bridge-sampled log-likelihood against the exact log-likelihood at the same estimate,
+    # within 4 of its reported Monte Carlo standard errors
+    exact_ll = ex.loglik(res.params.to_numpy())
+    assert abs(res.llf - exact_ll) < 4 * res.llf_se + 0.01, (res.llf, res.llf_se, exact_ll)
+    assert res.aic == pytest.approx(-2 * res.llf + 2 * len(ex.names))
