@@ -302,3 +302,12 @@ def test_sampled_engine_within_monte_carlo_error_of_esda_on_lattice():
     se = np.sqrt(np.maximum(m.p_sim * (1 - m.p_sim), 1e-3) / 999)
     assert (d < 5 * np.sqrt(2) * se + 0.003).all()
     assert d.mean() < 1.25 * (np.sqrt(2 / np.pi) * np.sqrt(2) * se).mean()
+
+
+@pytest.mark.slow
+def test_engine_esda_delegates_and_matches_default(health):
+    w = province_weights()
+    ours = lisa(health, w, permutations=199, seed=5, column="beds_10k").frame
+    theirs = lisa(health, w, permutations=199, seed=5, column="beds_10k", engine="esda").frame
+    assert np.array_equal(ours.p_sim, theirs.p_sim) and np.array_equal(ours.Ii, theirs.Ii)
+    assert ours.cluster.tolist() == theirs.cluster.tolist()

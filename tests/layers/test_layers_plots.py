@@ -80,3 +80,22 @@ def test_cluster_map_needs_geometry():
     res = _lisa(pd.Series([1.0, 2, 3, 5], index=list("abcd")), build_weights(t), permutations=9, seed=0)
     with pytest.raises(InputError, match="geometries"):
         lisa_cluster_map(res)
+
+
+def test_moran_panel_plot_marks_significant_years(gdf):
+    import matplotlib.pyplot as plt
+
+    from spatialhealth.layers.autocorrelation import moran_panel
+
+    w = build_weights(gdf, kind="rook")
+    rng = np.random.default_rng(0)
+    long = pd.concat([pd.DataFrame(gdf.drop(columns="geometry")).assign(year=2020),
+                      pd.DataFrame(gdf.drop(columns="geometry")).assign(year=2021, v=rng.normal(size=25))])
+    pan = moran_panel(long, "v", w, permutations=99, seed=1)
+    ax = pan.plot()
+    x, y = ax.lines[0].get_data()
+    assert list(x) == [2020, 2021] and np.allclose(y, pan.frame.I)
+    sig = ax.collections[0].get_offsets()
+    assert len(sig) == int((pan.frame.p_sim < 0.05).sum())
+    assert "by year" in pan.summary()
+    plt.close("all")
