@@ -115,6 +115,10 @@ def _fit_worker(label, net, formula, control, q):
                "peak_mb": _peak_mb(), "base_mb": base, "n": G.number_of_nodes(),
                "params": res.params.round(4).to_dict(), "bse": res.bse.round(4).to_dict()}
         if res.method != "MPLE":
+            info = getattr(res, "info", None) or {}
+            if "proposals_per_second" in info:
+                out["fit_proposals_per_s"] = float(info["proposals_per_second"])
+                out["fit_proposals"] = int(info.get("proposals", 0))
             model = res.model
             interval = max(100_000, 20 * model.ndyads)
             simulate(model, coef=res.params, nsim=1, seed=2, output="stats", burnin=0, interval=1000)
@@ -218,7 +222,10 @@ def _print_row(r):
         extra = (f", floor (statsmodels Logit on {r['label'].split()[0]} dyad table) {r['floor']:.3f} s "
                  f"(table build {r['build']:.2f} s, peak {r['floor_peak_mb']:.0f} MB), ratio {r['wall'] / r['floor']:.1f}")
     if "proposals_per_s" in r:
-        extra += f", sampler {r['proposals_per_s']:,.0f} proposals/s"
+        extra += f", sampler {r['proposals_per_s']:,.0f} proposals/s (one chain, simulate())"
+    if "fit_proposals_per_s" in r:
+        extra += (f"; inside the fit {r['fit_proposals']:,} proposals at "
+                  f"{r['fit_proposals_per_s']:,.0f}/s over all chains")
     print(f"    {r['method']} converged={r['converged']} fit {r['wall']:.2f} s, peak {r['peak_mb']:.0f} MB "
           f"(baseline {r['base_mb']:.0f} MB){extra}", flush=True)
     print(f"    params {r['params']}", flush=True)
