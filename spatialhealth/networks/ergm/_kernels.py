@@ -347,10 +347,9 @@ def toggle(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, t
 
 
 @njit(cache=True)
-def two_paths(adj, adjT, directed):
-    """Two-path count matrix ``tp`` of the current network (see module docstring)."""
+def two_paths(adj, adjT, directed, tp):
+    """Fill ``tp`` (zeros, (n, n)) with the two-path counts of the network (see above)."""
     n = adj.shape[0]
-    tp = np.zeros((n, n), dtype=np.int32)
     for a in range(n):
         for k in range(n):
             if adj[a, k]:
@@ -393,8 +392,8 @@ def eta_matrix(directed, n, codes, offs, nst, ipar, fpar, ncov, ncat, ecov, term
     """theta . change statistics of dyad-independent ``terms`` for every dyad (n, n)."""
     adj = np.zeros((n, n), dtype=np.uint8)
     deg = np.zeros(n, dtype=np.int64)
-    tp = np.zeros((1, 1), dtype=np.int32)
-    lst = np.zeros((n, 1), dtype=np.int32)
+    tp = np.zeros((1, 1), dtype=np.int16)
+    lst = np.zeros((n, 1), dtype=np.int16)
     out = np.zeros(theta.shape[0])
     eta = np.zeros((n, n))
     for i in range(n):

@@ -13,6 +13,11 @@ from .formula import parse_formula
 from .terms import BuildContext, build_terms
 
 
+# node indices and two-path counts fit in int16 for any network whose dense adjacency
+# could be sampled (n < 32,000); see Model.__init__ for the check
+IDX = np.int16
+
+
 @dataclass
 class NetState:
     """Mutable compiled network state (see :mod:`._kernels`)."""
@@ -50,6 +55,8 @@ class NetState:
     def from_adjacency(cls, adj, directed, use_tp):
         adj = np.ascontiguousarray(adj, dtype=np.uint8)
         n = adj.shape[0]
+        if n >= 32000:
+            raise InputError(f"The network has {n} nodes; dense ERGM computations here handle up to 32,000.")
         adjT = np.ascontiguousarray(adj.T) if directed else adj
         if directed:
             ti, hi = np.nonzero(adj)
@@ -67,20 +74,23 @@ class NetState:
         ehead[:m] = hi
         epos = np.zeros((n, n), dtype=np.int32)
         epos[ti, hi] = np.arange(1, m + 1)
-        outl, outpos = cls._lists(adj)
+        outl, outpos = cls._lists(adj)  # int16: half the cache footprint of int32
         if directed:
             inl, inpos = cls._lists(adjT)
         else:
             inl, inpos = outl, outpos
-        tp = K.two_paths(adj, adjT, directed) if use_tp else np.zeros((1, 1), dtype=np.int32)
+        if use_tp:
+            tp = K.two_paths(adj, adjT, directed, np.zeros((n, n), dtype=IDX))
+        else:
+            tp = np.zeros((1, 1), dtype=IDX)
         return cls(adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, bool(use_tp), etail, ehead, epos,
                    int(m), bool(directed))
 
     @staticmethod
     def _lists(adj):
         n = adj.shape[0]
-        lst = np.zeros((n, n), dtype=np.int32)
-        pos = np.zeros((n, n), dtype=np.int32)
+        lst = np.zeros((n, n), dtype=IDX)
+        pos = np.zeros((n, n), dtype=IDX)
         rows, cols = np.nonzero(adj)
         deg = np.bincount(rows, minlength=n)
         start = np.concatenate([[0], np.cumsum(deg)[:-1]])
