@@ -64,7 +64,7 @@ def moran_scatter(result, ax=None, labels: bool = False, title: str | None = Non
     if annotate_slope:
         stat = getattr(result, "I", None)
         ann = f"slope = {slope:.3f}" + (f"  (Moran's I = {stat:.3f})" if stat is not None and not np.isclose(stat, slope) else "")
-        ax.text(0.5, 0.02, ann, transform=ax.transAxes, fontsize=8, color="firebrick", va="bottom", ha="center")
+        ax.text(0.5, 0.98, ann, transform=ax.transAxes, fontsize=8, color="firebrick", va="top", ha="center")
     if labels:
         order = np.argsort(-(z**2 + lag**2))[:max_labels]
         for i in order:
