@@ -714,16 +714,13 @@ def _esda_local(x, y, graph, permutations, seed):
     if y is None:
         m = esda.Moran_Local(x, graph, transformation=t, permutations=permutations, seed=s, keep_simulations=True)
         EI, VI = np.asarray(m.EI), np.asarray(m.VI)
-        zx = m.z
     else:
         m = esda.Moran_Local_BV(x, y, graph, transformation=t, permutations=permutations, seed=s,
                                 keep_simulations=True)
         EI = VI = np.full(len(x), np.nan)
-        zx = m.zx
     W = _sparse(graph)
     lag = W @ (m.z if y is None else m.zy)
     islands = np.diff(W.indptr) == 0
-    del zx
     if permutations:
         p, mean, sd = np.asarray(m.p_sim, float), np.asarray(m.EI_sim, float), np.asarray(m.seI_sim, float)
     else:
