@@ -74,3 +74,21 @@ def test_zonal_and_rasterize_commands(tmp_path, lattice, capsys):
                  "--out", str(tmp_path / "v.tif")]) == 0
     with rasterio.open(tmp_path / "v.tif") as src:
         assert src.read(1).max() == 4 and src.colormap(1)[4][3] == 255
+
+
+def test_lisa_from_table_and_neighbour_file(tmp_path, capsys):
+    nb = pd.read_csv(DATA / "province_neighbours.csv", dtype=str)
+    nb = nb[nb.wtype == "queen_W"].rename(columns={"focal_adcode": "code", "neighbour_adcode": "neighbour"})
+    nb[["code", "neighbour"]].to_csv(tmp_path / "queen.csv", index=False)
+    h = pd.read_csv(DATA / "province_health_2020.csv").rename(columns={"adcode": "code"})
+    h.to_csv(tmp_path / "health.csv", index=False)
+    out = tmp_path / "o"
+    # Hainan has no neighbour and no geometry to find one: a readable error, then keep
+    assert main(["lisa", str(tmp_path / "health.csv"), "-c", "beds_10k", "--weights", str(tmp_path / "queen.csv"),
+                 "--out", str(out)]) == 2
+    assert "460000" in capsys.readouterr().err
+    assert main(["lisa", str(tmp_path / "health.csv"), "-c", "beds_10k", "--weights", str(tmp_path / "queen.csv"),
+                 "--islands", "keep", "--seed", "3", "--permutations", "99", "--out", str(out)]) == 0
+    t = pd.read_csv(out / "lisa_beds_10k.csv", dtype={"code": str}).set_index("code")
+    assert len(t) == 31 and t.loc["460000", "cluster"] == "ns" and np.isnan(t.loc["460000", "Ii"])
+    assert (out / "moran_scatter_beds_10k.png").exists() and not (out / "lisa_beds_10k.gpkg").exists()
