@@ -23,7 +23,8 @@ from . import _kernels as K
 from .model import Model, NetState
 
 # proposals per call below which chains run in this process (spawning costs ~1-2 s);
-# once workers exist, calls of a twentieth of this size use them too
+# once workers exist (they are kept for the session), calls of a twentieth of this size
+# use them too
 PARALLEL_THRESHOLD = 3_000_000
 
 
@@ -85,6 +86,31 @@ def spawn_pool(n_jobs) -> ProcessPoolExecutor:
         for attr, v in saved.items():
             setattr(main, attr, v)
     return pool
+
+
+_POOLS: dict = {}
+
+
+def shared_pool(n_jobs) -> ProcessPoolExecutor:
+    """A process pool kept for the whole session, so repeated fits skip worker start-up."""
+    pool = _POOLS.get(n_jobs)
+    if pool is None:
+        pool = _POOLS[n_jobs] = spawn_pool(n_jobs)
+        if len(_POOLS) == 1:
+            import atexit
+
+            atexit.register(shutdown_pools)
+    return pool
+
+
+def shutdown_pools():
+    """Stop the worker processes kept by :func:`shared_pool`."""
+    for key in list(_POOLS):
+        pool = _POOLS.pop(key)
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except Exception:  # a broken pool may fail to shut down cleanly
+            pass
 
 
 def effective_sample_size(x) -> np.ndarray:
@@ -179,18 +205,19 @@ class ChainSet:
             futs = self.client.map(run_chain_job, jobs, pure=False)
             results = self.client.gather(futs)
         elif self.n_jobs > 1 and self.chains > 1 and (
-                total >= PARALLEL_THRESHOLD or (self._pool is not None and total >= PARALLEL_THRESHOLD // 20)):
+                total >= PARALLEL_THRESHOLD or (self.n_jobs in _POOLS and total >= PARALLEL_THRESHOLD // 20)):
             jobs = [self._job(k, eta0, theta, burnin, interval, nsamp, True) for k in range(self.chains)]
             try:
                 if self._pool is None:
-                    self._pool = spawn_pool(self.n_jobs)
+                    self._pool = shared_pool(self.n_jobs)
                 results = list(self._pool.map(run_chain_job, jobs))
             except (BrokenProcessPool, OSError) as exc:  # e.g. no process spawning allowed here
                 import warnings
 
                 warnings.warn(f"ERGM worker processes failed ({exc!r}); running the chains in this process.",
                               RuntimeWarning, stacklevel=2)
-                self.close()
+                _POOLS.pop(self.n_jobs, None)
+                self._pool = None
                 self.n_jobs = 1
                 results = [run_chain_job(job) for job in jobs]
         else:
@@ -208,12 +235,7 @@ class ChainSet:
         return np.stack([r["sample"] for r in results])
 
     def close(self):
-        if self._pool is not None:
-            try:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-            except Exception:  # a broken pool may fail to shut down cleanly
-                pass
-            self._pool = None
+        self._pool = None  # the worker pool is shared by the session (see shared_pool)
         if self._own_client and self.client is not None:
             self.client.close()
             self.client = None
