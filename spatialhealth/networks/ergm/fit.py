@@ -317,6 +317,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
             burnin = burnin0 if it == 1 else (int(ctl["burnin"]) if ctl["burnin"] is not None
                                               else burn_mult * interval)
             sample = cs.run(theta, burnin, interval, nper)
+            theta_sampled = theta
             drift = burnin_drift(sample)
             if ctl["adaptive"] and ctl["burnin"] is None and drift > 4 and burn_mult < 64:
                 burn_mult *= 2  # the chains were still moving: burn in longer from now on
@@ -378,9 +379,11 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
         if ctl["final_samplesize"]:
             fsize = int(ctl["final_samplesize"])
             final = cs.run(theta, 4 * interval, interval, max(1, int(np.ceil(fsize / chains))))
+            theta_sampled = theta
         else:
-            final = sample
+            final = sample  # drawn at theta_sampled (theta itself may have moved on since)
         fflat = final.reshape(-1, p)
+        theta = theta_sampled
         theta_hat, w, _ = geyer_thompson(theta, fflat, obs)
         # guard against a wild last step (importance weights too concentrated)
         ess_w = 1.0 / np.sum(w ** 2)
