@@ -30,7 +30,7 @@ h1{margin-bottom:.2rem}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;marg
 table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0}td,th{border:1px solid #ccc;padding:.2rem .45rem}
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 pre{background:#f7f7f7;padding:.6rem;overflow-x:auto;font-size:.8rem}
-img{max-width:100%;border:1px solid #eee}iframe{width:100%;height:520px;border:1px solid #ccc}
+img{max-width:min(100%,760px);border:1px solid #eee}iframe{width:100%;height:520px;border:1px solid #ccc}
 .meta{color:#666;font-size:.85rem}.note{background:#fff8e1;padding:.4rem .6rem;border-left:4px solid #f0b400}
 nav a{margin-right:.8rem}
 """
@@ -85,9 +85,13 @@ def build_report(outputs, cfg, started: datetime, seconds: float) -> str:
         parts.append(f"<p class='note'>{html.escape(note)}</p>")
     for section in sections:
         parts.append(f"<h2 id='{html.escape(section)}'>{html.escape(section)}</h2>")
+        last_title = None
         for item in (i for i in outputs.items if i.section == section):
             rel = ", ".join(html.escape(str(p.relative_to(outputs.root))) for p in item.paths)
-            parts.append(f"<h3>{html.escape(item.title)}</h3><p class='meta'>{rel}</p>")
+            if item.title != last_title:  # a table, its summary and its figure share one heading
+                parts.append(f"<h3>{html.escape(item.title)}</h3>")
+                last_title = item.title
+            parts.append(f"<p class='meta'>{rel}</p>")
             if item.kind == "table":
                 parts.append(_table_html(item.payload))
             elif item.kind == "text":
