@@ -263,15 +263,21 @@ def _ergm(cfg, outputs, state, spec, index):
     from ..networks.covariates import edge_covariates
     from ..networks.ergm import ergm
 
-    G = state["graph"]
+    if "network" in spec:
+        from ..networks.ergm.datasets import load_edge_covariates, load_network
+
+        G = load_network(spec["network"])
+        allcovs = load_edge_covariates(spec["network"])
+    else:
+        G = state["graph"]
+        allcovs = edge_covariates(G) if spec["edge_covariates"] else {}
     covs = {}
     if spec["edge_covariates"]:
-        allcovs = edge_covariates(G)
         unknown = [c for c in spec["edge_covariates"] if c not in allcovs]
         if unknown:
             raise InputError(f"[ergm #{index}] edge_covariates: {', '.join(unknown)} unknown; "
                              f"available: {', '.join(allcovs)}.")
-        covs = {c: allcovs[c].to_numpy() for c in spec["edge_covariates"]}
+        covs = {c: getattr(allcovs[c], "to_numpy", lambda m=allcovs[c]: m)() for c in spec["edge_covariates"]}
     res = ergm(G, spec["formula"], edge_covariates=covs, seed=cfg.seed, progress=False)
     name = spec.get("name") or f"ergm_{index}"
     table = pd.DataFrame({"term": res.params.index, "estimate": res.params.to_numpy(), "se": res.bse.to_numpy(),

@@ -331,8 +331,9 @@ def _check_requirements(settings: dict, problems: Problems) -> None:
             problems.add(f"[maps #{i}]", "a LISA map needs a [[lisa]] analysis")
         if m.get("kind") in ("centrality", "flows") and "network" not in settings:
             problems.add(f"[maps #{i}]", f"a {m.get('kind')} map needs [network]")
-    if settings.get("ergm") and "network" not in settings:
-        problems.add("[ergm #1]", "ERGM fits need a [network] section")
+    for i, e in enumerate(settings.get("ergm", []), 1):
+        if "network" not in e and "network" not in settings:
+            problems.add(f"[ergm #{i}]", "needs a [network] section, or `network` naming a bundled network")
     for i, e in enumerate(settings.get("equity", []), 1):
         need = {"gini": ("resource", "population"), "theil": ("resource", "population"),
                 "concentration": ("resource", "population", "rank_by"), "dagum": ("value", "group"),

@@ -133,6 +133,8 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
     },
     "ergm": {
         "formula": _k(STR, required=True),
+        "network": _k(STR, choices=("flomarriage", "samplk3", "faux.mesa.high", "mobility88", "mobility288"),
+                      help="Fit a bundled reference network (with its edge covariates) instead of [network]."),
         "name": _k(STR),
         "edge_covariates": _k(LIST, default=[], help="Edge covariates to build: geo_prox, same_province, ..."),
         "gof": _k(BOOL, default=False),
