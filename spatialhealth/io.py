@@ -7,6 +7,7 @@ UTF-8 byte-order mark. :func:`detect_encoding` tells them apart from the bytes,
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pandas as pd
@@ -17,18 +18,43 @@ __all__ = ["detect_encoding", "read_table", "ENCODINGS"]
 
 #: encodings tried, in order, when none is given
 ENCODINGS = ("utf-8-sig", "gb18030")
+_CHUNK = 1 << 20
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _decodes(path: Path, encoding: str, limit: int | None) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    read = 0
+    with path.open("rb") as fh:
+        while (chunk := fh.read(_CHUNK)) and (limit is None or read < limit):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+            read += len(chunk)
+    if limit is None or read < limit:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def detect_encoding(path, sample_bytes: int | None = None) -> str:
     """Return ``"utf-8-sig"`` (UTF-8 with or without BOM) or ``"gb18030"`` (GBK superset).
 
-    The whole file is checked by default (a GBK file may look like UTF-8 for
-    its first thousand rows of ASCII codes); pass ``sample_bytes`` to bound it.
+    The whole file is read in chunks by default (a GBK file may look like UTF-8
+    for its first thousand rows of ASCII codes); pass ``sample_bytes`` to bound it.
 
     Raises
     ------
     EncodingError
-        If the bytes decode as neither.
+        If the bytes decode as neither, or if the file mixes encodings (UTF-8 text
+        followed by bytes that are not UTF-8): decoding such a file as GBK would
+        silently garble its UTF-8 part.
 
     Examples
     --------
@@ -39,16 +65,31 @@ def detect_encoding(path, sample_bytes: int | None = None) -> str:
     'gb18030'
     """
     path = Path(path)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, seen_cjk = 0, False
     with path.open("rb") as fh:
-        data = fh.read() if sample_bytes is None else fh.read(sample_bytes)
-    for enc in ENCODINGS:
-        try:
-            data.decode(enc)
-        except UnicodeDecodeError as exc:
-            if sample_bytes is not None and exc.start >= len(data) - 4 and enc.startswith("utf"):
-                return enc  # a multi-byte character cut by the sample boundary
-            continue
-        return enc
+        while (chunk := fh.read(_CHUNK)) and (sample_bytes is None or offset < sample_bytes):
+            try:
+                seen_cjk = seen_cjk or _has_cjk(decoder.decode(chunk))
+            except UnicodeDecodeError as exc:
+                # GBK bytes can pass for a few accented UTF-8 letters, never for UTF-8 Chinese
+                if seen_cjk or _has_cjk(chunk[: exc.start].decode("utf-8", errors="ignore")):
+                    raise EncodingError(
+                        f"{path} has mixed encodings: it reads as UTF-8 up to byte {offset + exc.start} "
+                        "but not after it. Re-save the whole file in one encoding (UTF-8 or GBK)."
+                    ) from None
+                break
+            offset += len(chunk)
+        else:
+            if sample_bytes is not None and offset >= sample_bytes:
+                return "utf-8-sig"  # a character cut by the sample boundary is not an error
+            try:
+                decoder.decode(b"", final=True)
+                return "utf-8-sig"
+            except UnicodeDecodeError:
+                pass
+    if _decodes(path, "gb18030", sample_bytes):
+        return "gb18030"
     raise EncodingError(
         f"{path}: the bytes are neither UTF-8 nor GBK/GB18030. Pass encoding=... "
         "(e.g. 'big5', 'utf-16') if you know it."

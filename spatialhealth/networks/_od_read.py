@@ -74,36 +74,12 @@ def _format_of(path: Path) -> str:
 
 
 def detect_csv_encoding(path: Path) -> str:
-    """Return "utf-8" or "gb18030" for a CSV, reading the whole file in chunks.
-
-    A file whose first non-ASCII text is valid UTF-8 but which later stops being
-    UTF-8 has mixed encodings: that is an error, since decoding it as GBK would
-    silently garble the UTF-8 part.
-    """
+    """Return "utf-8" or "gb18030" for a CSV (see :func:`spatialhealth.io.detect_encoding`)."""
     if path.suffix.lower() == ".gz":
         return "utf-8"  # let the reader decide; gzip CSVs are rarely GBK
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    seen_non_ascii = False
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                if seen_non_ascii or not chunk[: exc.start].isascii():
-                    raise EncodingError(
-                        f"{path} has mixed encodings: it reads as UTF-8 up to byte "
-                        f"{offset + exc.start} but not after it. Re-save the whole file in "
-                        "one encoding (UTF-8 or GBK)."
-                    ) from None
-                return "gb18030"
-            seen_non_ascii = seen_non_ascii or not chunk.isascii()
-            offset += len(chunk)
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8"
+    from ..io import detect_encoding
+
+    return "utf-8" if detect_encoding(path).startswith("utf-8") else "gb18030"
 
 
 def transcode_to_utf8(path: Path, encoding: str, tmpdir: Path) -> Path:

@@ -52,3 +52,10 @@ def test_parquet_excel_and_errors(tmp_path):
         read_table(tmp_path / "t.dbf")
     with pytest.raises(FileNotFoundError):
         read_table(tmp_path / "missing.csv")
+
+
+def test_mixed_encodings_in_one_file_are_refused(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("城市\n北京\n".encode("utf-8") + "广州\n".encode("gbk"))
+    with pytest.raises(EncodingError, match="mixed encodings"):
+        detect_encoding(path)
