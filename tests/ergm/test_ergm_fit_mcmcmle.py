@@ -153,3 +153,11 @@ def test_results_pickle_round_trip():
     np.testing.assert_array_equal(back.params.to_numpy(), res.params.to_numpy())
     np.testing.assert_array_equal(back.model.observed(), res.model.observed())
     assert back.summary() == res.summary()
+
+
+def test_summary_says_when_the_loglikelihood_was_not_computed():
+    G = datasets.load_network("samplk3")
+    res = ergm(G, "edges + mutual", seed=3, eval_loglik=False)
+    assert np.isnan(res.llf)
+    text = res.summary()
+    assert "not computed (eval_loglik=False)" in text and "AIC: nan" not in text

@@ -120,10 +120,13 @@ class ERGMResults:
         lines.append("")
         nd, p = self.nobs, len(self.params)
         lines.append(f"     Null Deviance: {-2 * self.null_llf:.1f}  on {nd} degrees of freedom")
-        lines.append(f" Residual Deviance: {-2 * self.llf:.1f}  on {nd - p} degrees of freedom")
-        lines.append("")
-        lines.append(f"AIC: {self.aic:.1f}  BIC: {self.bic:.1f}  (Smaller is better. MC Std. Err. = "
-                     f"{2 * self.llf_se:.4g})")
+        if np.isfinite(self.llf):
+            lines.append(f" Residual Deviance: {-2 * self.llf:.1f}  on {nd - p} degrees of freedom")
+            lines.append("")
+            lines.append(f"AIC: {self.aic:.1f}  BIC: {self.bic:.1f}  (Smaller is better. MC Std. Err. = "
+                         f"{2 * self.llf_se:.4g})")
+        else:
+            lines.append(" Residual Deviance: not computed (eval_loglik=False), so no AIC or BIC")
         if self.method == "MCMC-MLE":
             lines.append(f"MCMC-MLE iterations: {self.iterations}; converged: {'yes' if self.converged else 'NO'}")
         for msg in self.messages:
