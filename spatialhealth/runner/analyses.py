@@ -331,9 +331,22 @@ def _did(cfg, outputs, state, spec, index):
     res = policy.twfe_did(df, spec["outcome"], spec["treatment"], **common)
     outputs.table("difference-in-differences", name, res.frame, f"TWFE DiD: {spec['outcome']}")
     outputs.text("difference-in-differences", name, res.summary(), f"TWFE DiD: {spec['outcome']}")
+    bad = sorted(set(spec["estimators"]) - {"twfe", "did2s", "saturated", "lpdid"})
+    if bad:
+        raise InputError(f"[did] estimators: {', '.join(map(repr, bad))} unknown; "
+                         "use twfe, did2s, saturated or lpdid.")
+    window = {k: spec[k] for k in ("leads", "lags") if k in spec}
+    cmp = policy.compare_estimators(df, spec["outcome"], spec["unit"], spec["time"], treatment=spec["treatment"],
+                                    cluster=spec.get("cluster"), controls=tuple(spec["controls"]),
+                                    estimators=tuple(spec["estimators"]), event=spec["event_study"],
+                                    ref=spec["ref"], **window)
+    section = "difference-in-differences"
+    title = f"TWFE and robust estimators: {spec['outcome']}"
+    outputs.table(section, f"{name}_estimators", cmp.frame, title)
+    outputs.text(section, f"{name}_estimators", cmp.summary(), title)
     if spec["event_study"]:
-        es = policy.event_study(df, spec["outcome"], treatment=spec["treatment"], **common)
-        _emit(outputs, "difference-in-differences", f"{name}_event_study", es, f"event study: {spec['outcome']}")
+        outputs.table(section, f"{name}_event_study", cmp.event_frame, f"event study: {spec['outcome']}")
+        _figure(outputs, section, f"{name}_event_study", cmp, f"event study: {spec['outcome']}")
     if spec["placebo"]:
         n = min(spec["placebo"], 200) if cfg.settings["run"]["quick"] else spec["placebo"]
         pl = policy.placebo_test(df, spec["outcome"], spec["treatment"], n=n, seed=cfg.seed, **common)
