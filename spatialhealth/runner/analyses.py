@@ -290,15 +290,6 @@ def _ergm(cfg, outputs, state, spec, index):
         _figure(outputs, "ERGM", f"{name}_gof", g, f"GOF: {spec['formula']}")
 
 
-def _supported(func, options: dict) -> dict:
-    import inspect
-
-    params = inspect.signature(func).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return options
-    return {k: v for k, v in options.items() if k in params}
-
-
 # ---------------------------------------------------------------- efficiency and policy
 def _dea(cfg, outputs, state, spec, index):
     from .. import efficiency

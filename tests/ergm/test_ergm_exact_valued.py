@@ -99,3 +99,18 @@ def test_mobility_weights_and_errors():
     res = valued_ergm(G, "sum + edgecov('geo_prox')", edge_covariates=cov)
     assert np.isfinite(res.params).all()
     assert "Poisson reference" in res.summary()
+
+
+def test_valued_formula_uses_the_engine_parser():
+    import networkx as nx
+
+    from spatialhealth.errors import InputError
+    from spatialhealth.networks.ergm.valued import _parse
+
+    assert _parse("y ~ sum + nonzero + nodeicov('x')") == [("sum", []), ("nonzero", []), ("nodeicov", ["x"])]
+    G = nx.DiGraph()
+    G.add_weighted_edges_from([(0, 1, 3), (1, 2, 1), (2, 0, 2)])
+    from spatialhealth.networks.ergm.valued import valued_ergm
+
+    with pytest.raises(InputError, match="takes no keyword arguments"):
+        valued_ergm(G, "sum + nonzero(x=1)")

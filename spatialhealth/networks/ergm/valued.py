@@ -36,7 +36,6 @@ tests). Dyad-dependent valued terms (e.g. ``mutual(form="min")``,
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -46,30 +45,18 @@ from scipy import stats
 from scipy.special import gammaln
 
 from ...errors import ConvergenceError, InputError
+from .formula import parse_formula
 
 _SUM_TERMS = ("sum", "nodecov", "nodeicov", "nodeocov", "edgecov", "nodematch")
 
 
 def _parse(formula):
-    text = str(formula).split("~", 1)[-1].replace("TRUE", "True").replace("FALSE", "False")
-    try:
-        tree = ast.parse(text, mode="eval").body
-    except SyntaxError as exc:
-        raise InputError(f"Cannot parse the valued ERGM formula {formula!r}: {exc.msg}.") from None
+    """(term, positional args) of each term; the valued terms take no keyword arguments."""
     out = []
-
-    def walk(node):
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            walk(node.left)
-            walk(node.right)
-        elif isinstance(node, ast.Name):
-            out.append((node.id, []))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            out.append((node.func.id, [ast.literal_eval(a) for a in node.args]))
-        else:
-            raise InputError(f"Cannot parse the term {ast.unparse(node)!r} in {formula!r}.")
-
-    walk(tree)
+    for call in parse_formula(formula):
+        if call.kwargs:
+            raise InputError(f"Valued term {call} takes no keyword arguments (in {formula!r}).")
+        out.append((call.name, list(call.args)))
     return out
 
 
