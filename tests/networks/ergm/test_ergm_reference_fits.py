@@ -25,7 +25,7 @@ import statsmodels.api as sm
 from spatialhealth.networks.ergm.datasets import load_edge_covariates, load_network, load_truth
 from spatialhealth.networks.ergm.diagnostics import effective_sample_size
 
-REF = json.loads((Path(__file__).resolve().parents[1] / "data" / "ergm" / "statnet_reference.json").read_text())["fits"]
+REF = json.loads((Path(__file__).resolve().parents[2] / "data" / "ergm" / "statnet_reference.json").read_text())["fits"]
 MOBILITY_DI = ("edges + nodeicov('PCF') + nodeicov('HTH') + nodeicov('GDP') + "
                "edgecov('geo_prox') + edgecov('same_dialect')")
 MOBILITY_DD = MOBILITY_DI + " + mutual + gwesp(0.5, fixed=True)"

@@ -15,7 +15,7 @@ from spatialhealth.networks.ergm.datasets import load_network
 from spatialhealth.networks.ergm.enumerate import graph_statistics
 from spatialhealth.networks.ergm.gof import _adjacency, degree_counts, esp_counts
 
-REF = json.loads((Path(__file__).resolve().parents[1] / "data" / "ergm" / "statnet_reference.json").read_text())
+REF = json.loads((Path(__file__).resolve().parents[2] / "data" / "ergm" / "statnet_reference.json").read_text())
 CASES = [(net, formula, vals) for net, d in REF["statistics"].items() for formula, vals in d.items()]
 
 

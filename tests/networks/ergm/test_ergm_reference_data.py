@@ -15,7 +15,7 @@ from spatialhealth.networks.ergm.datasets import (
     load_truth,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ergm"
+DATA = Path(__file__).resolve().parents[2] / "data" / "ergm"
 
 # (directed, nodes, edges) as in R: network.size / network.edgecount
 SIZES = {

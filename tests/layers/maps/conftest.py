@@ -83,7 +83,7 @@ def _qgis_available():
 
 @pytest.fixture(scope="session")
 def qgis_probe():
-    """Run tests/maps/qgis_probe.py with the system python3 and return its JSON output."""
+    """Run tests/layers/maps/qgis_probe.py with the system python3 and return its JSON output."""
     import json
     import os
     import subprocess
