@@ -142,9 +142,17 @@ def write_table(frame: pd.DataFrame, path, *, bom: bool = True, layer: str | Non
         if not is_geo:
             raise InputError(f"{str(path)!r}: only a spatial result (with geometries) can be "
                              "written to a GeoPackage; use .csv, .xlsx or .parquet.")
-        from .layers.qgis import write_layer  # replaces only the named layer
+        import shutil
 
-        return write_layer(frame, path, layer=layer or path.stem)
+        # geopandas replaces only the named layer of an existing GeoPackage; working on a copy
+        # keeps the user's file whole if the write fails
+        with atomic_path(path) as tmp:
+            if path.exists():
+                shutil.copyfile(path, tmp)
+            else:
+                tmp.unlink()
+            frame.to_file(tmp, layer=layer or path.stem, driver="GPKG", engine="pyogrio")
+        return path
     if is_geo and suffix != ".parquet":
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     with atomic_path(path) as tmp:

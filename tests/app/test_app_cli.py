@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-from spatialhealth.cli import main
+from spatialhealth.app.cli import main
 
 
 def test_help_lists_demo(capsys):
@@ -10,7 +10,7 @@ def test_help_lists_demo(capsys):
 
 
 def test_our_errors_are_one_paragraph(tmp_path, capsys, monkeypatch):
-    import spatialhealth.runner.run as run_mod
+    import spatialhealth.app.runner.run as run_mod
     from spatialhealth.errors import InputError
 
     def boom(*a, **k):
@@ -23,7 +23,7 @@ def test_our_errors_are_one_paragraph(tmp_path, capsys, monkeypatch):
 
 
 def test_console_script_starts():
-    out = subprocess.run([sys.executable, "-m", "spatialhealth.cli", "--help"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "spatialhealth.app.cli", "--help"], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0 and "Usage" in out.stdout
 

@@ -3,7 +3,7 @@
 import typer
 from typer.testing import CliRunner
 
-from spatialhealth.cli import app
+from spatialhealth.app.cli import app
 
 
 def leaf_commands(cmd, path=()):

@@ -2,7 +2,7 @@ import textwrap
 
 import pytest
 
-from spatialhealth.runner.config import ConfigError, load_config
+from spatialhealth.app.runner.config import ConfigError, load_config
 
 
 def write(tmp_path, text, name="analysis.toml"):

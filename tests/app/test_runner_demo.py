@@ -5,9 +5,9 @@ import sqlite3
 
 import pytest
 
-from spatialhealth.demo import demo_config_path
+from spatialhealth.app.demo import demo_config_path
 from spatialhealth.layers._offline import external_assets
-from spatialhealth.runner import load_config, run_analysis
+from spatialhealth.app.runner import load_config, run_analysis
 
 
 def test_bundled_analysis_file_is_valid():

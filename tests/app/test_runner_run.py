@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from spatialhealth.errors import SpatialHealthError
-from spatialhealth.runner import run_analysis
+from spatialhealth.app.runner import run_analysis
 
 NEIGHBOURS = "tests/data/runner/province_queen_neighbours.csv"
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatialhealth.cli import main
-from spatialhealth.demo import DemoContext
+from spatialhealth.app.cli import main
+from spatialhealth.app.demo import DemoContext
 from spatialhealth.efficiency import dea, metafrontier, sbm, synthetic_panel
 from spatialhealth.efficiency.synthetic import (SYNTHETIC_INPUTS, SYNTHETIC_OUTPUTS,
                                                 SYNTHETIC_UNDESIRABLE)
@@ -71,7 +71,7 @@ def test_efficiency_results_text_and_plots():
 
 
 def test_efficiency_demo_step(tmp_path):
-    from spatialhealth.efficiency import _demo
+    from spatialhealth.app.examples import efficiency as _demo
 
     ctx = DemoContext(out=tmp_path, seed=11, quick=True)
     paths = _demo.run(ctx)

@@ -1,11 +1,12 @@
-"""`spatialhealth equity` (registered from spatialhealth.equity._cli)."""
+"""`spatialhealth equity` (registered from spatialhealth.app.cli_equity)."""
 
 import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from spatialhealth.equity import _cli, gini, theil
+from spatialhealth.app import cli_equity as _cli
+from spatialhealth.equity import gini, theil
 
 
 @pytest.fixture

@@ -3,11 +3,12 @@
 import pandas as pd
 import pytest
 
-from spatialhealth.demo import DemoContext
+from spatialhealth.app.demo import DemoContext
 
 
 def test_equity_demo_step(tmp_path):
-    from spatialhealth.equity import _demo, gini
+    from spatialhealth.app.examples import equity as _demo
+    from spatialhealth.equity import gini
 
     ctx = DemoContext(out=tmp_path, quick=True)
     written = _demo.run(ctx)

@@ -11,7 +11,7 @@ import pytest
 import rasterio
 from shapely.geometry import box
 
-from spatialhealth.cli import main
+from spatialhealth.app.cli import main
 
 DATA = Path(__file__).parents[1] / "data" / "layers"
 

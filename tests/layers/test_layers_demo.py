@@ -8,8 +8,8 @@ import pytest
 
 @pytest.mark.slow
 def test_layers_demo_step(tmp_path):
-    from spatialhealth.demo import DemoContext
-    from spatialhealth.layers import _demo
+    from spatialhealth.app.demo import DemoContext
+    from spatialhealth.app.examples import layers as _demo
 
     ctx = DemoContext(out=tmp_path, seed=1, quick=True)
     paths = _demo.run(ctx)

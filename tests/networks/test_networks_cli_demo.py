@@ -6,9 +6,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from spatialhealth.cli import main
-from spatialhealth.demo import DemoContext
-from spatialhealth.networks import _demo
+from spatialhealth.app.cli import main
+from spatialhealth.app.demo import DemoContext
+from spatialhealth.app.examples import networks as _demo
 from spatialhealth.networks.od import aggregate_od
 
 

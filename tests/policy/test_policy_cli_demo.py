@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from spatialhealth.cli import main
+from spatialhealth.app.cli import main
 from spatialhealth.policy import twfe_did
 
 
@@ -38,9 +38,9 @@ def test_policy_cli_did_bad_input_is_one_readable_error(panel_df, tmp_path, caps
 
 
 def test_policy_demo_step_quick(tmp_path):
-    from spatialhealth.demo import DemoContext
+    from spatialhealth.app.demo import DemoContext
     from spatialhealth.efficiency.synthetic import synthetic_panel
-    from spatialhealth.policy import _demo
+    from spatialhealth.app.examples import policy as _demo
 
     # hand the step an efficiency panel as the DEA step would (here the generating exp(-u))
     import numpy as np

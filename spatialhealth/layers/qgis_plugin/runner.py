@@ -31,7 +31,7 @@ def command():
         return [str(exe)]
     py = os.environ.get("SPATIALHEALTH_PYTHON") or settings.value("spatialhealth/python", "")
     if py:
-        return [str(py), "-c", "import sys; from spatialhealth.cli import main; sys.exit(main())"]
+        return [str(py), "-c", "import sys; from spatialhealth.app.cli import main; sys.exit(main())"]
     if EXECUTABLE_FILE.exists():
         exe = EXECUTABLE_FILE.read_text(encoding="utf-8").strip()
         if exe:

@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from spatialhealth.cli import main
+from spatialhealth.app.cli import main
 from spatialhealth.layers._offline import external_assets
 
 

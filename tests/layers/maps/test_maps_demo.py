@@ -7,8 +7,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from spatialhealth.demo import DemoContext
-from spatialhealth.layers import _demo_maps
+from spatialhealth.app.demo import DemoContext
+from spatialhealth.app.examples import maps as _demo_maps
 from spatialhealth.layers._offline import external_assets
 
 

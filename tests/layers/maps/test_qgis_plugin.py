@@ -21,7 +21,7 @@ VENV_EXE = Path(sys.executable).with_name("spatialhealth")
 
 
 def _install(tmp_path):
-    from spatialhealth.cli import main
+    from spatialhealth.app.cli import main
 
     assert VENV_EXE.exists()
     profile = tmp_path / "profile"

@@ -44,7 +44,7 @@ def test_gof_directed_kinds():
 def test_cli_ergm_writes_summary_and_coefficients(tmp_path):
     from typer.testing import CliRunner
 
-    from spatialhealth.cli import app
+    from spatialhealth.app.cli import app
 
     G = load_network("flomarriage")
     nodes = load_nodes("flomarriage")
@@ -68,7 +68,7 @@ def test_cli_ergm_writes_summary_and_coefficients(tmp_path):
 
 def test_cli_reports_unknown_nodes(tmp_path):
     from spatialhealth.errors import InputError
-    from spatialhealth.networks.ergm._cli import read_network
+    from spatialhealth.app.cli_ergm import read_network
 
     pd.DataFrame({"from": [1, 2], "to": [2, 99]}).to_csv(tmp_path / "e.csv", index=False)
     pd.DataFrame({"id": [1, 2, 3]}).to_csv(tmp_path / "n.csv", index=False)
@@ -78,8 +78,8 @@ def test_cli_reports_unknown_nodes(tmp_path):
 
 @pytest.mark.slow
 def test_demo_step_quick(tmp_path):
-    from spatialhealth.demo import DemoContext
-    from spatialhealth.networks.ergm import _demo
+    from spatialhealth.app.demo import DemoContext
+    from spatialhealth.app.examples import ergm as _demo
 
     ctx = DemoContext(out=tmp_path, seed=3, quick=True)
     paths = _demo.run(ctx)

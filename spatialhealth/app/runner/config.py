@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InputError
-from .schema import ARRAY_SECTIONS, INPUT_KEYS, TABLE_SECTIONS, Key, Problems
+from spatialhealth.errors import InputError
+from spatialhealth.app.runner.schema import ARRAY_SECTIONS, INPUT_KEYS, TABLE_SECTIONS, Key, Problems
 
 __all__ = ["ConfigError", "RunConfig", "load_config"]
 
@@ -102,12 +102,12 @@ def _check_keys(where: str, given: dict, keys: dict[str, Key], problems: Problem
 
 
 def _load_dataset(name: str) -> pd.DataFrame:
-    from .. import datasets
+    from spatialhealth import datasets
 
     if name == "province_health":
         df = datasets.load_province_health()
         return df
-    from .samples import load_sample
+    from spatialhealth.app.runner.samples import load_sample
 
     return load_sample(name)
 
@@ -142,7 +142,7 @@ def _read_input(name: str, spec: dict, base: Path, cfg: RunConfig, problems: Pro
             except Exception as exc:
                 problems.add(where, f"cannot read {files[0]}: {exc}")
             return
-        from ..io import read_table
+        from spatialhealth.io import read_table
 
         try:
             kwargs = {"encoding": spec.get("encoding")} if "encoding" in spec else {}
@@ -157,7 +157,7 @@ def _read_input(name: str, spec: dict, base: Path, cfg: RunConfig, problems: Pro
         if key not in df.columns:
             problems.add(where, f"key column {key!r} is not in the table (columns: {', '.join(map(str, df.columns))})")
             return
-        from ..regions import harmonise_names
+        from spatialhealth.regions import harmonise_names
 
         try:
             codes = harmonise_names(df[key], level=spec.get("level", "province"))
@@ -167,7 +167,7 @@ def _read_input(name: str, spec: dict, base: Path, cfg: RunConfig, problems: Pro
         df = df.copy()
         df["code"] = codes.to_numpy()
     if "scheme" in spec and "code" in df.columns:
-        from ..regions import region_of
+        from spatialhealth.regions import region_of
 
         try:
             df["group"] = region_of(df["code"], spec["scheme"]).to_numpy()

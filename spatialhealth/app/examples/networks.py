@@ -23,12 +23,12 @@ THRESHOLD = 10.0
 
 
 def run(ctx) -> list[Path]:
-    from .._io import atomic_path, write_csv, write_text
-    from .centrality import centrality_table, network_summary
-    from .covariates import edge_covariates
-    from .graph import edges_from_graph, load_cities, mobility_graph
-    from .od import aggregate_od
-    from .synthetic import synthetic_records
+    from spatialhealth._io import atomic_path, write_csv, write_text
+    from spatialhealth.networks.centrality import centrality_table, network_summary
+    from spatialhealth.networks.covariates import edge_covariates
+    from spatialhealth.networks.graph import edges_from_graph, load_cities, mobility_graph
+    from spatialhealth.networks.od import aggregate_od
+    from spatialhealth.networks.synthetic import synthetic_records
 
     out = Path(ctx.out) / "networks"
     out.mkdir(parents=True, exist_ok=True)
@@ -76,7 +76,7 @@ def run(ctx) -> list[Path]:
 
 def _maps(ctx, edges, cent) -> list[Path]:
     try:
-        from ..layers import maps
+        from spatialhealth.layers import maps
     except ImportError:
         return []
     if not (hasattr(maps, "centrality_map") and hasattr(maps, "flow_map")):

@@ -15,7 +15,7 @@ def _split(text: str | None) -> list[str]:
 
 def _need(value, option: str, measure: str):
     if not value:
-        from ..errors import InputError
+        from spatialhealth.errors import InputError
 
         raise InputError(f"The {measure} measure needs {option}.")
     return value
@@ -25,8 +25,8 @@ def run_measure(df, measure: str, *, resource=None, population=None, group=None,
                 value=None, columns=(), negative=(), levels=3, n_clusters=3, kind="L", by="auto",
                 year="year", steps=3):
     """Dispatch one measure by name (shared by the CLI and its tests)."""
-    from .. import equity
-    from .._validate import one_of
+    from spatialhealth import equity
+    from spatialhealth._validate import one_of
 
     one_of(measure, MEASURES, "measure")
     if measure == "gini":
@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
 
         Example: spatialhealth equity theil provinces.csv --resource beds --population pop --group region3 --out theil.csv
         """
-        from ..io import read_table
+        from spatialhealth.io import read_table
 
         df = read_table(table, encoding=encoding)
         res = run_measure(df, measure, resource=resource, population=population, group=group,
@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
             import matplotlib
 
             matplotlib.use("Agg")
-            from .._io import save_figure
+            from spatialhealth._io import save_figure
 
             ax = res.plot()
             save_figure(ax.figure, figure)

@@ -45,9 +45,9 @@ def register(app: typer.Typer) -> None:
 
         Example: spatialhealth did panel.csv --outcome efficiency --treatment pilot --unit code --time year --event-study --placebo 1000 --seed 1 --out did_out
         """
-        from .._io import save_figure, write_csv, write_text
-        from ..io import read_table
-        from . import bacon_decomposition, compare_estimators, heterogeneity, placebo_test, placebo_timing
+        from spatialhealth._io import save_figure, write_csv, write_text
+        from spatialhealth.io import read_table
+        from spatialhealth.policy import bacon_decomposition, compare_estimators, heterogeneity, placebo_test, placebo_timing
 
         df = read_table(table, encoding=encoding)
         ctl = _split(controls)

@@ -27,7 +27,7 @@ RESOURCES = {  # column in the table -> (label, per-capita column, scale)
 
 def province_table() -> pd.DataFrame:
     """The bundled table with resource totals in units and per-capita columns."""
-    from ..datasets import load_province_health
+    from spatialhealth.datasets import load_province_health
 
     df = load_province_health().copy()
     df["personnel"] = df["personnel_10k"] * 1e4
@@ -43,8 +43,8 @@ def run(ctx) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .._io import save_figure, write_csv, write_text
-    from . import (
+    from spatialhealth._io import save_figure, write_csv, write_text
+    from spatialhealth.equity import (
         cluster_regions, concentration_index, dagum_gini, entropy_weights, gini, health_distance, rsr,
         theil,
     )

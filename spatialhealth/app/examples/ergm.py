@@ -53,13 +53,13 @@ def write_fit(res, folder: Path, stem: str, gof_nsim: int = 0, seed=None,
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from ..._io import save_figure, write_csv, write_text
+    from spatialhealth._io import save_figure, write_csv, write_text
 
     folder = Path(folder)
     paths = [write_text(folder / f"{stem}_summary.txt", res.summary() + "\n"),
              write_csv(coefficient_table(res), folder / f"{stem}_coefficients.csv")]
     if diagnostics and getattr(res, "sample", None) is not None:
-        from .diagnostics import mcmc_diagnostics
+        from spatialhealth.networks.ergm.diagnostics import mcmc_diagnostics
 
         diag = mcmc_diagnostics(res)
         paths.append(write_text(folder / f"{stem}_mcmc_diagnostics.txt", diag.summary() + "\n"))
@@ -68,7 +68,7 @@ def write_fit(res, folder: Path, stem: str, gof_nsim: int = 0, seed=None,
         paths.append(save_figure(fig, folder / f"{stem}_mcmc_diagnostics.png", dpi=110))
         plt.close(fig)
     if gof_nsim:
-        from .gof import gof
+        from spatialhealth.networks.ergm.gof import gof
 
         g = gof(res, nsim=gof_nsim, seed=seed)
         paths.append(write_text(folder / f"{stem}_gof.txt", g.summary() + "\n"))
@@ -93,13 +93,13 @@ def demo_network(ctx=None):
         if ctx is not None:
             ctx.say("ERGM: the shared mobility network lacks PCF/HTH/GDP or geo_prox/same_dialect; "
                     "using the bundled mobility88 network")
-    from .datasets import load_edge_covariates, load_network
+    from spatialhealth.networks.ergm.datasets import load_edge_covariates, load_network
 
     return load_network("mobility88"), load_edge_covariates("mobility88"), "bundled synthetic mobility88"
 
 
 def run(ctx) -> list[Path]:
-    from . import ergm
+    from spatialhealth.networks.ergm import ergm
 
     out = Path(ctx.out) / "ergm"
     G, covs, what = demo_network(ctx)
@@ -112,7 +112,7 @@ def run(ctx) -> list[Path]:
 
     control = _quick_control() if ctx.quick else {}
     if G.number_of_nodes() > DD_MAX_NODES:
-        from .datasets import load_edge_covariates, load_network
+        from spatialhealth.networks.ergm.datasets import load_edge_covariates, load_network
 
         ctx.say(f"ERGM: dyad-dependent model on the bundled mobility88 network ({G.number_of_nodes()} "
                 f"cities would take minutes of MCMC; run it with `spatialhealth ergm`)")
@@ -123,7 +123,7 @@ def run(ctx) -> list[Path]:
 
     both = pd.concat([coefficient_table(res_di).assign(model="dyad_independent"),
                       coefficient_table(res_dd).assign(model="dyad_dependent")], ignore_index=True)
-    from ..._io import write_csv
+    from spatialhealth._io import write_csv
 
     paths.append(write_csv(both, out / "coefficients_both_models.csv"))
     ctx.shared["ergm_results"] = {"dyad_independent": res_di, "dyad_dependent": res_dd}

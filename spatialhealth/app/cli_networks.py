@@ -37,8 +37,8 @@ def aggregate(
     """
     from rich.console import Console
 
-    from .._io import write_text
-    from .od import aggregate_od
+    from spatialhealth._io import write_text
+    from spatialhealth.networks.od import aggregate_od
 
     res = aggregate_od(source if len(source) > 1 else source[0], origin, destination, weight,
                        engine, flow=flow, how=how, date=date, start=start, end=end,
@@ -73,10 +73,10 @@ def centrality(
 
     Example: spatialhealth network centrality edges.csv --threshold 10 --out centrality.csv
     """
-    from ..io import read_table
-    from .._io import write_csv
-    from .centrality import centrality_table, network_summary
-    from .graph import mobility_graph
+    from spatialhealth.io import read_table
+    from spatialhealth._io import write_csv
+    from spatialhealth.networks.centrality import centrality_table, network_summary
+    from spatialhealth.networks.graph import mobility_graph
 
     table = read_table(edges, dtype={origin: str, destination: str}) \
         if Path(edges).suffix.lower() in (".csv", ".tsv", ".txt") else read_table(edges)
@@ -109,8 +109,8 @@ def synthetic(
 
     Example: spatialhealth network synthetic --n 100000 --out records.csv
     """
-    from .._io import atomic_path
-    from .synthetic import synthetic_records
+    from spatialhealth._io import atomic_path
+    from spatialhealth.networks.synthetic import synthetic_records
 
     r = synthetic_records(n, seed=seed, ids="name" if names else "code")
     with atomic_path(out) as tmp:

@@ -18,7 +18,7 @@ plugin_app = typer.Typer(help="The spatialhealth QGIS plugin (Processing provide
 def _read_vector(path: Path, layer: str | None):
     import geopandas as gpd
 
-    from ..errors import InputError
+    from spatialhealth.errors import InputError
 
     if not Path(path).exists():
         raise InputError(f"Input file {str(path)!r} does not exist.")
@@ -27,7 +27,7 @@ def _read_vector(path: Path, layer: str | None):
 
 
 def _codes_as_text(df, column):
-    from .._validate import require_columns
+    from spatialhealth._validate import require_columns
 
     require_columns(df, [column], "input")
     df = df.copy()
@@ -46,7 +46,7 @@ def _read_table(path: Path, layer: str | None = None):
         import pyogrio
 
         return pd.DataFrame(pyogrio.read_dataframe(path, layer=layer, read_geometry=False))
-    from ..io import read_table
+    from spatialhealth.io import read_table
 
     return read_table(path)
 
@@ -55,7 +55,7 @@ def _read_nodes(path: Path, layer: str | None, code: str, lon: str, lat: str):
     import geopandas as gpd
 
     if Path(path).suffix.lower() in (".csv", ".xlsx", ".xls", ".parquet", ".tsv", ".txt"):
-        from .._validate import require_columns
+        from spatialhealth._validate import require_columns
 
         tab = _read_table(path)
         require_columns(tab, [code, lon, lat], f"node table {path}")
@@ -88,9 +88,9 @@ def lisa_command(
 
     Example: spatialhealth map lisa provinces.gpkg lisa.gpkg --column beds_10k --weights queen --html lisa.html
     """
-    from . import maps, qgis
-    from .autocorrelation import lisa
-    from .weights import build_weights
+    from spatialhealth.layers import maps, qgis
+    from spatialhealth.layers.autocorrelation import lisa
+    from spatialhealth.layers.weights import build_weights
 
     gdf = _codes_as_text(_read_vector(input, layer), id_col)
     w = build_weights(gdf, kind=weights, id_col=id_col, k=k)
@@ -130,10 +130,10 @@ def centrality_command(
 
     Example: spatialhealth map centrality flows.csv cities.gpkg network.gpkg --measure pagerank --top 100
     """
-    from ..errors import InputError
-    from ..networks.centrality import centrality_table
-    from ..networks.graph import mobility_graph
-    from . import maps, qgis
+    from spatialhealth.errors import InputError
+    from spatialhealth.networks.centrality import centrality_table
+    from spatialhealth.networks.graph import mobility_graph
+    from spatialhealth.layers import maps, qgis
 
     e = _read_table(edges, edges_layer)
     for c in (origin, destination):
@@ -186,8 +186,8 @@ def html_command(
 
     Example: spatialhealth map html provinces.gpkg beds.html --column beds_10k --scheme natural_breaks --k 5
     """
-    from ..errors import InputError
-    from . import maps
+    from spatialhealth.errors import InputError
+    from spatialhealth.layers import maps
 
     gdf = _read_vector(input, layer)
     b = [float(x) for x in breaks.split(",")] if breaks else None
@@ -224,8 +224,8 @@ def export_command(
     """
     import re
 
-    from ..errors import InputError
-    from . import qgis
+    from spatialhealth.errors import InputError
+    from spatialhealth.layers import qgis
 
     gdf = _read_vector(input, layer)
     b = [float(x) for x in breaks.split(",")] if breaks else None
@@ -255,7 +255,7 @@ def raster_style_command(
 
     Example: spatialhealth map raster-style beds_density.tif --scheme natural_breaks --k 6
     """
-    from . import qgis
+    from spatialhealth.layers import qgis
 
     path = qgis.write_raster_style(raster, band=band, scheme=scheme, k=k, palette=palette)
     typer.echo(f"Wrote {path}")
@@ -272,7 +272,7 @@ def plugin_install(
 
     Example: spatialhealth qgis-plugin install --profile-dir ~/.local/share/QGIS/QGIS3/profiles/default
     """
-    from ._qgis_install import install_plugin
+    from spatialhealth.layers._qgis_install import install_plugin
 
     target = install_plugin(profile_dir, executable)
     typer.echo(f"Installed the plugin into {target}")
@@ -285,6 +285,6 @@ def plugin_path():
 
     Example: spatialhealth qgis-plugin path
     """
-    from ._qgis_install import plugin_source
+    from spatialhealth.layers._qgis_install import plugin_source
 
     typer.echo(str(plugin_source()))

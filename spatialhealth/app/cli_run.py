@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from .run import run_analysis
+        from spatialhealth.app.runner.run import run_analysis
 
         console = Console(stderr=True)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
 
         Example: spatialhealth check analysis.toml
         """
-        from .config import load_config
+        from spatialhealth.app.runner.config import load_config
 
         cfg = load_config(config)
         sections = [k for k, v in cfg.settings.items() if v and not k.startswith("_") and k not in ("run", "inputs")]
@@ -50,6 +50,6 @@ def register(app: typer.Typer) -> None:
 
         Example: spatialhealth schema
         """
-        from .schema import describe
+        from spatialhealth.app.runner.schema import describe
 
         typer.echo(describe())

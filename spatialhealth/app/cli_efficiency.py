@@ -37,11 +37,11 @@ def register(app: typer.Typer) -> None:
 
         Example: spatialhealth dea panel.csv --inputs beds,doctors --outputs visits --undesirable deaths --model sbm --group region3 --time year --out dea.csv
         """
-        from .._validate import one_of
-        from ..io import read_table
-        from .metafrontier import metafrontier
-        from .radial import dea
-        from .sbm import sbm
+        from spatialhealth._validate import one_of
+        from spatialhealth.io import read_table
+        from spatialhealth.efficiency.metafrontier import metafrontier
+        from spatialhealth.efficiency.radial import dea
+        from spatialhealth.efficiency.sbm import sbm
 
         one_of(model, ("sbm", "ddf", "ccr", "bcc"), "--model")
         df = read_table(table, encoding=encoding)
@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
             res = sbm(df, ins, outs, bads, rts=rts, by=_split(by) or None, unit=unit or None, **ddf)
         else:
             if bads:
-                from ..errors import InputError
+                from spatialhealth.errors import InputError
 
                 raise InputError("Undesirable outputs need --model sbm or ddf; "
                                  f"--model {model} was given.")

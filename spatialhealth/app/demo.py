@@ -1,7 +1,7 @@
 """The demo: the bundled ``analysis.toml`` and the packaged worked examples.
 
 ``spatialhealth demo`` runs :func:`demo_config_path` (``spatialhealth/data/analysis.toml``)
-with :func:`spatialhealth.runner.run_analysis`. Its ``[examples]`` section adds the
+with :func:`spatialhealth.app.runner.run_analysis`. Its ``[examples]`` section adds the
 packaged worked examples below, one per capability.
 
 Each capability contributes one *example step*: a module with a function
@@ -13,7 +13,6 @@ for later steps (e.g. the LISA frame that the maps step draws).
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +20,13 @@ from typing import Any
 
 #: (label, module) of every demo step, in run order.
 STEPS: list[tuple[str, str]] = [
-    ("equity measures", "spatialhealth.equity._demo"),
-    ("spatial weights, Moran and LISA", "spatialhealth.layers._demo"),
-    ("mobility network", "spatialhealth.networks._demo"),
-    ("maps and QGIS export", "spatialhealth.layers._demo_maps"),
-    ("ERGM fits", "spatialhealth.networks.ergm._demo"),
-    ("DEA efficiency", "spatialhealth.efficiency._demo"),
-    ("difference-in-differences", "spatialhealth.policy._demo"),
+    ("equity measures", "spatialhealth.app.examples.equity"),
+    ("spatial weights, Moran and LISA", "spatialhealth.app.examples.layers"),
+    ("mobility network", "spatialhealth.app.examples.networks"),
+    ("maps and QGIS export", "spatialhealth.app.examples.maps"),
+    ("ERGM fits", "spatialhealth.app.examples.ergm"),
+    ("DEA efficiency", "spatialhealth.app.examples.efficiency"),
+    ("difference-in-differences", "spatialhealth.app.examples.policy"),
 ]
 
 
@@ -82,12 +81,7 @@ def run_demo(out="out", seed: int = 20201101, quick: bool = False, steps=None, l
     for label, module_name in selected:
         if progress is not None:
             progress.update(task, description=label)
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if not (exc.name and module_name.startswith(exc.name)):
-                raise
-            continue  # capability not built yet
+        module = example_module(module_name)
         t0 = time.perf_counter()
         paths = module.run(ctx) or []
         written[label] = [Path(p) for p in paths]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import InputError
+from spatialhealth.errors import InputError
 
 SAMPLES = ("province_health", "mobility_records", "mobility_cities", "dea_panel")
 SAMPLE_SEED = 20201101
@@ -31,19 +31,19 @@ def load_sample(name: str) -> pd.DataFrame:
     367
     """
     if name == "province_health":
-        from ..datasets import load_province_health
+        from spatialhealth.datasets import load_province_health
 
         return load_province_health()
     if name == "mobility_records":
-        from ..networks.synthetic import synthetic_records
+        from spatialhealth.networks.synthetic import synthetic_records
 
         return synthetic_records(170_000, seed=SAMPLE_SEED)
     if name == "mobility_cities":
-        from ..networks.graph import load_cities
+        from spatialhealth.networks.graph import load_cities
 
         return load_cities()
     if name == "dea_panel":
-        from ..efficiency.synthetic import synthetic_panel
+        from spatialhealth.efficiency.synthetic import synthetic_panel
 
         return synthetic_panel(seed=SAMPLE_SEED)
     raise InputError(f"No bundled sample {name!r}; available: {', '.join(SAMPLES)}.")

@@ -17,9 +17,9 @@ def read_network(edges_path, nodes_path=None, source="from", target="to", node_i
     import networkx as nx
     import pandas as pd
 
-    from ..._validate import require_columns
-    from ...errors import InputError
-    from ...io import read_table
+    from spatialhealth._validate import require_columns
+    from spatialhealth.errors import InputError
+    from spatialhealth.io import read_table
 
     edges = read_table(edges_path)
     require_columns(edges, [source, target], what=f"edge list {edges_path}")
@@ -51,7 +51,7 @@ def read_edge_covariate(path, nodes):
     """An n x n matrix from CSV: with node labels as header and first column, or bare."""
     import pandas as pd
 
-    from ...errors import InputError
+    from spatialhealth.errors import InputError
 
     raw = pd.read_csv(path, header=None)
     n = len(nodes)
@@ -93,9 +93,9 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from ...errors import InputError
-        from . import ergm
-        from ._demo import write_fit
+        from spatialhealth.errors import InputError
+        from spatialhealth.networks.ergm import ergm
+        from spatialhealth.app.examples.ergm import write_fit
 
         console = Console(stderr=True)
         G = read_network(edges, nodes, source=source, target=target, node_id=node_id, directed=directed)

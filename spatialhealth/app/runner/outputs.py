@@ -72,7 +72,7 @@ class Outputs:
         self.items.append(Item(section, title or name, "figure", [png, svg]))
 
     def map(self, section: str, name: str, fmap, title: str | None = None) -> None:
-        from ..layers.maps import save_map
+        from spatialhealth.layers.maps import save_map
 
         html = self._path("maps", name, ".html")
         save_map(fmap, html)

@@ -11,7 +11,7 @@ WEIGHT_FILES = (".gal", ".gwt")
 
 
 def _codes(df, id_col):
-    from .._validate import require_columns
+    from spatialhealth._validate import require_columns
 
     require_columns(df, [id_col], "input")
     df = df.copy()
@@ -24,7 +24,7 @@ def _codes(df, id_col):
 
 def _read(path: Path, id_col: str, layer: str | None = None, encoding: str | None = None):
     """A vector file as a GeoDataFrame, or a CSV/xlsx/parquet table as a DataFrame (codes as text)."""
-    from ..errors import InputError
+    from spatialhealth.errors import InputError
 
     path = Path(path)
     if not path.exists():
@@ -33,7 +33,7 @@ def _read(path: Path, id_col: str, layer: str | None = None, encoding: str | Non
         import geopandas as gpd
 
         return _codes(gpd.read_file(path, layer=layer), id_col)
-    from ..io import read_table
+    from spatialhealth.io import read_table
 
     return _codes(read_table(path, encoding=encoding), id_col)
 
@@ -41,11 +41,11 @@ def _read(path: Path, id_col: str, layer: str | None = None, encoding: str | Non
 def _weights(data, spec: str, id_col: str, islands: str, k: int, metric: str, threshold, power: float, cutoff,
              column, geo: str, transform: str, neighbour_col: str, coordinates=None):
     """Weights from a kind name (built from ``data``), a .gal/.gwt file or a neighbour table file."""
-    from .weights import build_weights
+    from spatialhealth.layers.weights import build_weights
 
     p = Path(spec)
     if p.suffix and coordinates is None and hasattr(data, "geometry"):
-        from ._weights_build import CHINA_ALBERS
+        from spatialhealth.layers._weights_build import CHINA_ALBERS
 
         geom = data.geometry if data.crs is not None and data.crs.is_projected else data.geometry.to_crs(CHINA_ALBERS)
         cen = geom.centroid
@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
 
         Example: spatialhealth weights provinces.gpkg --kind queen --islands nearest --out queen.gal
         """
-        from .weights import build_weights
+        from spatialhealth.layers.weights import build_weights
 
         if data.suffix.lower() in WEIGHT_FILES:
             w = build_weights(data, islands=islands, transform=transform)
@@ -126,8 +126,8 @@ def register(app: typer.Typer) -> None:
         """
         import pandas as pd
 
-        from .._io import write_csv
-        from .autocorrelation import moran, moran_panel
+        from spatialhealth._io import write_csv
+        from spatialhealth.layers.autocorrelation import moran, moran_panel
 
         frame = _read(data, id_col)
         first = frame.drop_duplicates(id_col) if year_col else frame
@@ -175,9 +175,9 @@ def register(app: typer.Typer) -> None:
         import matplotlib.pyplot as plt
         import pandas as pd
 
-        from .._io import save_figure, write_csv, write_text
-        from .autocorrelation import lisa, lisa_bv
-        from .plots import lisa_cluster_map, moran_scatter
+        from spatialhealth._io import save_figure, write_csv, write_text
+        from spatialhealth.layers.autocorrelation import lisa, lisa_bv
+        from spatialhealth.layers.plots import lisa_cluster_map, moran_scatter
 
         frame = _read(data, id_col)
         w = _weights(frame, weights, id_col, islands, k, "projected", None, 1.0, None, None, "inverse_distance",
@@ -218,7 +218,7 @@ def register(app: typer.Typer) -> None:
 
         Example: spatialhealth zonal population.tif counties.gpkg --stats sum --method exact --out pop.csv
         """
-        from .raster import zonal_stats
+        from spatialhealth.layers.raster import zonal_stats
 
         res = zonal_stats(raster, _read(regions, id_col), stats=[s.strip() for s in stats.split(",") if s.strip()],
                           method=method, id_col=id_col, band=band)
@@ -241,7 +241,7 @@ def register(app: typer.Typer) -> None:
 
         Example: spatialhealth rasterize lisa_out/lisa_beds_per_1k.gpkg --column cluster --resolution 10000 --crs EPSG:3415 --out clusters.tif
         """
-        from .raster import rasterize
+        from spatialhealth.layers.raster import rasterize
 
         path = rasterize(_read(regions, id_col), column, out, resolution, crs=crs, classes=classes, id_col=id_col)
         typer.echo(f"Wrote {path}")

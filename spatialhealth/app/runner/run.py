@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .._io import atomic_dir
-from .config import RunConfig, load_config
-from .outputs import Outputs
-from .report import build_report, package_versions
+from spatialhealth._io import atomic_dir
+from spatialhealth.app.runner.config import RunConfig, load_config
+from spatialhealth.app.runner.outputs import Outputs
+from spatialhealth.app.runner.report import build_report, package_versions
 
 __all__ = ["run_analysis", "RunResult"]
 
@@ -34,7 +34,7 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
                  log=None) -> RunResult:
     """Run every analysis of an ``analysis.toml`` and write tables, figures, maps, QGIS layers and a report.
 
-    The whole file is checked first (:func:`~spatialhealth.runner.config.load_config`);
+    The whole file is checked first (:func:`~spatialhealth.app.runner.config.load_config`);
     nothing is written unless it is valid. Outputs are written to a temporary
     folder that replaces ``out`` only when the run succeeds.
 
@@ -55,7 +55,7 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
     >>> res.report.name  # doctest: +SKIP
     'report.html'
     """
-    from . import analyses
+    from spatialhealth.app.runner import analyses
 
     cfg = config if isinstance(config, RunConfig) else load_config(config)
     if seed is not None:

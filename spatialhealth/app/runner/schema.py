@@ -1,6 +1,6 @@
 """The shape of an ``analysis.toml``: sections, keys, types and which keys name columns.
 
-The schema is data, so that :mod:`spatialhealth.runner.config` can check a whole
+The schema is data, so that :mod:`spatialhealth.app.runner.config` can check a whole
 file and list every problem at once, and so that the documentation of a run file
 (:func:`describe`) is generated from the same source the checks use.
 """
@@ -66,7 +66,7 @@ TABLE_SECTIONS: dict[str, dict[str, Key]] = {
         "input": _k(STR, default="indicators"),
     },
     "examples": {
-        "steps": _k(LIST, help="Packaged worked examples to include (labels of spatialhealth.demo.STEPS); "
+        "steps": _k(LIST, help="Packaged worked examples to include (labels of spatialhealth.app.demo.STEPS); "
                     "default all."),
     },
     "qgis": {

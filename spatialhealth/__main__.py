@@ -1,0 +1,7 @@
+"""``python -m spatialhealth`` runs the command line."""
+
+import sys
+
+from spatialhealth.app.cli import main
+
+sys.exit(main())
