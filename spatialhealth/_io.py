@@ -41,17 +41,23 @@ def atomic_path(path, suffix: str | None = None):
 
 
 @contextlib.contextmanager
-def atomic_dir(path):
+def atomic_dir(path, mark: str | None = None):
     """Yield a temporary folder beside ``path``; swap it into place only on success.
 
-    A failed run leaves the previous folder (if any) untouched.
+    A failed run leaves the previous folder (if any) untouched. ``mark`` names a file
+    created inside the temporary folder while it is being written (and removed before
+    the swap), so that leftovers of a killed process can be recognised as ours.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     os.chmod(tmp, 0o777 & ~_umask())
+    if mark:
+        (tmp / mark).touch()
     try:
         yield tmp
+        if mark:
+            (tmp / mark).unlink(missing_ok=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -86,34 +86,72 @@ def _register_subcommands() -> None:
 _register_subcommands()
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C so that temporary files are removed."""
+
+
+def _click_exception_types():
+    """The usage-error and abort classes of click and of typer's bundled copy of click."""
+    import click
+
+    usage, abort = [click.exceptions.ClickException], [click.exceptions.Abort]
+    bundled = getattr(getattr(__import__("typer.core").core, "_click", None), "exceptions", None)
+    if bundled is not None:
+        usage.append(getattr(bundled, "ClickException", click.exceptions.ClickException))
+        abort.append(getattr(bundled, "Abort", click.exceptions.Abort))
+    return tuple(dict.fromkeys(usage)), tuple(dict.fromkeys(abort))
+
+
 def main(argv=None) -> int:
-    """Entry point: run the app, turning our errors into one readable paragraph."""
+    """Entry point: run the app; every error is one readable paragraph and a non-zero exit code.
+
+    Exit codes: 0 success, 2 bad input or usage, 130 interrupted (Ctrl-C), 143 terminated
+    (SIGTERM); interrupted runs remove their temporary files and replace nothing.
+    """
+    import signal
+
     from spatialhealth.errors import SpatialHealthError
 
+    usage_errors, aborts = _click_exception_types()
+
+    def _on_term(signum, frame):
+        raise Terminated()
+
     try:
-        app(args=argv, standalone_mode=False)
+        previous = signal.signal(signal.SIGTERM, _on_term)
+    except ValueError:  # not the main thread (e.g. called from a test runner's worker thread)
+        previous = None
+    try:
+        result = app(args=argv, standalone_mode=False)
+        if isinstance(result, int) and result == 130:
+            raise KeyboardInterrupt
+    except Terminated:
+        typer.secho("Stopped (terminated): temporary files were removed and no earlier output was replaced.",
+                    fg=typer.colors.RED, err=True)
+        return 143
+    except (KeyboardInterrupt, *aborts):
+        typer.secho("Interrupted: temporary files were removed and no earlier output was replaced.",
+                    fg=typer.colors.RED, err=True)
+        return 130
+    except usage_errors as exc:
+        exc.show()
+        return int(getattr(exc, "exit_code", 2) or 2)
     except SpatialHealthError as exc:
         if _state["debug"]:
             raise
         typer.secho(f"Error: {exc}", fg=typer.colors.RED, err=True)
         typer.echo("(run with --debug for the traceback)", err=True)
         return 2
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
         if _state["debug"]:
             raise
         typer.secho(f"Error: {exc}", fg=typer.colors.RED, err=True)
         return 2
     except SystemExit as exc:
-        return int(exc.code or 0)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            return 1
-        raise
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -13,9 +13,9 @@ network_app = typer.Typer(help="Mobility networks: OD aggregation, city graphs a
 @network_app.command("aggregate")
 def aggregate(
     source: list[str] = typer.Argument(..., help="CSV/Parquet files or globs (quote globs)."),
-    origin: str = typer.Option(..., "--origin", "-o", help="Origin column (codes or names)."),
+    origin: str = typer.Option(..., "--origin", help="Origin column (codes or names)."),
     destination: str = typer.Option(..., "--destination", "-d", help="Destination column."),
-    out: Path = typer.Option(..., "--out", help="Edge table to write (CSV)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Edge table to write (CSV)."),
     weight: str = typer.Option(None, help="Survey-weight column (individual records)."),
     flow: str = typer.Option(None, help="Flow column (city-pair flow rows)."),
     how: str = typer.Option("sum", help="Flow rows: 'sum' or 'mean' per date."),
@@ -54,7 +54,7 @@ def aggregate(
 @network_app.command("centrality")
 def centrality(
     edges: Path = typer.Argument(..., help="Edge table (origin, destination, flow)."),
-    out: Path = typer.Option(..., "--out", help="Centrality table to write (CSV)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Centrality table to write (CSV)."),
     nodes: str = typer.Option("cities", help="Node table (CSV/Parquet with 'code') or 'cities' "
                               "(the shipped city table) or 'edges' (endpoints only)."),
     threshold: float = typer.Option(None, help="Keep edges with flow >= threshold."),
@@ -99,7 +99,7 @@ def centrality(
 
 @network_app.command("synthetic")
 def synthetic(
-    out: Path = typer.Option(..., "--out", help="File to write (.csv or .parquet)."),
+    out: Path = typer.Option(..., "--out", "-o", help="File to write (.csv or .parquet)."),
     n: int = typer.Option(170_000, help="Number of SYNTHETIC migrant records."),
     seed: int = typer.Option(20201101, help="Seed."),
     names: bool = typer.Option(False, help="City names instead of codes."),

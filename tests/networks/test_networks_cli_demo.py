@@ -18,7 +18,7 @@ def test_networks_cli_roundtrip(tmp_path, capsys):
                  "--out", str(rec)]) == 0
     before = rec.read_bytes()
     edges = tmp_path / "edges.csv"
-    assert main(["network", "aggregate", str(rec), "-o", "hukou_city", "-d", "current_city",
+    assert main(["network", "aggregate", str(rec), "--origin", "hukou_city", "-d", "current_city",
                  "--weight", "weight", "--out", str(edges)]) == 0
     assert rec.read_bytes() == before
     e = pd.read_csv(edges, dtype={"origin": str, "destination": str})
@@ -28,7 +28,7 @@ def test_networks_cli_roundtrip(tmp_path, capsys):
     assert main(["network", "centrality", str(edges), "--threshold", "2", "--out", str(cent)]) == 0
     c = pd.read_csv(cent, dtype={"code": str})
     assert len(c) == 367 and c["code"].is_unique
-    assert main(["network", "aggregate", str(rec), "-o", "nope", "-d", "current_city",
+    assert main(["network", "aggregate", str(rec), "--origin", "nope", "-d", "current_city",
                  "--out", str(tmp_path / "x.csv")]) == 2
     assert "'nope'" in capsys.readouterr().err
 

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from spatialhealth.errors import InputError
+from spatialhealth.app.runner.expressions import evaluate
 from spatialhealth.app.runner.schema import ARRAY_SECTIONS, INPUT_KEYS, TABLE_SECTIONS, Key, Problems
 
 __all__ = ["ConfigError", "RunConfig", "load_config"]
@@ -137,8 +138,10 @@ def _read_input(name: str, spec: dict, base: Path, cfg: RunConfig, problems: Pro
                 import duckdb
 
                 reader = "read_parquet" if files[0].endswith(".parquet") else "read_csv_auto"
-                rel = duckdb.sql(f"select * from {reader}({files!r}) limit 0")
-                cfg.tables[name] = rel.df()
+                # the file list is a bound parameter: a file name is never part of the SQL text
+                with duckdb.connect() as con:
+                    cfg.tables[name] = con.execute(f"select * from {reader}($files) limit 0",
+                                                   {"files": files}).df()
             except Exception as exc:
                 problems.add(where, f"cannot read {files[0]}: {exc}")
             return
@@ -178,9 +181,9 @@ def _read_input(name: str, spec: dict, base: Path, cfg: RunConfig, problems: Pro
             problems.add(f"{where} derive.{new}", f"must be an expression string; {expr!r} was given")
             continue
         try:
-            df[new] = df.eval(expr, engine="python")
-        except Exception as exc:
-            problems.add(f"{where} derive.{new}", f"cannot evaluate {expr!r}: {exc}")
+            df[new] = evaluate(expr, df)
+        except InputError as exc:
+            problems.add(f"{where} derive.{new}", str(exc))
     cfg.tables[name] = df
 
 

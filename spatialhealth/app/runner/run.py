@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from spatialhealth._io import atomic_dir
+from spatialhealth.app.outfolder import GENERATOR, MARKER, TMP_MARK, check_output_folder, locked
 from spatialhealth.app.runner.config import RunConfig, load_config
 from spatialhealth.app.runner.outputs import Outputs
 from spatialhealth.app.runner.report import build_report, package_versions
@@ -35,8 +36,10 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
     """Run every analysis of an ``analysis.toml`` and write tables, figures, maps, QGIS layers and a report.
 
     The whole file is checked first (:func:`~spatialhealth.app.runner.config.load_config`);
-    nothing is written unless it is valid. Outputs are written to a temporary
-    folder that replaces ``out`` only when the run succeeds.
+    nothing is written unless it is valid. ``out`` must be new, empty or the folder of
+    an earlier run (see :mod:`spatialhealth.app.outfolder`); outputs are written to a
+    temporary folder that replaces ``out`` only when the run succeeds, and a second run
+    into the same folder at the same time is refused.
 
     Parameters
     ----------
@@ -63,11 +66,13 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
     if quick is not None:
         cfg.settings["run"]["quick"] = bool(quick)
     out = Path(out or "out")
+    inputs = ([cfg.path] if cfg.path else []) + [f.path for f in cfg.files]
+    check_output_folder(out, inputs=inputs)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     steps = analyses.plan(cfg)
     task = progress.add_task("run", total=len(steps)) if progress is not None else None
-    with atomic_dir(out) as tmp:
+    with locked(out.resolve()), atomic_dir(out, mark=TMP_MARK) as tmp:
         outputs = Outputs(root=tmp)
         state: dict = {}
         timings = []
@@ -84,17 +89,26 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
         seconds = time.perf_counter() - t0
         report = tmp / "report.html"
         report.write_text(build_report(outputs, cfg, started, seconds), encoding="utf-8")
+        files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file() and p.name != TMP_MARK)
         manifest = {
+            "generator": GENERATOR,
             "config": str(cfg.path) if cfg.path else None,
             "seed": cfg.seed,
-            "started": started.isoformat(),
-            "seconds": round(seconds, 2),
-            "steps": timings,
             "inputs": [vars(f) for f in cfg.files],
             "versions": package_versions(),
             "outputs": [{"section": i.section, "title": i.title, "kind": i.kind,
                          "paths": [str(p.relative_to(tmp)) for p in i.paths]} for i in outputs.items],
+            "files": files,
         }
-        (tmp / "run.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        timing = {"started": started.isoformat(timespec="seconds"), "seconds": round(seconds, 2),
+                  "steps": timings}
+        (tmp / MARKER).write_text(_manifest_text(manifest, timing), encoding="utf-8")
         items = tuple(outputs.items)
     return RunResult(out=out, report=out / "report.html", items=items, seconds=seconds)
+
+
+def _manifest_text(manifest: dict, timing: dict) -> str:
+    """``run.json``: everything that two runs with the same seed share, then one line of timing."""
+    body = json.dumps(manifest, indent=2, ensure_ascii=False)
+    line = json.dumps(timing, ensure_ascii=False, separators=(", ", ": "))
+    return body[:-2] + f',\n  "timing": {line}\n}}\n'
