@@ -97,6 +97,13 @@ def _equity(cfg, outputs, state, spec, index):
     elif m == "entropy":
         res = equity.entropy_weights(df, spec["columns"], negative=spec.get("negative", ()))
         label = "composite"
+        score_col = spec.get("score") or "entropy_score"
+        scores = pd.DataFrame({"code": df["code"].to_numpy()} if "code" in df.columns else {}, index=df.index)
+        scores[score_col] = res.scores.reindex(df.index).to_numpy()
+        scores["rank"] = scores[score_col].rank(ascending=False, method="min").astype(int)
+        outputs.table("equity", f"{spec.get('name') or 'entropy'}_scores", scores.reset_index(drop=True),
+                      "entropy: composite score by region")
+        df[score_col] = scores[score_col]  # later analyses and maps of this input may use the score
     elif m == "rsr":
         res = equity.rsr(df, spec["columns"], negative=spec.get("negative", ()), levels=spec["levels"])
         label = "grading"
@@ -156,6 +163,12 @@ def _joined(cfg, state, input_name):
     return joined.sort_values("code").reset_index(drop=True)
 
 
+#: equidistant conic for China: distances in metres are kept along the meridians and the two
+#: standard parallels (25°N, 47°N), within about 1 % across the mainland
+CHINA_EQUIDISTANT = "+proj=eqdc +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+DISTANCE_KINDS = ("knn", "distance_band", "inverse_distance")
+
+
 def _weights(cfg, outputs, state):
     from spatialhealth.layers.weights import build_weights
 
@@ -163,15 +176,18 @@ def _weights(cfg, outputs, state):
     kind = w["kind"]
     options = {}
     if kind == "table":
-        from pathlib import Path
-
         p = Path(w["neighbours"])
         p = p if p.is_absolute() else Path(cfg.settings["_base"]) / p
         data = pd.read_csv(p, dtype=str)
-        kind = "table"
         weights = build_weights(data, kind="table", islands=w["islands"])
     else:
         data = _joined(cfg, state, w["input"]) if w["input"] in cfg.tables else state["boundaries"]
+        if kind in DISTANCE_KINDS and (data.crs is None or not data.crs.is_projected or "crs" in w):
+            crs = w.get("crs") or CHINA_EQUIDISTANT
+            data = data.to_crs(crs)
+            where = (f"the CRS {crs}" if "crs" in w else
+                     "an equidistant conic projection for China (set [weights] crs to choose another)")
+            outputs.note(f"[weights] {kind}: distances measured in {where}.")
         for key, opt in (("k", "k"), ("threshold", "threshold"), ("power", "power")):
             if key in w:
                 options[opt] = w[key]
@@ -263,25 +279,28 @@ def _ergm(cfg, outputs, state, spec, index):
     from spatialhealth.networks.covariates import edge_covariates
     from spatialhealth.networks.ergm import ergm
 
+    wanted = list(spec["edge_covariates"])
     if "network" in spec:
         from spatialhealth.networks.ergm.datasets import load_edge_covariates, load_network
 
         G = load_network(spec["network"])
-        allcovs = load_edge_covariates(spec["network"])
+        allcovs = load_edge_covariates(spec["network"]) if wanted else {}
     else:
         G = state["graph"]
-        allcovs = edge_covariates(G) if spec["edge_covariates"] else {}
+        # build exactly the covariates asked for: same_dialect only when named (it needs a dialect attribute)
+        allcovs = edge_covariates(G, geo="geo_prox" in wanted, province="same_province" in wanted,
+                                  dialect="dialect" if "same_dialect" in wanted else None) if wanted else {}
     covs = {}
-    if spec["edge_covariates"]:
-        unknown = [c for c in spec["edge_covariates"] if c not in allcovs]
+    if wanted:
+        unknown = [c for c in wanted if c not in allcovs]
         if unknown:
             raise InputError(f"[ergm #{index}] edge_covariates: {', '.join(unknown)} unknown; "
-                             f"available: {', '.join(allcovs)}.")
-        covs = {c: getattr(allcovs[c], "to_numpy", lambda m=allcovs[c]: m)() for c in spec["edge_covariates"]}
+                             f"available: {', '.join(allcovs) or 'geo_prox, same_province, same_dialect'}.")
+        covs = {c: getattr(allcovs[c], "to_numpy", lambda m=allcovs[c]: m)() for c in wanted}
     res = ergm(G, spec["formula"], edge_covariates=covs, seed=cfg.seed, progress=False)
     name = spec.get("name") or f"ergm_{index}"
-    table = pd.DataFrame({"term": res.params.index, "estimate": res.params.to_numpy(), "se": res.bse.to_numpy(),
-                          "p_value": res.pvalues.to_numpy()})
+    table = pd.DataFrame({"term": res.params.index, "estimate": res.params.to_numpy(),
+                          "std_error": res.bse.to_numpy(), "p_value": res.pvalues.to_numpy()})
     outputs.table("ERGM", name, table, spec["formula"])
     outputs.text("ERGM", name, res.summary(), spec["formula"])
     if spec["gof"]:

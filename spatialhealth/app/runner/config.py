@@ -92,6 +92,10 @@ def _check_keys(where: str, given: dict, keys: dict[str, Key], problems: Problem
         if spec.choices and value not in spec.choices:
             problems.add(where, f"{key} must be one of {', '.join(map(repr, spec.choices))}; {value!r} was given")
             continue
+        bound = _out_of_range(value, spec)
+        if bound:
+            problems.add(where, f"{key} must be {bound}; {value!r} was given")
+            continue
         out[key] = value
     for key, spec in keys.items():
         if key not in given:
@@ -100,6 +104,123 @@ def _check_keys(where: str, given: dict, keys: dict[str, Key], problems: Problem
             elif spec.default is not None:
                 out[key] = spec.default
     return out
+
+
+def _out_of_range(value, spec: Key) -> str | None:
+    """The range a number must lie in, if ``value`` is outside it (else None)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    low_ok = spec.low is None or (value > spec.low if spec.open_low else value >= spec.low)
+    high_ok = spec.high is None or value <= spec.high
+    if low_ok and high_ok:
+        return None
+    if value != value:  # NaN
+        return "a number"
+    parts = []
+    if spec.low is not None:
+        parts.append(f"{'>' if spec.open_low else '>='} {spec.low:,}")
+    if spec.high is not None:
+        parts.append(f"<= {spec.high:,}")
+    return " and ".join(parts)
+
+
+def _rows(df: pd.DataFrame, mask) -> str:
+    """Rows as a spreadsheet numbers them (header = row 1), with the region code when there is one."""
+    import numpy as np
+
+    pos = np.flatnonzero(np.asarray(mask, dtype=bool))
+    labels = []
+    for i in pos[:10]:
+        code = f" {df['code'].iloc[i]}" if "code" in df.columns else ""
+        labels.append(f"{i + 2}{code}")
+    more = f" ... ({len(pos)} in all)" if len(pos) > 10 else ""
+    return ", ".join(labels) + more
+
+
+def _check_keys_unique(where: str, df: pd.DataFrame, key: str, period: str | None, problems: Problems) -> None:
+    """Every region once (per period): duplicates and empty keys are problems, listed with their rows."""
+    raw = df[key]
+    empty = raw.isna() | raw.astype(str).str.strip().eq("")
+    if empty.any():
+        problems.add(where, f"key column {key!r} is empty in row(s) {_rows(df, empty)}")
+    cols = ["code"] + ([period] if period else [])
+    dup = df.duplicated(cols, keep=False) & ~empty
+    if dup.any():
+        groups = []
+        for values, part in df[dup].groupby(cols, sort=True):
+            values = values if isinstance(values, tuple) else (values,)
+            rows = ", ".join(str(df.index.get_loc(i) + 2) for i in part.index)
+            names = "/".join(dict.fromkeys(part[key].astype(str)))
+            groups.append(f"{names} ({'code ' + str(values[0])}{', ' + period + ' ' + str(values[1]) if period else ''}"
+                          f"; rows {rows})")
+        what = f"key column {key!r}" + (f" within each {period!r}" if period else "")
+        problems.add(where, f"{what} must name each region once; listed more than once: "
+                     + "; ".join(groups[:10]) + (f" ... ({len(groups)} in all)" if len(groups) > 10 else ""))
+
+
+def _check_numeric(where: str, df: pd.DataFrame, column: str, rule: str, problems: Problems) -> None:
+    """Cells of ``column`` must be numbers obeying ``rule``; every bad cell class is one problem."""
+    import numpy as np
+
+    raw = df[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    text = values.isna() & raw.notna() & ~raw.astype(str).str.strip().isin(["", "nan", "NaN"])
+    missing = raw.isna() | (values.isna() & ~text)
+    if text.any():
+        shown = ", ".join(f"row {i + 2}: {raw.iloc[i]!r}" for i in np.flatnonzero(text.to_numpy())[:10])
+        problems.add(where, f"column {column!r} must hold numbers; text in {shown}"
+                     + (f" ... ({int(text.sum())} in all)" if text.sum() > 10 else ""))
+    if missing.any():
+        problems.add(where, f"column {column!r} has missing values in row(s) {_rows(df, missing)}")
+    arr = values.to_numpy(dtype=float)
+    inf = np.isinf(arr)
+    if inf.any():
+        problems.add(where, f"column {column!r} has infinite values in row(s) {_rows(df, inf)}")
+    finite = np.isfinite(arr)
+    if rule == "nonnegative" and (finite & (arr < 0)).any():
+        problems.add(where, f"column {column!r} must be >= 0; negative in row(s) {_rows(df, finite & (arr < 0))}")
+    if rule == "positive" and (finite & (arr <= 0)).any():
+        problems.add(where, f"column {column!r} must be > 0; zero or negative in row(s) "
+                     f"{_rows(df, finite & (arr <= 0))}")
+
+
+def _check_values(settings: dict, cfg: RunConfig, problems: Problems) -> None:
+    """The cells each analysis reads, checked before the run (check OK means run will not fail on them)."""
+    seen = set()
+    for name, keys in ARRAY_SECTIONS.items():
+        for i, section in enumerate(settings.get(name, []), 1):
+            table = cfg.tables.get(section.get("input", ""))
+            if table is None or section.get("input") in cfg.sources:
+                continue
+            for key, spec in keys.items():
+                if not spec.numeric or key not in section:
+                    continue
+                columns = section[key] if isinstance(section[key], list) else [section[key]]
+                for column in columns:
+                    if str(column) not in map(str, table.columns):
+                        continue
+                    tag = (section["input"], column, spec.numeric)
+                    if tag in seen:
+                        continue
+                    seen.add(tag)
+                    _check_numeric(f"[inputs.{section['input']}] (used by [{name} #{i}] {key})", table,
+                                   column, spec.numeric, problems)
+    w = settings.get("weights")
+    if w and w.get("kind") == "economic" and "variable" in w and w.get("input") in cfg.tables:
+        if w["variable"] in cfg.tables[w["input"]].columns:
+            _check_numeric("[weights] variable", cfg.tables[w["input"]], w["variable"], "finite", problems)
+    if w and "crs" in w:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            crs = CRS.from_user_input(w["crs"])
+        except CRSError as exc:
+            problems.add("[weights]", f"crs {w['crs']!r} is not a coordinate reference system pyproj knows ({exc})")
+        else:
+            if not crs.is_projected:
+                problems.add("[weights]", f"crs {w['crs']!r} is geographic (degrees); distances need a projected "
+                             "CRS in metres, e.g. an equidistant or UTM projection")
 
 
 def _load_dataset(name: str) -> pd.DataFrame:
@@ -169,6 +290,11 @@ def _read_input(name: str, spec: dict, base: Path, cfg: RunConfig, problems: Pro
             return
         df = df.copy()
         df["code"] = codes.to_numpy()
+        period = spec.get("period")
+        if period is not None and period not in df.columns:
+            problems.add(where, f"period column {period!r} is not in the table")
+            period = None
+        _check_keys_unique(where, df, key, period, problems)
     if "scheme" in spec and "code" in df.columns:
         from spatialhealth.regions import region_of
 
@@ -195,7 +321,7 @@ def _check_columns(where: str, section: dict, keys: dict[str, Key], cfg: RunConf
         if input_name not in cfg.settings.get("inputs", {}):
             problems.add(where, f"input {input_name!r} is not defined (add an [inputs.{input_name}] table)")
         return
-    columns = set(map(str, cfg.tables[input_name].columns))
+    columns = set(map(str, cfg.tables[input_name].columns)) | _added_columns(cfg.settings, input_name)
     for key, spec in keys.items():
         if not spec.column or key not in section:
             continue
@@ -205,6 +331,12 @@ def _check_columns(where: str, section: dict, keys: dict[str, Key], cfg: RunConf
                 close = difflib.get_close_matches(str(v), list(columns), n=1, cutoff=0.5)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 problems.add(where, f"{key}: column {v!r} is not in input {input_name!r}{hint}")
+
+
+def _added_columns(settings: dict, input_name: str) -> set[str]:
+    """Columns a run adds to an input before later steps read it (the entropy composite score)."""
+    return {e.get("score") or "entropy_score" for e in settings.get("equity", [])
+            if e.get("measure") == "entropy" and e.get("input", "indicators") == input_name}
 
 
 def load_config(path=None, text: str | None = None) -> RunConfig:
@@ -242,7 +374,11 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path or 'analysis text'} is not valid TOML: {exc}") from None
+        hint = ""
+        if "key part" in str(exc) or "bare key" in str(exc).lower():
+            hint = (" (a key holding anything but ASCII letters, digits, '-' and '_' must be quoted, "
+                    "e.g. derive = { \"每千人床位\" = \"...\" })")
+        raise ConfigError(f"{path or 'analysis text'} is not valid TOML: {exc}{hint}") from None
 
     problems = Problems()
     settings: dict[str, Any] = {}
@@ -300,6 +436,7 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
                     elif p.is_file():
                         cfg.files.append(InputFile(f"{name}.{key}", str(p), _sha256(p), p.stat().st_size))
     _check_requirements(settings, problems)
+    _check_values(settings, cfg, problems)
     if "boundaries" in settings:
         b = settings["boundaries"]
         if ("level" in b) == ("path" in b):

@@ -1,8 +1,11 @@
 """Collects what a run produces and writes it into the run folder.
 
-Tables go to ``tables/`` as CSV and Parquet, figures to ``figures/`` as PNG and
+Tables go to ``tables/`` as CSV (UTF-8 with a byte-order mark unless ``[run] csv_bom =
+false``, so that Excel on Chinese Windows reads Chinese text) and Parquet, and all of
+them into one ``tables.xlsx`` (a sheet per table); figures to ``figures/`` as PNG and
 SVG, maps to ``maps/`` as HTML, text summaries to ``summaries/``. Each item is
-remembered (with its section) so that the report can show it.
+remembered (with its section) so that the report can show it. Figures are written
+without dates and with a fixed SVG id salt, so that the same run gives the same bytes.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Outputs:
     root: Path
     items: list[Item] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    csv_bom: bool = True
 
     def _path(self, sub: str, name: str, suffix: str) -> Path:
         p = self.root / sub / f"{slug(name)}{suffix}"
@@ -48,7 +52,7 @@ class Outputs:
     def table(self, section: str, name: str, df: pd.DataFrame, title: str | None = None) -> None:
         csv = self._path("tables", name, ".csv")
         pq = self._path("tables", name, ".parquet")
-        df.to_csv(csv, index=False, encoding="utf-8")
+        df.to_csv(csv, index=False, encoding="utf-8-sig" if self.csv_bom else "utf-8")
         frame = df.copy()
         if hasattr(frame, "geometry") and "geometry" in frame.columns:
             frame = pd.DataFrame(frame.drop(columns="geometry"))
@@ -66,8 +70,9 @@ class Outputs:
             fig = fig.figure  # an Axes was given
         png = self._path("figures", name, ".png")
         svg = self._path("figures", name, ".svg")
-        fig.savefig(png, dpi=150, bbox_inches="tight")
-        fig.savefig(svg, bbox_inches="tight")
+        with plt.rc_context({"svg.hashsalt": "spatialhealth"}):
+            fig.savefig(png, dpi=150, bbox_inches="tight")
+            fig.savefig(svg, bbox_inches="tight", metadata={"Date": None})
         plt.close(fig)
         self.items.append(Item(section, title or name, "figure", [png, svg]))
 
@@ -88,3 +93,53 @@ class Outputs:
 
     def note(self, message: str) -> None:
         self.notes.append(message)
+
+
+def _sheet_names(titles) -> list[str]:
+    """Excel sheet names: at most 31 characters, none of ``[]:*?/\\``, unique.
+
+    >>> _sheet_names(["a/b", "a:b", "x" * 40])
+    ['a_b', 'a_b (2)', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx']
+    """
+    out, used = [], set()
+    for t in titles:
+        base = re.sub(r"[\[\]:*?/\\]", "_", str(t)).strip("'") or "table"
+        name, n = base[:31], 1
+        while name.lower() in used:
+            n += 1
+            suffix = f" ({n})"
+            name = base[: 31 - len(suffix)] + suffix
+        used.add(name.lower())
+        out.append(name)
+    return out
+
+
+def write_workbook(outputs: Outputs, path: Path) -> Path | None:
+    """Every table of the run in one Excel workbook, a sheet per table (None when there is none)."""
+    tables = [i for i in outputs.items if i.kind == "table" and isinstance(i.payload, pd.DataFrame)]
+    if not tables:
+        return None
+    names = _sheet_names(i.paths[0].stem for i in tables)
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for name, item in zip(names, tables):
+            frame = item.payload
+            if "geometry" in frame.columns:
+                frame = pd.DataFrame(frame.drop(columns="geometry"))
+            frame.to_excel(xl, sheet_name=name, index=False)
+    _freeze_zip(path)
+    return path
+
+
+def _freeze_zip(path: Path) -> None:
+    """Make an .xlsx byte-reproducible: fixed entry times and document dates."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        entries = [(info.filename, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)

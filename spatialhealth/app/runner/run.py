@@ -11,7 +11,7 @@ from pathlib import Path
 from spatialhealth._io import atomic_dir
 from spatialhealth.app.outfolder import GENERATOR, MARKER, TMP_MARK, check_output_folder, locked
 from spatialhealth.app.runner.config import RunConfig, load_config
-from spatialhealth.app.runner.outputs import Outputs
+from spatialhealth.app.runner.outputs import Outputs, write_workbook
 from spatialhealth.app.runner.report import build_report, package_versions
 
 __all__ = ["run_analysis", "RunResult"]
@@ -73,7 +73,7 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
     steps = analyses.plan(cfg)
     task = progress.add_task("run", total=len(steps)) if progress is not None else None
     with locked(out.resolve()), atomic_dir(out, mark=TMP_MARK) as tmp:
-        outputs = Outputs(root=tmp)
+        outputs = Outputs(root=tmp, csv_bom=cfg.settings["run"]["csv_bom"])
         state: dict = {}
         timings = []
         for label, func in steps:
@@ -87,6 +87,7 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
             if progress is not None:
                 progress.advance(task)
         seconds = time.perf_counter() - t0
+        write_workbook(outputs, tmp / "tables.xlsx")
         report = tmp / "report.html"
         report.write_text(build_report(outputs, cfg, started, seconds), encoding="utf-8")
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file() and p.name != TMP_MARK)

@@ -17,7 +17,10 @@ class Key:
 
     ``kind`` is a Python type or tuple of types; ``column`` says the value names
     a column (or a list of columns) of the section's input table; ``choices``
-    restricts the value; ``path`` says it is a file path (checked to exist).
+    restricts the value; ``path`` says it is a file path (checked to exist);
+    ``low``/``high`` bound a number (``open_low``: strictly above ``low``);
+    ``numeric`` says the named columns must hold numbers (``"finite"``,
+    ``"nonnegative"`` or ``"positive"``), checked cell by cell before the run.
     """
 
     kind: Any
@@ -27,6 +30,10 @@ class Key:
     column: bool = False
     path: bool = False
     help: str = ""
+    low: float | None = None
+    high: float | None = None
+    open_low: bool = False
+    numeric: str | None = None
 
 
 def _k(kind, **kw) -> Key:
@@ -42,7 +49,9 @@ TABLE_SECTIONS: dict[str, dict[str, Key]] = {
     "run": {
         "title": _k(STR, default="spatialhealth run", help="Title of the report."),
         "description": _k(STR, default="", help="A paragraph shown under the title."),
-        "seed": _k(INT, default=20201101, help="Seed of every random procedure of the run."),
+        "seed": _k(INT, default=20201101, low=0, high=2**32 - 1, help="Seed of every random procedure of the run."),
+        "language": _k(STR, default="en", choices=("en", "zh"), help="Language of figure titles, legends, map labels and report headings: en or zh (中文)."),
+        "csv_bom": _k(BOOL, default=True, help="Start CSV tables with a UTF-8 byte-order mark so Excel shows Chinese text; false for tools that do not expect one."),
         "quick": _k(BOOL, default=False, help="Fewer permutations and MCMC draws (smoke runs)."),
     },
     "boundaries": {
@@ -51,18 +60,19 @@ TABLE_SECTIONS: dict[str, dict[str, Key]] = {
         "path": _k(STR, path=True, help="Or a vector file (GeoPackage, GeoJSON, shapefile) of your own."),
         "key": _k(STR, default="code", help="Column of `path` with the region code."),
         "layer": _k(STR, help="Layer of a multi-layer file."),
-        "web_simplify": _k(FLOAT, default=0.005, help="Simplification tolerance (degrees) of the boundaries "
+        "web_simplify": _k(FLOAT, default=0.005, low=0, help="Simplification tolerance (degrees) of the boundaries "
                            "drawn in web maps and QGIS layers; 0 keeps full detail. Analyses use full detail."),
     },
     "weights": {
         "kind": _k(STR, default="queen", choices=("queen", "rook", "knn", "distance_band", "inverse_distance",
                                                   "economic", "table"), help="Weight type."),
         "islands": _k(STR, default="nearest", choices=("nearest", "keep", "raise")),
-        "k": _k(INT, help="Neighbours for knn."),
-        "threshold": _k(FLOAT, help="Distance band / cut-off in metres."),
-        "power": _k(FLOAT, help="Inverse-distance power."),
+        "k": _k(INT, low=1, help="Neighbours for knn."),
+        "threshold": _k(FLOAT, low=0, open_low=True, help="Distance band / cut-off in the units of `crs` (metres by default)."),
+        "crs": _k(STR, help="Projected CRS for knn / distance weights on geographic boundaries (default: an equidistant conic for China); any pyproj string, e.g. \"EPSG:32650\"."),
+        "power": _k(FLOAT, low=0, open_low=True, help="Inverse-distance power."),
         "neighbours": _k(STR, path=True, help="Neighbour table (code, neighbour) for kind='table'."),
-        "variable": _k(STR, column=True, help="Column for economic-distance weights."),
+        "variable": _k(STR, column=True, numeric="finite", help="Column for economic-distance weights."),
         "input": _k(STR, default="indicators"),
     },
     "examples": {
@@ -83,8 +93,8 @@ TABLE_SECTIONS: dict[str, dict[str, Key]] = {
         "date": _k(STR, column=True), "start": _k(STR), "end": _k(STR),
         "level": _k(STR, default="city", choices=("province", "city", "county")),
         "self_flows": _k(STR, default="drop", choices=("drop", "keep")),
-        "threshold": _k(FLOAT, help="Keep edges with flow above this."),
-        "top_k": _k(INT, help="Keep each city's k largest out-flows."),
+        "threshold": _k(FLOAT, low=0, help="Keep edges with flow above this."),
+        "top_k": _k(INT, low=1, help="Keep each city's k largest out-flows."),
         "nodes": _k(STR, help="Input with city attributes (code column `code`)."),
         "engine": _k(STR, default="duckdb", choices=("duckdb", "dask")),
     },
@@ -97,36 +107,41 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
                                                    "rsr", "gm11", "cluster", "health_distance")),
         "input": _k(STR, default="indicators"),
         "name": _k(STR, help="Name of the output files (default: measure and column)."),
-        "resource": _k(STR, column=True), "population": _k(STR, column=True),
+        "resource": _k(STR, column=True, numeric="nonnegative"),
+        "population": _k(STR, column=True, numeric="positive"),
         "group": _k(STR, column=True, help="Grouping column (e.g. region3)."),
-        "rank_by": _k(STR, column=True), "value": _k(STR, column=True),
-        "columns": _k(LIST, column=True), "negative": _k(LIST, column=True, default=[]),
-        "ideal": _k(STR, column=True), "actual": _k(STR, column=True),
-        "levels": _k(INT, default=3), "n_clusters": _k(INT, default=3),
-        "series": _k(STR, column=True, help="Column of a yearly series for gm11."),
+        "rank_by": _k(STR, column=True, numeric="finite"), "value": _k(STR, column=True, numeric="finite"),
+        "columns": _k(LIST, column=True, numeric="finite"), "negative": _k(LIST, column=True, default=[]),
+        "ideal": _k(STR, column=True, numeric="nonnegative"),
+        "actual": _k(STR, column=True, numeric="nonnegative"),
+        "levels": _k(INT, default=3, choices=(3, 4, 5), help="RSR grades."),
+        "n_clusters": _k(INT, default=3, low=2),
+        "series": _k(STR, column=True, numeric="positive", help="Column of a yearly series for gm11."),
         "year": _k(STR, column=True, help="Year column for panel measures."),
-        "steps": _k(INT, default=3, help="Forecast steps for gm11."),
+        "steps": _k(INT, default=3, low=1, help="Forecast steps for gm11."),
+        "score": _k(STR, help="entropy: name of the composite-score column added to the input for later "
+                    "analyses and maps (default entropy_score)."),
     },
     "moran": {
         "input": _k(STR, default="indicators"),
-        "variable": _k(STRS, required=True, column=True),
-        "permutations": _k(INT, default=999),
+        "variable": _k(STRS, required=True, column=True, numeric="finite"),
+        "permutations": _k(INT, default=999, low=0, high=1_000_000),
         "year": _k(STR, column=True, help="Year column: one row per year."),
     },
     "lisa": {
         "input": _k(STR, default="indicators"),
-        "variable": _k(STR, required=True, column=True),
-        "permutations": _k(INT, default=999),
-        "alpha": _k(FLOAT, default=0.05),
+        "variable": _k(STR, required=True, column=True, numeric="finite"),
+        "permutations": _k(INT, default=999, low=1, high=1_000_000),
+        "alpha": _k(FLOAT, default=0.05, low=0, high=1, open_low=True),
         "adjust": _k(STR, choices=("bonferroni", "fdr")),
         "map": _k(BOOL, default=True, help="Also draw the LISA cluster map."),
     },
     "maps": {
         "input": _k(STR, help="Input table of a choropleth (default: indicators)."),
         "kind": _k(STR, required=True, choices=("choropleth", "lisa", "centrality", "flows")),
-        "variable": _k(STR, column=True),
+        "variable": _k(STR, column=True, numeric="finite"),
         "scheme": _k(STR, default="quantiles", choices=("quantiles", "natural_breaks", "equal_interval", "user")),
-        "k": _k(INT, default=5),
+        "k": _k(INT, default=5, low=2, high=12),
         "breaks": _k(LIST),
         "title": _k(STR),
         "offline": _k(BOOL, default=True),
@@ -142,9 +157,9 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
     "dea": {
         "input": _k(STR, default="panel"),
         "model": _k(STR, default="sbm", choices=("ccr", "bcc", "sbm", "metafrontier")),
-        "inputs": _k(LIST, required=True, column=True),
-        "outputs": _k(LIST, required=True, column=True),
-        "undesirable": _k(LIST, column=True, default=[]),
+        "inputs": _k(LIST, required=True, column=True, numeric="nonnegative"),
+        "outputs": _k(LIST, required=True, column=True, numeric="nonnegative"),
+        "undesirable": _k(LIST, column=True, default=[], numeric="nonnegative"),
         "rts": _k(STR, default="crs", choices=("crs", "vrs")),
         "orientation": _k(STR, default="input", choices=("input", "output")),
         "group": _k(STR, column=True), "time": _k(STR, column=True), "unit": _k(STR, column=True),
@@ -152,17 +167,17 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
     },
     "did": {
         "input": _k(STR, default="panel"),
-        "outcome": _k(STR, required=True, column=True),
-        "treatment": _k(STR, required=True, column=True),
+        "outcome": _k(STR, required=True, column=True, numeric="finite"),
+        "treatment": _k(STR, required=True, column=True, numeric="finite"),
         "unit": _k(STR, required=True, column=True),
         "time": _k(STR, required=True, column=True),
         "cluster": _k(STR, column=True),
-        "controls": _k(LIST, column=True, default=[]),
+        "controls": _k(LIST, column=True, default=[], numeric="finite"),
         "event_study": _k(BOOL, default=True),
         "estimators": _k(LIST, default=["twfe", "did2s"],
                          help="Side by side: twfe, did2s (Gardner), saturated (Sun-Abraham), lpdid."),
-        "leads": _k(INT), "lags": _k(INT), "ref": _k(INT, default=-1, help="Reference event time."),
-        "placebo": _k(INT, default=0, help="Number of placebo reassignments (0: none)."),
+        "leads": _k(INT, low=0), "lags": _k(INT, low=0), "ref": _k(INT, default=-1, help="Reference event time."),
+        "placebo": _k(INT, default=0, low=0, high=1_000_000, help="Number of placebo reassignments (0: none)."),
         "name": _k(STR),
     },
 }
@@ -174,11 +189,12 @@ INPUT_KEYS: dict[str, Key] = {
                   help="A bundled sample table instead of a path."),
     "encoding": _k(STR),
     "sheet": _k((str, int)),
-    "key": _k(STR, help="Column with region codes or names (joined to boundaries)."),
+    "key": _k(STR, help="Column with region codes or names (joined to boundaries); each region once (once per period with `period`)."),
+    "period": _k(STR, help="Period column (e.g. year) of a panel: region keys must be unique within each period."),
     "names": _k(BOOL, default=False, help="The key column holds names: harmonise them to codes."),
     "level": _k(STR, default="province", choices=("province", "city", "county")),
     "scheme": _k(STR, choices=("region3", "region4", "zone6"), help="Add a `group` column with this scheme."),
-    "derive": _k(dict, default={}, help="New columns: name = pandas expression of other columns."),
+    "derive": _k(dict, default={}, help="New columns: name = expression of other columns (numbers, columns, + - * / ** %, comparisons, log, exp, sqrt, where, clip, rank, sum, mean ...; backquote names that are not identifiers). Never executed as code."),
     "large": _k(BOOL, default=False, help="OD files read by DuckDB only (not loaded into memory)."),
 }
 
