@@ -20,14 +20,37 @@ from typing import Any
 
 #: (label, module) of every demo step, in run order.
 STEPS: list[tuple[str, str]] = [
-    ("equity measures", "spatialhealth.app.examples.equity"),
-    ("spatial weights, Moran and LISA", "spatialhealth.app.examples.layers"),
-    ("mobility network", "spatialhealth.app.examples.networks"),
-    ("maps and QGIS export", "spatialhealth.app.examples.maps"),
-    ("ERGM fits", "spatialhealth.app.examples.ergm"),
-    ("DEA efficiency", "spatialhealth.app.examples.efficiency"),
-    ("difference-in-differences", "spatialhealth.app.examples.policy"),
+    ("equity measures", "equity"),
+    ("spatial weights, Moran and LISA", "layers"),
+    ("mobility network", "networks"),
+    ("maps and QGIS export", "maps"),
+    ("ERGM fits", "ergm"),
+    ("DEA efficiency", "efficiency"),
+    ("difference-in-differences", "policy"),
 ]
+
+
+def example_module(name: str):
+    """The worked-example module ``spatialhealth.app.examples.<name>`` (imported explicitly).
+
+    Parameters
+    ----------
+    name : str
+        One of the module names of :data:`STEPS`.
+
+    Returns
+    -------
+    module
+
+    Examples
+    --------
+    >>> example_module("equity").__name__
+    'spatialhealth.app.examples.equity'
+    """
+    from .examples import efficiency, equity, ergm, layers, maps, networks, policy
+
+    return {"equity": equity, "layers": layers, "networks": networks, "maps": maps, "ergm": ergm,
+            "efficiency": efficiency, "policy": policy}[name]
 
 
 def demo_config_path() -> Path:

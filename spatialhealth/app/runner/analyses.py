@@ -179,7 +179,12 @@ def _weights(cfg, outputs, state):
         p = Path(w["neighbours"])
         p = p if p.is_absolute() else Path(cfg.settings["_base"]) / p
         data = pd.read_csv(p, dtype=str)
-        weights = build_weights(data, kind="table", islands=w["islands"])
+        coordinates = None
+        if "boundaries" in state:  # islands='nearest' links an island to the region nearest its centroid
+            b = state["boundaries"].to_crs(CHINA_EQUIDISTANT)
+            cen = b.geometry.centroid
+            coordinates = pd.DataFrame({"code": b["code"].to_numpy(), "x": cen.x.to_numpy(), "y": cen.y.to_numpy()})
+        weights = build_weights(data, kind="table", islands=w["islands"], coordinates=coordinates)
     else:
         data = _joined(cfg, state, w["input"]) if w["input"] in cfg.tables else state["boundaries"]
         if kind in DISTANCE_KINDS and (data.crs is None or not data.crs.is_projected or "crs" in w):

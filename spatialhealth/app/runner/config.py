@@ -209,6 +209,8 @@ def _check_values(settings: dict, cfg: RunConfig, problems: Problems) -> None:
     if w and w.get("kind") == "economic" and "variable" in w and w.get("input") in cfg.tables:
         if w["variable"] in cfg.tables[w["input"]].columns:
             _check_numeric("[weights] variable", cfg.tables[w["input"]], w["variable"], "finite", problems)
+    if w and w.get("kind") == "table" and "neighbours" in w:
+        _check_neighbour_codes(settings, cfg, w, problems)
     if w and "crs" in w:
         from pyproj import CRS
         from pyproj.exceptions import CRSError
@@ -221,6 +223,38 @@ def _check_values(settings: dict, cfg: RunConfig, problems: Problems) -> None:
             if not crs.is_projected:
                 problems.add("[weights]", f"crs {w['crs']!r} is geographic (degrees); distances need a projected "
                              "CRS in metres, e.g. an equidistant or UTM projection")
+
+
+def _check_neighbour_codes(settings: dict, cfg: RunConfig, w: dict, problems: Problems) -> None:
+    """A neighbour table must name every region the Moran/LISA inputs hold (and only those)."""
+    p = Path(w["neighbours"])
+    p = p if p.is_absolute() else Path(settings["_base"]) / p
+    try:
+        nb = pd.read_csv(p, dtype=str)
+    except Exception as exc:  # noqa: BLE001 - reported as a problem
+        problems.add("[weights]", f"neighbours {w['neighbours']!r} cannot be read: {exc}")
+        return
+    if "code" not in nb.columns:
+        problems.add("[weights]", f"neighbours {w['neighbours']!r} needs a 'code' column (and 'neighbour'); "
+                     f"it has {', '.join(nb.columns)}")
+        return
+    units = set(nb["code"].dropna()) | set(nb.get("neighbour", pd.Series(dtype=str)).dropna())
+    linked = set(nb.dropna(subset=["neighbour"])["code"]) if "neighbour" in nb.columns else units
+    islands = sorted(set(nb["code"].dropna()) - linked)
+    if islands and w.get("islands", "nearest") == "nearest" and "boundaries" not in settings:
+        problems.add("[weights]", f"regions {', '.join(islands[:10])} have no neighbour in {w['neighbours']!r}; "
+                     "islands = 'nearest' needs [boundaries] to find their nearest region (or use islands = "
+                     "'keep' or 'raise')")
+    for name in ("moran", "lisa"):
+        for i, section in enumerate(settings.get(name, []), 1):
+            table = cfg.tables.get(section.get("input", ""))
+            if table is None or "code" not in table.columns:
+                continue
+            missing = sorted(set(table["code"].astype(str)) - units)
+            if missing:
+                problems.add(f"[{name} #{i}]", f"regions {', '.join(missing[:10])} of input "
+                             f"{section['input']!r} are not in the neighbours file {w['neighbours']!r} "
+                             "(an island needs a row with an empty neighbour)")
 
 
 def _load_dataset(name: str) -> pd.DataFrame:
@@ -417,12 +451,13 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
     settings["inputs"] = {name: _check_keys(f"[inputs.{name}]", spec, INPUT_KEYS, problems)
                           for name, spec in inputs.items()}
 
+    settings["_base"] = str(base)
     cfg = RunConfig(path=Path(path) if path is not None else None, settings=settings)
     for name, spec in settings["inputs"].items():
         _read_input(name, spec, base, cfg, problems)
     for name, keys in {**TABLE_SECTIONS, **ARRAY_SECTIONS}.items():
         value = settings.get(name)
-        if value is None or name in ("run", "qgis", "boundaries"):
+        if value is None or name in ("run", "qgis", "boundaries", "_base"):
             continue
         for i, section in enumerate(value if isinstance(value, list) else [value], 1):
             where = f"[{name} #{i}]" if isinstance(value, list) else f"[{name}]"
