@@ -176,7 +176,7 @@ def _body(items, root, words, prefix: str = "") -> tuple[list[str], list[str]]:
                     parts.append(f"<img alt='{_e(item.title)}' src='data:image/png;base64,{data}'>")
                 elif item.kind == "map":
                     rel = item.paths[0].relative_to(root).as_posix()
-                    parts.append(f"<iframe title='{_e(item.title)}' sandbox='allow-scripts' loading='lazy' "
+                    parts.append(f"<iframe title='{_e(item.title)}' sandbox='allow-scripts' "
                                  f"src='{_e(prefix + rel)}'></iframe>")
             parts.append(f"<p class='meta'>{_e(words['files'])}: {_e(', '.join(files))}</p>")
         parts.append("</section>")
