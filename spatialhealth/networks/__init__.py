@@ -8,6 +8,9 @@
   :func:`network_summary`;
 * :mod:`~spatialhealth.networks.covariates` - edge covariate matrices
   (``geo_prox``, ``same_province``, ``same_dialect``, user matrices);
+* :mod:`~spatialhealth.networks.qap` - :func:`qap_regression` (MRQAP: OLS/logit with
+  Dekker's semi-partialling or y-permutation tests, as R sna netlm/netlogit),
+  :func:`qap_correlation`;
 * :mod:`~spatialhealth.networks.synthetic` - SYNTHETIC gravity-model records and flows;
 * :mod:`~spatialhealth.networks.ergm` - exponential random graph models.
 """
@@ -16,9 +19,11 @@ from .centrality import centrality_table, network_summary
 from .covariates import edge_covariates, geo_proximity, same_dialect, same_group, same_province
 from .graph import load_cities, mobility_graph
 from .od import ODReport, ODResult, aggregate_od
+from .qap import QAPCorrelationResult, QAPRegressionResult, qap_correlation, qap_regression
 
 __all__ = [
     "aggregate_od", "ODResult", "ODReport", "mobility_graph", "load_cities",
     "centrality_table", "network_summary", "edge_covariates", "geo_proximity",
     "same_dialect", "same_group", "same_province",
+    "qap_regression", "qap_correlation", "QAPRegressionResult", "QAPCorrelationResult",
 ]

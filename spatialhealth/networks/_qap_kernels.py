@@ -1,0 +1,228 @@
+"""Compiled permutation kernels of QAP / MRQAP (:mod:`spatialhealth.networks.qap`).
+
+Every kernel takes the dyads used by the model as two index arrays ``rows``, ``cols``
+(length m), an n x n matrix ``M`` that is permuted, and a block of permutations
+``perms`` (B x n). The permuted value of dyad d under permutation p is
+``M[p[rows[d]], p[cols[d]]]`` (rows and columns permuted together, as R sna's
+``rmperm``: ``m[o, o]``). Nothing is materialised beyond one dyad vector per thread,
+so memory stays O(m) whatever B is.
+
+Permutations are drawn in Python from the user's seed and passed in, and each
+permutation's statistic depends only on that permutation, so results are identical
+for a given seed whatever the number of threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True)
+def _chol_solve(H, g, out, Hinv_diag):
+    """Solve H x = g for a small symmetric positive-definite H (Cholesky).
+
+    Writes x into ``out`` and diag(H^-1) into ``Hinv_diag``; returns False when H is
+    not numerically positive definite.
+    """
+    k = H.shape[0]
+    L = np.zeros((k, k))
+    for j in range(k):
+        s = H[j, j]
+        for q in range(j):
+            s -= L[j, q] * L[j, q]
+        if not s > 1e-300:
+            return False
+        L[j, j] = np.sqrt(s)
+        for i in range(j + 1, k):
+            s = H[i, j]
+            for q in range(j):
+                s -= L[i, q] * L[j, q]
+            L[i, j] = s / L[j, j]
+    # forward / backward substitution for x
+    z = np.zeros(k)
+    for i in range(k):
+        s = g[i]
+        for q in range(i):
+            s -= L[i, q] * z[q]
+        z[i] = s / L[i, i]
+    for i in range(k - 1, -1, -1):
+        s = z[i]
+        for q in range(i + 1, k):
+            s -= L[q, i] * out[q]
+        out[i] = s / L[i, i]
+    # diag of H^-1 = sum over columns of (L^-1)^2
+    Linv = np.zeros((k, k))
+    for j in range(k):
+        Linv[j, j] = 1.0 / L[j, j]
+        for i in range(j + 1, k):
+            s = 0.0
+            for q in range(j, i):
+                s -= L[i, q] * Linv[q, j]
+            Linv[i, j] = s / L[i, i]
+    for j in range(k):
+        s = 0.0
+        for i in range(j, k):
+            s += Linv[i, j] * Linv[i, j]
+        Hinv_diag[j] = s
+    return True
+
+
+@njit(cache=True, parallel=True)
+def perm_dots(M, perms, W, lower, diagonal):
+    """``out[b, l] = sum_(i,j) W[l, i, j] * M[p[i], p[j]]`` for every permutation p = perms[b].
+
+    The sum runs over the dyads of the model: j < i (``lower``, undirected networks) or
+    every j != i (directed), plus j == i when ``diagonal``. ``W`` stacks L weight
+    matrices (columns of an orthonormal design basis, residuals, a centred network),
+    so one pass over the permuted matrix gives every inner product a fit needs.
+    """
+    B = perms.shape[0]
+    n = M.shape[0]
+    L = W.shape[0]
+    out = np.empty((B, L))
+    for b in prange(B):
+        p = perms[b]
+        row = np.empty(n)
+        acc = np.zeros(L)
+        for i in range(n):
+            Mi = M[p[i]]
+            jmax = (i + 1 if diagonal else i) if lower else n
+            for j in range(jmax):
+                row[j] = Mi[p[j]]
+            if not lower and not diagonal:
+                row[i] = 0.0
+            for l in range(L):
+                Wl = W[l, i]
+                s = 0.0
+                for j in range(jmax):
+                    s += Wl[j] * row[j]
+                acc[l] += s
+        for l in range(L):
+            out[b, l] = acc[l]
+    return out
+
+
+@njit(cache=True)
+def _col(Xf, v, j):
+    return v if j == Xf.shape[0] else Xf[j]
+
+
+@njit(cache=True)
+def _logit_newton(Xf, v, use_v, y, beta, maxiter, tol, mu0):
+    """Newton-Raphson logit of y on the columns of ``Xf`` (k x m, one row per column)
+    and, when ``use_v``, the extra column ``v``; ``beta`` is the start, updated in place.
+
+    ``mu0`` (length m, or empty) are the fitted probabilities at the start when they are
+    known (the null model, the same for every permutation): the first iteration then
+    needs no exponentials. Stops when the largest step is below ``tol`` times max(1, max |beta|). Returns
+    (converged, diag of the inverse information at the last step), as R's glm.fit
+    whose covariance uses the weights of its last iteration.
+    """
+    q, m = Xf.shape
+    k = q + 1 if use_v else q
+    H = np.empty((k, k))
+    g = np.empty(k)
+    step = np.empty(k)
+    hdiag = np.full(k, np.nan)
+    eta = np.empty(m)
+    w = np.empty(m)
+    r = np.empty(m)
+    for it in range(maxiter):
+        if it == 0 and mu0.shape[0] == m:
+            for d in range(m):
+                w[d] = mu0[d] * (1.0 - mu0[d])
+                r[d] = y[d] - mu0[d]
+        else:
+            eta[:] = 0.0
+            for j in range(k):
+                c = _col(Xf, v, j)
+                bj = beta[j]
+                for d in range(m):
+                    eta[d] += c[d] * bj
+            for d in range(m):
+                mu = 1.0 / (1.0 + np.exp(-eta[d]))
+                w[d] = mu * (1.0 - mu)
+                r[d] = y[d] - mu
+        for a in range(k):
+            ca = _col(Xf, v, a)
+            s = 0.0
+            for d in range(m):
+                s += ca[d] * r[d]
+            g[a] = s
+            for b in range(a + 1):
+                cb = _col(Xf, v, b)
+                s = 0.0
+                for d in range(m):
+                    s += w[d] * ca[d] * cb[d]
+                H[a, b] = s
+                H[b, a] = s
+        if not _chol_solve(H, g, step, hdiag):
+            hdiag[:] = np.nan
+            return False, hdiag
+        big = 0.0
+        scale = 1.0
+        for j in range(k):
+            beta[j] += step[j]
+            if abs(step[j]) > big:
+                big = abs(step[j])
+            if abs(beta[j]) > scale:
+                scale = abs(beta[j])
+        if big <= tol * scale:
+            return True, hdiag
+    return False, hdiag
+
+
+@njit(cache=True, parallel=True)
+def logit_dekker(E, rows, cols, perms, Xf, y, beta0, mu0, maxiter, tol):
+    """Logit of y on [X_-i, P(e_i)]: coefficient and z value of the permuted residual.
+
+    ``Xf`` (q x m) holds the other columns. Newton iterations start from ``beta0`` (the
+    fit of y on X_-i) with 0 for the permuted column, the null model, so few steps are
+    needed.
+    """
+    B = perms.shape[0]
+    q, m = Xf.shape
+    beta = np.empty(B)
+    zval = np.empty(B)
+    for b in prange(B):
+        p = perms[b]
+        v = np.empty(m)
+        for d in range(m):
+            v[d] = E[p[rows[d]], p[cols[d]]]
+        bt = np.zeros(q + 1)
+        for j in range(q):
+            bt[j] = beta0[j]
+        ok, hdiag = _logit_newton(Xf, v, True, y, bt, maxiter, tol, mu0)
+        if ok:
+            beta[b] = bt[q]
+            zval[b] = bt[q] / np.sqrt(hdiag[q])
+        else:
+            beta[b] = np.nan
+            zval[b] = np.nan
+    return beta, zval
+
+
+@njit(cache=True, parallel=True)
+def logit_yperm(Y, rows, cols, perms, Xf, beta0, mu0, maxiter, tol):
+    """Logit of P(y) on the fixed design ``Xf`` (k x m): all coefficients and z values."""
+    B = perms.shape[0]
+    k, m = Xf.shape
+    beta = np.empty((B, k))
+    zval = np.empty((B, k))
+    dummy = np.empty(0)
+    for b in prange(B):
+        p = perms[b]
+        u = np.empty(m)
+        for d in range(m):
+            u[d] = Y[p[rows[d]], p[cols[d]]]
+        bt = beta0.copy()
+        ok, hdiag = _logit_newton(Xf, dummy, False, u, bt, maxiter, tol, mu0)
+        for j in range(k):
+            if ok:
+                beta[b, j] = bt[j]
+                zval[b, j] = bt[j] / np.sqrt(hdiag[j])
+            else:
+                beta[b, j] = np.nan
+                zval[b, j] = np.nan
+    return beta, zval
