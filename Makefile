@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 OUT ?= out
 TESTS ?= tests
 
-.PHONY: demo test test-slow test-all bench system-deps clean
+.PHONY: demo test test-slow test-all bench system-deps clean lint docs
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,18 @@ test-all: test test-slow
 bench: $(VENV)/.dev-installed
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+## make lint: ruff over the package and the tests (rules in pyproject.toml)
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check spatialhealth tests
+
+$(VENV)/.docs-installed: $(VENV)/bin/activate setup.cfg
+	$(PIP) install -q -e '.[docs]'
+	touch $@
+
+## make docs: the documentation site into docs/_build/html (offline, warnings are errors)
+docs: $(VENV)/.docs-installed
+	$(PY) -m sphinx -W --keep-going -E -b html docs docs/_build/html
+	$(PY) docs/check_offline.py docs/_build/html
+
 clean:
-	rm -rf $(OUT) build dist *.egg-info .pytest_cache
+	rm -rf $(OUT) build dist *.egg-info .pytest_cache docs/_build docs/api/generated docs/gallery/notebooks
