@@ -306,10 +306,112 @@ def _ar_scores(agg: np.ndarray, y: np.ndarray) -> np.ndarray:
     return prod / best
 
 
-def _solve_one(p, y, lo, hi, n_req, *, method, mip_gap, time_limit):
-    """Solve one period; returns (shares (n, m), info dict)."""
+_STATUS = {"Optimal": "optimal", "Infeasible": "infeasible", "Time limit reached": "time limit",
+           "Unbounded": "unbounded", "Primal infeasible or unbounded": "infeasible"}
+
+#: extra HiGHS options applied to every solve (for experiments)
+_HIGHS_OPTIONS: dict = {}
+_BANNER_SHOWN = False
+
+
+def _new_highs():
+    """A silent ``highspy.Highs`` (its one-time banner goes to the C-level stdout)."""
+    import os
+    import sys
+
+    import highspy
+
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    _BANNER_SHOWN = True
+    try:
+        sys.stdout.flush()
+        fd = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+    except (OSError, ValueError, AttributeError):  # no usable file descriptor 1
+        return highspy.Highs()
+    try:
+        return highspy.Highs()
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
+        os.close(null)
+
+
+def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-6, time_limit=None,
+               start=None, options=None):
+    """Solve ``min c·x, row_lo <= A x <= row_hi, lb <= x <= ub`` with HiGHS (highspy).
+
+    Returns a dict: status, x (None when no solution), objective, mip_gap, dual_bound,
+    row_dual and col_dual (linear programmes only).
+    """
+    import highspy
+
+    a = a.tocsc()
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    for key, value in {**_HIGHS_OPTIONS, **(options or {})}.items():
+        h.setOptionValue(key, value)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    inf = highspy.kHighsInf
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.col_lower_ = np.where(np.isinf(lb), -inf, lb)
+    lp.col_upper_ = np.where(np.isinf(ub), inf, ub)
+    lp.row_lower_ = np.where(np.isinf(row_lo), -inf, row_lo)
+    lp.row_upper_ = np.where(np.isinf(row_hi), inf, row_hi)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    mip = integrality is not None and np.any(integrality)
+    if mip:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+                           for v in integrality]
+    h.passModel(lp)
+    if mip and start is not None:
+        sol0 = highspy.HighsSolution()
+        sol0.col_value = list(start)
+        sol0.value_valid = True
+        h.setSolution(sol0)
+    h.run()
+    status_text = h.modelStatusToString(h.getModelStatus())
+    status = _STATUS.get(status_text, status_text.lower())
+    info = h.getInfo()
+    sol = h.getSolution()
+    has_x = info.primal_solution_status == 2 or (mip and np.isfinite(info.objective_function_value)
+                                                and info.mip_node_count >= 0 and status != "infeasible"
+                                                and len(sol.col_value) == len(c)
+                                                and info.primal_solution_status > 0)
+    out = {"status": status, "x": np.array(sol.col_value) if has_x else None,
+           "objective": float(info.objective_function_value)}
+    if mip:
+        out["mip_gap"] = float(info.mip_gap) if has_x else np.nan
+        out["dual_bound"] = float(info.mip_dual_bound)
+        out["row_dual"] = out["col_dual"] = None
+    else:
+        out["mip_gap"] = 0.0
+        out["dual_bound"] = out["objective"]
+        out["row_dual"] = np.array(sol.row_dual)
+        out["col_dual"] = np.array(sol.col_dual)
+    return out
+
+
+def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
+               time_limit=None, start=None):
+    """Solve one period; returns (shares (n, m) or None, info dict).
+
+    ``n_req = 0``: fairness only (LP). ``pinned`` (bool array): these regions are on
+    the frontier, every region on or above it (LP). Otherwise ``n_req`` regions chosen
+    by the model (MILP).
+    """
     import scipy.sparse as sp
-    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
     n, m = lo.shape
     if method == "auto":
@@ -318,8 +420,10 @@ def _solve_one(p, y, lo, hi, n_req, *, method, mip_gap, time_limit):
         raise InputError(f"`method` must be 'auto', 'pairs' or 'cuts'; {method!r} was given.")
     ns = n * m
     t0 = time.perf_counter()
+    lower_level = bool(n_req)
+    free = lower_level and pinned is None
 
-    # variables: s (k-major: k*n + i), then Gini part, then u, e
+    # variables: s (k-major: k*n + i), the Gini part, then u and (free) the binaries e
     if method == "pairs":
         ii, jj = np.triu_indices(n, 1)
         npair = len(ii)
@@ -327,7 +431,7 @@ def _solve_one(p, y, lo, hi, n_req, *, method, mip_gap, time_limit):
     else:
         nd = m  # one epigraph variable per resource
     off_u = ns + nd
-    nvar = off_u + (1 + n if n_req else 0)
+    nvar = off_u + (1 if lower_level else 0) + (n if free else 0)
     c = np.zeros(nvar)
     c[ns:ns + nd] = 1.0
     lb = np.zeros(nvar)
@@ -336,110 +440,81 @@ def _solve_one(p, y, lo, hi, n_req, *, method, mip_gap, time_limit):
     ub[:ns] = hi.T.ravel()
     integrality = np.zeros(nvar)
 
-    rows_eq = sp.csr_matrix((np.ones(ns), (np.repeat(np.arange(m), n), np.arange(ns))), shape=(m, nvar))
-    b_eq = np.ones(m)
-    ub_blocks, ub_rhs = [], []  # A x <= b
+    blocks = [sp.csr_matrix((np.ones(ns), (np.repeat(np.arange(m), n), np.arange(ns))), shape=(m, nvar))]
+    blo, bhi = [np.ones(m)], [np.ones(m)]  # Σ_i s_ik = 1
+
+    def add(block, low, high):
+        blocks.append(block)
+        blo.append(np.broadcast_to(np.asarray(low, dtype=float), block.shape[0]))
+        bhi.append(np.broadcast_to(np.asarray(high, dtype=float), block.shape[0]))
+
     if method == "pairs":
         r = np.arange(npair)
         for k in range(m):
             si, sj, dk = k * n + ii, k * n + jj, ns + k * npair + r
-            # -d + p_j s_i - p_i s_j <= 0  and  -d - p_j s_i + p_i s_j <= 0
+            # d >= +-(p_j s_i - p_i s_j)
             for sign in (1.0, -1.0):
-                data = np.concatenate([-np.ones(npair), sign * p[jj], -sign * p[ii]])
-                rr = np.concatenate([r, r, r])
-                cc = np.concatenate([dk, si, sj])
-                ub_blocks.append(sp.csr_matrix((data, (rr, cc)), shape=(npair, nvar)))
-                ub_rhs.append(np.zeros(npair))
-    if n_req:
-        integrality[off_u + 1:] = 1
-        ub[off_u + 1:] = 1.0
-        big_m = hi.sum(axis=1)
+                data = np.concatenate([np.ones(npair), -sign * p[jj], sign * p[ii]])
+                add(sp.csr_matrix((data, (np.concatenate([r, r, r]), np.concatenate([dk, si, sj]))),
+                                  shape=(npair, nvar)), 0.0, np.inf)
+    if lower_level:
         j = np.arange(n)
         s_cols = (np.arange(m)[None, :] * n + j[:, None]).ravel()
         s_rows = np.repeat(j, m)
-        # -(Σ_k s_jk) + u y_j <= 0
-        data = np.concatenate([-np.ones(ns), y])
-        ub_blocks.append(sp.csr_matrix((data, (np.concatenate([s_rows, j]),
-                                               np.concatenate([s_cols, np.full(n, off_u)]))),
-                                       shape=(n, nvar)))
-        ub_rhs.append(np.zeros(n))
-        # Σ_k s_jk - u y_j + M_j e_j <= M_j
-        data = np.concatenate([np.ones(ns), -y, big_m])
-        ub_blocks.append(sp.csr_matrix((data, (np.concatenate([s_rows, j, j]),
-                                               np.concatenate([s_cols, np.full(n, off_u), off_u + 1 + j]))),
-                                       shape=(n, nvar)))
-        ub_rhs.append(big_m)
-        # -Σ e_j <= -N
-        ub_blocks.append(sp.csr_matrix((-np.ones(n), (np.zeros(n, int), off_u + 1 + j)), shape=(1, nvar)))
-        ub_rhs.append(np.array([-float(n_req)]))
+        # Σ_k s_jk - u y_j >= 0 (every region on or above the frontier; = 0 when pinned)
+        slack = sp.csr_matrix((np.concatenate([np.ones(ns), -y]),
+                               (np.concatenate([s_rows, j]), np.concatenate([s_cols, np.full(n, off_u)]))),
+                              shape=(n, nvar))
+        if free:
+            add(slack, 0.0, np.inf)
+            integrality[off_u + 1:] = 1
+            ub[off_u + 1:] = 1.0
+            big_m = hi.sum(axis=1)
+            # Σ_k s_jk - u y_j + M_j e_j <= M_j
+            add(slack + sp.csr_matrix((big_m, (j, off_u + 1 + j)), shape=(n, nvar)), -np.inf, big_m)
+            add(sp.csr_matrix((np.ones(n), (np.zeros(n, int), off_u + 1 + j)), shape=(1, nvar)),
+                float(n_req), np.inf)
+        else:
+            pinned = np.asarray(pinned, dtype=bool)
+            add(slack, 0.0, np.where(pinned, 0.0, np.inf))
 
     info = {"method": method, "rounds": 1}
-    if method == "cuts":
-        # start from the fairness-only cut at the population shares (c = 2X - p - 1 ordering)
-        cuts_a, cuts_b = [], []
+    cuts = []
+    if method == "cuts":  # first cuts at the population shares
         for k in range(m):
-            start = np.clip(p, lo[:, k], hi[:, k])
-            cuts_a.append(_cut_row(_cut_coefficients(start, p), k, n, ns, nvar, sp))
-    else:
-        cuts_a = []
-
+            cuts.append(_cut_row(_cut_coefficients(np.clip(p, lo[:, k], hi[:, k]), p), k, n, ns, nvar, sp))
     rounds = 0
     while True:
         rounds += 1
-        blocks = ub_blocks + cuts_a
-        rhs = ub_rhs + [np.zeros(1)] * len(cuts_a)
-        a_ub = sp.vstack(blocks, format="csr") if blocks else None
-        b_ub = np.concatenate(rhs) if rhs else None
-        if n_req:
-            cons = [LinearConstraint(rows_eq, b_eq, b_eq)]
-            if a_ub is not None:
-                cons.append(LinearConstraint(a_ub, -np.inf, b_ub))
-            opts = {"mip_rel_gap": mip_gap, "disp": False}
-            if time_limit is not None:
-                opts["time_limit"] = float(time_limit)
-            res = milp(c, integrality=integrality, bounds=Bounds(lb, ub), constraints=cons, options=opts)
-            status = {0: "optimal", 1: "time or iteration limit", 2: "infeasible",
-                      3: "unbounded"}.get(res.status, f"HiGHS status {res.status}")
-            if res.x is None:
-                return None, {**info, "status": status, "seconds": time.perf_counter() - t0}
-            gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-            bound = float(getattr(res, "mip_dual_bound", np.nan))
-            x = res.x
-            duals = None
-        else:
-            opts = {"presolve": True}
-            if time_limit is not None:
-                opts["time_limit"] = float(time_limit)
-            res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=rows_eq, b_eq=b_eq,
-                          bounds=np.column_stack([lb, ub]), method="highs", options=opts)
-            status = {0: "optimal", 1: "time or iteration limit", 2: "infeasible",
-                      3: "unbounded"}.get(res.status, f"HiGHS status {res.status}")
-            if res.x is None:
-                return None, {**info, "status": status, "seconds": time.perf_counter() - t0}
-            gap, bound, x = 0.0, float(res.fun), res.x
-            duals = {"eq": res.eqlin.marginals, "ub": res.ineqlin.marginals if a_ub is not None else None,
-                     "lower": res.lower.marginals, "upper": res.upper.marginals,
-                     "A_ub": a_ub, "b_ub": b_ub, "A_eq": rows_eq, "b_eq": b_eq,
-                     "lb": lb, "ub": ub, "c": c}
-        shares = x[:ns].reshape(m, n).T.copy()
-        shares = np.clip(shares, lo, hi)
+        a = sp.vstack(blocks + cuts, format="csc")
+        row_lo = np.concatenate(blo + [np.full(len(cuts), -np.inf)])
+        row_hi = np.concatenate(bhi + [np.zeros(len(cuts))])
+        sol = _run_highs(c, a, row_lo, row_hi, lb, ub, integrality if free else None,
+                         mip_gap=mip_gap, time_limit=time_limit, start=start)
+        status = sol["status"]
+        if sol["x"] is None:
+            return None, {**info, "status": status, "seconds": time.perf_counter() - t0}
+        x, gap, bound = sol["x"], sol["mip_gap"], sol["dual_bound"]
+        shares = np.clip(x[:ns].reshape(m, n).T, lo, hi)
         if method == "pairs":
             break
         ginis = np.array([gini_of_shares(np.maximum(shares[:, k], 0), p) for k in range(m)])
-        epi = x[ns:ns + m]
-        viol = ginis - epi
-        if np.all(viol <= 1e-9) or status != "optimal":
+        viol = ginis - x[ns:ns + m]
+        if np.all(viol <= 1e-9) or status not in ("optimal",):
             break
-        if rounds >= 500:
+        if rounds >= 1000:
             status = "cutting planes did not converge"
             break
         for k in np.nonzero(viol > 1e-9)[0]:
-            cuts_a.append(_cut_row(_cut_coefficients(shares[:, k], p), k, n, ns, nvar, sp))
+            cuts.append(_cut_row(_cut_coefficients(shares[:, k], p), k, n, ns, nvar, sp))
     info.update(status=status, mip_gap=gap, dual_bound=bound, rounds=rounds,
-                seconds=time.perf_counter() - t0, duals=duals, x=x)
-    if n_req:
-        info["on_frontier"] = x[off_u + 1:] > 0.5
+                seconds=time.perf_counter() - t0, x=x,
+                certificate=None if free else {"row_dual": sol["row_dual"], "col_dual": sol["col_dual"],
+                                                "A": a, "row_lo": row_lo, "row_hi": row_hi,
+                                                "lb": lb, "ub": ub, "c": c, "x": x})
+    if lower_level:
         info["u"] = float(x[off_u])
+        info["on_frontier"] = x[off_u + 1:] > 0.5 if free else pinned
     return shares, info
 
 
@@ -448,6 +523,59 @@ def _cut_row(coef, k, n, ns, nvar, sp):
     cols = np.concatenate([k * n + np.arange(n), [ns + k]])
     data = np.concatenate([coef, [-1.0]])
     return sp.csr_matrix((data, (np.zeros(n + 1, int), cols)), shape=(1, nvar))
+
+
+def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mip_gap,
+                  time_limit, where):
+    """Solve one period under the chosen frontier rule; raise a named error if infeasible."""
+    n = len(p)
+    if frontier not in ("best", "free"):
+        raise InputError(f"`frontier` must be 'best' or 'free'; {frontier!r} was given.")
+    if not n_req:
+        shares, info = _solve_one(p, y, lo, hi, 0, method=method, mip_gap=mip_gap,
+                                  time_limit=time_limit)
+        if shares is None:
+            raise SpatialHealthError(f"{where}HiGHS stopped with status {info['status']!r} "
+                                     "before finding an allocation.")
+        return shares, info, None
+    low = lo.sum(axis=1) / y      # smallest ratio Σ_k s_jk / y_j region j can reach
+    cap = float((hi.sum(axis=1) / y).min())  # u can be at most this (every region above u)
+    eligible = low <= cap * (1 + 1e-12)
+    if eligible.sum() < n_req:
+        raise InfeasibleAllocationError(
+            f"{where}The efficiency requirement cannot hold: {n_req} of {n} regions are asked to "
+            f"be on the frontier, but with the bounds at most {int(eligible.sum())} can be "
+            f"(regions that can: {format_rows(names[eligible]) or 'none'}). Lower `efficiency` or "
+            "widen `bounds`.", "efficiency")
+    # the N eligible regions most efficient in the actual allocation (ties: larger output)
+    order = np.lexsort((-y, -np.where(eligible, score_act, -np.inf)))
+    pinned = np.zeros(n, dtype=bool)
+    pinned[order[:n_req]] = True
+    shares, info = _solve_one(p, y, lo, hi, n_req, pinned=pinned, method=method,
+                              mip_gap=mip_gap, time_limit=time_limit)
+    if frontier == "free":
+        start = None
+        if shares is not None and info["method"] == "pairs":
+            start = np.concatenate([info["x"], pinned.astype(float)])
+        free_shares, free_info = _solve_one(p, y, lo, hi, n_req, method=method, mip_gap=mip_gap,
+                                            time_limit=time_limit, start=start)
+        if free_shares is not None:
+            free_info["seconds"] += info.get("seconds", 0.0)
+            return free_shares, free_info, None
+        shares, info = free_shares, free_info
+    if shares is None:
+        if info["status"] == "infeasible":
+            most = _max_frontier(y, lo, hi)
+            which = ("" if frontier == "free" else
+                     f" (the regions placed on it: {format_rows(names[pinned])})")
+            raise InfeasibleAllocationError(
+                f"{where}The efficiency requirement cannot hold: {n_req} of {n} regions are "
+                f"asked to be on the frontier{which}, but with the bounds and totals at most "
+                f"{most if most is not None else '(unknown)'} can be. Lower `efficiency` or "
+                "widen `bounds`.", "efficiency")
+        raise SpatialHealthError(f"{where}HiGHS stopped with status {info['status']!r} "
+                                 "before finding an allocation.")
+    return shares, info, pinned
 
 
 def _max_frontier(y, lo, hi):
@@ -505,7 +633,7 @@ def _check_bounds(lo, hi, resources, names, where):
 def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: str | None = None,
                      output: str | None = None, totals=None, bounds=None, efficiency=None,
                      period: str | None = None, region: str | None = None,
-                     method: str = "auto", mip_gap: float = 1e-6,
+                     frontier: str = "best", method: str = "auto", mip_gap: float = 1e-6,
                      time_limit: float | None = None) -> IdealAllocationResult:
     """Ideal allocation of resources by the fairness–efficiency bi-level model, solved exactly.
 
@@ -542,6 +670,15 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
     region : str, optional
         Column naming the regions in the result (default: ``code``/``name`` column, or
         the index).
+    frontier : {"best", "free"}
+        Which regions the efficiency requirement puts on the frontier. ``"best"``
+        (default): the ``N`` regions with the highest DEA scores of the actual
+        allocation among those the bounds allow on the frontier; the model is then a
+        linear programme (exact, with duals, fast at any size). ``"free"``: the model
+        chooses the ``N`` regions itself (the literal bi-level model, a MILP; exact but
+        its branch and bound grows exponentially: practical up to a few dozen regions,
+        use ``time_limit`` and read ``.solver['mip_gap']``). ``"free"`` is never worse
+        than ``"best"``: the "best" solution is its starting point.
     method : {"auto", "pairs", "cuts"}
         Gini as pairwise absolute differences (exact LP/MILP rows) or exact cutting
         planes; ``"auto"`` uses pairs up to 400 regions.
@@ -624,22 +761,13 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
                 efficiency, (int, np.integer)) else f"at least {efficiency} regions on the frontier")
         if bounds is not None:
             bounds_text = "; ".join(f"{r}: [{a:g}, {b:g}]" for r, (a, b) in zip(resources, pairs))
-        shares, info = _solve_one(p, y, lo, hi, n_req, method=method, mip_gap=mip_gap,
-                                  time_limit=time_limit)
-        if shares is None:
-            if info["status"] == "infeasible" and n_req:
-                most = _max_frontier(y, lo, hi)
-                raise InfeasibleAllocationError(
-                    f"{where}The efficiency requirement cannot hold: {n_req} of {n} regions are "
-                    f"asked to be on the frontier, but with the bounds at most "
-                    f"{most if most is not None else '(unknown)'} can be. Lower `efficiency` or "
-                    "widen `bounds`.", "efficiency")
-            raise SpatialHealthError(f"{where}HiGHS stopped with status {info['status']!r} "
-                                     "before finding an allocation.")
-        ideal = shares * tot
         act_share = x / np.where(x.sum(axis=0) > 0, x.sum(axis=0), 1.0)
-        score_ideal = _ar_scores(shares.sum(axis=1), y)
         score_act = _ar_scores(act_share.sum(axis=1), y)
+        shares, info, chosen = _solve_period(p, y, lo, hi, n_req, score_act, names, frontier=frontier,
+                                             method=method, mip_gap=mip_gap, time_limit=time_limit,
+                                             where=where)
+        ideal = shares * tot
+        score_ideal = _ar_scores(shares.sum(axis=1), y)
         on = info.get("on_frontier", score_ideal >= 1 - 1e-7)
         on = np.asarray(on, dtype=bool) | (score_ideal >= 1 - 1e-7)
         base = {} if period is None else {period: key}
@@ -667,6 +795,7 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
             sum(gini_of_shares(shares[:, k], pop) for k in range(len(resources)))),
             "mip_gap": info["mip_gap"], "dual_bound": info["dual_bound"],
             "required_on_frontier": n_req, "on_frontier": int(on.sum()),
+            "frontier": frontier if n_req else "",
             "method": info["method"], "rounds": info["rounds"], "seconds": info["seconds"]})
         if period is None:
             _last_info = info  # kept for tests (optimality certificate)
