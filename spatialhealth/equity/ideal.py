@@ -709,9 +709,9 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
     >>> res = ideal_allocation(d, resources=["doctors", "beds"], population="pop",
     ...                        demand="need", bounds=(0.9, 1.1))
     >>> res.ideal_table().round(2).to_numpy().tolist()
-    [[27.0, 27.0], [30.0, 30.0], [43.0, 43.0]]
+    [[27.0, 27.0], [29.0, 29.0], [44.0, 44.0]]
     >>> res.gini.round(4)["gini_ideal"].tolist()
-    [0.12, 0.12]
+    [0.083, 0.083]
     """
     require_frame(df)
     resources = as_column_list(resources, "resources")
