@@ -18,6 +18,7 @@ table, or a code -> group mapping (e.g. from
 ``entropy_weights``       entropy weight method and composite index
 ``composite_index``       weighted composite index for given weights
 ``health_distance``       health-distance mismatch degree and its levels
+``ideal_allocation``      fairness–efficiency bi-level ideal allocation (HiGHS, exact)
 ``kmeans_1d``             exactly optimal one-dimensional k-means
 ``rsr``                   rank-sum ratio with probit regression and grading
 ``gm11``                  GM(1,1) grey forecasting with C, P and grade
@@ -34,14 +35,16 @@ from .entropy import EntropyWeightResult, composite_index, entropy_weights
 from .forecast import GM11Result, GM11Table, gm11, gm11_by, gm11_grade
 from .gini import GiniResult, gini, gini_grade
 from .health_distance import HealthDistanceResult, classify_by_cuts, health_distance, kmeans_1d
+from .ideal import IdealAllocationResult, InfeasibleAllocationError, ideal_allocation
 from .rsr import RSRResult, rsr
 from .standardise import standardise
 from .theil import TheilResult, theil
 
 __all__ = [
     "ClusterResult", "ConcentrationResult", "DagumResult", "EntropyWeightResult", "GM11Result",
-    "GM11Table", "GiniResult", "HealthDistanceResult", "PanelResult", "RSRResult", "TheilResult",
+    "GM11Table", "GiniResult", "HealthDistanceResult", "IdealAllocationResult",
+    "InfeasibleAllocationError", "PanelResult", "RSRResult", "TheilResult",
     "classify_by_cuts", "cluster_regions", "composite_index", "concentration_index",
     "dagum_gini", "entropy_weights", "gini", "gini_grade", "gm11", "gm11_by", "gm11_grade",
-    "health_distance", "kmeans_1d", "rsr", "standardise", "theil",
+    "health_distance", "ideal_allocation", "kmeans_1d", "rsr", "standardise", "theil",
 ]

@@ -179,6 +179,7 @@ class HealthDistanceResult(Result):
     levels: pd.Series | None
     cuts: tuple | None
     method: str | None
+    allocation: object = None  # the IdealAllocationResult when ideal="bilevel"
 
     _panel_main = "value"
 
@@ -240,19 +241,41 @@ def _classify(values: pd.Series, k, cuts):
     return pd.Series(labels, index=values.index, name="level"), bounds, f"exact 1-D k-means, k={k}"
 
 
-def health_distance(actual, ideal, weights=None, *, k: int | None = None, cuts=None) -> HealthDistanceResult:
+_BILEVEL_KEYS = ("resources", "population", "demand", "output", "totals", "bounds", "efficiency",
+                 "frontier", "period")
+
+
+def _reject_negative(values: np.ndarray, frame: pd.DataFrame, what: str) -> None:
+    neg = values < 0
+    if neg.any():
+        rows, cols = np.nonzero(neg)
+        cells = ", ".join(f"({frame.index[r]}, {frame.columns[c]!r}) = {values[r, c]:g}"
+                          for r, c in list(zip(rows, cols))[:8])
+        raise InputError(f"`{what}` has negative values at (row, column) {cells}"
+                         + (" ..." if len(rows) > 8 else "") + "; an allocation is >= 0.")
+
+
+def health_distance(actual, ideal, weights=None, *, k: int | None = None, cuts=None,
+                    resources=None, population: str | None = None, demand: str | None = None,
+                    output: str | None = None, totals=None, bounds=None, efficiency=None,
+                    frontier: str = "best", period: str | None = None) -> HealthDistanceResult:
     """Health-distance mismatch degree ``HD(p, q) = Σ_j w_j |(p_j - q_j) / q_j|``.
 
     Parameters
     ----------
     actual : DataFrame, Series or mapping
         Actual allocation: one row per unit (region or year), one column per
-        resource ``j``; a Series/mapping is a single allocation.
-    ideal : DataFrame, Series, mapping or array
+        resource ``j``; a Series/mapping is a single allocation. Values must be >= 0.
+    ideal : DataFrame, Series, mapping, array, "bilevel" or IdealAllocationResult
         Ideal allocation ``q``: a frame like ``actual`` (matched by column name, or
         by position when the names differ and the shapes agree); one value per resource
         (the same ideal for every row); or one value per row (the same ideal for
-        every resource, e.g. the region's population share). Must be non-zero.
+        every resource, e.g. the region's population share). Must be > 0.
+        ``"bilevel"`` computes it with the fairness–efficiency model
+        :func:`spatialhealth.equity.ideal_allocation` from the columns of ``actual``
+        (pass ``resources``, ``population`` and optionally ``demand``, ``output``,
+        ``totals``, ``bounds``, ``efficiency``, ``frontier``, ``period``); a result of
+        :func:`~spatialhealth.equity.ideal_allocation` is used as it is.
     weights : mapping or Series, optional
         Weight of each resource; default equal weights ``1/m``. Used as given.
     k : int, optional
@@ -260,19 +283,78 @@ def health_distance(actual, ideal, weights=None, *, k: int | None = None, cuts=N
     cuts : list of float, optional
         Classify by cut-points instead (lower bound inclusive), e.g.
         ``[0.355, 0.492, 0.631, 0.719]``.
+    resources, population, demand, output, totals, bounds, efficiency, frontier, period
+        Only with ``ideal="bilevel"``: the arguments of
+        :func:`~spatialhealth.equity.ideal_allocation`. ``resources`` are the columns
+        of ``actual`` compared (default: all numeric columns except the others named).
+        With ``period`` the ideal is solved per period and every row is compared with
+        the ideal of its own period.
+
+    Returns
+    -------
+    HealthDistanceResult
+        ``.values`` (HD per row), ``.terms``, ``.weights``, ``.levels`` and, with
+        ``ideal="bilevel"``, ``.allocation`` (the ideal-allocation result).
 
     Examples
     --------
     >>> hd = health_distance({"doctors": 0.03, "beds": 0.05}, {"doctors": 0.04, "beds": 0.04})
     >>> round(hd.value, 4)
     0.25
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"doctors": [10, 30, 60], "beds": [20, 20, 60], "pop": [20, 30, 50]})
+    >>> health_distance(d, "bilevel", resources=["doctors", "beds"], population="pop").values.round(3).tolist()
+    [0.25, 0.167, 0.2]
     """
+    allocation = None
+    given = {key: value for key, value in zip(_BILEVEL_KEYS, (
+        resources, population, demand, output, totals, bounds, efficiency, frontier, period))}
+    if isinstance(ideal, str):
+        if ideal != "bilevel":
+            raise InputError(f"`ideal` as text must be 'bilevel'; {ideal!r} was given.")
+        if not isinstance(actual, pd.DataFrame):
+            raise InputTypeError("`ideal='bilevel'` needs `actual` as a DataFrame with the resource "
+                                 "and population columns.")
+        if population is None:
+            raise InputError("`ideal='bilevel'` needs `population`, the population column of `actual`.")
+        from .ideal import ideal_allocation
+
+        if resources is None:
+            named = {population, demand, output, period}
+            resources = [c for c in actual.columns if c not in named
+                         and pd.api.types.is_numeric_dtype(actual[c])]
+        resources = [resources] if isinstance(resources, str) else list(resources)
+        if not actual.index.is_unique:
+            raise InputError("`ideal='bilevel'` needs a table with a unique index (one row per "
+                             "region and period); reset the index first.")
+        allocation = ideal_allocation(actual, resources=resources, population=population,
+                                      demand=demand, output=output, totals=totals, bounds=bounds,
+                                      efficiency=efficiency, frontier=frontier, period=period)
+        ideal = allocation
+    elif any(v is not None for key, v in given.items() if key != "frontier") or frontier != "best":
+        named = ", ".join(key for key, v in given.items()
+                          if (v is not None and key != "frontier") or (key == "frontier" and v != "best"))
+        raise InputError(f"{named} only apply with `ideal='bilevel'`.")
+    if allocation is None and type(ideal).__name__ == "IdealAllocationResult":
+        allocation = ideal
+    if allocation is not None:
+        resources = list(allocation.resources)
+        if not isinstance(actual, pd.DataFrame):
+            raise InputTypeError("With an ideal allocation result `actual` must be its DataFrame.")
+        wide = allocation.frame.pivot(index="row", columns="resource", values="ideal")
+        missing = [r for r in actual.index if r not in wide.index]
+        if missing:
+            raise InputError(f"The ideal allocation has no row for {format_rows(missing)} of `actual`.")
+        actual = actual[resources]
+        ideal = wide.loc[actual.index, resources]
     frame, _ = _as_frame(actual)
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise InputError("`actual` is empty.")
     p = _numeric(frame, "actual")
+    _reject_negative(p, frame, "actual")
     q_frame = _ideal_matrix(ideal, frame)
     q = _numeric(q_frame, "ideal")
+    _reject_negative(q, frame, "ideal")
     zero = q == 0
     if zero.any():
         rows, cols = np.nonzero(zero)
@@ -296,4 +378,5 @@ def health_distance(actual, ideal, weights=None, *, k: int | None = None, cuts=N
     levels = used_cuts = method = None
     if k is not None or cuts is not None:
         levels, used_cuts, method = _classify(values, k, cuts)
-    return HealthDistanceResult(values, terms, w.rename("weight"), levels, used_cuts, method)
+    return HealthDistanceResult(values, terms, w.rename("weight"), levels, used_cuts, method,
+                                allocation)

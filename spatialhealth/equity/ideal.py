@@ -1,0 +1,810 @@
+"""The ideal allocation behind the mismatch degree: a fairness–efficiency bi-level model.
+
+The primary-care mismatch studies compute the ideal allocation ``q`` of the health
+distance ``HD(p, q)`` with a bi-level programme, solved there by hand with a
+"master–slave interactive algorithm". This module writes that programme down in a
+reproducible form and solves it exactly with HiGHS (through :mod:`scipy.optimize`).
+
+Notation: regions ``i = 1..n``, resources ``k = 1..m``, population shares ``p_i``,
+demand shares ``d_i`` (demand index; the population when none is given), output
+shares ``y_i`` of the efficiency model, national totals ``T_k``. The decision
+variables are the shares ``s_ik = x_ik / T_k`` of each resource given to each region
+(the ideal allocation is ``x_ik = s_ik T_k``).
+
+Upper level (fairness)
+    minimise ``Σ_k G_k(s_·k)`` where ``G_k`` is the population-weighted Gini of
+    resource ``k`` (the grouped-Lorenz Gini of :func:`spatialhealth.equity.gini`),
+    subject to ``Σ_i s_ik = 1`` (the national total is allocated) and
+    ``lo · d_i <= s_ik <= hi · d_i`` (each region's share within bounds of its
+    demand share). The Gini is linear in absolute values,
+    ``G_k = Σ_{i<j} |p_j s_ik - p_i s_jk|`` (mean-absolute-difference form), so the
+    level is a linear programme.
+
+Lower level (efficiency)
+    a CCR (constant returns) DEA of each region with the allocated resources as
+    inputs and the output ``y`` as output. Each region's score is
+    ``E_o = max u y_o / v·x_o`` subject to ``u y_j <= v·x_j`` for every region ``j``.
+    The input weights are fixed by an assurance region ``v_k = 1 / T_k`` (every
+    resource counted by its national share, the unit in which the upper level
+    measures it), so that ``v·x_j = Σ_k s_jk``. The requirement is that at least
+    ``N`` of the ``n`` regions lie on the frontier (``E_o = 1``).
+
+Single-level reformulation
+    The lower level's optimality conditions are ``u <= Σ_k s_jk / y_j`` for every
+    ``j`` (dual feasibility) with equality for the regions on the frontier
+    (complementary slackness). With a binary ``e_j`` (region ``j`` on the frontier)
+    and the tight constant ``M_j = Σ_k hi_jk`` this is
+    ``0 <= Σ_k s_jk - u y_j <= M_j (1 - e_j)``, ``Σ_j e_j >= N``: a mixed-integer
+    linear programme solved to proven optimality by HiGHS branch and bound.
+    Regions on this frontier lie on a supporting hyperplane with strictly positive
+    weights, so they are also strongly efficient (score 1, zero slacks) in the
+    unrestricted CCR model with slacks.
+
+Choices where the published description is ambiguous (stated once here, repeated in
+notebook 06):
+
+1. *Gini against what*: the Gini of each resource is weighted by ``population``;
+   the demand index enters through the bounds (and, by default, as the DEA output).
+   Pass the demand column as ``population`` to weigh the Gini by demand instead.
+2. *Bounds*: "within bounds of its demand index" is read as a band of factors
+   around the demand share, ``lo · d_i <= s_ik <= hi · d_i``; the factors may differ
+   by resource. Without ``bounds`` only ``s_ik >= 0`` holds.
+3. *Lower-level DEA*: input-oriented CCR with one output and input weights fixed at
+   the reciprocals of the national totals (see above). Free input weights make the
+   single-level problem bilinear (non-convex, not solvable exactly at scale); with
+   one output and fixed input weights every region's own DEA LP has the same
+   optimal output weight, so the common-weight frontier *is* the DEA frontier of
+   each region, and "a share N/n of regions on the frontier" has one meaning.
+4. *Output*: the DEA output defaults to the demand index (the population when no
+   demand is given); ``output=`` names another column (service volume...).
+5. *N/n*: ``efficiency`` is the share (``N = ceil(share · n)``) or, as an int >= 1,
+   the number of regions required on the frontier.
+6. *Totals*: the national totals default to the sums of the actual allocation.
+
+Large problems: the pairwise form has ``n(n-1)/2`` rows per resource. Above
+``pairs_limit`` regions the Gini is handled by exact cutting planes instead:
+``G_k = max over orderings π of Σ_i c_i(π) s_ik`` with ``c_i = X_{i-1} + X_i - 1``
+(``X`` the cumulative population share along π); the sort of the current solution
+gives the deepest cut, and the loop stops when every Gini equals its epigraph
+variable to 1e-9 (then the solution is optimal for the full problem).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .._results import Result, figure_axes
+from .._validate import require_columns, require_frame
+from ..errors import InputError, InputTypeError, SpatialHealthError, format_rows
+from ._common import as_column_list, numeric, row_names
+
+__all__ = ["IdealAllocationResult", "InfeasibleAllocationError", "ideal_allocation",
+           "gini_of_shares"]
+
+#: regions above which the Gini is handled by cutting planes instead of pairwise rows
+PAIRS_LIMIT = 400
+
+
+class InfeasibleAllocationError(InputError):
+    """The constraints of the ideal-allocation model cannot hold together.
+
+    ``constraint`` names the constraint that fails (``"bounds"``, ``"efficiency"``).
+    """
+
+    def __init__(self, message: str, constraint: str):
+        super().__init__(message)
+        self.constraint = constraint
+
+
+# ---------------------------------------------------------------------------
+# Gini of shares
+
+
+def gini_of_shares(shares, population) -> float:
+    """Population-weighted Gini of an allocation, ``Σ_{i<j} |p_j s_i - p_i s_j|``.
+
+    ``shares`` are the regions' amounts (any scale), ``population`` their weights;
+    equal to :func:`spatialhealth.equity.gini` of the same columns, in O(n log n).
+
+    Examples
+    --------
+    >>> round(gini_of_shares([12, 10, 9, 30, 4], [3, 5, 2, 6, 4]), 6)
+    0.270769
+    """
+    s = np.asarray(shares, dtype=float)
+    p = np.asarray(population, dtype=float)
+    s, p = s / s.sum(), p / p.sum()
+    order = np.argsort(s / p, kind="stable")
+    x = np.concatenate([[0.0], np.cumsum(p[order])])
+    return float(max(np.sum(s[order] * (x[:-1] + x[1:])) - 1.0, 0.0))
+
+
+def _cut_coefficients(s: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Coefficients ``c`` with ``G(s) = c·s`` (and ``G(t) >= c·t`` for every ``t``)."""
+    order = np.argsort(s / p, kind="stable")
+    x = np.concatenate([[0.0], np.cumsum(p[order])])
+    c = np.empty_like(s)
+    c[order] = x[:-1] + x[1:] - 1.0
+    return c
+
+
+# ---------------------------------------------------------------------------
+# result
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class IdealAllocationResult(Result):
+    """The ideal allocation of the fairness–efficiency model, beside the actual one.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per (period,) region and resource: ``actual``, ``ideal``, their shares,
+        the demand share, the bounds and whether the region is on the frontier.
+    gini : DataFrame
+        Per (period and) resource: ``gini_actual``, ``gini_ideal``.
+    efficiency : DataFrame
+        Per (period and) region: DEA scores of the actual and the ideal allocation
+        (``score_actual``, ``score_ideal``) and ``on_frontier``.
+    solver : DataFrame
+        Per period: status, objective, MIP gap, dual bound, number of regions on the
+        frontier, cutting-plane rounds and seconds.
+    """
+
+    _frame: pd.DataFrame
+    gini: pd.DataFrame
+    efficiency: pd.DataFrame
+    solver: pd.DataFrame
+    resources: tuple
+    period: str | None
+    region: str
+    settings: dict = field(default_factory=dict)
+
+    _title = "Ideal allocation (fairness–efficiency bi-level model)"
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame
+
+    @property
+    def status(self) -> str:
+        """``"optimal"`` if every period was solved to optimality, else the first other status."""
+        bad = [s for s in self.solver["status"] if s != "optimal"]
+        return bad[0] if bad else "optimal"
+
+    @property
+    def mip_gap(self) -> float:
+        """Largest relative MIP gap over periods (0 for linear programmes)."""
+        return float(self.solver["mip_gap"].max())
+
+    def ideal_table(self, what: str = "ideal") -> pd.DataFrame:
+        """Wide table: one row per (period,) region, one column per resource.
+
+        ``what`` is ``"ideal"``, ``"actual"``, ``"ideal_share"`` or ``"actual_share"``.
+        The index is the region (with the period first for panels), in input order.
+        """
+        if what not in ("ideal", "actual", "ideal_share", "actual_share"):
+            raise InputError(f"`what` must be 'ideal', 'actual', 'ideal_share' or 'actual_share'; "
+                             f"{what!r} was given.")
+        keys = ([self.period] if self.period else []) + ["row"]
+        wide = self._frame.pivot_table(index=keys, columns="resource", values=what, sort=False)
+        return wide[list(self.resources)].rename_axis(columns=None)
+
+    def summary(self) -> str:
+        g = self.gini.copy()
+        s = self.solver
+        lines = [self._title, "=" * len(self._title),
+                 f"regions {self.settings.get('n')} · resources {', '.join(self.resources)}"
+                 + (f" · periods {len(s)}" if self.period else ""),
+                 f"efficiency requirement : {self.settings.get('efficiency_text')}",
+                 f"bounds (x demand share): {self.settings.get('bounds_text')}",
+                 f"solver                 : HiGHS, status {self.status}, max MIP gap "
+                 f"{self.mip_gap:.2g}, {s['seconds'].sum():.2f} s", "",
+                 "Gini before and after"]
+        lines.append(g.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        front = self.efficiency.groupby(self.period, sort=False)["on_frontier"].sum() \
+            if self.period else pd.Series({"": int(self.efficiency["on_frontier"].sum())})
+        lines += ["", "Regions on the frontier: " + ", ".join(
+            (f"{k}: " if self.period else "") + str(int(v)) for k, v in front.items())]
+        return "\n".join(lines)
+
+    def plot(self, ax=None, resource: str | None = None):
+        """Actual against ideal share of one resource per region (first period of a panel)."""
+        resource = resource or self.resources[0]
+        if resource not in self.resources:
+            raise InputError(f"`resource` must be one of {', '.join(map(repr, self.resources))}; "
+                             f"{resource!r} was given.")
+        fig, ax = figure_axes(ax, figsize=(5.5, 5))
+        f = self._frame[self._frame["resource"] == resource]
+        if self.period:
+            first = f[self.period].iloc[0]
+            f = f[f[self.period] == first]
+        on = f["on_frontier"].to_numpy(dtype=bool)
+        ax.scatter(f["actual_share"][~on], f["ideal_share"][~on], s=18, label="off the frontier")
+        ax.scatter(f["actual_share"][on], f["ideal_share"][on], s=22, marker="^",
+                   label="on the frontier")
+        hi = float(max(f["actual_share"].max(), f["ideal_share"].max())) * 1.05
+        ax.plot([0, hi], [0, hi], color="grey", lw=0.8, ls="--")
+        ax.set_xlabel(f"actual share of {resource}")
+        ax.set_ylabel(f"ideal share of {resource}")
+        g = self.gini[self.gini["resource"] == resource].iloc[0]
+        ax.set_title(f"{resource}: Gini {g['gini_actual']:.3f} → {g['gini_ideal']:.3f}")
+        ax.legend(fontsize=8)
+        return ax
+
+
+# ---------------------------------------------------------------------------
+# input handling
+
+
+def _bounds_arrays(bounds, resources, d):
+    """(lo, hi) share matrices (n, m) from the ``bounds`` argument."""
+    n, m = len(d), len(resources)
+
+    def pair(b, what):
+        if b is None:
+            return 0.0, math.inf
+        if isinstance(b, (str, bytes)) or not hasattr(b, "__len__") or len(b) != 2:
+            raise InputTypeError(f"{what} must be a pair (lower, upper) of factors of the demand "
+                                 f"share; {b!r} was given.")
+        lo = 0.0 if b[0] is None else float(b[0])
+        hi = math.inf if b[1] is None else float(b[1])
+        if not (lo >= 0 and hi > 0 and lo <= hi) or math.isnan(lo) or math.isnan(hi):
+            raise InputError(f"{what} must satisfy 0 <= lower <= upper, upper > 0; {b!r} was given.")
+        return lo, hi
+
+    if isinstance(bounds, Mapping):
+        unknown = [r for r in bounds if r not in resources]
+        if unknown:
+            raise InputError(f"`bounds` names {', '.join(map(repr, unknown))}, which are not among "
+                             f"the resources {', '.join(map(repr, resources))}.")
+        pairs = [pair(bounds.get(r), f"`bounds[{r!r}]`") for r in resources]
+    else:
+        pairs = [pair(bounds, "`bounds`")] * m
+    lo = np.column_stack([np.full(n, a) * d for a, _ in pairs])
+    hi = np.column_stack([np.minimum(np.full(n, b) * d, 1.0) for _, b in pairs])
+    return lo, hi, pairs
+
+
+def _required(efficiency, n: int) -> int:
+    if efficiency is None:
+        return 0
+    if isinstance(efficiency, bool):
+        raise InputTypeError("`efficiency` must be None, a share in (0, 1] or a number of regions.")
+    if isinstance(efficiency, (int, np.integer)) and efficiency >= 1:
+        if efficiency > n:
+            raise InputError(f"`efficiency` asks for {efficiency} regions on the frontier; "
+                             f"there are only {n}.")
+        return int(efficiency)
+    try:
+        share = float(efficiency)
+    except (TypeError, ValueError):
+        raise InputTypeError(f"`efficiency` must be None, a share in (0, 1] or a number of "
+                             f"regions; {efficiency!r} was given.") from None
+    if not 0 < share <= 1:
+        raise InputError(f"`efficiency` as a share must lie in (0, 1]; {efficiency!r} was given.")
+    return max(1, math.ceil(share * n - 1e-9))
+
+
+# ---------------------------------------------------------------------------
+# the model
+
+
+def _ar_scores(agg: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """CCR scores with input weights 1/T_k: ``(y_o/agg_o) / max_j (y_j/agg_j)``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prod = np.where(agg > 0, y / np.where(agg > 0, agg, 1.0), np.inf)
+    best = prod.max()
+    if not np.isfinite(best):
+        return np.where(np.isinf(prod), 1.0, 0.0)
+    return prod / best
+
+
+_STATUS = {"Optimal": "optimal", "Infeasible": "infeasible", "Time limit reached": "time limit",
+           "Unbounded": "unbounded", "Primal infeasible or unbounded": "infeasible"}
+
+#: extra HiGHS options applied to every solve (for experiments)
+_HIGHS_OPTIONS: dict = {}
+_BANNER_SHOWN = False
+
+
+def _new_highs():
+    """A silent ``highspy.Highs`` (its one-time banner goes to the C-level stdout)."""
+    import os
+    import sys
+
+    import highspy
+
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    _BANNER_SHOWN = True
+    try:
+        sys.stdout.flush()
+        fd = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+    except (OSError, ValueError, AttributeError):  # no usable file descriptor 1
+        return highspy.Highs()
+    try:
+        return highspy.Highs()
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
+        os.close(null)
+
+
+def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-6, time_limit=None,
+               start=None, options=None):
+    """Solve ``min c·x, row_lo <= A x <= row_hi, lb <= x <= ub`` with HiGHS (highspy).
+
+    Returns a dict: status, x (None when no solution), objective, mip_gap, dual_bound,
+    row_dual and col_dual (linear programmes only).
+    """
+    import highspy
+
+    a = a.tocsc()
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    for key, value in {**_HIGHS_OPTIONS, **(options or {})}.items():
+        h.setOptionValue(key, value)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    inf = highspy.kHighsInf
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.col_lower_ = np.where(np.isinf(lb), -inf, lb)
+    lp.col_upper_ = np.where(np.isinf(ub), inf, ub)
+    lp.row_lower_ = np.where(np.isinf(row_lo), -inf, row_lo)
+    lp.row_upper_ = np.where(np.isinf(row_hi), inf, row_hi)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    mip = integrality is not None and np.any(integrality)
+    if mip:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+                           for v in integrality]
+    h.passModel(lp)
+    if mip and start is not None:
+        sol0 = highspy.HighsSolution()
+        sol0.col_value = list(start)
+        sol0.value_valid = True
+        h.setSolution(sol0)
+    h.run()
+    status_text = h.modelStatusToString(h.getModelStatus())
+    status = _STATUS.get(status_text, status_text.lower())
+    info = h.getInfo()
+    sol = h.getSolution()
+    has_x = info.primal_solution_status == 2 or (mip and np.isfinite(info.objective_function_value)
+                                                and info.mip_node_count >= 0 and status != "infeasible"
+                                                and len(sol.col_value) == len(c)
+                                                and info.primal_solution_status > 0)
+    out = {"status": status, "x": np.array(sol.col_value) if has_x else None,
+           "objective": float(info.objective_function_value)}
+    if mip:
+        out["mip_gap"] = float(info.mip_gap) if has_x else np.nan
+        out["dual_bound"] = float(info.mip_dual_bound)
+        out["row_dual"] = out["col_dual"] = None
+    else:
+        out["mip_gap"] = 0.0
+        out["dual_bound"] = out["objective"]
+        out["row_dual"] = np.array(sol.row_dual)
+        out["col_dual"] = np.array(sol.col_dual)
+    return out
+
+
+def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
+               time_limit=None, start=None):
+    """Solve one period; returns (shares (n, m) or None, info dict).
+
+    ``n_req = 0``: fairness only (LP). ``pinned`` (bool array): these regions are on
+    the frontier, every region on or above it (LP). Otherwise ``n_req`` regions chosen
+    by the model (MILP).
+    """
+    import scipy.sparse as sp
+
+    n, m = lo.shape
+    if method == "auto":
+        method = "pairs" if n <= PAIRS_LIMIT else "cuts"
+    if method not in ("pairs", "cuts"):
+        raise InputError(f"`method` must be 'auto', 'pairs' or 'cuts'; {method!r} was given.")
+    ns = n * m
+    t0 = time.perf_counter()
+    lower_level = bool(n_req)
+    free = lower_level and pinned is None
+
+    # variables: s (k-major: k*n + i), the Gini part, then u and (free) the binaries e
+    if method == "pairs":
+        ii, jj = np.triu_indices(n, 1)
+        npair = len(ii)
+        nd = m * npair
+    else:
+        nd = m  # one epigraph variable per resource
+    off_u = ns + nd
+    nvar = off_u + (1 if lower_level else 0) + (n if free else 0)
+    c = np.zeros(nvar)
+    c[ns:ns + nd] = 1.0
+    lb = np.zeros(nvar)
+    ub = np.full(nvar, np.inf)
+    lb[:ns] = lo.T.ravel()
+    ub[:ns] = hi.T.ravel()
+    integrality = np.zeros(nvar)
+
+    blocks = [sp.csr_matrix((np.ones(ns), (np.repeat(np.arange(m), n), np.arange(ns))), shape=(m, nvar))]
+    blo, bhi = [np.ones(m)], [np.ones(m)]  # Σ_i s_ik = 1
+
+    def add(block, low, high):
+        blocks.append(block)
+        blo.append(np.broadcast_to(np.asarray(low, dtype=float), block.shape[0]))
+        bhi.append(np.broadcast_to(np.asarray(high, dtype=float), block.shape[0]))
+
+    if method == "pairs":
+        r = np.arange(npair)
+        for k in range(m):
+            si, sj, dk = k * n + ii, k * n + jj, ns + k * npair + r
+            # d >= +-(p_j s_i - p_i s_j)
+            for sign in (1.0, -1.0):
+                data = np.concatenate([np.ones(npair), -sign * p[jj], sign * p[ii]])
+                add(sp.csr_matrix((data, (np.concatenate([r, r, r]), np.concatenate([dk, si, sj]))),
+                                  shape=(npair, nvar)), 0.0, np.inf)
+    if lower_level:
+        j = np.arange(n)
+        s_cols = (np.arange(m)[None, :] * n + j[:, None]).ravel()
+        s_rows = np.repeat(j, m)
+        # Σ_k s_jk - u y_j >= 0 (every region on or above the frontier; = 0 when pinned)
+        slack = sp.csr_matrix((np.concatenate([np.ones(ns), -y]),
+                               (np.concatenate([s_rows, j]), np.concatenate([s_cols, np.full(n, off_u)]))),
+                              shape=(n, nvar))
+        if free:
+            add(slack, 0.0, np.inf)
+            integrality[off_u + 1:] = 1
+            ub[off_u + 1:] = 1.0
+            big_m = hi.sum(axis=1)
+            # Σ_k s_jk - u y_j + M_j e_j <= M_j
+            add(slack + sp.csr_matrix((big_m, (j, off_u + 1 + j)), shape=(n, nvar)), -np.inf, big_m)
+            add(sp.csr_matrix((np.ones(n), (np.zeros(n, int), off_u + 1 + j)), shape=(1, nvar)),
+                float(n_req), np.inf)
+        else:
+            pinned = np.asarray(pinned, dtype=bool)
+            add(slack, 0.0, np.where(pinned, 0.0, np.inf))
+
+    info = {"method": method, "rounds": 1}
+    cuts = []
+    if method == "cuts":  # first cuts at the population shares
+        for k in range(m):
+            cuts.append(_cut_row(_cut_coefficients(np.clip(p, lo[:, k], hi[:, k]), p), k, n, ns, nvar, sp))
+    rounds = 0
+    while True:
+        rounds += 1
+        a = sp.vstack(blocks + cuts, format="csc")
+        row_lo = np.concatenate(blo + [np.full(len(cuts), -np.inf)])
+        row_hi = np.concatenate(bhi + [np.zeros(len(cuts))])
+        sol = _run_highs(c, a, row_lo, row_hi, lb, ub, integrality if free else None,
+                         mip_gap=mip_gap, time_limit=time_limit, start=start)
+        status = sol["status"]
+        if sol["x"] is None:
+            return None, {**info, "status": status, "seconds": time.perf_counter() - t0}
+        x, gap, bound = sol["x"], sol["mip_gap"], sol["dual_bound"]
+        shares = np.clip(x[:ns].reshape(m, n).T, lo, hi)
+        if method == "pairs":
+            break
+        ginis = np.array([gini_of_shares(np.maximum(shares[:, k], 0), p) for k in range(m)])
+        viol = ginis - x[ns:ns + m]
+        if np.all(viol <= 1e-9) or status not in ("optimal",):
+            break
+        if rounds >= 1000:
+            status = "cutting planes did not converge"
+            break
+        for k in np.nonzero(viol > 1e-9)[0]:
+            cuts.append(_cut_row(_cut_coefficients(shares[:, k], p), k, n, ns, nvar, sp))
+    info.update(status=status, mip_gap=gap, dual_bound=bound, rounds=rounds,
+                seconds=time.perf_counter() - t0, x=x,
+                certificate=None if free else {"row_dual": sol["row_dual"], "col_dual": sol["col_dual"],
+                                                "A": a, "row_lo": row_lo, "row_hi": row_hi,
+                                                "lb": lb, "ub": ub, "c": c, "x": x})
+    if lower_level:
+        info["u"] = float(x[off_u])
+        info["on_frontier"] = x[off_u + 1:] > 0.5 if free else pinned
+    return shares, info
+
+
+def _cut_row(coef, k, n, ns, nvar, sp):
+    """Row ``Σ_i c_i s_ik - g_k <= 0``."""
+    cols = np.concatenate([k * n + np.arange(n), [ns + k]])
+    data = np.concatenate([coef, [-1.0]])
+    return sp.csr_matrix((data, (np.zeros(n + 1, int), cols)), shape=(1, nvar))
+
+
+def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mip_gap,
+                  time_limit, where):
+    """Solve one period under the chosen frontier rule; raise a named error if infeasible."""
+    n = len(p)
+    if frontier not in ("best", "free"):
+        raise InputError(f"`frontier` must be 'best' or 'free'; {frontier!r} was given.")
+    if not n_req:
+        shares, info = _solve_one(p, y, lo, hi, 0, method=method, mip_gap=mip_gap,
+                                  time_limit=time_limit)
+        if shares is None:
+            raise SpatialHealthError(f"{where}HiGHS stopped with status {info['status']!r} "
+                                     "before finding an allocation.")
+        return shares, info, None
+    low = lo.sum(axis=1) / y      # smallest ratio Σ_k s_jk / y_j region j can reach
+    cap = float((hi.sum(axis=1) / y).min())  # u can be at most this (every region above u)
+    eligible = low <= cap * (1 + 1e-12)
+    if eligible.sum() < n_req:
+        raise InfeasibleAllocationError(
+            f"{where}The efficiency requirement cannot hold: {n_req} of {n} regions are asked to "
+            f"be on the frontier, but with the bounds at most {int(eligible.sum())} can be "
+            f"(regions that can: {format_rows(names[eligible]) or 'none'}). Lower `efficiency` or "
+            "widen `bounds`.", "efficiency")
+    # the N eligible regions most efficient in the actual allocation (ties: larger output)
+    order = np.lexsort((-y, -np.where(eligible, score_act, -np.inf)))
+    pinned = np.zeros(n, dtype=bool)
+    pinned[order[:n_req]] = True
+    shares, info = _solve_one(p, y, lo, hi, n_req, pinned=pinned, method=method,
+                              mip_gap=mip_gap, time_limit=time_limit)
+    if frontier == "free":
+        start = None
+        if shares is not None and info["method"] == "pairs":
+            start = np.concatenate([info["x"], pinned.astype(float)])
+        free_shares, free_info = _solve_one(p, y, lo, hi, n_req, method=method, mip_gap=mip_gap,
+                                            time_limit=time_limit, start=start)
+        if free_shares is not None:
+            free_info["seconds"] += info.get("seconds", 0.0)
+            return free_shares, free_info, None
+        shares, info = free_shares, free_info
+    if shares is None:
+        if info["status"] == "infeasible":
+            most = _max_frontier(y, lo, hi)
+            which = ("" if frontier == "free" else
+                     f" (the regions placed on it: {format_rows(names[pinned])})")
+            raise InfeasibleAllocationError(
+                f"{where}The efficiency requirement cannot hold: {n_req} of {n} regions are "
+                f"asked to be on the frontier{which}, but with the bounds and totals at most "
+                f"{most if most is not None else '(unknown)'} can be. Lower `efficiency` or "
+                "widen `bounds`.", "efficiency")
+        raise SpatialHealthError(f"{where}HiGHS stopped with status {info['status']!r} "
+                                 "before finding an allocation.")
+    return shares, info, pinned
+
+
+def _max_frontier(y, lo, hi):
+    """Largest number of regions that can be on the frontier under the bounds (MILP)."""
+    import scipy.sparse as sp
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n, m = lo.shape
+    ns = n * m
+    nvar = ns + 1 + n
+    c = np.zeros(nvar)
+    c[ns + 1:] = -1.0
+    lb = np.concatenate([lo.T.ravel(), [0.0], np.zeros(n)])
+    ub = np.concatenate([hi.T.ravel(), [np.inf], np.ones(n)])
+    integ = np.concatenate([np.zeros(ns + 1), np.ones(n)])
+    j = np.arange(n)
+    s_cols = (np.arange(m)[None, :] * n + j[:, None]).ravel()
+    s_rows = np.repeat(j, m)
+    eq = sp.csr_matrix((np.ones(ns), (np.repeat(np.arange(m), n), np.arange(ns))), shape=(m, nvar))
+    a1 = sp.csr_matrix((np.concatenate([-np.ones(ns), y]),
+                        (np.concatenate([s_rows, j]), np.concatenate([s_cols, np.full(n, ns)]))),
+                       shape=(n, nvar))
+    big_m = hi.sum(axis=1)
+    a2 = sp.csr_matrix((np.concatenate([np.ones(ns), -y, big_m]),
+                        (np.concatenate([s_rows, j, j]),
+                         np.concatenate([s_cols, np.full(n, ns), ns + 1 + j]))), shape=(n, nvar))
+    res = milp(c, integrality=integ, bounds=Bounds(lb, ub),
+               constraints=[LinearConstraint(eq, 1, 1), LinearConstraint(a1, -np.inf, 0),
+                            LinearConstraint(a2, -np.inf, big_m)],
+               options={"disp": False, "time_limit": 60.0})
+    return None if res.x is None else int(round(-res.fun))
+
+
+def _check_bounds(lo, hi, resources, names, where):
+    for k, r in enumerate(resources):
+        if lo[:, k].sum() > 1 + 1e-9:
+            raise InfeasibleAllocationError(
+                f"{where}The bounds cannot hold for {r!r}: the lower bounds (lower factor x demand "
+                f"share) add up to {100 * lo[:, k].sum():.1f}% of the national total, more than "
+                "100%. Lower the lower factor of `bounds`.", "bounds")
+        if hi[:, k].sum() < 1 - 1e-9:
+            raise InfeasibleAllocationError(
+                f"{where}The bounds cannot hold for {r!r}: the upper bounds (upper factor x demand "
+                f"share, at most 100%) add up to only {100 * hi[:, k].sum():.1f}% of the national "
+                "total, so the total cannot be allocated. Raise the upper factor of `bounds`.",
+                "bounds")
+    bad = lo > hi + 1e-15
+    if bad.any():  # pragma: no cover - only when a lower factor exceeds 1/d_i
+        i, k = np.argwhere(bad)[0]
+        raise InfeasibleAllocationError(
+            f"{where}Region {names[i]!r}: its lower bound for {resources[k]!r} exceeds 100% "
+            "of the national total.", "bounds")
+
+
+def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: str | None = None,
+                     output: str | None = None, totals=None, bounds=None, efficiency=None,
+                     period: str | None = None, region: str | None = None,
+                     frontier: str = "best", method: str = "auto", mip_gap: float = 1e-6,
+                     time_limit: float | None = None) -> IdealAllocationResult:
+    """Ideal allocation of resources by the fairness–efficiency bi-level model, solved exactly.
+
+    The model, its single-level reformulation and the choices made where the
+    published description is ambiguous are documented in :mod:`spatialhealth.equity.ideal`.
+    In short: minimise the sum over resources of the population-weighted Gini of the
+    allocation, allocate each national total, keep each region's share within
+    ``bounds`` factors of its demand share, and (``efficiency``) keep at least a share
+    of regions on the DEA frontier (CCR, one output, input weights ``1 / T_k``).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per region (per period with ``period``).
+    resources : str or list of str
+        Columns of the actual allocation (counts, >= 0): doctors, beds...
+    population : str
+        Population column (> 0): the weights of the Gini.
+    demand : str, optional
+        Demand index column (> 0); its shares centre the bounds. Default: population.
+    output : str, optional
+        Output column (> 0) of the lower-level DEA. Default: ``demand`` (or population).
+    totals : mapping or Series, optional
+        National total of each resource; default the column sums (per period).
+    bounds : (lower, upper) or mapping resource -> (lower, upper), optional
+        Factors of the demand share: ``lower · d_i <= s_ik <= upper · d_i``. ``None``
+        in a pair leaves that side open. Default: shares only >= 0.
+    efficiency : float or int, optional
+        Share of regions (0, 1] required on the frontier (``N = ceil(share · n)``), or
+        the number of regions as an int >= 1. ``None`` drops the lower level
+        (fairness only, a linear programme).
+    period : str, optional
+        Column of periods: the model is solved for each period; the result holds all.
+    region : str, optional
+        Column naming the regions in the result (default: ``code``/``name`` column, or
+        the index).
+    frontier : {"best", "free"}
+        Which regions the efficiency requirement puts on the frontier. ``"best"``
+        (default): the ``N`` regions with the highest DEA scores of the actual
+        allocation among those the bounds allow on the frontier; the model is then a
+        linear programme (exact, with duals, fast at any size). ``"free"``: the model
+        chooses the ``N`` regions itself (the literal bi-level model, a MILP; exact but
+        its branch and bound grows exponentially: practical up to a few dozen regions,
+        use ``time_limit`` and read ``.solver['mip_gap']``). ``"free"`` is never worse
+        than ``"best"``: the "best" solution is its starting point.
+    method : {"auto", "pairs", "cuts"}
+        Gini as pairwise absolute differences (exact LP/MILP rows) or exact cutting
+        planes; ``"auto"`` uses pairs up to 400 regions.
+    mip_gap : float
+        Relative MIP gap at which HiGHS stops (default 1e-6).
+    time_limit : float, optional
+        Seconds per period for HiGHS; the status says when it was reached.
+
+    Returns
+    -------
+    IdealAllocationResult
+        ``.frame`` (actual and ideal per region and resource), ``.gini`` (before and
+        after), ``.efficiency`` (DEA scores), ``.solver`` (status, MIP gap),
+        ``.ideal_table()`` (wide ideal allocation), ``.summary()``, ``.plot()``.
+
+    Raises
+    ------
+    InfeasibleAllocationError
+        When the bounds cannot allocate a total or the efficiency requirement cannot
+        hold with the bounds (the message says which, and how many regions can be
+        on the frontier at most).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"doctors": [10, 30, 60], "beds": [20, 20, 60],
+    ...                   "pop": [20, 30, 50], "need": [30, 30, 40]})
+    >>> res = ideal_allocation(d, resources=["doctors", "beds"], population="pop",
+    ...                        demand="need", bounds=(0.9, 1.1))
+    >>> res.ideal_table().round(2).to_numpy().tolist()
+    [[27.0, 27.0], [29.0, 29.0], [44.0, 44.0]]
+    >>> res.gini.round(4)["gini_ideal"].tolist()
+    [0.083, 0.083]
+    """
+    require_frame(df)
+    resources = as_column_list(resources, "resources")
+    if not resources:
+        raise InputError("`resources` must name at least one column.")
+    cols = list(resources) + [population] + [c for c in (demand, output, period, region) if c]
+    require_columns(df, cols, "table")
+    if period is None:
+        groups = [(None, df)]
+    else:
+        if df[period].isna().any():
+            raise InputError(f"Column {period!r} (the period) is missing in rows "
+                             f"{format_rows(df.index[df[period].isna()])}.")
+        groups = list(df.groupby(period, sort=True))
+    if isinstance(totals, Mapping) or isinstance(totals, pd.Series):
+        totals = dict(totals.items())
+        missing = [r for r in resources if r not in totals]
+        if missing:
+            raise InputError(f"`totals` has no total for {', '.join(map(repr, missing))}.")
+    elif totals is not None:
+        raise InputTypeError(f"`totals` must be a mapping resource -> national total; "
+                             f"{type(totals).__name__} was given.")
+
+    frames, ginis, effs, solvers = [], [], [], []
+    n_req_text, bounds_text = "none (fairness only)", "none (shares >= 0)"
+    for key, sub in groups:
+        where = f"{period}={key}: " if period else ""
+        n = len(sub)
+        if n < 2:
+            raise InputError(f"{where}the model needs at least 2 regions; {n} were given.")
+        x = np.column_stack([numeric(sub, r, min_value=0.0) for r in resources])
+        pop = numeric(sub, population, min_value=0.0, positive=True)
+        dem = pop if demand is None else numeric(sub, demand, min_value=0.0, positive=True)
+        out_col = output or demand
+        out = dem if out_col is None else numeric(sub, out_col, min_value=0.0, positive=True)
+        tot = x.sum(axis=0) if totals is None else np.array([float(totals[r]) for r in resources])
+        if np.any(~np.isfinite(tot)) or np.any(tot <= 0):
+            bad = [r for r, t in zip(resources, tot) if not t > 0]
+            raise InputError(f"{where}the national total of {', '.join(map(repr, bad))} is not > 0.")
+        p, d, y = pop / pop.sum(), dem / dem.sum(), out / out.sum()
+        lo, hi, pairs = _bounds_arrays(bounds, resources, d)
+        names = (sub[region].astype(str).to_numpy() if region else row_names(sub).to_numpy())
+        _check_bounds(lo, hi, resources, names, where)
+        n_req = _required(efficiency, n)
+        if n_req:
+            n_req_text = (f"at least {efficiency:g} of regions on the frontier" if not isinstance(
+                efficiency, (int, np.integer)) else f"at least {efficiency} regions on the frontier")
+        if bounds is not None:
+            bounds_text = "; ".join(f"{r}: [{a:g}, {b:g}]" for r, (a, b) in zip(resources, pairs))
+        act_share = x / np.where(x.sum(axis=0) > 0, x.sum(axis=0), 1.0)
+        score_act = _ar_scores(act_share.sum(axis=1), y)
+        shares, info, chosen = _solve_period(p, y, lo, hi, n_req, score_act, names, frontier=frontier,
+                                             method=method, mip_gap=mip_gap, time_limit=time_limit,
+                                             where=where)
+        ideal = shares * tot
+        score_ideal = _ar_scores(shares.sum(axis=1), y)
+        on = info.get("on_frontier", score_ideal >= 1 - 1e-7)
+        on = np.asarray(on, dtype=bool) | (score_ideal >= 1 - 1e-7)
+        base = {} if period is None else {period: key}
+        rows = pd.DataFrame({
+            **{c: v for c, v in base.items()},
+            "row": np.tile(sub.index.to_numpy(), len(resources)),
+            "region": np.tile(names, len(resources)),
+            "resource": np.repeat(resources, n),
+            "actual": x.T.ravel(), "ideal": ideal.T.ravel(),
+            "actual_share": act_share.T.ravel(), "ideal_share": shares.T.ravel(),
+            "population_share": np.tile(p, len(resources)),
+            "demand_share": np.tile(d, len(resources)),
+            "lower_share": lo.T.ravel(), "upper_share": np.where(np.isinf(hi), np.nan, hi).T.ravel(),
+            "on_frontier": np.tile(on, len(resources)),
+        })
+        frames.append(rows)
+        for k, r in enumerate(resources):
+            ginis.append({**base, "resource": r,
+                          "gini_actual": gini_of_shares(x[:, k], pop) if x[:, k].sum() > 0 else np.nan,
+                          "gini_ideal": gini_of_shares(shares[:, k], pop)})
+        effs.append(pd.DataFrame({**base, "row": sub.index.to_numpy(), "region": names,
+                                  "output_share": y, "score_actual": score_act,
+                                  "score_ideal": score_ideal, "on_frontier": on}))
+        solvers.append({**base, "status": info["status"], "objective": float(
+            sum(gini_of_shares(shares[:, k], pop) for k in range(len(resources)))),
+            "mip_gap": info["mip_gap"], "dual_bound": info["dual_bound"],
+            "required_on_frontier": n_req, "on_frontier": int(on.sum()),
+            "frontier": frontier if n_req else "",
+            "method": info["method"], "rounds": info["rounds"], "seconds": info["seconds"]})
+        if period is None:
+            _last_info = info  # kept for tests (optimality certificate)
+    result = IdealAllocationResult(
+        pd.concat(frames, ignore_index=True), pd.DataFrame(ginis), pd.concat(effs, ignore_index=True),
+        pd.DataFrame(solvers), tuple(resources), period, region or "region",
+        {"n": len(groups[0][1]) if period is None else f"{min(len(g) for _, g in groups)}–"
+         f"{max(len(g) for _, g in groups)}",
+         "efficiency_text": n_req_text, "bounds_text": bounds_text})
+    if period is None:
+        object.__setattr__(result, "_certificate", _last_info)
+    return result
