@@ -279,7 +279,7 @@ def _where(df, unit, time_arr, mask, col, limit: int = 10) -> str:
     return "; ".join(items) + more
 
 
-def require_estimable(panel: Panel, what: str = "The TWFE regression") -> None:
+def require_estimable(panel: Panel, what: str = "The TWFE regression", *, timing: bool = True) -> None:
     """Raise before pyfixest is called when the panel cannot identify the effect.
 
     * at least 2 units and 2 periods (pyfixest aborts the interpreter on a
@@ -297,7 +297,7 @@ def require_estimable(panel: Panel, what: str = "The TWFE regression") -> None:
             f"{what} needs at least 2 periods (before and after adoption); the panel has "
             f"{panel.n_periods}: {format_rows([_as_time(t) for t in panel.times])}.")
     cohorts = np.unique(panel.unit_g)
-    if len(cohorts) == 1 and cohorts[0] >= 0:
+    if timing and len(cohorts) == 1 and cohorts[0] >= 0:
         raise InputError(
             f"Every unit adopts the treatment in {_as_time(panel.times[cohorts[0]])} and no unit "
             "stays untreated, so the treatment is collinear with the period effects and its "

@@ -73,6 +73,7 @@ def did2s(
     unit, time, first_treated = region, period, cohort
     panel = prepare_panel(df, outcome, unit, time, treatment=treatment, first_treated=first_treated,
                           cluster=cluster, controls=controls, balance=balance)
+    require_estimable(panel, "did2s", timing=False)
     if fixed_effects is None:
         require_untreated_each_period(panel)
     require_estimable(panel, "did2s")
