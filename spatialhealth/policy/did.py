@@ -153,6 +153,30 @@ class DiDResult(CoefficientResult):
                                 title=f"{self.estimator.upper()} DiD estimates")
 
 
+class RowDofMixin:
+    """Coefficient tables whose rows come from different fits, each with its own t dof.
+
+    ``self.row_dof`` (a Series aligned with the table; NaN or None for z inference)
+    replaces the single ``df_resid`` in :meth:`conf_int`.
+    """
+
+    row_dof: pd.Series
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Confidence intervals (``ci_lower``, ``ci_upper``) at level ``1 - alpha``, row by row."""
+        from .._results import coef_table
+
+        parts = []
+        for name, row in self.coefficients.iterrows():
+            dof = self.row_dof.get(name)
+            dof = None if dof is None or not np.isfinite(dof) or dof <= 0 else float(dof)
+            parts.append(coef_table([row.estimate], [row.std_error], names=[name], df_resid=dof,
+                                    alpha=alpha))
+        out = pd.concat(parts) if parts else self.coefficients.iloc[:0]
+        out.index.name = self.coefficients.index.name
+        return out[["ci_lower", "ci_upper"]]
+
+
 def coefficient_plot(table: pd.DataFrame, ax=None, xlabel: str = "estimate", title: str = ""):
     """Forest plot of a coefficient table (columns of :data:`COEF_COLUMNS`); returns the Axes."""
     _, ax = figure_axes(ax, figsize=(6, max(2.5, 0.45 * len(table) + 1.2)))

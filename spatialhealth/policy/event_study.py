@@ -317,7 +317,7 @@ def event_study(
         estimator=estimator, outcome=outcome, ref=ref, leads=leads, lags=lags, alpha=alpha,
         nobs=fx.nobs(fit), n_units=panel.n_units, cluster=panel.cluster, frame=frame,
         pretrend_F=F, pretrend_df=dfs, pretrend_pvalue=p, fit=fit,
-        df_resid=fx.df_t(fit) or None, clustered=clustered,
+        df_resid=(fx.df_t(fit) or None) if estimator == "twfe" else None, clustered=clustered,
     )
 
 

@@ -36,7 +36,7 @@ from .._validate import require_columns
 from ..errors import InputError
 from . import _pyfixest as fx
 from ._panel import prepare_panel
-from .did import _control_terms, _feols, coefficient_plot, twfe_did
+from .did import RowDofMixin, _control_terms, _feols, coefficient_plot, twfe_did
 from .robust import did2s
 
 #: the columns of :attr:`HeterogeneityResult.frame`
@@ -45,7 +45,7 @@ HETEROGENEITY_COLUMNS = ("group", "n_units", "n_treated_units", "nobs", *COEF_CO
 __all__ = ["heterogeneity", "HeterogeneityResult"]
 
 
-class HeterogeneityResult(CoefficientResult):
+class HeterogeneityResult(RowDofMixin, CoefficientResult):
     """Group-specific DiD estimates.
 
     Attributes
@@ -63,8 +63,9 @@ class HeterogeneityResult(CoefficientResult):
     _title = "Treatment effect by group"
 
     def __init__(self, *, frame, grouping, method, estimator, outcome, equal_stat, equal_df,
-                 equal_pvalue, equal_test):
+                 equal_pvalue, equal_test, row_dof=None):
         self._frame = frame[list(HETEROGENEITY_COLUMNS)].reset_index(drop=True)
+        self.row_dof = pd.Series(row_dof or {}, dtype=float)
         self.grouping = grouping
         self.method = method
         self.estimator = estimator
@@ -210,7 +211,7 @@ def heterogeneity(
     obs_group = unit_groups[panel.data["u"].to_numpy()]
     treated_unit = panel.unit_g >= 0
 
-    rows = []
+    rows, row_dof = [], {}
     if method == "split":
         fitter = twfe_did if estimator == "twfe" else did2s
         for g in labels:
@@ -235,6 +236,7 @@ def heterogeneity(
                 rows.append((g, n_u, n_t, int(mask.sum()), *[np.nan] * 6, f"not estimated: {exc}"))
                 continue
             rows.append((g, n_u, n_t, res.nobs, *res.coefficients.iloc[0].astype(float), ""))
+            row_dof[g] = res.df_resid if res.df_resid is not None else np.nan
         frame = _frame(rows)
         ok = frame.dropna(subset=["estimate"])
         stat, dfs, p, test = float("nan"), (0,), float("nan"), ""
@@ -262,6 +264,7 @@ def heterogeneity(
             nobs = int((obs_group == g).sum())
             if name in table.index and n_t > 0:
                 rows.append((g, n_u, n_t, nobs, *table.loc[name, list(COEF_COLUMNS)].astype(float), ""))
+                row_dof[g] = fx.df_t(fit) or np.nan
             else:
                 rows.append((g, n_u, n_t, nobs, *[np.nan] * 6, "no treated units"))
         frame = _frame(rows)
@@ -283,7 +286,7 @@ def heterogeneity(
             test = f"F({q}, {dfs[1]})"
     return HeterogeneityResult(frame=frame, grouping=grouping, method=method, estimator=estimator,
                                outcome=outcome, equal_stat=stat, equal_df=dfs, equal_pvalue=p,
-                               equal_test=test)
+                               equal_test=test, row_dof=row_dof)
 
 
 def _same_timing(g):

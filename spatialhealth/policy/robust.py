@@ -23,7 +23,7 @@ from .._results import COEF_COLUMNS, CoefficientResult, coef_table
 from ..errors import InputError
 from . import _pyfixest as fx
 from ._panel import prepare_panel, require_estimable, require_untreated_each_period
-from .did import DiDResult, _fit_twfe, _tidy, coefficient_plot
+from .did import DiDResult, RowDofMixin, _fit_twfe, _tidy, coefficient_plot
 from .event_study import EVENT_COLUMNS, event_study
 
 __all__ = ["did2s", "compare_estimators", "Comparison"]
@@ -111,11 +111,11 @@ def did2s(
         n_clusters=n_cl, cluster=panel.cluster, controls=panel.controls, alpha=alpha,
         vcov_type=(f"GMM two-stage sandwich clustered by {panel.cluster} (Gardner 2021 / R did2s; "
                    "no small-sample factor)"),
-        fit=fit, df_resid=fx.df_t(fit) or None,
+        fit=fit, df_resid=None,  # pyfixest's did2s intervals are normal (z) intervals
     )
 
 
-class Comparison(CoefficientResult):
+class Comparison(RowDofMixin, CoefficientResult):
     """TWFE and heterogeneity-robust estimates side by side.
 
     Attributes
@@ -140,6 +140,8 @@ class Comparison(CoefficientResult):
         self.event_frame = event_frame
         self.static = dict(static or {})
         self.event = dict(event or {})
+        self.row_dof = pd.Series({k: (r.df_resid if r.df_resid is not None else np.nan)
+                                  for k, r in self.static.items()}, dtype=float)
 
     @property
     def frame(self) -> pd.DataFrame:
