@@ -46,3 +46,55 @@ def renamed_kwargs(**old_to_new):
         return wrapper
 
     return decorate
+
+
+def positional_deprecated(*names):
+    """Decorator: accept the arguments ``names`` positionally after the first, with a warning.
+
+    For functions whose column arguments became keyword-only (``gini(df, *, resource=...)``):
+    an old call ``gini(df, "beds", "pop")`` still works for one release, maps the extra
+    positional values onto ``names`` in order and warns with a DeprecationWarning naming
+    the keyword spelling. Too many positional values, or a value given both ways, is an
+    error naming the argument.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @positional_deprecated("resource", "population")
+    ... def g(df, *, resource=None, population=None):
+    ...     return resource, population
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     g(None, "beds", "pop"), w[0].category.__name__
+    (('beds', 'pop'), 'DeprecationWarning')
+    """
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if len(args) > 1:
+                extra = args[1:]
+                if len(extra) > len(names):
+                    raise InputTypeError(
+                        f"{func.__name__}() takes the table positionally and "
+                        f"{', '.join(names)} as keywords; {len(args)} positional values were "
+                        "given.")
+                spelled = []
+                for name, value in zip(names, extra):
+                    if name in kwargs:
+                        raise InputTypeError(
+                            f"{func.__name__}() got {name!r} both positionally and as a keyword.")
+                    kwargs[name] = value
+                    spelled.append(f"{name}={value!r}")
+                warnings.warn(
+                    f"{func.__name__}(): passing {', '.join(names[:len(extra)])} by position is "
+                    f"deprecated; write {func.__name__}(df, {', '.join(spelled)}). Positional "
+                    "column arguments will stop working in the next release.",
+                    DeprecationWarning, stacklevel=2)
+                args = args[:1]
+            return func(*args, **kwargs)
+
+        wrapper.__positional_deprecated__ = tuple(names)
+        return wrapper
+
+    return decorate

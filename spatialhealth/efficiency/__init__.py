@@ -34,7 +34,7 @@ Examples
 >>> panel = synthetic_panel(seed=1)
 >>> inputs = ["beds", "physicians", "nurses", "health_expenditure"]
 >>> outputs = ["outpatient_visits", "inpatient_discharges", "health_checkups"]
->>> res = sbm(panel, inputs, outputs, undesirable=["inpatient_deaths", "infectious_cases"],
+>>> res = sbm(panel, inputs=inputs, outputs=outputs, undesirable=["inpatient_deaths", "infectious_cases"],
 ...           by="year")
 >>> bool(res.efficiency.between(0, 1).all())
 True

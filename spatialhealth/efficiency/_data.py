@@ -62,26 +62,38 @@ def unit_labels(df: pd.DataFrame, unit) -> np.ndarray:
 
 
 def _column(df, col, labels, what):
+    """``(values, problems)``: the column as floats and every problem found in it."""
     raw = df[col]
     vals = pd.to_numeric(raw, errors="coerce")
-    bad = vals.isna() & raw.notna()
+    bad = (vals.isna() & raw.notna()).to_numpy()
+    problems = []
     if bad.any():
-        raise DEAInputError(f"{what} column {col!r} must be numeric; units "
-                            f"{format_rows(labels[bad.to_numpy()])} hold "
-                            f"{format_rows(raw[bad].astype(str).tolist(), 5)}.")
+        problems.append(f"{what} column {col!r} must be numeric; units "
+                        f"{format_rows(labels[bad])} hold "
+                        f"{format_rows(raw[bad].astype(str).tolist(), 5)}.")
     arr = vals.to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(arr).any():
-        raise DEAInputError(f"{what} column {col!r} has missing values for units "
-                            f"{format_rows(labels[np.isnan(arr)])}; DEA needs complete data "
-                            f"(drop or impute those rows first).")
+    miss = np.isnan(arr) & ~bad
+    if miss.any():
+        problems.append(f"{what} column {col!r} has missing values for units "
+                        f"{format_rows(labels[miss])}; DEA needs complete data "
+                        f"(drop or impute those rows first).")
     if np.isinf(arr).any():
-        raise DEAInputError(f"{what} column {col!r} has infinite values for units "
-                            f"{format_rows(labels[np.isinf(arr)])}.")
-    if (arr < 0).any():
-        raise DEAInputError(f"{what} column {col!r} must be non-negative; units "
-                            f"{format_rows(labels[arr < 0])} have "
-                            f"{format_rows(arr[arr < 0].tolist(), 5)}.")
-    return arr
+        problems.append(f"{what} column {col!r} has infinite values for units "
+                        f"{format_rows(labels[np.isinf(arr)])}.")
+    with np.errstate(invalid="ignore"):
+        neg = arr < 0
+    if neg.any():
+        problems.append(f"{what} column {col!r} must be non-negative; units "
+                        f"{format_rows(labels[neg])} have "
+                        f"{format_rows(arr[neg].tolist(), 5)}.")
+    return arr, problems
+
+
+def _raise_all(problems: list[str]) -> None:
+    if len(problems) == 1:
+        raise DEAInputError(problems[0])
+    if problems:
+        raise DEAInputError(f"The DEA table has {len(problems)} problems:\n- " + "\n- ".join(problems))
 
 
 def prepare(df, inputs, outputs, undesirable=(), *, unit=None, model: str,
@@ -110,10 +122,17 @@ def prepare(df, inputs, outputs, undesirable=(), *, unit=None, model: str,
         raise DEAInputError(f"DEA needs at least 2 units to build a frontier; {len(df)} was given "
                             f"({format_rows(labels)}).")
 
+    checked, problems = {}, []
+    for cols, what in ((ins, "Input"), (outs, "Output"), (bads, "Undesirable output")):
+        for c in cols:
+            checked[c], found = _column(df, c, labels, what)
+            problems.extend(found)
+    _raise_all(problems)
+
     def block(cols, what, positive):
         if not cols:
             return np.zeros((len(df), 0)), np.zeros(0)
-        A = np.column_stack([_column(df, c, labels, what) for c in cols])
+        A = np.column_stack([checked[c] for c in cols])
         if positive:
             for j, c in enumerate(cols):
                 z = A[:, j] == 0

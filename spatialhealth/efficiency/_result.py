@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
+from .._results import Result, figure_axes, write_table
 
-@dataclass(frozen=True)
-class DEAResult:
+
+class DEAResult(Result):
     """Scores, slacks and targets of a DEA model, one row per unit of the input table.
 
     Attributes
@@ -32,14 +31,23 @@ class DEAResult:
         Warnings raised while fitting (e.g. small frontiers).
     """
 
-    frame: pd.DataFrame
-    model: str
-    convention: str
-    n_lps: int
-    inputs: tuple
-    outputs: tuple
-    undesirable: tuple = ()
-    notes: tuple = field(default_factory=tuple)
+    _title = "Data envelopment analysis"
+
+    def __init__(self, *, frame, model, convention, n_lps, inputs, outputs, undesirable=(),
+                 notes=()):
+        self._frame = frame
+        self.model = model
+        self.convention = convention
+        self.n_lps = int(n_lps)
+        self.inputs = tuple(inputs)
+        self.outputs = tuple(outputs)
+        self.undesirable = tuple(undesirable)
+        self.notes = tuple(notes)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Scores, slacks and targets, aligned with the input table (see the class docstring)."""
+        return self._frame
 
     @property
     def efficiency(self) -> pd.Series:
@@ -81,10 +89,7 @@ class DEAResult:
     def plot(self, ax=None, by=None):
         """Histogram of the scores, or mean score by ``by`` (a column of ``frame`` or a
         Series aligned with it, e.g. ``df["year"]``); returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = figure_axes(ax, figsize=(6, 4))
         if by is None:
             ax.hist(self.frame["efficiency"].dropna(), bins=20, color="#4575b4", edgecolor="white")
             ax.set_xlabel("efficiency")
@@ -100,8 +105,7 @@ class DEAResult:
         ax.set_title(self.model, fontsize=9)
         return ax
 
-    def to_file(self, path) -> None:
-        """Write ``frame`` as CSV (atomically)."""
-        from .._io import write_csv
-
-        write_csv(self.frame, path, index=True)
+    def to_file(self, path, **kwargs):
+        """Write ``frame`` (with its index, the input table's row labels) by suffix; return the Path."""
+        kwargs.setdefault("index", True)
+        return write_table(self.frame, path, **kwargs)

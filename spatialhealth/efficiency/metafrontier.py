@@ -15,11 +15,11 @@ called intertemporal/global).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated, renamed_kwargs
+from .._results import Result, figure_axes, write_table
 from .._validate import one_of, require_columns
 from ..errors import InputError
 from ._data import DEAInputError, format_rows, unit_labels
@@ -30,8 +30,7 @@ from .sbm import sbm
 __all__ = ["metafrontier", "MetafrontierResult"]
 
 
-@dataclass(frozen=True)
-class MetafrontierResult:
+class MetafrontierResult(Result):
     """Group and meta-frontier efficiencies and technology gap ratios.
 
     Attributes
@@ -47,12 +46,21 @@ class MetafrontierResult:
         "contemporaneous" or "pooled" (or "single period" without a time column).
     """
 
-    frame: pd.DataFrame
-    group_result: DEAResult
-    meta_result: DEAResult
-    group: str
-    time: str | None
-    frontier: str
+    _title = "Meta-frontier analysis"
+
+    def __init__(self, *, frame, group_result, meta_result, group, time, frontier):
+        self._frame = frame
+        self.group_result = group_result
+        self.meta_result = meta_result
+        self.group = group
+        self.time = time
+        self.period = time
+        self.frontier = frontier
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Group and meta efficiencies and TGR per unit, aligned with the input table."""
+        return self._frame
 
     @property
     def tgr(self) -> pd.Series:
@@ -138,16 +146,17 @@ class MetafrontierResult:
         ax.set_title(f"TGR = meta / group efficiency ({self.frontier} frontiers)", fontsize=9)
         return ax
 
-    def to_file(self, path) -> None:
-        """Write ``frame`` as CSV (atomically)."""
-        from .._io import write_csv
+    def to_file(self, path, **kwargs):
+        """Write ``frame`` (with its index) by suffix; return the Path."""
+        kwargs.setdefault("index", True)
+        return write_table(self.frame, path, **kwargs)
 
-        write_csv(self.frame, path, index=True)
 
-
-def metafrontier(df, inputs, outputs, group, undesirable=(), *, model="sbm", rts="crs",
-                 orientation="input", direction=None, time=None, frontier="contemporaneous",
-                 groups=None, unit=None, **kwargs) -> MetafrontierResult:
+@positional_deprecated("inputs", "outputs", "group", "undesirable")
+@renamed_kwargs(time="period", unit="region")
+def metafrontier(df, *, inputs, outputs, group, undesirable=(), model="sbm", rts="crs",
+                 orientation="input", direction=None, period=None, frontier="contemporaneous",
+                 groups=None, region=None, **kwargs) -> MetafrontierResult:
     """Efficiency against group frontiers and the meta-frontier, and the technology gap ratio.
 
     Parameters
@@ -162,14 +171,14 @@ def metafrontier(df, inputs, outputs, group, undesirable=(), *, model="sbm", rts
         DEA model used for both frontiers. ``"sbm"`` takes ``rts`` and, for the
         SBM-DDF, ``direction`` (its efficiency convention applies, default
         ``1/(1+beta)``); ``"ccr"``/``"bcc"`` take ``orientation``.
-    time : str, optional
-        Period column (e.g. ``"year"``).
+    period : str, optional
+        Period column (e.g. ``"year"``; formerly ``time``).
     frontier : {"contemporaneous", "pooled"}
-        With ``time``: frontiers per period, or one frontier over all periods.
+        With ``period``: frontiers per period, or one frontier over all periods.
     groups : list, optional
         The expected group labels; a unit with any other label is an error.
-    unit : str, optional
-        Column naming the units.
+    region : str, optional
+        Column naming the units (region key; formerly ``unit``).
     **kwargs
         Passed to :func:`sbm` or :func:`dea` (e.g. ``ddf_weighting``, ``method``).
 
@@ -183,10 +192,11 @@ def metafrontier(df, inputs, outputs, group, undesirable=(), *, model="sbm", rts
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"x": [2, 4, 3, 5], "y": [2, 3, 1, 2], "g": ["a", "a", "b", "b"]})
-    >>> res = metafrontier(df, "x", "y", "g", model="ccr")
+    >>> res = metafrontier(df, inputs="x", outputs="y", group="g", model="ccr")
     >>> res.frame[["te_group", "te_meta", "tgr"]].round(3).to_numpy().tolist()
     [[1.0, 1.0, 1.0], [0.75, 0.75, 1.0], [0.833, 0.333, 0.4], [1.0, 0.4, 0.4]]
     """
+    time, unit = period, region
     one_of(model, ("sbm", "ccr", "bcc"), "model")
     one_of(frontier, ("contemporaneous", "pooled"), "frontier")
     if not isinstance(group, str):
@@ -218,10 +228,10 @@ def metafrontier(df, inputs, outputs, group, undesirable=(), *, model="sbm", rts
 
     def fit(by):
         if model == "sbm":
-            return sbm(df, inputs, outputs, undesirable, rts=rts, direction=direction, by=by or None,
-                       unit=unit, **kwargs)
-        return dea(df, inputs, outputs, model=model, orientation=orientation, by=by or None,
-                   unit=unit, **kwargs)
+            return sbm(df, inputs=inputs, outputs=outputs, undesirable=undesirable, rts=rts,
+                       direction=direction, by=by or None, region=unit, **kwargs)
+        return dea(df, inputs=inputs, outputs=outputs, model=model, orientation=orientation,
+                   by=by or None, region=unit, **kwargs)
 
     g_res = fit([group] + per_time)
     m_res = fit(per_time)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from .._compat import positional_deprecated, renamed_kwargs
 from .._validate import one_of
 from ._data import DEAData, frontier_sets, peers_text, prepare, snap_one, warn_small_frontiers
 from ._lp import METHODS, LPBatch, solve_batch
@@ -81,7 +82,9 @@ def _radial_core(d: DEAData, ev: np.ndarray, ref: np.ndarray, vrs: bool, orienta
             "status": p1.status, "n_lps": 2 * u}
 
 
-def dea(df, inputs, outputs, model="ccr", orientation="input", *, by=None, unit=None,
+@positional_deprecated("inputs", "outputs", "model", "orientation")
+@renamed_kwargs(unit="region")
+def dea(df, *, inputs, outputs, model="ccr", orientation="input", by=None, region=None,
         method="auto", progress=False):
     """Radial DEA (CCR or BCC), input or output oriented, with slacks and targets.
 
@@ -102,9 +105,9 @@ def dea(df, inputs, outputs, model="ccr", orientation="input", *, by=None, unit=
     by : str or list of str, optional
         Columns defining separate frontiers (e.g. ``"year"`` for a
         contemporaneous frontier per year); default one frontier of all rows.
-    unit : str, optional
-        Column naming the units, used in ``peers`` and error messages (default
-        the index labels).
+    region : str, optional
+        Column naming the units (region key; formerly ``unit``), used in ``peers``
+        and error messages (default the index labels).
     method : {"auto", "highspy", "block", "unit"}
         How the LPs are solved (see :mod:`spatialhealth.efficiency._lp`); "auto"
         uses highspy when installed, else "block". All give the same optimum.
@@ -125,9 +128,10 @@ def dea(df, inputs, outputs, model="ccr", orientation="input", *, by=None, unit=
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"x1": [2, 2, 6, 3, 6], "x2": [5, 4, 6, 2, 2], "y": [1, 2, 3, 1, 2]})
-    >>> dea(df, ["x1", "x2"], "y").frame["efficiency"].round(3).tolist()
+    >>> dea(df, inputs=["x1", "x2"], outputs="y").frame["efficiency"].round(3).tolist()
     [0.5, 1.0, 0.833, 0.714, 1.0]
     """
+    unit = region
     one_of(model, ("ccr", "bcc"), "model")
     one_of(method, METHODS, "method")
     one_of(orientation, ("input", "output"), "orientation")

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated, renamed_kwargs
 from .._validate import one_of
 from ..errors import InputError, InputTypeError
 from ._data import (DEAData, DEAInputError, format_rows, frontier_sets, peers_text, prepare,
@@ -190,7 +191,9 @@ def _directions(df, d: DEAData, direction) -> np.ndarray:
     return G
 
 
-def sbm(df, inputs, outputs, undesirable=(), rts="crs", direction=None, *, by=None, unit=None,
+@positional_deprecated("inputs", "outputs", "undesirable", "rts", "direction")
+@renamed_kwargs(unit="region")
+def sbm(df, *, inputs, outputs, undesirable=(), rts="crs", direction=None, by=None, region=None,
         ddf_weighting="half", ddf_efficiency="1/(1+beta)", method="auto", progress=False):
     """Slacks-based measure of efficiency (Tone), with undesirable outputs, or the SBM-DDF.
 
@@ -216,8 +219,9 @@ def sbm(df, inputs, outputs, undesirable=(), rts="crs", direction=None, *, by=No
         or an array ``(n, m + s1 + s2)`` in the order inputs, outputs, undesirable.
     by : str or list of str, optional
         Columns defining separate frontiers (e.g. ``"year"``).
-    unit : str, optional
-        Column naming the units (peers, error messages).
+    region : str, optional
+        Column naming the units (region key; formerly ``unit``), used in peers and
+        error messages.
     ddf_weighting : {"half", "third"}
         Objective weights of the SBM-DDF (see the module docstring).
     ddf_efficiency : {"1/(1+beta)", "1-beta", "beta"}
@@ -244,9 +248,10 @@ def sbm(df, inputs, outputs, undesirable=(), rts="crs", direction=None, *, by=No
     >>> import pandas as pd
     >>> df = pd.DataFrame({"x1": [4, 6, 8, 8, 2], "x2": [3, 3, 1, 1, 4],
     ...                    "y1": [2, 2, 6, 6, 1], "y2": [3, 3, 2, 1, 4]})
-    >>> sbm(df, ["x1", "x2"], ["y1", "y2"]).frame["efficiency"].round(3).tolist()
+    >>> sbm(df, inputs=["x1", "x2"], outputs=["y1", "y2"]).frame["efficiency"].round(3).tolist()
     [0.798, 0.568, 1.0, 0.667, 1.0]
     """
+    unit = region
     one_of(rts, ("crs", "vrs"), "rts")
     one_of(method, METHODS, "method")
     one_of(ddf_weighting, ("half", "third"), "ddf_weighting")

@@ -1,9 +1,10 @@
 """Health-resource allocation equity measures.
 
-Every measure takes a table (one row per region) and column names and returns a
-small result object with a tidy ``.frame``, a text ``.summary()`` and, where a
-figure helps, ``.plot()``. Measures over a table work per period: a long table
-with a ``year`` column gives one result per year (see
+Every measure takes a table (one row per region) and keyword column names
+(``gini(df, resource="beds", population="pop")``) and returns a small result object
+with a tidy ``.frame``, a text ``.summary()`` and, where a figure helps, ``.plot()``
+(returning the Axes). Measures over a table work per period with ``by=``: a long
+table with ``by="year"`` gives one result per year as a :class:`PanelResult` (see
 :mod:`spatialhealth.equity._panel`). Groupings may be a column, a region scheme
 name (``"region3"``, ``"region4"``, ``"zone6"``), a Series aligned with the
 table, or a code -> group mapping (e.g. from
@@ -27,6 +28,7 @@ table, or a code -> group mapping (e.g. from
 ========================  ==================================================
 """
 
+from ._classify import classify_by_cuts
 from ._panel import PanelResult
 from .clustering import ClusterResult, cluster_regions
 from .concentration import ConcentrationResult, concentration_index
@@ -34,7 +36,7 @@ from .dagum import DagumResult, dagum_gini
 from .entropy import EntropyWeightResult, composite_index, entropy_weights
 from .forecast import GM11Result, GM11Table, gm11, gm11_by, gm11_grade
 from .gini import GiniResult, gini, gini_grade
-from .health_distance import HealthDistanceResult, classify_by_cuts, health_distance, kmeans_1d
+from .health_distance import HealthDistanceResult, health_distance, kmeans_1d
 from .ideal import IdealAllocationResult, InfeasibleAllocationError, ideal_allocation
 from .rsr import RSRResult, rsr
 from .standardise import standardise

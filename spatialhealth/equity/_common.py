@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .._results import Result as _BaseResult
 from .._validate import numeric_column, require_columns
 from ..errors import ColumnError, InputError, InputTypeError, RegionError, format_rows
 
@@ -14,8 +15,12 @@ from ..errors import ColumnError, InputError, InputTypeError, RegionError, forma
 SCHEMES = ("region3", "region4", "zone6")
 
 
-class Result:
-    """Base of every equity result: ``.frame``, ``.summary()``, ``.to_file()``."""
+class Result(_BaseResult):
+    """Base of every equity result: :class:`spatialhealth._results.Result` plus panel hooks.
+
+    ``_panel_row`` gives the headline numbers of one period for
+    :class:`~spatialhealth.equity.PanelResult`, ``_detail_frame`` its most detailed table.
+    """
 
     _panel_main = "value"
 
@@ -25,18 +30,6 @@ class Result:
     def _detail_frame(self) -> pd.DataFrame:
         """The most detailed tidy table (stacked over periods by ``PanelResult.detail``)."""
         return self.frame
-
-    def summary(self) -> str:  # pragma: no cover - overridden
-        return self.frame.to_string()
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def to_file(self, path) -> None:
-        """Write ``.frame`` as UTF-8 CSV (atomically)."""
-        from .._io import write_csv
-
-        write_csv(self.frame, path)
 
 
 def title_block(title: str, lines: list[tuple[str, object]]) -> str:
@@ -98,13 +91,63 @@ def _named_mask(df: pd.DataFrame, mask: np.ndarray) -> str:
     return f" In column {col!r} these are: {format_rows(df.loc[mask, col].astype(str))}."
 
 
+def numeric_columns(df: pd.DataFrame, specs, what: str = "table") -> list[np.ndarray]:
+    """Several :func:`numeric` checks whose problems are reported together.
+
+    ``specs`` is a list of ``(column, kwargs)``; every column is checked and one
+    :class:`InputError` lists every problem of every column (text, missing,
+    infinite, out-of-range values with their rows and region names).
+    """
+    require_columns(df, [c for c, _ in specs], what)
+    arrays, problems = [], []
+    for column, kwargs in specs:
+        found = _column_problems(df, column, kwargs)
+        if found:
+            problems.extend(found)
+            arrays.append(None)
+            continue
+        try:
+            arrays.append(numeric(df, column, what=what, **kwargs))
+        except ColumnError:
+            raise
+        except InputError as exc:
+            problems.append(str(exc))
+            arrays.append(None)
+    if problems:
+        if len(problems) == 1:
+            raise InputError(problems[0])
+        raise InputError(f"The {what} has {len(problems)} problems:\n- " + "\n- ".join(problems))
+    return arrays
+
+
+def _column_problems(df, column, kwargs) -> list[str]:
+    """Every problem of ``column``: text, missing, infinite and out-of-range values."""
+    raw = df[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    text = (values.isna() & raw.notna()).to_numpy()
+    arr = values.to_numpy(dtype=float, na_value=np.nan)
+    out = []
+    checks = [(text, "must be numeric"), (np.isnan(arr) & ~text, "has missing values"),
+              (np.isinf(arr), "has infinite values")]
+    if kwargs.get("min_value") is not None:
+        checks.append(((arr < kwargs["min_value"]), f"must be >= {kwargs['min_value']:g}"))
+    for mask, what in checks:
+        if mask.any():
+            vals = format_rows([repr(v) for v in raw[mask]], 5)
+            out.append(f"Column {column!r} {what}; rows {format_rows(df.index[mask])} "
+                       f"({vals}).{_named_mask(df, mask)}")
+    return out
+
+
 def numeric_matrix(df: pd.DataFrame, columns, what: str = "table") -> np.ndarray:
-    """Columns as a float matrix (n, m), each checked: numeric, no missing values."""
+    """Columns as a float matrix (n, m), each checked: numeric, no missing values.
+
+    Every problem of every column is reported at once.
+    """
     columns = list(columns)
     if not columns:
         raise InputError("At least one indicator column is needed; none was given.")
-    require_columns(df, columns, what)
-    return np.column_stack([numeric(df, c, what=what) for c in columns])
+    return np.column_stack(numeric_columns(df, [(c, {}) for c in columns], what))
 
 
 def as_column_list(columns, name: str = "columns") -> list[str]:

@@ -1,14 +1,16 @@
 """Panel support shared by every equity measure.
 
 Design (one rule for all measures): every function that takes a table has a
-keyword ``by``.
+keyword ``by``, and the type of the result depends on ``by`` only, never on the data.
 
-* ``by="auto"`` (the default): if the table has a column named ``year`` holding
-  two or more distinct values, the measure is computed once per year and a
-  :class:`PanelResult` is returned; otherwise one result for the whole table.
-* ``by=None``: one result for the whole table, whatever its columns.
-* ``by="<column>"``: one result per distinct value of that column (always a
-  :class:`PanelResult`, even if the column holds one value).
+* ``by=None`` (the default): one result for the whole table. When ``by`` is left
+  out and the table has a ``year`` column with two or more values, a warning says
+  that all region-years are pooled and how to get one result per year.
+* ``by="<column>"`` (e.g. ``by="year"``): one result per distinct value of that
+  column, always a :class:`PanelResult` (even if the column holds one value).
+* ``by="auto"`` (deprecated; the default of earlier releases): ``year`` if the table
+  has such a column with two or more values, else None. It warns with a
+  DeprecationWarning because its result type depends on the data.
 
 A :class:`PanelResult` has ``.frame`` (one row per period with the measure's
 headline numbers), ``.detail`` (every period's detailed table stacked with the
@@ -22,22 +24,48 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from .._results import Result, figure_axes
 from .._validate import require_columns, require_frame
 from ..errors import InputError, format_rows
 
 PANEL_COLUMN = "year"
 
 
-def resolve_by(df: pd.DataFrame, by) -> str | None:
+def _user_stacklevel() -> int:
+    """``stacklevel`` for a warning raised in the caller that points at the user's code."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(2), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def resolve_by(df: pd.DataFrame, by, *, explicit: bool = True, measure: str = "") -> str | None:
     """Return the column to split on, or None for a single computation."""
     if by is None:
+        if not explicit and PANEL_COLUMN in df.columns and df[PANEL_COLUMN].nunique(dropna=True) >= 2:
+            warnings.warn(
+                f"{measure}(): the table has a {PANEL_COLUMN!r} column with "
+                f"{df[PANEL_COLUMN].nunique(dropna=True)} values and `by` was not given, so one "
+                f"result pools all {len(df)} rows. Pass by={PANEL_COLUMN!r} for one result per "
+                "year (a PanelResult), or by=None to pool without this warning.",
+                UserWarning, stacklevel=_user_stacklevel())
         return None
     if by == "auto":
+        if explicit:
+            warnings.warn(
+                f"{measure}(): by='auto' is deprecated because its result type depends on the "
+                f"data; pass by={PANEL_COLUMN!r} for one result per year or by=None for one "
+                "result.", DeprecationWarning, stacklevel=_user_stacklevel())
         if PANEL_COLUMN in df.columns and df[PANEL_COLUMN].nunique(dropna=True) >= 2:
             return PANEL_COLUMN
         return None
@@ -56,9 +84,10 @@ def panel_aware(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         bound = sig.bind(*args, **kwargs)
+        explicit = "by" in bound.arguments
         bound.apply_defaults()
         df = require_frame(bound.arguments[next(iter(sig.parameters))])
-        by = resolve_by(df, bound.arguments["by"])
+        by = resolve_by(df, bound.arguments["by"], explicit=explicit, measure=func.__name__)
         if by is None:
             bound.arguments["by"] = None
             return func(*bound.args, **bound.kwargs)
@@ -81,8 +110,18 @@ def panel_aware(func: Callable) -> Callable:
     return wrapper
 
 
-class PanelResult:
-    """Results of one measure computed for every period of a long table."""
+class PanelResult(Result):
+    """Results of one measure computed for every period of a long table.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per period with the headline numbers of each result.
+    detail : pandas.DataFrame
+        Every period's detailed table stacked, with the period as first column.
+    results : dict
+        Period -> per-period result; ``res[2020]`` indexes it.
+    """
 
     def __init__(self, by: str, results: dict, index: pd.Index, measure: str):
         self.by = by
@@ -156,22 +195,22 @@ class PanelResult:
     def __repr__(self) -> str:
         return f"<PanelResult {self.measure} by {self.by}: {format_rows(self.periods)}>"
 
+    def _repr_html_(self) -> str:
+        return Result._repr_html_(self)
+
     def plot(self, ax=None, column: str | None = None):
         """Line plot of the headline value (or ``column`` of ``.frame``) over periods.
 
         Measures without one headline number (entropy weights) draw every numeric
         column of ``.frame``.
         """
-        import matplotlib.pyplot as plt
-
         frame = self.frame
         main = column or next(iter(self.results.values()))._panel_main
         if main in frame.columns:
             columns = [main]
         else:
             columns = [c for c in frame.columns if c != self.by and pd.api.types.is_numeric_dtype(frame[c])]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = figure_axes(ax, figsize=(6, 4))
         for c in columns:
             ax.plot(frame[self.by], frame[c], marker="o", label=c)
         ax.set_xlabel(self.by)
@@ -180,9 +219,3 @@ class PanelResult:
             ax.legend(fontsize=8)
         ax.set_title(f"{self.measure} by {self.by}")
         return ax
-
-    def to_file(self, path) -> None:
-        """Write ``.frame`` as CSV."""
-        from .._io import write_csv
-
-        write_csv(self.frame, path)

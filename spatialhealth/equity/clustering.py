@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated
+from .._results import figure_axes
 from .._validate import require_frame
 from ..errors import InputError
 from ._common import Result, as_column_list, need_rows, numeric_matrix, row_names, title_block
@@ -107,15 +109,13 @@ class ClusterResult(Result):
 
     def plot(self, ax=None, rescale: bool = True, color_threshold: bool = True):
         """Dendrogram; ``rescale=True`` draws SPSS's 0–25 rescaled distance axis."""
-        import matplotlib.pyplot as plt
         from scipy.cluster import hierarchy
 
         z = self.linkage.copy()
         if rescale:
             lo, hi = z[:, 2].min(), z[:, 2].max()
             z[:, 2] = 0.0 if hi == lo else 1 + 24 * (z[:, 2] - lo) / (hi - lo)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, max(4, 0.25 * len(self.labels))))
+        _, ax = figure_axes(ax, figsize=(7, max(4, 0.25 * len(self.labels))))
         thr = None
         if color_threshold and self.n_clusters > 1:
             heights = np.sort(z[:, 2])
@@ -127,9 +127,14 @@ class ClusterResult(Result):
         return ax
 
 
+#: linkage methods whose update rule is defined for Euclidean distances only
+EUCLIDEAN_ONLY = ("ward", "centroid", "median")
+
+
+@positional_deprecated("columns", "n_clusters")
 @panel_aware
-def cluster_regions(df: pd.DataFrame, columns, n_clusters: int, *, standardise: str | None = "z",
-                    metric: str = "sqeuclidean", method: str = "average", by="auto") -> ClusterResult:
+def cluster_regions(df: pd.DataFrame, *, columns, n_clusters: int, standardise: str | None = "z",
+                    metric: str | None = None, method: str = "average", by=None) -> ClusterResult:
     """Q-type hierarchical clustering of the rows of ``df``.
 
     Parameters
@@ -142,18 +147,26 @@ def cluster_regions(df: pd.DataFrame, columns, n_clusters: int, *, standardise: 
         Number of clusters to cut the tree into.
     standardise : {"z", "range", None}
         z-scores (SPSS default in the papers), range 0–1, or none.
-    metric : str
-        Distance; default squared Euclidean (SPSS).
+    metric : str, optional
+        Distance; default squared Euclidean (SPSS), or Euclidean for the linkages
+        ``"ward"``, ``"centroid"`` and ``"median"``, which are defined for
+        Euclidean distances only (any other metric with them is an error).
     method : str
         Linkage; default ``"average"`` (SPSS between-groups linkage).
-    by : "auto", None or str
-        Panel handling (one clustering per ``year``).
+    by : None or str
+        ``None``: one clustering; a column (e.g. ``"year"``): a :class:`PanelResult`.
+
+    Returns
+    -------
+    ClusterResult or PanelResult
+        ``.labels`` (cluster of each row), ``.linkage``, ``.centres``, ``.frame``,
+        ``.plot()`` (dendrogram).
 
     Examples
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"x": [1.0, 1.2, 5.0, 5.1, 9.0], "y": [2.0, 2.1, 6.0, 6.2, 9.5]})
-    >>> cluster_regions(d, ["x", "y"], 3).labels.tolist()
+    >>> cluster_regions(d, columns=["x", "y"], n_clusters=3).labels.tolist()
     [1, 1, 2, 2, 3]
     """
     from scipy.cluster import hierarchy
@@ -163,6 +176,13 @@ def cluster_regions(df: pd.DataFrame, columns, n_clusters: int, *, standardise: 
     columns = as_column_list(columns)
     if method not in METHODS:
         raise InputError(f"`method` must be one of {', '.join(METHODS)}; {method!r} was given.")
+    if metric is None:
+        metric = "euclidean" if method in EUCLIDEAN_ONLY else "sqeuclidean"
+    if method in EUCLIDEAN_ONLY and metric != "euclidean":
+        raise InputError(
+            f"The {method!r} linkage is defined for Euclidean distances only; metric={metric!r} "
+            f"was given. Use metric='euclidean' (or leave it out) with method={method!r}, or a "
+            f"linkage that accepts any distance ('average', 'single', 'complete', 'weighted').")
     if metric not in METRICS:
         raise InputError(f"`metric` must be one of {', '.join(METRICS)}; {metric!r} was given.")
     if standardise not in ("z", "range", None):

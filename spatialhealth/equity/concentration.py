@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated
+from .._results import figure_axes, write_table
 from .._validate import require_frame
-from ._common import Result, numeric, need_rows, row_names, title_block
+from ._common import Result, need_rows, numeric_columns, row_names, title_block
 from ._panel import panel_aware
 from .gini import area_index, read_resource_population
 
@@ -88,11 +90,9 @@ class ConcentrationResult(Result):
     def _detail_frame(self) -> pd.DataFrame:
         return self.curve
 
-    def to_file(self, path) -> None:
-        """Write the concentration-curve table (with the index on every row) as CSV."""
-        from .._io import write_csv
-
-        write_csv(self.curve.assign(ci=self.value), path)
+    def to_file(self, path, **kwargs):
+        """Write the concentration-curve table (with the index on every row); return the Path."""
+        return write_table(self.curve.assign(ci=self.value), path, **kwargs)
 
     def summary(self) -> str:
         return title_block(f"Concentration index of {self.resource!r} ranked by {self.rank_by!r}", [
@@ -106,10 +106,7 @@ class ConcentrationResult(Result):
 
     def plot(self, ax=None, label: str | None = None):
         """Concentration curve with the line of equality."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 5))
+        _, ax = figure_axes(ax, figsize=(5, 5))
         x = np.concatenate([[0.0], self.curve["cum_pop_share"].to_numpy()])
         y = np.concatenate([[0.0], self.curve["cum_resource_share"].to_numpy()])
         first = not any(line.get_label() == "line of equality" for line in ax.get_lines())
@@ -126,9 +123,10 @@ class ConcentrationResult(Result):
         return ax
 
 
+@positional_deprecated("resource", "population", "rank_by")
 @panel_aware
-def concentration_index(df: pd.DataFrame, resource: str, population: str | None, rank_by: str, *,
-                        by="auto") -> ConcentrationResult:
+def concentration_index(df: pd.DataFrame, *, resource: str, population: str | None = None,
+                        rank_by: str, by=None) -> ConcentrationResult:
     """Concentration index of ``resource`` with regions ranked by ``rank_by``.
 
     Regions are ordered by ``rank_by`` (e.g. GDP per capita, ascending); with the
@@ -147,20 +145,26 @@ def concentration_index(df: pd.DataFrame, resource: str, population: str | None,
         Population per region (> 0); None counts each row once.
     rank_by : str
         Socio-economic ranking variable (higher = better off).
-    by : "auto", None or str
-        Panel handling (one row per ``year``).
+    by : None or str
+        ``None``: one result; a column (e.g. ``"year"``): a :class:`PanelResult`.
+
+    Returns
+    -------
+    ConcentrationResult or PanelResult
+        ``.value`` (geometric), ``.covariance``, ``.curve``, ``.plot()``; a
+        :class:`PanelResult` exactly when ``by`` names a column.
 
     Examples
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"beds": [2.0, 4.0, 6.0], "pop": [1, 1, 1], "gdp": [1, 2, 3]})
-    >>> round(concentration_index(d, "beds", "pop", "gdp").value, 6)
+    >>> round(concentration_index(d, resource="beds", population="pop", rank_by="gdp").value, 6)
     0.222222
     """
     require_frame(df)
     need_rows(len(df), 2, "The concentration index")
     res, pop = read_resource_population(df, resource, population)
-    rank = numeric(df, rank_by)
+    rank = numeric_columns(df, [(rank_by, {})])[0]
     ci, _, _ = concentration_geometric(res, pop, rank)
     cov = concentration_covariance(res, pop, rank)
     order = np.lexsort((np.arange(len(rank)), rank))

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validate import require_frame
+from .._compat import positional_deprecated, renamed_kwargs
+from .._results import figure_axes
+from .._validate import require_columns, require_frame
 from ..errors import InputError, format_rows
 from ._common import Result, as_column_list, need_rows, numeric_matrix, row_names, title_block
 from ._panel import panel_aware
@@ -48,6 +50,11 @@ class EntropyWeightResult(Result):
         values if ``standardise=False``).
     scores : Series
         Composite index ``Σ_j w_j z_ij``, aligned with the input rows.
+    composite : DataFrame
+        The composite score per region as a tidy table keyed by region: ``region``
+        (the ``region=`` column, else a ``code`` column, else the row label),
+        ``name``, ``score``, ``rank`` (1 = highest score), in table order; join it
+        to boundaries on ``region`` to map it.
     """
 
     weights: pd.Series
@@ -58,6 +65,7 @@ class EntropyWeightResult(Result):
     names: pd.Series
     negative: tuple
     standardise: bool
+    regions: pd.Series | None = None
 
     _panel_main = "weights"
 
@@ -76,6 +84,16 @@ class EntropyWeightResult(Result):
         })
 
     @property
+    def composite(self) -> pd.DataFrame:
+        """Composite score per region, keyed by region code (see the class docstring)."""
+        keys = self.regions if self.regions is not None else pd.Series(
+            self.scores.index, index=self.scores.index)
+        out = pd.DataFrame({"region": keys.to_numpy(), "name": self.names.to_numpy(),
+                            "score": self.scores.to_numpy()}, index=self.scores.index)
+        out["rank"] = out["score"].rank(ascending=False, method="min").astype(int)
+        return out.reset_index(drop=True)
+
+    @property
     def ranking(self) -> pd.DataFrame:
         """Rows with their composite score and rank (1 = highest score)."""
         out = pd.DataFrame({"name": self.names, "score": self.scores})
@@ -92,10 +110,7 @@ class EntropyWeightResult(Result):
 
     def plot(self, ax=None):
         """Bar chart of the weights."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
+        _, ax = figure_axes(ax, figsize=(6, 3.5))
         ax.bar(self.weights.index.astype(str), self.weights.to_numpy(), color="#4C72B0")
         ax.set_ylabel("entropy weight")
         ax.set_title("Entropy weights")
@@ -103,9 +118,11 @@ class EntropyWeightResult(Result):
         return ax
 
 
+@positional_deprecated("columns", "negative")
+@renamed_kwargs(code="region", id_col="region")
 @panel_aware
-def entropy_weights(df: pd.DataFrame, columns, negative=(), *, standardise: bool = True,
-                    by="auto") -> EntropyWeightResult:
+def entropy_weights(df: pd.DataFrame, *, columns, negative=(), region: str | None = None,
+                    standardise: bool = True, by=None) -> EntropyWeightResult:
     """Entropy weights of indicator columns and the weighted composite index.
 
     The indicators are range-standardised (positive: ``(x-min)/(max-min)``,
@@ -121,22 +138,34 @@ def entropy_weights(df: pd.DataFrame, columns, negative=(), *, standardise: bool
         Indicator columns.
     negative : list of str
         Indicators where smaller is better.
+    region : str, optional
+        Region key column (e.g. GB/T 2260 ``code``); keys :attr:`~EntropyWeightResult.composite`.
+        Default: a ``code`` column if the table has one, else the row labels.
     standardise : bool
         ``False`` computes proportions from the raw (non-negative) values, as in the
         textbook examples without a standardisation step.
-    by : "auto", None or str
-        Panel handling (see :mod:`spatialhealth.equity._panel`): on a long table
-        with a ``year`` column the weights are computed year by year; ``by=None``
-        pools all region-years into one standardisation and one set of weights
-        (the "global" entropy method used for comparisons over time).
+    by : None or str
+        ``None`` (default): one standardisation and one set of weights over all rows
+        (on a long table this pools all region-years: the "global" entropy method used
+        for comparisons over time); a column (e.g. ``"year"``): weights period by
+        period, as a :class:`PanelResult`.
+
+    Returns
+    -------
+    EntropyWeightResult or PanelResult
+        ``.weights``, ``.frame`` (one row per indicator), ``.scores`` and
+        ``.composite`` (score per region, keyed by region code).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> d = pd.DataFrame({"a": [3.0, 2.5, 1.8, 2.2], "b": [100, 80, 50, 70]})
-    >>> res = entropy_weights(d, ["a", "b"], negative=["a"])
-    >>> round(float(res.weights.sum()), 6)
-    1.0
+    >>> d = pd.DataFrame({"code": ["110000", "120000", "130000", "140000"],
+    ...                   "a": [3.0, 2.5, 1.8, 2.2], "b": [100, 80, 50, 70]})
+    >>> res = entropy_weights(d, columns=["a", "b"])
+    >>> res.weights.round(5).tolist()
+    [0.51625, 0.48375]
+    >>> res.composite[["region", "score", "rank"]].round(4).values.tolist()
+    [['110000', 1.0, 1], ['120000', 0.5914, 2], ['130000', 0.0, 4], ['140000', 0.3656, 3]]
     """
     require_frame(df)
     columns = as_column_list(columns)
@@ -161,7 +190,13 @@ def entropy_weights(df: pd.DataFrame, columns, negative=(), *, standardise: bool
                          "the entropy weights are undefined.")
     w = d / d.sum()
     idx = pd.Index(columns, name="indicator")
+    if region is not None:
+        require_columns(df, [region], "table")
+        regions = df[region]
+    else:
+        regions = df["code"] if "code" in df.columns else None
     return EntropyWeightResult(
+        regions=None if regions is None else regions.rename("region"),
         weights=pd.Series(w, index=idx, name="weight"),
         entropy=pd.Series(e, index=idx, name="entropy"),
         divergence=pd.Series(d, index=idx, name="divergence"),
@@ -173,7 +208,8 @@ def entropy_weights(df: pd.DataFrame, columns, negative=(), *, standardise: bool
     )
 
 
-def composite_index(df: pd.DataFrame, weights, negative=(), *, standardise: bool = True) -> pd.Series:
+@positional_deprecated("weights", "negative")
+def composite_index(df: pd.DataFrame, *, weights, negative=(), standardise: bool = True) -> pd.Series:
     """Weighted composite index ``Σ_j w_j z_ij`` for given weights.
 
     Parameters
@@ -186,11 +222,16 @@ def composite_index(df: pd.DataFrame, weights, negative=(), *, standardise: bool
     standardise : bool
         Range-standardise first (default) or use the raw values.
 
+    Returns
+    -------
+    pandas.Series
+        The composite score of every row (aligned with ``df``).
+
     Examples
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]})
-    >>> composite_index(d, {"a": 0.5, "b": 0.5}).tolist()
+    >>> composite_index(d, weights={"a": 0.5, "b": 0.5}).tolist()
     [0.5, 0.25, 0.75]
     """
     require_frame(df)

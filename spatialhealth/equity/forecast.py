@@ -15,6 +15,15 @@ Model and conventions (Liu & Lin 2010, *Grey Systems*, ch. 7):
   ``S2 = sd(e)``; small-error probability ``P = Pr(|e(k) - ē| < 0.6745 S1)``.
 * Grade: superior ``C <= 0.35`` and ``P >= 0.95``; qualified ``C <= 0.50`` and
   ``P >= 0.80``; marginal ``C <= 0.65`` and ``P >= 0.70``; else disqualified.
+
+Constant series. For ``x0(k) = c`` least squares gives ``a = 0`` up to rounding
+(e.g. ``-2e-17``) and ``b = c``. Whenever ``|a| <`` :data:`A_TOL` the model is
+treated as its limit ``a -> 0``: ``x1^(k+1) = x0(1) + b k``, so every restored value
+and forecast is ``b`` (the constant). The time response is evaluated in the
+numerically stable form ``x0(1) e^{-ak} - b expm1(-ak)/a`` for every other ``a``.
+The posterior-variance check of a series without variance (``S1 = 0``) is
+``C = 0, P = 1`` when the fit is exact (all residuals 0 up to rounding), and
+``C = inf, P = 0`` otherwise, instead of 0/0.
 """
 
 from __future__ import annotations
@@ -27,12 +36,32 @@ import pandas as pd
 from ..errors import InputError, InputTypeError, format_rows
 from ._common import Result, title_block
 
+from .._compat import positional_deprecated, renamed_kwargs
+from .._results import figure_axes
+
 GRADES = ((0.35, 0.95, "superior"), (0.50, 0.80, "qualified"), (0.65, 0.70, "marginal"))
+
+#: |a| below this is the limit a -> 0 (a constant or linear accumulated series)
+A_TOL = 1e-10
 
 
 def gm11_grade(C: float, P: float) -> str:
     """Accuracy grade from the posterior variance ratio ``C`` and small-error probability ``P``.
 
+    Parameters
+    ----------
+    C : float
+        Posterior variance ratio ``S2 / S1``.
+    P : float
+        Small-error probability.
+
+    Returns
+    -------
+    str
+        ``"superior"``, ``"qualified"``, ``"marginal"`` or ``"disqualified"``.
+
+    Examples
+    --------
     >>> gm11_grade(0.2, 1.0), gm11_grade(0.4, 0.99), gm11_grade(0.7, 1.0)
     ('superior', 'qualified', 'disqualified')
     """
@@ -94,9 +123,10 @@ class GM11Result(Result):
 
     def _x1(self, k: np.ndarray) -> np.ndarray:
         x01 = float(self.observed.iloc[0])
-        if self.a == 0:
+        if abs(self.a) < A_TOL:  # the limit a -> 0 (constant series): x1 grows by b per period
             return x01 + self.b * k
-        return (x01 - self.b / self.a) * np.exp(-self.a * k) + self.b / self.a
+        # (x01 - b/a) e^{-ak} + b/a, written without the cancellation of b/a for small a
+        return x01 * np.exp(-self.a * k) - self.b * np.expm1(-self.a * k) / self.a
 
     def predict(self, k) -> np.ndarray:
         """Restored values ``x0^(k+1)`` for 0-based positions ``k`` (``k=0`` is ``x0(1)``)."""
@@ -125,6 +155,8 @@ class GM11Result(Result):
 
     def time_response(self) -> str:
         """The time response function as text."""
+        if abs(self.a) < A_TOL:
+            return f"x1(k+1) = {float(self.observed.iloc[0]):.6g} + {self.b:.6g} k  (a = 0)"
         c = float(self.observed.iloc[0]) - self.b / self.a
         d = self.b / self.a
         return f"x1(k+1) = {c:.6g} * exp({-self.a:.6g} k) {'-' if d < 0 else '+'} {abs(d):.6g}"
@@ -156,10 +188,7 @@ class GM11Result(Result):
 
     def plot(self, ax=None, steps: int = 3):
         """Observed series, fitted values and ``steps`` forecasts."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = figure_axes(ax, figsize=(6, 4))
         obs = self.observed
         ax.plot(list(obs.index), obs.to_numpy(), "o", label="observed")
         ax.plot(list(obs.index), self.fitted.to_numpy(), "-", label="GM(1,1) fitted")
@@ -186,6 +215,11 @@ def gm11(values) -> GM11Result:
     GM11Result
         ``.a``, ``.b``, ``.C``, ``.P``, ``.grade``, ``.fitted``, ``.forecast(steps)``.
 
+    Notes
+    -----
+    A constant series is fitted exactly and forecasts the constant (``a`` is 0 up to
+    rounding; see the module docstring), graded superior (``C = 0``, ``P = 1``).
+
     Examples
     --------
     >>> res = gm11([27260, 29547, 32411, 35388])
@@ -193,6 +227,9 @@ def gm11(values) -> GM11Result:
     (-0.089995, 'superior')
     >>> res.forecast(2).round().tolist()
     [38713.0, 42359.0]
+    >>> flat = gm11([5.0] * 6)
+    >>> flat.forecast(2).tolist(), flat.grade
+    ([5.0, 5.0], 'superior')
     """
     if isinstance(values, pd.DataFrame):
         raise InputTypeError("gm11 takes one series (a Series or list); a DataFrame was given.")
@@ -222,8 +259,14 @@ def gm11(values) -> GM11Result:
     fitted = pd.Series(tmp.predict(np.arange(n)), index=s.index, name="fitted")
     e = x0 - fitted.to_numpy()
     s1, s2 = x0.std(), e.std()
-    C = float(s2 / s1) if s1 > 0 else 0.0
-    P = float(np.mean(np.abs(e - e.mean()) < 0.6745 * s1))
+    scale = float(np.abs(x0).max())
+    if s1 > 1e-12 * scale:
+        C = float(s2 / s1)
+        P = float(np.mean(np.abs(e - e.mean()) < 0.6745 * s1))
+    elif np.all(np.abs(e) <= 1e-9 * scale):  # a constant series fitted exactly
+        C, P = 0.0, 1.0
+    else:  # pragma: no cover - a constant series is always fitted exactly
+        C, P = float("inf"), 0.0
     return GM11Result(float(a), float(b), observed, fitted, C, P, ratio_ok)
 
 
@@ -245,6 +288,7 @@ class GM11Table(Result):
         self.steps = steps
         self.group = group or "series"
         self.year = year
+        self.period = year
 
     def __getitem__(self, key) -> GM11Result:
         return self.results[key]
@@ -274,10 +318,7 @@ class GM11Table(Result):
 
     def plot(self, ax=None):
         """Observed series and forecasts of every group on one Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.5))
+        _, ax = figure_axes(ax, figsize=(7, 4.5))
         for g, r in self.results.items():
             line, = ax.plot(list(r.observed.index), r.observed.to_numpy(), "o", ms=3)
             fc = r.forecast(self.steps)
@@ -291,7 +332,9 @@ class GM11Table(Result):
         return ax
 
 
-def gm11_by(df: pd.DataFrame, value: str, group: str | None = None, *, year: str = "year",
+@positional_deprecated("value", "group")
+@renamed_kwargs(year="period")
+def gm11_by(df: pd.DataFrame, *, value: str, group: str | None = None, period: str = "year",
             steps: int = 3) -> GM11Table:
     """Fit GM(1,1) to the ``value`` series of every group in a long table.
 
@@ -303,19 +346,25 @@ def gm11_by(df: pd.DataFrame, value: str, group: str | None = None, *, year: str
         The series to model (positive).
     group : str, optional
         Column identifying the series (e.g. ``code``); None for a single series.
-    year : str
-        Time column; within a group the years must be unique and equally spaced
-        (GM(1,1) assumes equal intervals).
+    period : str
+        Time column (formerly ``year``); within a group the periods must be unique
+        and equally spaced (GM(1,1) assumes equal intervals).
     steps : int
         Number of forecasts in ``.forecasts``.
+
+    Returns
+    -------
+    GM11Table
+        ``.frame`` (one row per series), ``.forecasts``, ``res[group]``.
 
     Examples
     --------
     >>> d = pd.DataFrame({"year": [2016, 2017, 2018, 2019] * 2, "p": list("aaaabbbb"),
     ...                   "beds": [10, 11, 12.2, 13.1, 20, 20.5, 21.4, 22]})
-    >>> gm11_by(d, "beds", "p", steps=2).forecasts.shape
+    >>> gm11_by(d, value="beds", group="p", steps=2).forecasts.shape
     (4, 3)
     """
+    year = period
     from .._validate import require_columns, require_frame
 
     require_frame(df)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated
+from .._results import figure_axes, write_table
 from .._validate import require_frame
 from ..errors import InputError
-from ._common import Result, need_rows, numeric, row_names, title_block
+from ._common import Result, need_rows, numeric_columns, row_names, title_block
 from ._panel import panel_aware
 
 #: Grading bands (lower bound inclusive): [0, 0.2), [0.2, 0.3), [0.3, 0.4), [0.4, 1].
@@ -27,6 +29,18 @@ def gini_grade(value: float) -> str:
     ``< 0.2`` absolute fairness, ``0.2–<0.3`` relative balance, ``0.3–<0.4``
     basically reasonable, ``>= 0.4`` high inequality (the 0.4 "warning line").
 
+    Parameters
+    ----------
+    value : float
+        A Gini coefficient.
+
+    Returns
+    -------
+    str
+        The grade.
+
+    Examples
+    --------
     >>> gini_grade(0.3)
     'basically reasonable'
     """
@@ -50,11 +64,12 @@ def area_index(x: np.ndarray, y: np.ndarray) -> float:
 
 def read_resource_population(df, resource, population):
     """Validated (resource >= 0, population > 0) arrays; population None -> ones."""
-    res = numeric(df, resource, min_value=0.0)
-    if population is None:
-        pop = np.ones(len(df))
-    else:
-        pop = numeric(df, population, min_value=0.0, positive=True)
+    specs = [(resource, {"min_value": 0.0})]
+    if population is not None:
+        specs.append((population, {"min_value": 0.0, "positive": True}))
+    arrays = numeric_columns(df, specs)
+    res = arrays[0]
+    pop = np.ones(len(df)) if population is None else arrays[1]
     if res.sum() <= 0:
         raise InputError(f"Column {resource!r} sums to zero; its shares are undefined.")
     return res, pop
@@ -95,11 +110,12 @@ class GiniResult(Result):
     def _detail_frame(self) -> pd.DataFrame:
         return self.lorenz
 
-    def to_file(self, path) -> None:
-        """Write the Lorenz table (with the Gini value and grade on every row) as CSV."""
-        from .._io import write_csv
+    def to_file(self, path, **kwargs):
+        """Write the Lorenz table (with the Gini value and grade on every row); return the Path.
 
-        write_csv(self.lorenz.assign(gini=self.value, grade=self.grade), path)
+        The format follows the suffix (.csv, .xlsx, .parquet).
+        """
+        return write_table(self.lorenz.assign(gini=self.value, grade=self.grade), path, **kwargs)
 
     def summary(self) -> str:
         return title_block(f"Gini coefficient of {self.resource!r}", [
@@ -112,10 +128,7 @@ class GiniResult(Result):
 
     def plot(self, ax=None, label: str | None = None):
         """Lorenz curve with the line of equality."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 5))
+        _, ax = figure_axes(ax, figsize=(5, 5))
         x = np.concatenate([[0.0], self.lorenz["cum_pop_share"].to_numpy()])
         y = np.concatenate([[0.0], self.lorenz["cum_resource_share"].to_numpy()])
         first = not any(line.get_label() == "line of equality" for line in ax.get_lines())
@@ -134,8 +147,9 @@ class GiniResult(Result):
         return ax
 
 
+@positional_deprecated("resource", "population")
 @panel_aware
-def gini(df: pd.DataFrame, resource: str, population: str | None = None, *, by="auto") -> GiniResult:
+def gini(df: pd.DataFrame, *, resource: str, population: str | None = None, by=None) -> GiniResult:
     """Gini coefficient of ``resource`` distributed over ``population``.
 
     Rows (regions) are sorted by per-capita resource ``resource / population``;
@@ -155,21 +169,26 @@ def gini(df: pd.DataFrame, resource: str, population: str | None = None, *, by="
         ``resource`` is the value whose inequality is measured). Any other
         weight works the same way, e.g. land area for the "Gini by geographic
         area" some papers report next to the Gini by population.
-    by : "auto", None or str
-        Panel handling: one row per ``year`` (see :mod:`spatialhealth.equity._panel`).
+    by : None or str
+        ``None``: one result for the table; a column (e.g. ``"year"``): one result
+        per value, as a :class:`PanelResult` (see :mod:`spatialhealth.equity._panel`).
 
     Returns
     -------
-    GiniResult
+    GiniResult or PanelResult
         ``.value``, ``.grade``, ``.frame`` (one row with the value), ``.lorenz``
-        (Lorenz table), ``.plot()`` (Lorenz curve).
+        (Lorenz table), ``.plot()`` (Lorenz curve); a :class:`PanelResult` exactly
+        when ``by`` names a column.
 
     Examples
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"beds": [12, 10, 9, 30, 4], "pop": [3, 5, 2, 6, 4]})
-    >>> round(gini(d, "beds", "pop").value, 6)
+    >>> round(gini(d, resource="beds", population="pop").value, 6)
     0.270769
+    >>> two = pd.concat([d.assign(year=2019), d.assign(year=2020)], ignore_index=True)
+    >>> gini(two, resource="beds", population="pop", by="year").frame["value"].round(6).tolist()
+    [0.270769, 0.270769]
     """
     require_frame(df)
     need_rows(len(df), 2, "The Gini coefficient")

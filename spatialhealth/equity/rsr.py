@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._compat import positional_deprecated
+from .._results import figure_axes
 from .._validate import require_frame
 from ..errors import InputError
 from ._common import Result, as_column_list, need_rows, numeric_matrix, row_names, title_block
@@ -178,10 +180,7 @@ class RSRResult(Result):
 
     def plot(self, ax=None):
         """RSR against probit with the regression line and the grade thresholds."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = figure_axes(ax, figsize=(6, 4))
         d = self.distribution
         ax.scatter(d["probit"], d["rsr"], zorder=3, label="distinct RSR values")
         xs = np.linspace(min(d["probit"].min(), min(self.probit_cuts)) - 0.2,
@@ -196,9 +195,10 @@ class RSRResult(Result):
         return ax
 
 
+@positional_deprecated("columns", "negative", "levels")
 @panel_aware
-def rsr(df: pd.DataFrame, columns, negative=(), levels: int = 3, *, weights=None,
-        method: str = "integer", cuts=None, by="auto") -> RSRResult:
+def rsr(df: pd.DataFrame, *, columns, negative=(), levels: int = 3, weights=None,
+        method: str = "integer", cuts=None, by=None) -> RSRResult:
     """Rank-sum ratio evaluation with probit regression and grading.
 
     Parameters
@@ -217,14 +217,19 @@ def rsr(df: pd.DataFrame, columns, negative=(), levels: int = 3, *, weights=None
         Integer ranks with ties averaged, or non-integer (interpolated) ranks.
     cuts : list of float, optional
         Own probit cut-points (overrides ``levels``).
-    by : "auto", None or str
-        Panel handling (one result per ``year``).
+    by : None or str
+        ``None``: one result; a column (e.g. ``"year"``): a :class:`PanelResult`.
+
+    Returns
+    -------
+    RSRResult or PanelResult
+        ``.scores``, ``.regression``, ``.levels``, ``.frame`` (one row per unit).
 
     Examples
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"X1": [10, 20, 15], "X2": [5, 10, 8]}, index=list("ABC"))
-    >>> res = rsr(d, ["X1", "X2"], weights={"X1": 0.4, "X2": 0.6})
+    >>> res = rsr(d, columns=["X1", "X2"], weights={"X1": 0.4, "X2": 0.6})
     >>> [round(v, 3) for v in res.scores]
     [0.333, 1.0, 0.667]
     """

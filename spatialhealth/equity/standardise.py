@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated
 from .._validate import require_frame
 from ..errors import InputError
 from ._common import as_column_list, numeric_matrix
@@ -43,7 +44,8 @@ def range_standardise(matrix: np.ndarray, negative_mask: np.ndarray, columns=Non
     return z
 
 
-def standardise(df: pd.DataFrame, columns, negative=()) -> pd.DataFrame:
+@positional_deprecated("columns", "negative")
+def standardise(df: pd.DataFrame, *, columns, negative=()) -> pd.DataFrame:
     """Range-standardise indicator columns to [0, 1].
 
     Parameters
@@ -65,7 +67,7 @@ def standardise(df: pd.DataFrame, columns, negative=()) -> pd.DataFrame:
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"beds": [1.0, 2.0, 3.0], "wait": [10.0, 20.0, 30.0]})
-    >>> standardise(d, ["beds", "wait"], negative=["wait"])["wait"].tolist()
+    >>> standardise(d, columns=["beds", "wait"], negative=["wait"])["wait"].tolist()
     [1.0, 0.5, 0.0]
     """
     require_frame(df)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated, renamed_kwargs
+from .._results import figure_axes
 from .._validate import require_frame
 from ..errors import InputError, format_rows
 from ._common import Result, need_rows, resolve_groups, row_names, title_block
@@ -131,15 +133,13 @@ class TheilResult(Result):
 
         if self.groups is None:
             terms = self.terms.sort_values()
-            if ax is None:
-                _, ax = plt.subplots(figsize=(6, max(3, 0.22 * len(terms))))
+            _, ax = figure_axes(ax, figsize=(6, max(3, 0.22 * len(terms))))
             ax.barh([str(i) for i in terms.index], terms.to_numpy(), color="#4C72B0")
             ax.axvline(0, color="grey", lw=0.8)
             ax.set_xlabel(f"term of Theil {self.kind}")
             ax.set_title(f"Theil {self.kind} = {self.value:.4f}: terms by region")
             return ax
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 4))
+        _, ax = figure_axes(ax, figsize=(5, 4))
         ax.bar(["Theil"], [self.between], label="between", color="0.45")
         bottom = self.between
         colours = plt.get_cmap("tab10")
@@ -153,9 +153,11 @@ class TheilResult(Result):
         return ax
 
 
+@positional_deprecated("resource", "population", "group")
+@renamed_kwargs(groups="group")
 @panel_aware
-def theil(df: pd.DataFrame, resource: str, population: str | None = None, group=None, *,
-          kind: str = "L", by="auto") -> TheilResult:
+def theil(df: pd.DataFrame, *, resource: str, population: str | None = None, group=None,
+          kind: str = "L", by=None) -> TheilResult:
     """Population-weighted Theil index, decomposed over a grouping.
 
     Parameters
@@ -173,14 +175,20 @@ def theil(df: pd.DataFrame, resource: str, population: str | None = None, group=
     kind : {"L", "T"}
         ``"L"``: ``Σ P_i ln(P_i/Y_i)``, the papers' formula (mean log deviation).
         ``"T"``: Theil T, ``Σ Y_i ln(Y_i/P_i)``.
-    by : "auto", None or str
-        Panel handling (one row per ``year``).
+    by : None or str
+        ``None``: one result; a column (e.g. ``"year"``): a :class:`PanelResult`.
+
+    Returns
+    -------
+    TheilResult or PanelResult
+        ``.value``, ``.between``, ``.within``, ``.groups``, ``.frame``; a
+        :class:`PanelResult` exactly when ``by`` names a column.
 
     Examples
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"r": [0, 0, 0, 10, 10, 10], "g": [0, 0, 0, 1, 1, 1]})
-    >>> res = theil(d, "r", group="g", kind="T")
+    >>> res = theil(d, resource="r", group="g", kind="T")
     >>> round(res.value, 6), round(res.between, 6), round(res.within, 6)
     (0.693147, 0.693147, 0.0)
     """

@@ -171,25 +171,25 @@ def prepare_panel(
             f"have repeated {time!r} values (rows {format_rows(df.index[dup])})."
         )
 
-    # numeric columns with missing values: name the units and periods
-    numeric = {}
+    # numeric columns: text, missing and infinite values, every problem of every column at once
+    numeric, problems = {}, []
     for col in dict.fromkeys([outcome, *controls]):
         values = pd.to_numeric(df[col], errors="coerce")
-        notnum = values.isna() & df[col].notna()
-        if notnum.any():
-            raise InputError(
-                f"Column {col!r} must be numeric; rows {format_rows(df.index[notnum])} are not "
-                f"(e.g. {df[col][notnum].iloc[0]!r})."
-            )
         arr = values.to_numpy(dtype=float, na_value=np.nan)
-        miss = ~np.isfinite(arr)
-        if miss.any():
-            pairs = [f"{u} ({int(t)})" for u, t in zip(df[unit][miss], time_arr[miss])]
-            raise InputError(
-                f"Column {col!r} has missing or infinite values for unit (time) "
-                f"{format_rows(pairs)}; drop or impute them before estimating."
-            )
+        notnum = (values.isna() & df[col].notna()).to_numpy()
+        miss = np.isnan(arr) & ~notnum
+        inf = np.isinf(arr)
+        for mask, what in ((notnum, "text where a number is needed"), (miss, "missing values"),
+                           (inf, "infinite values")):
+            if mask.any():
+                problems.append(f"Column {col!r} has {what} for unit (time) "
+                                f"{_where(df, unit, time_arr, mask, col)}")
         numeric[col] = arr
+    if problems:
+        raise InputError(
+            "The panel has values the regression cannot use (drop or impute them before "
+            "estimating; rows are numbered as a spreadsheet shows them, header = row 1):\n- "
+            + "\n- ".join(problems))
 
     units, ucode = np.unique(df[unit].to_numpy(), return_inverse=True) if _sortable(df[unit]) else _factorize(df[unit])
     units = pd.Index(units, name=unit)
@@ -266,6 +266,43 @@ def prepare_panel(
         controls=controls, units=units, times=times, unit_g=unit_g, balanced=balanced,
         missing_periods=missing_periods,
     )
+
+
+def _where(df, unit, time_arr, mask, col, limit: int = 10) -> str:
+    """``U03 (2016) in spreadsheet row 12: 'n/a'``-style list of the rows in ``mask``."""
+    pos = np.flatnonzero(mask)
+    items = []
+    for i in pos[:limit]:
+        items.append(f"{df[unit].iloc[i]} ({_as_time(time_arr[i])}) in spreadsheet row {i + 2}: "
+                     f"{df[col].iloc[i]!r}")
+    more = f" ... ({len(pos)} rows in all)" if len(pos) > limit else ""
+    return "; ".join(items) + more
+
+
+def require_estimable(panel: Panel, what: str = "The TWFE regression", *, timing: bool = True) -> None:
+    """Raise before pyfixest is called when the panel cannot identify the effect.
+
+    * at least 2 units and 2 periods (pyfixest aborts the interpreter on a
+      one-unit panel);
+    * some variation in adoption timing: with no never-treated unit and one
+      adoption date, the treatment dummy is a function of the period alone and is
+      collinear with the period effects.
+    """
+    if panel.n_units < 2:
+        raise InputError(
+            f"{what} needs at least 2 units (one treated, one to compare with); the panel has "
+            f"{panel.n_units}: {_units_text(panel.units)}.")
+    if panel.n_periods < 2:
+        raise InputError(
+            f"{what} needs at least 2 periods (before and after adoption); the panel has "
+            f"{panel.n_periods}: {format_rows([_as_time(t) for t in panel.times])}.")
+    cohorts = np.unique(panel.unit_g)
+    if timing and len(cohorts) == 1 and cohorts[0] >= 0:
+        raise InputError(
+            f"Every unit adopts the treatment in {_as_time(panel.times[cohorts[0]])} and no unit "
+            "stays untreated, so the treatment is collinear with the period effects and its "
+            f"effect is not identified. {what} needs never-treated units or units adopting at "
+            "different times.")
 
 
 def _as_time(v):

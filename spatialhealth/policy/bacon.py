@@ -20,11 +20,11 @@ Like Stata's ``bacondecomp``, this needs a balanced panel and no controls.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated, renamed_kwargs
+from .._results import Result
 from ..errors import InputError
 from ._panel import prepare_panel
 
@@ -34,8 +34,7 @@ TYPES = ("treated vs never treated", "earlier vs later (later as control)",
          "later vs earlier (earlier as control)")
 
 
-@dataclass(frozen=True)
-class BaconResult:
+class BaconResult(Result):
     """The 2x2 comparisons behind a TWFE coefficient.
 
     Attributes
@@ -47,9 +46,21 @@ class BaconResult:
         The TWFE coefficient, ``sum(weight * estimate)``.
     """
 
-    frame: pd.DataFrame = field(repr=False)
-    coef: float
-    outcome: str
+    _title = "Goodman-Bacon decomposition"
+
+    def __init__(self, *, frame, coef, outcome):
+        self._frame = frame
+        self.coef = float(coef)
+        self.outcome = outcome
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame.copy()
+
+    @property
+    def estimate(self) -> float:
+        """The TWFE coefficient (also ``coef``)."""
+        return self.coef
 
     def by_type(self) -> pd.DataFrame:
         """Total weight and weighted average estimate of each comparison type."""
@@ -67,15 +78,6 @@ class BaconResult:
         for t, r in bt.iterrows():
             lines.append(f"{t:<40}{int(r.n):>6}{r.weight:>9.4f}{r.estimate:>15.5g}")
         return "\n".join(lines)
-
-    def to_file(self, path):
-        """Write ``.frame`` as UTF-8 CSV (atomically); return the path."""
-        from .._io import write_csv
-
-        return write_csv(self.frame, path)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def plot(self, ax=None, figsize=(6.5, 4.2)):
         """2x2 estimates against their weights, by comparison type (as Stata's bacondecomp)."""
@@ -95,21 +97,25 @@ class BaconResult:
         return ax
 
 
+@positional_deprecated("outcome", "treatment", "region", "period")
+@renamed_kwargs(unit="region", time="period", first_treated="cohort")
 def bacon_decomposition(
     df: pd.DataFrame,
+    *,
     outcome: str,
     treatment: str | None = None,
-    unit: str | None = None,
-    time: str | None = None,
-    *,
-    first_treated: str | None = None,
+    region: str | None = None,
+    period: str | None = None,
+    cohort: str | None = None,
 ) -> BaconResult:
     """Decompose the TWFE DiD coefficient into its 2x2 comparisons (Goodman-Bacon 2021).
 
     Parameters
     ----------
-    df, outcome, treatment, unit, time, first_treated
-        As :func:`spatialhealth.policy.twfe_did`; the panel must be balanced.
+    df : pandas.DataFrame
+        Long, balanced panel, one row per region and period.
+    outcome, treatment, region, period, cohort
+        As :func:`spatialhealth.policy.twfe_did`.
 
     Returns
     -------
@@ -121,11 +127,12 @@ def bacon_decomposition(
     --------
     >>> from spatialhealth.efficiency.synthetic import synthetic_panel
     >>> df = synthetic_panel(seed=1)
-    >>> bd = bacon_decomposition(df, "true_u", "treated", "code", "year")
+    >>> bd = bacon_decomposition(df, outcome="true_u", treatment="treated", region="code",
+    ...                          period="year")
     >>> round(float(bd.frame["weight"].sum()), 12)
     1.0
     """
-    panel = prepare_panel(df, outcome, unit, time, treatment=treatment, first_treated=first_treated,
+    panel = prepare_panel(df, outcome, region, period, treatment=treatment, first_treated=cohort,
                           balance="raise")
     d = panel.data
     n_units, T = panel.n_units, panel.n_periods

@@ -42,29 +42,33 @@ Estimators (``estimator=``):
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated, renamed_kwargs
+from .._results import COEF_COLUMNS, CoefficientResult
 from ..errors import InputError
-from ._panel import Panel, prepare_panel, require_untreated_each_period
+from . import _pyfixest as fx
+from ._panel import Panel, prepare_panel, require_estimable, require_untreated_each_period
 from .did import _control_terms, _feols
 
-__all__ = ["event_study", "EventStudyResult", "ESTIMATORS"]
+__all__ = ["event_study", "EventStudyResult", "ESTIMATORS", "EVENT_COLUMNS"]
 
 ESTIMATORS = ("twfe", "did2s", "saturated", "lpdid")
 
+#: the columns of :attr:`EventStudyResult.frame`
+EVENT_COLUMNS = ("rel_time", *COEF_COLUMNS, "is_ref", "binned", "n_obs")
 
-@dataclass(frozen=True)
-class EventStudyResult:
+
+class EventStudyResult(CoefficientResult):
     """Event-study coefficients per relative period.
 
     Attributes
     ----------
     frame : pandas.DataFrame
         One row per relative period in the window: ``rel_time``, ``estimate``,
-        ``se``, ``pvalue``, ``ci_low``, ``ci_high``, ``is_ref`` (the reference
+        ``std_error``, ``z_or_t``, ``p_value``, ``ci_lower``, ``ci_upper``, ``is_ref`` (the reference
         period: estimate 0 by normalisation, no standard error or CI),
         ``binned`` (an end point that also holds the periods beyond it),
         ``n_obs`` (treated-unit observations in the bin).
@@ -76,22 +80,39 @@ class EventStudyResult:
         F(q, G - 1) for TWFE (CRV1), F(q, N - k) for did2s (the degrees of
         freedom pyfixest reports for it); NaN when there are no leads (and for
         "saturated").
+    coefficients : pandas.DataFrame
+        The coefficient columns of ``frame`` indexed by ``rel_time``.
     """
 
-    estimator: str
-    outcome: str
-    ref: int
-    leads: int
-    lags: int
-    alpha: float
-    nobs: int
-    n_units: int
-    cluster: str
-    frame: pd.DataFrame = field(repr=False)
-    pretrend_F: float = float("nan")
-    pretrend_df: tuple = (0, 0)
-    pretrend_pvalue: float = float("nan")
-    fit: object = field(default=None, repr=False, compare=False)
+    _title = "Event study"
+
+    def __init__(self, *, estimator, outcome, ref, leads, lags, alpha, nobs, n_units, cluster,
+                 frame, pretrend_F=float("nan"), pretrend_df=(0, 0),
+                 pretrend_pvalue=float("nan"), fit=None, df_resid=None, clustered=True):
+        self.estimator = estimator
+        self.outcome = outcome
+        self.ref = int(ref)
+        self.leads = int(leads)
+        self.lags = int(lags)
+        self.alpha = float(alpha)
+        self.nobs = int(nobs)
+        self.n_units = int(n_units)
+        self.cluster = cluster
+        self._frame = frame[list(EVENT_COLUMNS)].reset_index(drop=True)
+        self.pretrend_F = pretrend_F
+        self.pretrend_df = pretrend_df
+        self.pretrend_pvalue = pretrend_pvalue
+        self.fit = fit
+        self.df_resid = df_resid
+        self.clustered = bool(clustered)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame.copy()
+
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        return self._frame.set_index("rel_time")[list(COEF_COLUMNS)]
 
     @property
     def reference_period(self) -> int:
@@ -120,21 +141,15 @@ class EventStudyResult:
                 lines.append(f"{int(r.rel_time):>5}{'dropped (collinear with the fixed effects)':>44}")
                 continue
             flag = " (binned)" if r.binned else ""
-            lines.append(f"{int(r.rel_time):>5}{r.estimate:>12.5g}{r.se:>11.4g}{r.pvalue:>9.4f}"
-                         f"   [{r.ci_low:.4g}, {r.ci_high:.4g}]{flag}")
+            lines.append(f"{int(r.rel_time):>5}{r.estimate:>12.5g}{r.std_error:>11.4g}"
+                         f"{r.p_value:>9.4f}   [{r.ci_lower:.4g}, {r.ci_upper:.4g}]{flag}")
         if np.isfinite(self.pretrend_pvalue):
             lines += ["", f"pre-trend test (all leads = 0): F({self.pretrend_df[0]}, "
                       f"{self.pretrend_df[1]}) = {self.pretrend_F:.3f}, p = {self.pretrend_pvalue:.4f}"]
+        if not self.clustered:
+            lines += ["", "standard errors: heteroskedasticity-robust (HC1); one cluster, so "
+                      "cluster-robust errors are undefined"]
         return "\n".join(lines)
-
-    def to_file(self, path):
-        """Write ``.frame`` as UTF-8 CSV (atomically); return the path."""
-        from .._io import write_csv
-
-        return write_csv(self.frame, path)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def plot(self, ax=None, **kwargs):
         """Coefficients with confidence intervals; the reference period is marked."""
@@ -198,13 +213,15 @@ def _wald(coefs, vcov, df_denom):
     return F, (q, df_denom), p
 
 
+@positional_deprecated("outcome", "region", "period", "cohort")
+@renamed_kwargs(unit="region", time="period", first_treated="cohort")
 def event_study(
     df: pd.DataFrame,
-    outcome: str,
-    unit: str,
-    time: str,
-    first_treated: str | None = None,
     *,
+    outcome: str,
+    region: str,
+    period: str,
+    cohort: str | None = None,
     treatment: str | None = None,
     leads: int | None = None,
     lags: int | None = None,
@@ -221,10 +238,11 @@ def event_study(
     ----------
     df : pandas.DataFrame
         Long panel, one row per unit and period.
-    outcome, unit, time : str
-        Columns.
-    first_treated : str, optional
-        Adoption period of each unit (0 or missing for never treated).
+    outcome, region, period : str
+        Outcome, unit (region key) and period columns (formerly ``unit``, ``time``).
+    cohort : str, optional
+        Adoption period of each unit (0 or missing for never treated; formerly
+        ``first_treated``).
     treatment : str, optional
         Alternatively a 0/1 absorbing treatment column (give one of the two).
     leads, lags : int, optional
@@ -240,6 +258,8 @@ def event_study(
         See the module docstring.
     alpha : float
         1 - confidence level.
+    balance : {"warn", "raise", "ignore"}
+        What to do with an unbalanced panel.
 
     Returns
     -------
@@ -251,15 +271,17 @@ def event_study(
     --------
     >>> from spatialhealth.efficiency.synthetic import synthetic_panel
     >>> df = synthetic_panel(seed=1)
-    >>> es = event_study(df, "true_u", "code", "year", "first_treat", leads=4, lags=5)
+    >>> es = event_study(df, outcome="true_u", region="code", period="year",
+    ...                  cohort="first_treat", leads=4, lags=5)
     >>> es.frame.loc[es.frame.is_ref, "rel_time"].tolist()
     [-1]
     """
     if estimator not in ESTIMATORS:
         raise InputError(f"`estimator` must be one of {', '.join(map(repr, ESTIMATORS))}; "
                          f"{estimator!r} was given.")
-    panel = prepare_panel(df, outcome, unit, time, treatment=treatment, first_treated=first_treated,
+    panel = prepare_panel(df, outcome, region, period, treatment=treatment, first_treated=cohort,
                           cluster=cluster, controls=controls, balance=balance)
+    require_estimable(panel, "The event study")
     ref = int(ref)
     leads, lags = _window(panel, leads, lags, ref)
     if estimator == "saturated":
@@ -272,17 +294,14 @@ def event_study(
         raise InputError(f"No treated observation falls in relative periods {_format_list(empty)}; "
                          "narrow the window (`leads`/`lags`).")
     rhs = " + ".join(names)
+    clustered = True
     if estimator == "twfe":
-        fit = _feols(f"y ~ {rhs}{_control_terms(panel)} | u + t", data)
+        fit, clustered = _feols(f"y ~ {rhs}{_control_terms(panel)} | u + t", data)
     else:
-        from ._pyfixest import pyfixest
-        pf = pyfixest()
-
         require_untreated_each_period(panel, "estimator='did2s'")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = pf.did2s(data, yname="y", first_stage=f"~ 0{_control_terms(panel)} | u + t",
-                           second_stage=f"~ {rhs}", treatment="d", cluster="cl")
+        _need_clusters(panel, estimator)
+        fit = fx.did2s(data, first_stage=f"~ 0{_control_terms(panel)} | u + t",
+                       second_stage=f"~ {rhs}")
     frame = _frame_from_fit(fit, ks, names, ref, leads, lags, counts, alpha)
     dropped = frame.loc[~frame.is_ref & frame.estimate.isna(), "rel_time"].tolist()
     if dropped:
@@ -296,9 +315,18 @@ def event_study(
     F, dfs, p = _lead_test(fit, lead_names)
     return EventStudyResult(
         estimator=estimator, outcome=outcome, ref=ref, leads=leads, lags=lags, alpha=alpha,
-        nobs=int(fit._N), n_units=panel.n_units, cluster=panel.cluster, frame=frame,
+        nobs=fx.nobs(fit), n_units=panel.n_units, cluster=panel.cluster, frame=frame,
         pretrend_F=F, pretrend_df=dfs, pretrend_pvalue=p, fit=fit,
+        df_resid=(fx.df_t(fit) or None) if estimator == "twfe" else None, clustered=clustered,
     )
+
+
+def _need_clusters(panel: Panel, estimator: str) -> None:
+    if fx.n_clusters(panel.data, "cl") < 2:
+        raise InputError(
+            f"estimator={estimator!r} clusters its standard errors and the data have one cluster "
+            f"({panel.cluster}); cluster by region (the default) or use estimator='twfe', which "
+            "reports heteroskedasticity-robust errors with one cluster.")
 
 
 def _format_list(values) -> str:
@@ -312,34 +340,47 @@ def _lead_test(fit, lead_names):
         return float("nan"), (0, 0), float("nan")
     idx = [list(coef.index).index(n) for n in present]
     b = coef.to_numpy()[idx]
-    V = np.asarray(fit._vcov)[np.ix_(idx, idx)]
-    return _wald(b, V, getattr(fit, "_df_t", 0))
+    V = fx.vcov(fit)[np.ix_(idx, idx)]
+    return _wald(b, V, fx.df_t(fit))
+
+
+_NAN_ROW = (np.nan,) * 6
 
 
 def _frame_from_fit(fit, ks, names, ref, leads, lags, counts, alpha):
-    coef, se = fit.coef(), fit.se()
-    pval, ci = fit.pvalue(), fit.confint(alpha=alpha)
+    table = fx.coefficients(fit, alpha)
     rows = []
     for k in range(-leads, lags + 1):
         binned = k in counts["binned"]
         if k == ref:
-            rows.append((k, 0.0, np.nan, np.nan, np.nan, np.nan, True, False, counts[k]))
+            rows.append((k, 0.0, *_NAN_ROW[1:], True, False, counts[k]))
             continue
         name = names[ks.index(k)]
-        if name in coef.index:
-            rows.append((k, float(coef[name]), float(se[name]), float(pval[name]),
-                         float(ci.loc[name].iloc[0]), float(ci.loc[name].iloc[1]), False, binned,
+        if name in table.index:
+            rows.append((k, *table.loc[name, list(COEF_COLUMNS)].astype(float), False, binned,
                          counts[k]))
         else:  # dropped as collinear
-            rows.append((k, np.nan, np.nan, np.nan, np.nan, np.nan, False, binned, counts[k]))
-    return pd.DataFrame(rows, columns=["rel_time", "estimate", "se", "pvalue", "ci_low", "ci_high",
-                                       "is_ref", "binned", "n_obs"])
+            rows.append((k, *_NAN_ROW, False, binned, counts[k]))
+    return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+
+
+def _rows_from_table(table, panel, leads, lags, ref, dof, alpha):
+    """Event-study rows from an ``estimate, std_error`` table indexed by relative period."""
+    inference = fx.table_with_t(table, dof, alpha) if len(table) else table
+    rel = panel.data["rel"].to_numpy()
+    rows = []
+    for k in range(-leads, lags + 1):
+        n = int(np.sum(rel == k))
+        if k == ref:
+            rows.append((k, 0.0, *_NAN_ROW[1:], True, False, n))
+        elif k in inference.index:
+            rows.append((k, *inference.loc[k, list(COEF_COLUMNS)].astype(float), False, False, n))
+        else:
+            rows.append((k, *_NAN_ROW, False, False, n))
+    return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
 
 
 def _saturated(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
-    from ._pyfixest import pyfixest
-    pf = pyfixest()
-
     if ref != -1:
         raise InputError(f"estimator='saturated' uses ref=-1 (pyfixest); ref={ref} was given.")
     if panel.controls:
@@ -348,44 +389,21 @@ def _saturated(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
     if not (panel.unit_g < 0).any():
         raise InputError("estimator='saturated' compares cohorts with never-treated units and the "
                          "panel has none; use estimator='did2s'.")
+    _need_clusters(panel, "saturated")
     data = panel.data.copy()
     data["t1"] = data["t"] + 1  # pyfixest codes never treated as cohort 0
     data["g1"] = np.where(data["g"] >= 0, data["g"] + 1, 0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = pf.event_study(data, yname="y", idname="u", tname="t1", gname="g1",
-                             cluster="cl", estimator="saturated", att=False)
-        agg = fit.aggregate(agg="period")
-    agg = agg.apply(pd.to_numeric)
-    from scipy import stats
-
-    crit = stats.t.ppf(1 - alpha / 2, fit._df_t)
-    rel = panel.data["rel"].to_numpy()
-    rows = []
-    for k in range(-leads, lags + 1):
-        n = int(np.sum(rel == k))
-        if k == ref:
-            rows.append((k, 0.0, np.nan, np.nan, np.nan, np.nan, True, False, n))
-        elif float(k) in agg.index:
-            est, se = float(agg.loc[float(k), "Estimate"]), float(agg.loc[float(k), "Std. Error"])
-            pval = float(2 * stats.t.sf(abs(est / se), fit._df_t))
-            rows.append((k, est, se, pval, est - crit * se,
-                         est + crit * se, False, False, n))
-        else:
-            rows.append((k, np.nan, np.nan, np.nan, np.nan, np.nan, False, False, n))
-    frame = pd.DataFrame(rows, columns=["rel_time", "estimate", "se", "pvalue", "ci_low", "ci_high",
-                                        "is_ref", "binned", "n_obs"])
+    fit, table = fx.saturated_event_study(data)
+    table.index = table.index.astype(int)
+    frame = _rows_from_table(table, panel, leads, lags, ref, fx.df_t(fit), alpha)
     return EventStudyResult(
         estimator="saturated", outcome=panel.outcome, ref=ref, leads=leads, lags=lags, alpha=alpha,
-        nobs=int(fit._N), n_units=panel.n_units, cluster=panel.cluster, frame=frame, fit=fit,
+        nobs=fx.nobs(fit), n_units=panel.n_units, cluster=panel.cluster, frame=frame, fit=fit,
+        df_resid=fx.df_t(fit) or None,
     )
 
 
 def _lpdid(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
-    from ._pyfixest import pyfixest
-    pf = pyfixest()
-    from scipy import stats
-
     if ref != -1:
         raise InputError(f"estimator='lpdid' uses ref=-1 (pyfixest); ref={ref} was given.")
     if panel.controls:
@@ -395,33 +413,15 @@ def _lpdid(panel: Panel, leads, lags, ref, alpha) -> EventStudyResult:
         units = ", ".join(map(str, list(panel.missing_periods)[:10]))
         raise InputError("estimator='lpdid' differences each unit's outcome across periods and "
                          f"needs a balanced panel; units {units} miss periods.")
+    _need_clusters(panel, "lpdid")
     data = panel.data.sort_values(["u", "t"]).copy()
     data["t1"] = data["t"] + 1
     data["g1"] = np.where(data["g"] >= 0, data["g"] + 1, 0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = pf.lpdid(data, yname="y", idname="u", tname="t1", gname="g1",
-                       vcov={"CRV1": "cl"}, pre_window=-leads, post_window=lags, att=False)
-    tab = fit.tidy()
+    fit, table, nobs = fx.lpdid(data, pre_window=-leads, post_window=lags)
     G = int(panel.data["cl"].nunique())
-    crit = stats.t.ppf(1 - alpha / 2, G - 1)
-    rel = panel.data["rel"].to_numpy()
-    rows = []
-    for k in range(-leads, lags + 1):
-        n = int(np.sum(rel == k))
-        name = f"time_to_treatment::{k}"
-        if k == ref:
-            rows.append((k, 0.0, np.nan, np.nan, np.nan, np.nan, True, False, n))
-        elif name in tab.index:
-            est, se = float(tab.loc[name, "Estimate"]), float(tab.loc[name, "Std. Error"])
-            pval = float(2 * stats.t.sf(abs(est / se), G - 1))
-            rows.append((k, est, se, pval, est - crit * se, est + crit * se, False, False, n))
-        else:
-            rows.append((k, np.nan, np.nan, np.nan, np.nan, np.nan, False, False, n))
-    frame = pd.DataFrame(rows, columns=["rel_time", "estimate", "se", "pvalue", "ci_low", "ci_high",
-                                        "is_ref", "binned", "n_obs"])
-    nobs = int(tab["N"].max()) if "N" in tab.columns else len(panel.data)
+    frame = _rows_from_table(table, panel, leads, lags, ref, G - 1, alpha)
     return EventStudyResult(
         estimator="lpdid", outcome=panel.outcome, ref=ref, leads=leads, lags=lags, alpha=alpha,
         nobs=nobs, n_units=panel.n_units, cluster=panel.cluster, frame=frame, fit=fit,
+        df_resid=G - 1,
     )

@@ -1,6 +1,6 @@
 """Heterogeneous treatment effects by groups of units.
 
-Groups are either the values of a unit-level column (``by="region3"``) or the
+Groups are either the values of a unit-level column (``group="region3"``) or the
 two halves of a numeric variable (``median_of="gdp_per_capita"``): a unit is
 "above median" when its *baseline* value (its value in its first observed
 period, or with ``baseline="mean"`` its mean over the panel) is strictly above
@@ -25,82 +25,84 @@ Two ways to estimate, as in the applied literature:
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._compat import positional_deprecated, renamed_kwargs
+from .._results import COEF_COLUMNS, CoefficientResult
 from .._validate import require_columns
 from ..errors import InputError
+from . import _pyfixest as fx
 from ._panel import prepare_panel
-from .did import _control_terms, _feols, twfe_did
+from .did import RowDofMixin, _control_terms, _feols, coefficient_plot, twfe_did
 from .robust import did2s
+
+#: the columns of :attr:`HeterogeneityResult.frame`
+HETEROGENEITY_COLUMNS = ("group", "n_units", "n_treated_units", "nobs", *COEF_COLUMNS, "note")
 
 __all__ = ["heterogeneity", "HeterogeneityResult"]
 
 
-@dataclass(frozen=True)
-class HeterogeneityResult:
+class HeterogeneityResult(RowDofMixin, CoefficientResult):
     """Group-specific DiD estimates.
 
     Attributes
     ----------
     frame : pandas.DataFrame
         ``group``, ``n_units``, ``n_treated_units``, ``nobs``, ``estimate``,
-        ``se``, ``pvalue``, ``ci_low``, ``ci_high`` (NaN where a group has no
-        treated or no comparison units), ``note``.
+        ``std_error``, ``z_or_t``, ``p_value``, ``ci_lower``, ``ci_upper`` (NaN where
+        a group has no treated or no comparison units), ``note``.
+    coefficients : pandas.DataFrame
+        The coefficient columns indexed by group.
     equal_stat, equal_df, equal_pvalue
         Test that all group effects are equal (see module docstring).
     """
 
-    frame: pd.DataFrame
-    grouping: str
-    method: str
-    estimator: str
-    outcome: str
-    equal_stat: float
-    equal_df: tuple
-    equal_pvalue: float
-    equal_test: str
+    _title = "Treatment effect by group"
+
+    def __init__(self, *, frame, grouping, method, estimator, outcome, equal_stat, equal_df,
+                 equal_pvalue, equal_test, row_dof=None):
+        self._frame = frame[list(HETEROGENEITY_COLUMNS)].reset_index(drop=True)
+        self.row_dof = pd.Series(row_dof or {}, dtype=float)
+        self.grouping = grouping
+        self.method = method
+        self.estimator = estimator
+        self.outcome = outcome
+        self.equal_stat = equal_stat
+        self.equal_df = equal_df
+        self.equal_pvalue = equal_pvalue
+        self.equal_test = equal_test
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame.copy()
+
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        return self._frame.set_index("group")[list(COEF_COLUMNS)]
 
     def summary(self) -> str:
         lines = [f"Treatment effect by {self.grouping} ({self.method}, {self.estimator})",
                  f"outcome: {self.outcome}", "",
                  f"{'group':<32}{'units':>6}{'treated':>8}{'estimate':>12}{'std.err':>11}{'p':>9}"]
-        for r in self.frame.itertuples(index=False):
+        for r in self._frame.itertuples(index=False):
             lines.append(f"{str(r.group):<32}{r.n_units:>6}{r.n_treated_units:>8}{r.estimate:>12.5g}"
-                         f"{r.se:>11.4g}{r.pvalue:>9.4f}" + (f"  {r.note}" if r.note else ""))
+                         f"{r.std_error:>11.4g}{r.p_value:>9.4f}" + (f"  {r.note}" if r.note else ""))
         if np.isfinite(self.equal_pvalue):
             lines += ["", f"equal effects across groups: {self.equal_test} = {self.equal_stat:.3f}, "
                       f"p = {self.equal_pvalue:.4f}"]
         return "\n".join(lines)
 
-    def to_file(self, path):
-        """Write ``.frame`` as UTF-8 CSV (atomically); return the path."""
-        from .._io import write_csv
-
-        return write_csv(self.frame, path)
-
-    def __str__(self) -> str:
-        return self.summary()
-
     def plot(self, ax=None, figsize=(6, 3.5)):
-        """Group estimates with confidence intervals (a forest plot)."""
+        """Group estimates with confidence intervals (a forest plot); returns the Axes."""
         if ax is None:
             import matplotlib.pyplot as plt
 
             _, ax = plt.subplots(figsize=figsize)
-        f = self.frame.dropna(subset=["estimate"])
-        y = np.arange(len(f))[::-1]
-        ax.errorbar(f["estimate"], y, xerr=[f["estimate"] - f["ci_low"], f["ci_high"] - f["estimate"]],
-                    fmt="o", capsize=3, color="#1f77b4")
-        ax.axvline(0, color="0.4", lw=0.8)
-        ax.set_yticks(y)
-        ax.set_yticklabels(f["group"].astype(str))
-        ax.set_xlabel(f"effect on {self.outcome}")
-        ax.set_title(f"Effect by {self.grouping}")
-        return ax
+        return coefficient_plot(self.coefficients, ax=ax, xlabel=f"effect on {self.outcome}",
+                                title=f"Effect by {self.grouping}")
 
 
 def _unit_groups(df, panel, by, median_of, baseline, unit):
@@ -137,17 +139,19 @@ def _unit_groups(df, panel, by, median_of, baseline, unit):
                    f"value, median {med:.4g})"
 
 
+@positional_deprecated("outcome", "treatment", "region", "period", "group")
+@renamed_kwargs(unit="region", time="period", first_treated="cohort", by="group")
 def heterogeneity(
     df: pd.DataFrame,
+    *,
     outcome: str,
     treatment: str | None = None,
-    unit: str | None = None,
-    time: str | None = None,
-    by: str | None = None,
-    *,
+    region: str | None = None,
+    period: str | None = None,
+    group: str | None = None,
     median_of: str | None = None,
     baseline: str = "first",
-    first_treated: str | None = None,
+    cohort: str | None = None,
     cluster: str | None = None,
     controls=(),
     method: str = "split",
@@ -159,8 +163,12 @@ def heterogeneity(
 
     Parameters
     ----------
-    by : str, optional
-        Unit-level grouping column (e.g. ``"region3"``).
+    df : pandas.DataFrame
+        Long panel, one row per region and period.
+    outcome, treatment, region, period, cohort, cluster, controls, alpha, balance
+        As :func:`spatialhealth.policy.twfe_did`.
+    group : str, optional
+        Unit-level grouping column (e.g. ``"region3"``; formerly ``by``).
     median_of : str, optional
         Numeric column; units are split at the median of their baseline values.
     baseline : {"first", "mean"}
@@ -170,20 +178,26 @@ def heterogeneity(
         treatment dummies (TWFE only).
     estimator : {"twfe", "did2s"}
         Estimator of the split regressions.
-    Other parameters
-        As :func:`spatialhealth.policy.twfe_did`.
+
+    Returns
+    -------
+    HeterogeneityResult
+        ``.frame`` (one row per group), ``.coefficients``, the equality test
+        (``.equal_stat``, ``.equal_pvalue``), ``.summary()``, ``.plot()``.
 
     Examples
     --------
     >>> from spatialhealth.efficiency.synthetic import synthetic_panel
     >>> df = synthetic_panel(seed=1)
-    >>> het = heterogeneity(df, "true_u", "treated", "code", "year", by="region3")
+    >>> het = heterogeneity(df, outcome="true_u", treatment="treated", region="code",
+    ...                     period="year", group="region3")
     >>> het.frame["group"].tolist()
     ['central', 'east', 'west']
     """
+    unit, time, first_treated, by = region, period, cohort, group
     if (by is None) == (median_of is None):
-        raise InputError("Give exactly one of `by` (a group column) and `median_of` (a numeric "
-                         f"column to split at its median); by={by!r}, median_of={median_of!r}.")
+        raise InputError("Give exactly one of `group` (a group column) and `median_of` (a numeric "
+                         f"column to split at its median); group={by!r}, median_of={median_of!r}.")
     if method not in ("split", "interaction"):
         raise InputError(f"`method` must be 'split' or 'interaction'; {method!r} was given.")
     if estimator not in ("twfe", "did2s"):
@@ -197,7 +211,7 @@ def heterogeneity(
     obs_group = unit_groups[panel.data["u"].to_numpy()]
     treated_unit = panel.unit_g >= 0
 
-    rows = []
+    rows, row_dof = [], {}
     if method == "split":
         fitter = twfe_did if estimator == "twfe" else did2s
         for g in labels:
@@ -210,23 +224,24 @@ def heterogeneity(
             elif n_t == n_u and estimator == "twfe" and _same_timing(panel.unit_g[in_g]):
                 note = "no comparison units"
             if note:
-                rows.append((g, n_u, n_t, int(mask.sum()), *[np.nan] * 5, note))
+                rows.append((g, n_u, n_t, int(mask.sum()), *[np.nan] * 6, note))
                 continue
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res = fitter(df.loc[mask], outcome, treatment, unit, time, cluster, controls,
-                                 first_treated=first_treated, alpha=alpha, balance="ignore")
+                    res = fitter(df.loc[mask], outcome=outcome, treatment=treatment, region=unit,
+                                 period=time, cluster=cluster, controls=controls,
+                                 cohort=first_treated, alpha=alpha, balance="ignore")
             except InputError as exc:  # not identified within this group: say why, go on
-                rows.append((g, n_u, n_t, int(mask.sum()), *[np.nan] * 5, f"not estimated: {exc}"))
+                rows.append((g, n_u, n_t, int(mask.sum()), *[np.nan] * 6, f"not estimated: {exc}"))
                 continue
-            rows.append((g, n_u, n_t, res.nobs, res.coef, res.se, res.pvalue, res.conf_int[0],
-                         res.conf_int[1], ""))
+            rows.append((g, n_u, n_t, res.nobs, *res.coefficients.iloc[0].astype(float), ""))
+            row_dof[g] = res.df_resid if res.df_resid is not None else np.nan
         frame = _frame(rows)
         ok = frame.dropna(subset=["estimate"])
         stat, dfs, p, test = float("nan"), (0,), float("nan"), ""
         if len(ok) >= 2:
-            w = 1.0 / ok["se"].to_numpy() ** 2
+            w = 1.0 / ok["std_error"].to_numpy() ** 2
             b = ok["estimate"].to_numpy()
             pooled = np.sum(w * b) / np.sum(w)
             stat = float(np.sum(w * (b - pooled) ** 2))
@@ -240,17 +255,18 @@ def heterogeneity(
             name = f"dg{i}"
             data[name] = data["d"] * (obs_group == g)
             names.append(name)
-        fit = _feols(f"y ~ {' + '.join(names)}{_control_terms(panel)} | u + t", data)
-        coef, se, pv, ci = fit.coef(), fit.se(), fit.pvalue(), fit.confint(alpha=alpha)
+        fit, _ = _feols(f"y ~ {' + '.join(names)}{_control_terms(panel)} | u + t", data)
+        table = fx.coefficients(fit, alpha)
+        coef = fit.coef()
         for g, name in zip(labels, names):
             in_g = unit_groups == g
             n_u, n_t = int(in_g.sum()), int((in_g & treated_unit).sum())
             nobs = int((obs_group == g).sum())
-            if name in coef.index and n_t > 0:
-                rows.append((g, n_u, n_t, nobs, float(coef[name]), float(se[name]), float(pv[name]),
-                             float(ci.loc[name].iloc[0]), float(ci.loc[name].iloc[1]), ""))
+            if name in table.index and n_t > 0:
+                rows.append((g, n_u, n_t, nobs, *table.loc[name, list(COEF_COLUMNS)].astype(float), ""))
+                row_dof[g] = fx.df_t(fit) or np.nan
             else:
-                rows.append((g, n_u, n_t, nobs, *[np.nan] * 5, "no treated units"))
+                rows.append((g, n_u, n_t, nobs, *[np.nan] * 6, "no treated units"))
         frame = _frame(rows)
         present = [n for n, g in zip(names, labels) if n in coef.index
                    and frame.loc[frame.group == g, "estimate"].notna().all()]
@@ -258,19 +274,19 @@ def heterogeneity(
         if len(present) >= 2:
             idx = [list(coef.index).index(n) for n in present]
             b = coef.to_numpy()[idx]
-            V = np.asarray(fit._vcov)[np.ix_(idx, idx)]
+            V = fx.vcov(fit)[np.ix_(idx, idx)]
             R = np.zeros((len(idx) - 1, len(idx)))
             R[:, 0] = 1.0
             R[np.arange(len(idx) - 1), np.arange(1, len(idx))] = -1.0
             r = R @ b
             q = len(r)
             stat = float(r @ np.linalg.solve(R @ V @ R.T, r) / q)
-            dfs = (q, int(fit._df_t))
+            dfs = (q, fx.df_t(fit))
             p = float(stats.f.sf(stat, q, dfs[1]))
             test = f"F({q}, {dfs[1]})"
     return HeterogeneityResult(frame=frame, grouping=grouping, method=method, estimator=estimator,
                                outcome=outcome, equal_stat=stat, equal_df=dfs, equal_pvalue=p,
-                               equal_test=test)
+                               equal_test=test, row_dof=row_dof)
 
 
 def _same_timing(g):
@@ -278,5 +294,4 @@ def _same_timing(g):
 
 
 def _frame(rows):
-    return pd.DataFrame(rows, columns=["group", "n_units", "n_treated_units", "nobs", "estimate", "se",
-                                       "pvalue", "ci_low", "ci_high", "note"])
+    return pd.DataFrame(rows, columns=list(HETEROGENEITY_COLUMNS))

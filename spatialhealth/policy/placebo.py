@@ -36,12 +36,13 @@ report; ``(count + 1) / (n + 1)`` versions are in ``p_two_sided_plus1`` and
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated, renamed_kwargs
 from .._random import as_generator
+from .._results import Result
 from .._validate import require_columns
 from ..errors import InputError
 from ._panel import Panel, prepare_panel
@@ -50,36 +51,45 @@ from .did import DiDResult, _fit_twfe
 __all__ = ["placebo_test", "placebo_timing", "PlaceboResult", "placebo_estimates"]
 
 
-@dataclass(frozen=True)
-class PlaceboResult:
+class PlaceboResult(Result):
     """Distribution of placebo TWFE estimates and the real estimate.
 
     Attributes
     ----------
     estimates : numpy.ndarray
-        The ``n`` placebo coefficients, in draw order.
+        The placebo coefficients, in draw order.
     observed : float
         The real TWFE coefficient (``observed_result`` holds its fit).
     p_two_sided, p_one_sided : float
         Shares of placebo estimates beyond the real one (see module docstring).
-    n, seed, strata
-        Number of draws, the seed given and the strata column (or None).
+    permutations, seed, strata
+        Number of draws (also ``n``), the seed given and the strata column (or None).
     """
 
-    estimates: np.ndarray = field(repr=False)
-    observed: float
-    observed_result: DiDResult = field(repr=False)
-    p_two_sided: float
-    p_one_sided: float
-    p_two_sided_plus1: float
-    p_one_sided_plus1: float
-    n: int
-    seed: object
-    strata: str | None
-    permuted: str
-    _draws: np.ndarray = field(repr=False, default=None)  # n x units adoption period (-1 never)
-    _units: pd.Index = field(repr=False, default=None)
-    _times: np.ndarray = field(repr=False, default=None)
+    _title = "Placebo test"
+
+    def __init__(self, *, estimates, observed, observed_result, p_two_sided, p_one_sided,
+                 p_two_sided_plus1, p_one_sided_plus1, permutations, seed, strata, permuted,
+                 _draws=None, _units=None, _times=None):
+        self.estimates = estimates
+        self.observed = observed
+        self.observed_result = observed_result
+        self.p_two_sided = p_two_sided
+        self.p_one_sided = p_one_sided
+        self.p_two_sided_plus1 = p_two_sided_plus1
+        self.p_one_sided_plus1 = p_one_sided_plus1
+        self.permutations = int(permutations)
+        self.seed = seed
+        self.strata = strata
+        self.permuted = permuted
+        self._draws = _draws
+        self._units = _units
+        self._times = _times
+
+    @property
+    def n(self) -> int:
+        """Number of draws (the old name of :attr:`permutations`)."""
+        return self.permutations
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -107,24 +117,15 @@ class PlaceboResult:
             "Placebo test (random reassignment of treatment)",
             f"permuted: {self.permuted}",
             f"draws: {self.n}    seed: {self.seed}",
-            f"real TWFE estimate: {self.observed:.6g} (se {self.observed_result.se:.4g})",
+            f"real TWFE estimate: {self.observed:.6g} (se {self.observed_result.std_error:.4g})",
             f"placebo estimates: mean {self.mean:.4g}, sd {self.sd:.4g}, "
             f"2.5% {q[0]:.4g}, median {q[1]:.4g}, 97.5% {q[2]:.4g}",
             f"share with |placebo| >= |real| (two-sided): {self.p_two_sided:.4f}",
             f"share with placebo {side} real (one-sided): {self.p_one_sided:.4f}",
         ])
 
-    def to_file(self, path):
-        """Write ``.frame`` as UTF-8 CSV (atomically); return the path."""
-        from .._io import write_csv
-
-        return write_csv(self.frame, path)
-
-    def __str__(self) -> str:
-        return self.summary()
-
     def plot(self, ax=None, **kwargs):
-        """Histogram of placebo estimates with the real estimate marked."""
+        """Histogram of placebo estimates with the real estimate marked; returns the Axes."""
         from .plots import plot_placebo
 
         return plot_placebo(self, ax=ax, **kwargs)
@@ -231,17 +232,20 @@ def _draw_assignments(unit_g: np.ndarray, n: int, rng, strata_codes=None) -> np.
     return draws
 
 
+@positional_deprecated("outcome", "treatment", "region", "period", "cluster", "controls")
+@renamed_kwargs(unit="region", time="period", first_treated="cohort", n="permutations",
+                nsim="permutations")
 def placebo_test(
     df: pd.DataFrame,
+    *,
     outcome: str,
     treatment: str | None = None,
-    unit: str | None = None,
-    time: str | None = None,
+    region: str | None = None,
+    period: str | None = None,
     cluster: str | None = None,
     controls=(),
-    *,
-    first_treated: str | None = None,
-    n: int = 1000,
+    cohort: str | None = None,
+    permutations: int = 1000,
     seed=None,
     strata: str | None = None,
     progress: bool = False,
@@ -251,10 +255,12 @@ def placebo_test(
 
     Parameters
     ----------
-    df, outcome, treatment, unit, time, cluster, controls, first_treated, balance
+    df : pandas.DataFrame
+        Long panel, one row per region and period.
+    outcome, treatment, region, period, cluster, controls, cohort, balance
         As :func:`spatialhealth.policy.twfe_did`.
-    n : int
-        Number of random reassignments (default 1,000).
+    permutations : int
+        Number of random reassignments (default 1,000; formerly ``n``).
     seed : int or numpy.random.Generator, optional
         Same seed, same draws.
     strata : str, optional
@@ -273,13 +279,15 @@ def placebo_test(
     --------
     >>> from spatialhealth.efficiency.synthetic import synthetic_panel
     >>> df = synthetic_panel(seed=1)
-    >>> pl = placebo_test(df, "true_u", "treated", "code", "year", n=200, seed=1)
+    >>> pl = placebo_test(df, outcome="true_u", treatment="treated", region="code",
+    ...                   period="year", permutations=200, seed=1)
     >>> pl.p_two_sided
     0.0
     """
-    n = int(n)
+    unit, time, first_treated = region, period, cohort
+    n = int(permutations)
     if n < 1:
-        raise InputError(f"`n` (number of placebo draws) must be >= 1; {n} was given.")
+        raise InputError(f"`permutations` (number of placebo draws) must be >= 1; {n} was given.")
     panel = prepare_panel(df, outcome, unit, time, treatment=treatment, first_treated=first_treated,
                           cluster=cluster, controls=controls, balance=balance)
     observed_result = _fit_twfe(panel, 0.05, treatment or f"post({first_treated})")
@@ -319,21 +327,23 @@ def placebo_test(
         estimates=estimates, observed=b, observed_result=observed_result,
         p_two_sided=k2 / m if m else float("nan"), p_one_sided=k1 / m if m else float("nan"),
         p_two_sided_plus1=(k2 + 1) / (m + 1), p_one_sided_plus1=(k1 + 1) / (m + 1),
-        n=n, seed=seed if not isinstance(seed, np.random.Generator) else "Generator",
+        permutations=n, seed=seed if not isinstance(seed, np.random.Generator) else "Generator",
         strata=strata, permuted=permuted, _draws=draws, _units=panel.units, _times=panel.times,
     )
 
 
+@positional_deprecated("outcome", "treatment", "region", "period", "cluster", "controls")
+@renamed_kwargs(unit="region", time="period", first_treated="cohort")
 def placebo_timing(
     df: pd.DataFrame,
+    *,
     outcome: str,
     treatment: str | None = None,
-    unit: str | None = None,
-    time: str | None = None,
+    region: str | None = None,
+    period: str | None = None,
     cluster: str | None = None,
     controls=(),
-    *,
-    first_treated: str | None = None,
+    cohort: str | None = None,
     shift: int = 2,
     alpha: float = 0.05,
     balance: str = "warn",
@@ -348,10 +358,12 @@ def placebo_timing(
 
     Parameters
     ----------
+    df : pandas.DataFrame
+        Long panel, one row per region and period.
+    outcome, treatment, region, period, cluster, controls, cohort, alpha, balance
+        As :func:`spatialhealth.policy.twfe_did`.
     shift : int
         Periods by which adoption is moved earlier (>= 1).
-    Other parameters
-        As :func:`spatialhealth.policy.twfe_did`.
 
     Returns
     -------
@@ -362,10 +374,12 @@ def placebo_timing(
     --------
     >>> from spatialhealth.efficiency.synthetic import synthetic_panel
     >>> df = synthetic_panel(seed=1)
-    >>> res = placebo_timing(df, "true_u", "treated", "code", "year", shift=2)
-    >>> abs(res.coef) < 0.05
+    >>> res = placebo_timing(df, outcome="true_u", treatment="treated", region="code",
+    ...                      period="year", shift=2)
+    >>> abs(res.estimate) < 0.05
     True
     """
+    unit, time, first_treated = region, period, cohort
     shift = int(shift)
     if shift < 1:
         raise InputError(f"`shift` must be a positive number of periods; {shift} was given.")

@@ -23,6 +23,17 @@ def plot_event_study(results, ax=None, title: str | None = None, figsize=(7.5, 4
                      xlabel: str | None = None, ylabel: str | None = None):
     """Plot one or several :class:`EventStudyResult` side by side.
 
+    Parameters
+    ----------
+    results : EventStudyResult or list of EventStudyResult
+        Drawn side by side (dodged) when several.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    title, xlabel, ylabel : str, optional
+        Labels (defaults describe the event study).
+    figsize : tuple
+        Size of a new figure.
+
     Points are the coefficients, bars their confidence intervals; the reference
     period is drawn as a hollow marker at 0 and labelled; the dashed vertical
     line separates pre- and post-adoption periods; binned end points are
@@ -31,6 +42,17 @@ def plot_event_study(results, ax=None, title: str | None = None, figsize=(7.5, 4
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from spatialhealth.efficiency.synthetic import synthetic_panel
+    >>> from spatialhealth.policy import event_study
+    >>> es = event_study(synthetic_panel(seed=1), outcome="true_u", region="code", period="year",
+    ...                  cohort="first_treat", leads=3, lags=3)
+    >>> type(plot_event_study(es)).__name__
+    'Axes'
     """
     if not isinstance(results, (list, tuple)):
         results = [results]
@@ -45,7 +67,7 @@ def plot_event_study(results, ax=None, title: str | None = None, figsize=(7.5, 4
         colour = _COLOURS.get(res.estimator, None)
         level = f"{100 * (1 - res.alpha):g}% CI"
         x = est["rel_time"].to_numpy(dtype=float) + off
-        yerr = np.vstack([est["estimate"] - est["ci_low"], est["ci_high"] - est["estimate"]])
+        yerr = np.vstack([est["estimate"] - est["ci_lower"], est["ci_upper"] - est["estimate"]])
         ax.errorbar(x, est["estimate"], yerr=yerr, fmt="o", ms=4.5, capsize=2.5, lw=1.2,
                     color=colour, label=f"{_LABELS.get(res.estimator, res.estimator)} ({level})")
         ax.plot([res.ref + off], [0.0], marker="o", ms=6, mfc="white", mec=colour or "black",
@@ -74,7 +96,33 @@ def plot_event_study(results, ax=None, title: str | None = None, figsize=(7.5, 4
 
 
 def plot_placebo(result, ax=None, bins: int = 40, title: str | None = None, figsize=(6.5, 4.0)):
-    """Histogram of placebo estimates with the real estimate as a vertical line."""
+    """Histogram of placebo estimates with the real estimate as a vertical line.
+
+    Parameters
+    ----------
+    result : PlaceboResult
+    ax : matplotlib.axes.Axes, optional
+    bins : int
+        Histogram bins.
+    title : str, optional
+    figsize : tuple
+        Size of a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from spatialhealth.efficiency.synthetic import synthetic_panel
+    >>> from spatialhealth.policy import placebo_test
+    >>> pl = placebo_test(synthetic_panel(seed=1), outcome="true_u", treatment="treated",
+    ...                   region="code", period="year", permutations=50, seed=1)
+    >>> type(plot_placebo(pl)).__name__
+    'Axes'
+    """
     ax = _axes(ax, figsize)
     est = result.estimates[np.isfinite(result.estimates)]
     lo = min(est.min(), result.observed)

@@ -129,7 +129,7 @@ def test_did_section_recovers_the_synthetic_reform_effect(tmp_path):
     truth = synthetic_panel(seed=20201101).attrs["true_effect_on_u"]  # the sample's generating effect
     assert set(est.estimator) >= {"twfe", "did2s"}
     for row in est.itertuples():
-        assert abs(row.estimate - truth) < 3 * row.se, row
+        assert abs(row.estimate - truth) < 3 * row.std_error, row
     assert (res.out / "figures" / "did_log_visits_event_study.svg").exists()
     placebo = pd.read_csv(res.out / "tables" / "did_log_visits_placebo.csv")
     assert len(placebo) > 0

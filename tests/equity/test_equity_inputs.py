@@ -200,7 +200,7 @@ def panel(table):
 
 
 def test_panel_gives_one_row_per_year(panel):
-    res = gini(panel, "beds", "pop")
+    res = gini(panel, "beds", "pop", by="year")
     assert isinstance(res, PanelResult)
     assert list(res.frame["year"]) == [2018, 2019, 2020]
     for year in (2018, 2019, 2020):
@@ -214,17 +214,17 @@ def test_panel_gives_one_row_per_year(panel):
 
 
 def test_panel_for_every_table_measure(panel):
-    t = theil(panel, "beds", "pop", group="region")
+    t = theil(panel, "beds", "pop", group="region", by="year")
     assert {"theil", "between", "within"} <= set(t.frame.columns) and len(t) == 3
-    c = concentration_index(panel, "beds", "pop", "gdp")
+    c = concentration_index(panel, "beds", "pop", "gdp", by="year")
     assert len(c.frame) == 3
     d = dagum_gini(panel, "beds", "region")
     np.testing.assert_allclose(d.frame[["within", "between", "transvariation"]].sum(axis=1), d.frame["total"])
-    e = entropy_weights(panel, ["beds", "doctors"])
+    e = entropy_weights(panel, ["beds", "doctors"], by="year")
     assert list(e.frame.columns) == ["year", "w_beds", "w_doctors"]
-    r = rsr(panel, ["beds", "doctors"])
+    r = rsr(panel, ["beds", "doctors"], by="year")
     assert len(r.frame) == 3
-    cl = cluster_regions(panel, ["beds", "doctors"], 2)
+    cl = cluster_regions(panel, ["beds", "doctors"], 2, by="year")
     labels = cl.labels
     assert labels.index.equals(panel.index)  # aligned with the long table
     assert e.scores.index.equals(panel.index)
@@ -236,7 +236,7 @@ def test_panel_other_column_and_errors(panel):
     bad = panel.copy()
     bad.iloc[4, bad.columns.get_loc("beds")] = np.nan
     with pytest.raises(InputError, match=r"year=2018: .*'beds'.*r4_2018"):
-        gini(bad, "beds", "pop")
+        gini(bad, "beds", "pop", by="year")
     one_year = panel[panel["year"] == 2020]
     assert not isinstance(gini(one_year, "beds", "pop"), PanelResult)  # a single year: plain result
 
@@ -253,7 +253,7 @@ def test_summaries_and_plots(table, panel, tmp_path):
         cluster_regions(table, ["beds", "doctors", "gdp"], 3),
         health_distance(table[["beds", "doctors"]] / table[["beds", "doctors"]].sum(),
                         table["pop"] / table["pop"].sum(), k=2),
-        gini(panel, "beds", "pop"),
+        gini(panel, "beds", "pop", by="year"),
     ]
     for res in results:
         text = res.summary()
@@ -300,7 +300,7 @@ def test_panel_plot_entropy_weights(panel):
     import matplotlib
 
     matplotlib.use("Agg")
-    ax = entropy_weights(panel, ["beds", "doctors"]).plot()
+    ax = entropy_weights(panel, ["beds", "doctors"], by="year").plot()
     assert len(ax.get_lines()) == 2
     matplotlib.pyplot.close("all")
 

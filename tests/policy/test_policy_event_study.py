@@ -59,7 +59,7 @@ def test_policy_event_study_twfe_equals_dummy_regression(panel_df, controls):
     N, G, K = len(panel_df), panel_df.unit.nunique(), X.shape[1] + panel_df.year.nunique()
     se = np.sqrt(np.diag(bread @ meat @ bread) * G / (G - 1) * (N - 1) / (N - K))
     for k, s in zip(ks, se):
-        assert f.loc[k, "se"] == pytest.approx(s, rel=1e-8)
+        assert f.loc[k, "std_error"] == pytest.approx(s, rel=1e-8)
     # pre-trend Wald test of the leads
     lead_idx = [i for i, k in enumerate(ks) if k < 0]
     V = (bread @ meat @ bread * G / (G - 1) * (N - 1) / (N - K))[np.ix_(lead_idx, lead_idx)]
@@ -92,8 +92,8 @@ def test_policy_event_study_saturated_single_cohort_equals_twfe():
     sat = event_study(df, "y", "unit", "year", "first_treated", estimator="saturated")
     tw = event_study(df, "y", "unit", "year", "first_treated", estimator="twfe")
     assert sat.frame.estimate.to_numpy() == pytest.approx(tw.frame.estimate.to_numpy(), abs=1e-8)
-    assert sat.frame.se.to_numpy()[~sat.frame.is_ref] == pytest.approx(
-        tw.frame.se.to_numpy()[~tw.frame.is_ref], rel=1e-6)
+    assert sat.frame.std_error.to_numpy()[~sat.frame.is_ref] == pytest.approx(
+        tw.frame.std_error.to_numpy()[~tw.frame.is_ref], rel=1e-6)
 
 
 def test_policy_event_study_saturated_restrictions(panel_df):

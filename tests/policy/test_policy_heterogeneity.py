@@ -15,9 +15,9 @@ def test_policy_heterogeneity_split_equals_subset_regressions(panel_df):
         sub = panel_df[panel_df.region == r.group]
         ref = twfe_did(sub, "y", "treated", "unit", "year", controls=["x1"])
         assert r.estimate == pytest.approx(ref.coef, abs=1e-12)
-        assert r.se == pytest.approx(ref.se, rel=1e-12)
+        assert r.std_error == pytest.approx(ref.se, rel=1e-12)
         assert r.n_units == sub.unit.nunique()
-    b, s = het.frame.estimate.to_numpy(), het.frame.se.to_numpy()
+    b, s = het.frame.estimate.to_numpy(), het.frame.std_error.to_numpy()
     w = 1 / s ** 2
     assert het.equal_stat == pytest.approx(np.sum(w * (b - np.sum(w * b) / w.sum()) ** 2))
     assert het.equal_df == (2,)
@@ -56,7 +56,7 @@ def test_policy_heterogeneity_group_without_treated_units(panel_df):
 
 
 def test_policy_heterogeneity_bad_arguments(panel_df):
-    with pytest.raises(InputError, match="exactly one of `by`"):
+    with pytest.raises(InputError, match="exactly one of `group`"):
         heterogeneity(panel_df, "y", "treated", "unit", "year")
     bad = panel_df.assign(region=np.where(panel_df.year > 2015, "east", panel_df.region))
     with pytest.raises(InputError, match="constant within a unit"):

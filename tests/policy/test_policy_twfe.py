@@ -92,7 +92,7 @@ def test_policy_twfe_first_treated_coding_is_the_same(panel_df):
     assert a.se == pytest.approx(b.se, rel=1e-12)
     text = a.summary()
     assert "treated" in text and "CRV1 clustered by unit" in text
-    assert a.frame.columns.tolist() == ["term", "estimate", "se", "t", "pvalue", "ci_low", "ci_high"]
+    assert a.frame.columns.tolist() == ["term", "estimate", "std_error", "z_or_t", "p_value", "ci_lower", "ci_upper"]
 
 
 def test_policy_twfe_reproduces_m09_unit_year(df_het, m09):

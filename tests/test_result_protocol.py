@@ -1,0 +1,215 @@
+"""Every public result class follows the result protocol of ``spatialhealth._results``.
+
+Issue 11 point 2. To add a class: append ``(ClassName, factory)`` to ``FACTORIES`` (a factory
+builds one instance on small data) and, if the package is new, its module to ``PACKAGES``.
+``test_every_public_result_class_has_a_factory`` fails when a package exports a result class
+that is not in the list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+from matplotlib.axes import Axes  # noqa: E402
+
+from spatialhealth._results import COEF_COLUMNS, CoefficientResult, Result  # noqa: E402
+
+#: packages whose exported result classes must all be covered by FACTORIES
+PACKAGES = ["spatialhealth.equity", "spatialhealth.efficiency", "spatialhealth.policy"]
+
+
+# ---------------------------------------------------------------- small data
+def _regions():
+    return pd.DataFrame({
+        "code": ["110000", "120000", "310000", "340000", "360000", "510000", "620000"],
+        "name": ["北京", "天津", "上海", "安徽", "江西", "四川", "甘肃"],
+        "beds": [12.7, 6.8, 15.0, 36.0, 26.0, 64.0, 17.0],
+        "doctors": [34.8, 14.3, 25.0, 50.0, 38.0, 80.0, 22.0],
+        "pop": [21.9, 13.9, 24.9, 61.0, 45.2, 83.7, 25.0],
+        "gdp": [16.5, 10.1, 15.6, 6.3, 5.7, 5.8, 3.6],
+        "region": ["east", "east", "east", "central", "central", "west", "west"],
+    })
+
+
+def _panel():
+    from spatialhealth.efficiency.synthetic import synthetic_panel
+
+    return synthetic_panel(seed=1)
+
+
+def _did_kw():
+    return dict(outcome="true_u", region="code", period="year")
+
+
+def _equity(name, **kw):
+    from spatialhealth import equity
+
+    return lambda: getattr(equity, name)(_regions(), **kw)
+
+
+COEL = pd.DataFrame({"x1": [2, 2, 6, 3, 6], "x2": [5, 4, 6, 2, 2], "y": [1, 2, 3, 1, 2],
+                     "g": ["a", "a", "b", "b", "b"]})
+
+
+def _policy(name, **kw):
+    def make():
+        from spatialhealth import policy
+
+        return getattr(policy, name)(_panel(), **_did_kw(), **kw)
+    return make
+
+
+def _health_distance():
+    from spatialhealth.equity import health_distance
+
+    t = _regions()
+    return health_distance(t[["beds", "doctors"]] / t[["beds", "doctors"]].sum(),
+                           t["pop"] / t["pop"].sum(), k=2)
+
+
+def _gm11_table():
+    from spatialhealth.equity import gm11_by
+
+    d = pd.DataFrame({"year": [2016, 2017, 2018, 2019] * 2, "p": list("aaaabbbb"),
+                      "beds": [10, 11, 12.2, 13.1, 20, 20.5, 21.4, 22]})
+    return gm11_by(d, value="beds", group="p", steps=2)
+
+
+def _gm11():
+    from spatialhealth.equity import gm11
+
+    return gm11(pd.Series([2.874, 3.278, 3.337, 3.39, 3.679], index=range(2016, 2021)))
+
+
+def _panel_result():
+    from spatialhealth.equity import gini
+
+    t = _regions()
+    long = pd.concat([t.assign(year=2019), t.assign(year=2020, beds=t.beds * 1.1)], ignore_index=True)
+    return gini(long, resource="beds", population="pop", by="year")
+
+
+def _dea():
+    from spatialhealth.efficiency import dea
+
+    return dea(COEL, inputs=["x1", "x2"], outputs="y")
+
+
+def _metafrontier():
+    import warnings
+
+    from spatialhealth.efficiency import metafrontier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # small frontiers
+        return metafrontier(COEL, inputs=["x1", "x2"], outputs="y", group="g", model="ccr")
+
+
+#: (class name, factory) for every public result class; extend this list for new classes
+FACTORIES = [
+    ("GiniResult", _equity("gini", resource="beds", population="pop")),
+    ("TheilResult", _equity("theil", resource="beds", population="pop", group="region")),
+    ("ConcentrationResult", _equity("concentration_index", resource="beds", population="pop",
+                                    rank_by="gdp")),
+    ("EntropyWeightResult", _equity("entropy_weights", columns=["beds", "doctors", "gdp"],
+                                    negative=["gdp"])),
+    ("RSRResult", _equity("rsr", columns=["beds", "doctors", "gdp"])),
+    ("ClusterResult", _equity("cluster_regions", columns=["beds", "doctors", "gdp"], n_clusters=3)),
+    ("DagumResult", lambda: __import__("spatialhealth.equity", fromlist=["x"]).dagum_gini(
+        _regions(), "beds", "region", by=None)),
+    ("HealthDistanceResult", _health_distance),
+    ("GM11Result", _gm11),
+    ("GM11Table", _gm11_table),
+    ("PanelResult", _panel_result),
+    ("DEAResult", _dea),
+    ("MetafrontierResult", _metafrontier),
+    ("DiDResult", _policy("twfe_did", treatment="treated")),
+    ("EventStudyResult", _policy("event_study", cohort="first_treat", leads=3, lags=3)),
+    ("PlaceboResult", _policy("placebo_test", treatment="treated", permutations=50, seed=1)),
+    ("BaconResult", _policy("bacon_decomposition", treatment="treated")),
+    ("Comparison", _policy("compare_estimators", cohort="first_treat", leads=2, lags=2)),
+    ("HeterogeneityResult", _policy("heterogeneity", treatment="treated", group="region3")),
+]
+
+_BUILT: dict = {}
+
+
+def build(name, factory):
+    if name not in _BUILT:
+        _BUILT[name] = factory()
+    return _BUILT[name]
+
+
+def _public_result_classes():
+    found = {}
+    for pkg in PACKAGES:
+        mod = importlib.import_module(pkg)
+        for attr in getattr(mod, "__all__", dir(mod)):
+            obj = getattr(mod, attr)
+            if inspect.isclass(obj) and (issubclass(obj, Result) or attr.endswith("Result")):
+                found[attr] = pkg
+    return found
+
+
+def test_every_public_result_class_has_a_factory():
+    covered = {name for name, _ in FACTORIES}
+    missing = sorted(set(_public_result_classes()) - covered)
+    assert not missing, f"add factories to FACTORIES for {missing}"
+
+
+@pytest.mark.parametrize("name,factory", FACTORIES, ids=[n for n, _ in FACTORIES])
+def test_result_protocol(name, factory, tmp_path):
+    res = build(name, factory)
+    assert type(res).__name__ == name
+    assert isinstance(res, Result), f"{name} must derive from spatialhealth._results.Result"
+    frame = res.frame
+    assert isinstance(frame, pd.DataFrame) and len(frame) > 0
+    text = res.summary()
+    assert isinstance(text, str) and text.strip()
+    r = repr(res)
+    assert "\n" not in r and len(r) <= 120, r
+    html = res._repr_html_()
+    assert isinstance(html, str) and "<table" in html
+    if hasattr(res, "plot"):
+        import matplotlib.pyplot as plt
+
+        ax = res.plot()
+        assert isinstance(ax, Axes), f"{name}.plot() must return the Axes, got {type(ax).__name__}"
+        fig, given = plt.subplots()
+        assert res.plot(ax=given) is given
+        plt.close("all")
+    for suffix in (".csv", ".xlsx", ".parquet"):
+        path = res.to_file(tmp_path / f"out{suffix}")
+        assert isinstance(path, Path) and path == tmp_path / f"out{suffix}"
+        assert path.stat().st_size > 0
+    assert (tmp_path / "out.csv").read_bytes()[:3] == b"\xef\xbb\xbf"  # Excel reads Chinese
+
+
+COEF_NAMES = [n for n, _ in FACTORIES if n in
+              {"DiDResult", "EventStudyResult", "Comparison", "HeterogeneityResult"}]
+
+
+@pytest.mark.parametrize("name", COEF_NAMES)
+def test_coefficient_results_share_one_table(name):
+    res = build(name, dict(FACTORIES)[name])
+    assert isinstance(res, CoefficientResult)
+    table = res.coefficients
+    assert tuple(table.columns) == COEF_COLUMNS
+    assert set(COEF_COLUMNS) <= set(res.frame.columns)
+    ok = table.dropna(subset=["std_error"])
+    assert len(ok) > 0
+    assert np.allclose(res.params[ok.index], ok["estimate"])
+    assert np.allclose(res.bse[ok.index], ok["std_error"])
+    ci = res.conf_int() if callable(res.conf_int) else None
+    assert list(ci.columns) == ["ci_lower", "ci_upper"]
+    # the shared inference reproduces the table's own intervals at the result's level
+    assert np.allclose(ci.loc[ok.index, "ci_lower"], ok["ci_lower"], rtol=1e-6, atol=1e-10)
