@@ -30,8 +30,11 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 _CHUNK = 1 << 20
 
 
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
 def _has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return _CJK.search(text) is not None
 
 
 def _decodes(path: Path, encoding: str, limit: int | None) -> bool:

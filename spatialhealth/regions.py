@@ -408,6 +408,18 @@ def _match_all(values, level, within, include_sar):
     return result, problems
 
 
+def _match_each(values, level: str) -> list[tuple[str | None, str]]:
+    """``[(code or None, note)]`` for each value (mainland only), for callers that cache."""
+    sar = {c[:2] for c in _province_table().loc[~_province_table().mainland, "code"]}
+    out = []
+    for v in values:
+        code, _, note = _match_one(v, level, None)
+        if code is not None and code[:2] in sar:
+            code, note = None, ""
+        out.append((code, f"{v!r}: {note}" if note else ""))
+    return out
+
+
 def _values_text(values) -> str:
     distinct = list(dict.fromkeys(str(v) for v in values))
     shown = ", ".join(repr(v) for v in distinct[:5])
