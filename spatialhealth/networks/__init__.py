@@ -14,15 +14,17 @@
 * :mod:`~spatialhealth.networks.ergm` - exponential random graph models.
 """
 
-from .centrality import centrality_table, network_summary
-from .covariates import edge_covariates, geo_proximity, same_dialect, same_group, same_province
+from .centrality import CentralityResult, NetworkSummary, centrality, centrality_table, network_summary
+from .covariates import (edge_covariates, geo_proximity, read_matrix, same_dialect, same_group,
+                         same_province)
 from .graph import load_cities, mobility_graph
 from .migration import aggregate_migration_index, migration_index_flows
 from .od import ODReport, ODResult, aggregate_od
 
 __all__ = [
     "aggregate_od", "ODResult", "ODReport", "mobility_graph", "load_cities",
-    "centrality_table", "network_summary", "edge_covariates", "geo_proximity",
-    "same_dialect", "same_group", "same_province", "aggregate_migration_index",
+    "centrality", "centrality_table", "network_summary", "CentralityResult", "NetworkSummary",
+    "edge_covariates", "geo_proximity",
+    "same_dialect", "same_group", "same_province", "read_matrix", "aggregate_migration_index",
     "migration_index_flows",
 ]

@@ -13,6 +13,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_kwargs
 from .._validate import numeric_column, require_columns, require_frame, unique_column
 from ..errors import InputError, InputTypeError, format_rows
 
@@ -58,8 +59,10 @@ def _labels(table, code):
     return pd.Index(table[code].astype(str), name=code)
 
 
-def distance_matrix(nodes, lon: str = "lon", lat: str = "lat", code: str = "code") -> pd.DataFrame:
+@renamed_kwargs(code="region")
+def distance_matrix(nodes, lon: str = "lon", lat: str = "lat", region: str = "code") -> pd.DataFrame:
     """Great-circle distances (km) between all pairs of nodes."""
+    code = region
     table = _node_table(nodes, code, [lon, lat])
     x = numeric_column(table, lon, what="node table")
     y = numeric_column(table, lat, what="node table")
@@ -71,7 +74,8 @@ def distance_matrix(nodes, lon: str = "lon", lat: str = "lat", code: str = "code
     return pd.DataFrame(d, index=labels, columns=labels)
 
 
-def geo_proximity(nodes, lon: str = "lon", lat: str = "lat", code: str = "code",
+@renamed_kwargs(code="region")
+def geo_proximity(nodes, lon: str = "lon", lat: str = "lat", region: str = "code",
                   unit_km: float = 100.0) -> pd.DataFrame:
     """Inverse great-circle distance, ``unit_km / d_ij`` (zero diagonal).
 
@@ -97,9 +101,10 @@ def geo_proximity(nodes, lon: str = "lon", lat: str = "lat", code: str = "code",
     >>> round(float(geo_proximity(n).loc["a", "b"]), 4)  # 1 degree = 111.195 km
     0.8993
     """
+    code = region
     if not unit_km > 0:
         raise InputError(f"`unit_km` must be positive; {unit_km!r} was given.")
-    d = distance_matrix(nodes, lon, lat, code)
+    d = distance_matrix(nodes, lon, lat, region=code)
     arr = d.to_numpy().copy()
     off = ~np.eye(len(arr), dtype=bool)
     same = off & (arr <= 1e-9)
@@ -112,7 +117,8 @@ def geo_proximity(nodes, lon: str = "lon", lat: str = "lat", code: str = "code",
     return pd.DataFrame(out, index=d.index, columns=d.columns)
 
 
-def same_group(nodes, group, code: str = "code") -> pd.DataFrame:
+@renamed_kwargs(code="region")
+def same_group(nodes, group, region: str = "code") -> pd.DataFrame:
     """1 where two different nodes share a group, else 0 (zero diagonal).
 
     Parameters
@@ -128,6 +134,7 @@ def same_group(nodes, group, code: str = "code") -> pd.DataFrame:
     >>> same_group(["a", "b", "c"], {"a": 1, "b": 1, "c": 2}).to_numpy().tolist()
     [[0, 1, 0], [1, 0, 0], [0, 0, 0]]
     """
+    code = region
     if isinstance(group, Mapping):
         if isinstance(nodes, nx.Graph):
             labels = pd.Index([str(n) for n in nodes.nodes], name=code)
@@ -155,8 +162,10 @@ def same_group(nodes, group, code: str = "code") -> pd.DataFrame:
     return pd.DataFrame(m.astype(np.int64), index=labels, columns=labels)
 
 
-def same_province(nodes, code: str = "code") -> pd.DataFrame:
+@renamed_kwargs(code="region")
+def same_province(nodes, region: str = "code") -> pd.DataFrame:
     """1 where two nodes' codes share the province prefix (first two digits)."""
+    code = region
     if isinstance(nodes, nx.Graph):
         labels = [str(n) for n in nodes.nodes]
     elif isinstance(nodes, pd.DataFrame):
@@ -164,12 +173,14 @@ def same_province(nodes, code: str = "code") -> pd.DataFrame:
         labels = nodes[code].astype(str).tolist()
     else:
         labels = [str(n) for n in nodes]
-    return same_group(labels, {c: c[:2] for c in labels}, code=code)
+    return same_group(labels, {c: c[:2] for c in labels}, region=code)
 
 
-def same_dialect(nodes, mapping=None, column: str = "dialect", code: str = "code") -> pd.DataFrame:
+@renamed_kwargs(code="region")
+def same_dialect(nodes, mapping=None, column: str = "dialect", region: str = "code") -> pd.DataFrame:
     """1 where two nodes share a dialect group (from a column/attribute or a mapping)."""
-    return same_group(nodes, mapping if mapping is not None else column, code=code)
+    code = region
+    return same_group(nodes, mapping if mapping is not None else column, region=code)
 
 
 def _label(v) -> str:

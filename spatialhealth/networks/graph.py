@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_kwargs
 from .._validate import numeric_column, require_columns, require_frame, unique_column
 from ..errors import InputError, format_rows
 
@@ -80,6 +81,7 @@ def _select(edges: pd.DataFrame, threshold, top_k, share) -> pd.DataFrame:
     return edges
 
 
+@renamed_kwargs(code="region")
 def mobility_graph(
     edges: pd.DataFrame,
     nodes: pd.DataFrame | str | None = None,
@@ -90,7 +92,7 @@ def mobility_graph(
     origin: str = "origin",
     destination: str = "destination",
     flow: str = "flow",
-    code: str = "code",
+    region: str = "code",
     self_loops: bool = False,
 ) -> nx.DiGraph:
     """Build a directed mobility graph from an edge table.
@@ -123,8 +125,10 @@ def mobility_graph(
         The three filters apply in this order; the kept edges keep their flow as
         ``weight``, so the graph serves both as a binary network (ERGM) and a
         weighted one (strength).
-    origin, destination, flow, code : str
-        Column names.
+    origin, destination, flow : str
+        Columns of the edge table.
+    region : str
+        Key column of the node table (``code`` is the deprecated spelling).
     self_loops : bool
         Keep origin == destination edges (dropped by default).
 
@@ -143,6 +147,7 @@ def mobility_graph(
     >>> sorted(G.edges(data="weight")), G.number_of_nodes()
     ([('110100', '120100', 5.0)], 2)
     """
+    code = region
     require_frame(edges, "edges")
     require_columns(edges, [origin, destination, flow], "edge table")
     values = numeric_column(edges, flow, min_value=0, what="edge table")

@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._compat import renamed_kwargs
 from .._results import Result, write_table
 from .._validate import one_of
 from ..errors import InputError, InputTypeError, RegionError, format_rows
