@@ -28,7 +28,45 @@ __all__ = [
     "load_province_neighbours",
     "load_province_centroids",
     "load_boundaries",
+    "mobility_sample",
+    "MOBILITY_SAMPLES",
 ]
+
+#: the SYNTHETIC mobility samples shipped in ``spatialhealth/data/mobility`` (see its README)
+MOBILITY_SAMPLES = {
+    "records": "migrant_records_synthetic.csv",
+    "flows": "city_flows_synthetic.csv",
+    "migration_index": "migration_index_synthetic.csv",
+}
+
+
+def mobility_sample(layout: str = "records"):
+    """Path of a small SYNTHETIC mobility file in one of the layouts the package reads.
+
+    Parameters
+    ----------
+    layout : {"records", "flows", "migration_index"}
+        Individual survey records (hukou city -> current city, with weights; GBK),
+        city-pair daily flows (municipalities coded 110000 as the platforms do), or the
+        Baidu/Amap migration-index layout (scale index and top-10 partner shares).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> from spatialhealth.networks import aggregate_od
+    >>> edges, report = aggregate_od(mobility_sample("records"), "户籍地", "现居住地", weight="权重")
+    >>> report.rows_read
+    600
+    """
+    from pathlib import Path
+
+    if layout not in MOBILITY_SAMPLES:
+        raise InputError(f"`layout` must be one of {', '.join(map(repr, MOBILITY_SAMPLES))}; "
+                         f"{layout!r} was given.")
+    return Path(str(resources.files("spatialhealth").joinpath(f"data/mobility/{MOBILITY_SAMPLES[layout]}")))
 
 _NEIGHBOUR_KINDS = {"queen": "queen_W", "rook": "rook_W", "knn4": "knn4_albers"}
 

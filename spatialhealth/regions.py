@@ -30,7 +30,7 @@ from importlib import resources
 
 import pandas as pd
 
-from .errors import InputError, RegionError
+from .errors import InputError, RegionError  # noqa: F401  (RegionError re-exported)
 
 __all__ = [
     "provinces",
@@ -39,6 +39,7 @@ __all__ = [
     "harmonise_names",
     "match_names",
     "region_of",
+    "code_changes",
     "SCHEMES",
 ]
 
@@ -166,6 +167,101 @@ def counties() -> pd.DataFrame:
     return _read_packaged("counties.csv").copy()
 
 
+def code_changes(level: str | None = None) -> pd.DataFrame:
+    """Codes abolished, merged or re-coded since 2010, with their successor and a note.
+
+    Columns ``old_code, old_name, level, year, new_code, new_name, note``; see
+    ``spatialhealth/data/regions/README.md`` for the sources and for the choice made for
+    巢湖 (split in 2011; its prefecture code maps to 合肥). :func:`harmonise_names` and
+    :func:`match_names` apply it and return the notes in ``.attrs["notes"]``.
+
+    Parameters
+    ----------
+    level : {"city", "county"}, optional
+        Only the changes of this level.
+
+    Examples
+    --------
+    >>> ch = code_changes("city").set_index("old_code")
+    >>> ch.loc["371200", ["new_code", "year"]].tolist()
+    ['370100', '2019']
+    """
+    df = _read_packaged("code_changes.csv").copy()
+    if level is not None:
+        df = df[df["level"] == level].reset_index(drop=True)
+    return df
+
+
+#: the municipalities at city level: every code form -> the province prefix
+_MUNICIPALITY_PREFIXES = ("11", "12", "31", "50")
+_MUNICIPALITY_NAMES = {"北京城区": "11", "天津城区": "12", "上海城区": "31", "重庆城区": "50",
+                       "重庆郊县": "50", "北京市辖区": "11", "天津市辖区": "12", "上海市辖区": "31",
+                       "重庆市辖区": "50"}
+#: renamed prefectures whose code did not change (old names still in use in older tables)
+_CITY_RENAMES = {"襄樊": "420600", "襄樊市": "420600", "思茅": "530800", "思茅市": "530800"}
+
+
+@functools.cache
+def _municipality_codes() -> dict[str, str]:
+    """City-level code forms of the four municipalities -> the code of cities.csv."""
+    table = cities()
+    out = {}
+    for prefix in _MUNICIPALITY_PREFIXES:
+        canonical = table.loc[table["province_code"] == prefix + "0000", "code"].iloc[0]
+        for form in (prefix + "0000", prefix + "0100", prefix + "0200"):
+            out[form] = canonical
+    return out
+
+
+@functools.cache
+def _changes(level: str) -> dict[str, tuple[str, str]]:
+    """old code -> (final successor code, note), following chains of changes."""
+    if level not in ("city", "county"):
+        return {}
+    table = code_changes(level)
+    step = {r.old_code: (r.new_code, f"{r.old_code} {r.old_name} -> {r.new_code} {r.new_name} "
+                                     f"({r.year}): {r.note}") for r in table.itertuples()}
+    out = {}
+    for old in step:
+        code, notes, seen = old, [], set()
+        while code in step and code not in seen:
+            seen.add(code)
+            code, note = step[code]
+            notes.append(note)
+        out[old] = (code, "; ".join(notes))
+    return out
+
+
+@functools.cache
+def _county_city() -> dict[str, str]:
+    table = counties()
+    return dict(zip(table["code"], table["city_code"]))
+
+
+def _resolve_code(code: str, level: str, display) -> tuple[str | None, str, str]:
+    """(code or None, reason, note) for a six-digit code at ``level``."""
+    note = ""
+    if level == "city":
+        code = _municipality_codes().get(code, code)
+    changes = _changes(level)
+    if code in changes:
+        code, note = changes[code]
+    if level == "city" and code not in display:
+        county = _changes("county").get(code, (code, ""))[0]
+        city = _county_city().get(county)
+        if city is None and code[4:] != "00":
+            prefix = code[:4] + "00"
+            city = _municipality_codes().get(prefix, prefix if prefix in display else None)
+            if city is None and code[:2] in _MUNICIPALITY_PREFIXES:
+                city = _municipality_codes()[code[:2] + "0000"]
+        if city is not None:
+            city = _changes("city").get(city, (city, ""))[0]
+            return city, "", f"county code {code} rolled up to its city {city} {display[city]}"
+    if code in display:
+        return code, "", note
+    return None, "unknown code", ""
+
+
 def _normalise(value) -> str:
     """Fold width, case and spacing so that spellings compare equal."""
     text = unicodedata.normalize("NFKC", str(value)).strip().lower()
@@ -213,6 +309,17 @@ def _lookup(level: str) -> tuple[dict[str, frozenset], dict[str, str]]:
             add(_normalise(_strip_suffix(row.name_zh, _LOCAL_SUFFIXES)), row.code)
             add(_latin_key(_normalise(row.pinyin)), row.code)
         display = dict(zip(table.code, table.name_zh))
+        current = set(keys)
+        for row in code_changes(level).itertuples():  # old names that no current unit uses
+            for name in (row.old_name, _strip_suffix(row.old_name, _LOCAL_SUFFIXES)):
+                if _normalise(name) not in current:
+                    add(_normalise(name), row.old_code)
+        if level == "city":
+            canon = _municipality_codes()
+            for name, prefix in _MUNICIPALITY_NAMES.items():
+                add(_normalise(name), canon[prefix + "0000"])
+            for name, code in _CITY_RENAMES.items():
+                add(_normalise(name), code)
     else:
         raise InputError(f"`level` must be 'province', 'city' or 'county'; {level!r} was given.")
     return {k: frozenset(v) for k, v in keys.items()}, display
@@ -223,15 +330,18 @@ def _candidates_for(text: str, level: str) -> list[str]:
     return difflib.get_close_matches(text, list(keys), n=3, cutoff=0.5)
 
 
-def _match_one(value, level: str, within: str | None) -> tuple[str | None, str]:
-    """Return (code or None, reason) for one value."""
+def _match_one(value, level: str, within: str | None) -> tuple[str | None, str, str]:
+    """Return (code or None, reason, note) for one value; the note explains a code change
+    or a county code rolled up to its city."""
     keys, display = _lookup(level)
     if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None, "missing"
+        return None, "missing", ""
     text = _normalise(value)
     if re.fullmatch(r"\d{6}(\.0)?", text):
         code = text[:6]
-        return (code, "") if code in display else (None, "unknown code")
+        if level == "province":
+            return (code, "", "") if code in display else (None, "unknown code", "")
+        return _resolve_code(code, level, display)
     options = keys.get(text)
     if options is None:
         if re.search(r"[\u4e00-\u9fff]", text):
@@ -242,20 +352,24 @@ def _match_one(value, level: str, within: str | None) -> tuple[str | None, str]:
         else:
             options = keys.get(_latin_key(text))
     if not options:
-        return None, "no match"
+        return None, "no match", ""
     if within is not None and len(options) > 1:
         narrowed = {c for c in options if c[:2] == str(within)[:2]}
         options = narrowed or options
     if len(options) > 1:
-        names = ", ".join(f"{c} {display[c]}" for c in sorted(options))
-        return None, f"ambiguous ({names})"
-    return next(iter(options)), ""
+        names = ", ".join(f"{c} {display.get(c, '(old code)')}" for c in sorted(options))
+        return None, f"ambiguous ({names})", ""
+    code = next(iter(options))
+    if level != "province" and code not in display:  # an old unit's name
+        return _resolve_code(code, level, display)
+    return code, "", ""
 
 
 def match_names(values, level: str = "province", within=None, include_sar: bool = False) -> pd.Series:
     """Like :func:`harmonise_names`, but unmatched values become missing instead of raising.
 
-    Use it where unmatched rows are to be counted and reported rather than fatal.
+    Use it where unmatched rows are to be counted and reported rather than fatal. The
+    notes on old codes mapped to their successors are in ``.attrs["notes"]``.
 
     Examples
     --------
@@ -274,20 +388,42 @@ def _match_all(values, level, within, include_sar):
             raise InputError("`within` must have one province per value.")
     sar = set(_province_table().loc[~_province_table().mainland, "code"])
     cache: dict = {}
-    out, problems = [], {}
+    out, problems, notes = [], {}, {}
     for idx, value in series.items():
         ctx = None if within is None else within.loc[idx]
         key = (value if not isinstance(value, float) or not pd.isna(value) else None, ctx)
         if key not in cache:
-            code, reason = _match_one(key[0], level, ctx)
+            code, reason, note = _match_one(key[0], level, ctx)
             if code is not None and not include_sar and code[:2] in {s[:2] for s in sar}:
                 code, reason = None, "Hong Kong, Macao or Taiwan (excluded; pass include_sar=True)"
-            cache[key] = (code, reason)
-        code, reason = cache[key]
+            cache[key] = (code, reason, note)
+        code, reason, note = cache[key]
         out.append(code)
         if code is None:
             problems.setdefault(key[0], reason)
-    return pd.Series(out, index=series.index, dtype=object, name="code"), problems
+        elif note:
+            notes.setdefault(note, []).append(key[0])
+    result = pd.Series(out, index=series.index, dtype=object, name="code")
+    result.attrs["notes"] = [f"{_values_text(v)}: {n}" for n, v in notes.items()]
+    return result, problems
+
+
+def _match_each(values, level: str) -> list[tuple[str | None, str]]:
+    """``[(code or None, note)]`` for each value (mainland only), for callers that cache."""
+    sar = {c[:2] for c in _province_table().loc[~_province_table().mainland, "code"]}
+    out = []
+    for v in values:
+        code, _, note = _match_one(v, level, None)
+        if code is not None and code[:2] in sar:
+            code, note = None, ""
+        out.append((code, f"{v!r}: {note}" if note else ""))
+    return out
+
+
+def _values_text(values) -> str:
+    distinct = list(dict.fromkeys(str(v) for v in values))
+    shown = ", ".join(repr(v) for v in distinct[:5])
+    return shown + (f" and {len(distinct) - 5} more" if len(distinct) > 5 else "")
 
 
 def harmonise_names(values, level: str = "province", within=None, include_sar: bool = False) -> pd.Series:

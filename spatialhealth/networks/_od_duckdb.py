@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ColumnError
@@ -23,17 +24,22 @@ from ._od_read import Source, bad_rows_error, is_utf8, transcode_to_utf8
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
             "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL")
+#: bad rows kept as examples per category
+EXAMPLES = 20
 _INTEGER = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
             "UINTEGER", "UBIGINT")
 
 
 def q(name: str) -> str:
-    """Quote an identifier for SQL."""
+    """Quote an identifier for SQL the way DuckDB does (double quotes, inner quotes doubled).
+
+    Only identifiers are quoted; every value (file names, dates, patterns) is a bound
+    parameter.
+
+    >>> q('a"b')
+    '"a""b"'
+    """
     return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def default_memory_limit() -> str:
@@ -58,22 +64,57 @@ def connect(memory_limit=None, temp_directory=None, threads=None):
     return duckdb.connect(config=config)
 
 
-def _csv_relation(con, paths, spec, scratch, encodings, sep) -> str:
+#: categories of a flow/weight cell (0 = a usable number)
+OK, MISSING, TEXT, INFINITE, NEGATIVE = 0, 1, 2, 3, 4
+#: a number as text, as both engines accept it (ASCII digits only)
+NUMBER_RE = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+_NAN_TEXT = ("nan", "+nan", "-nan")
+_INF_TEXT = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity")
+#: a row's position key: file index * _FILE_STRIDE + line (or row) number
+FILE_STRIDE = 1 << 40
+
+
+def _relations(con, source: Source, spec, scratch, sep, with_pos: bool):
+    """``(sql, params, first)``: a FROM-clause over the source with columns ``__file`` and,
+    when asked, ``__pos`` (1-based row; for CSV the line, the header being line 1).
+
+    Every user string (file names, the delimiter, column types) is a bound parameter.
+    """
+    params: dict = {}
+    if source.kind == "frame":
+        con.register("src_frame", source.frame)
+        pos = ", row_number() OVER () AS __pos" if with_pos else ""
+        return f"(SELECT *, 0 AS __file{pos} FROM src_frame)", params
+    if source.kind == "parquet":
+        params["files"] = [str(p) for p in source.paths]
+        pos = ", file_row_number + 1 AS __pos" if with_pos else ""
+        return (f"(SELECT * EXCLUDE (__sh_file{', file_row_number' if with_pos else ''}), "
+                f"list_position($files, __sh_file) - 1 AS __file{pos} FROM read_parquet($files, "
+                f"union_by_name=true, filename='__sh_file'{', file_row_number=true' if with_pos else ''}))",
+                params)
     files = []
-    for p, enc in zip(paths, encodings):
-        files.append(p if is_utf8(enc) else transcode_to_utf8(p, enc, scratch()))
-    file_list = "[" + ", ".join(_lit(f) for f in files) + "]"
-    delim = f", delim={_lit(sep)}" if sep else ""
-    # the sniffed header first (cheap), so that a missing column gets our error
-    header = [r[0] for r in con.execute(
-        f"DESCRIBE SELECT * FROM read_csv({file_list}, header=true, union_by_name=true{delim})"
-    ).fetchall()]
-    # ids, flows and dates are read as text: codes keep their leading digits, and a
-    # stray word in a flow column is reported by us instead of failing the read
-    as_text = [c for c in dict.fromkeys(spec.columns()) if c is not None and c in header]
-    types = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in as_text) + "}"
-    return (f"read_csv({file_list}, header=true, union_by_name=true, types={types}, "
-            f"auto_detect=true{delim})")
+    for p, enc in zip(source.paths, source.encodings):
+        files.append(str(p if is_utf8(enc) else transcode_to_utf8(p, enc, scratch())))
+    opts = ", delim=$sep" if sep else ""
+    if sep:
+        params["sep"] = sep
+    parts = []
+    for i, f in enumerate(files):
+        params[f"f{i}"] = [f]
+        # the sniffed header first (cheap), so that a missing column gets our error and
+        # ids, flows and dates are read as text: codes keep their leading digits, and a
+        # stray word in a flow column is reported by us instead of failing the read
+        header = [r[0] for r in con.execute(
+            f"DESCRIBE SELECT * FROM read_csv($f{i}, header=true{opts})",
+            {k: v for k, v in params.items() if k in (f"f{i}", "sep")}).fetchall()]
+        params[f"t{i}"] = {c: "VARCHAR" for c in dict.fromkeys(spec.columns())
+                           if c is not None and c in header}
+        types = f", types=$t{i}" if params[f"t{i}"] else ""
+        if not params[f"t{i}"]:
+            del params[f"t{i}"]
+        pos = ", row_number() OVER () + 1 AS __pos" if with_pos else ""
+        parts.append(f"SELECT *, {i} AS __file{pos} FROM read_csv($f{i}, header=true{types}{opts})")
+    return "(" + " UNION ALL BY NAME ".join(parts) + ")", params
 
 
 _DATABASES: dict = {}
@@ -117,36 +158,45 @@ def session(memory_limit=None, temp_directory=None, threads=None):
 
 
 def group(con, scratch, source: Source, spec, *, sep=None):
-    """Return ``(g, facts)``: per-(raw origin, raw destination) facts and totals.
+    """Return ``(g, bad, facts)``: per-(raw origin, raw destination) facts, bad rows, totals.
 
-    ``g`` has ``o``, ``d``, ``rows_all`` (all rows), ``rows`` (rows in the
-    period) and, with a flow/weight column, ``value`` (its sum in the period)
-    and ``n_value`` (its non-missing count in the period); ``facts`` holds
-    ``rows_read`` and, when asked, ``n_periods``.
+    ``g`` has ``o``, ``d``, ``rows_all`` (all rows), ``rows`` (rows in the period) and,
+    with a flow/weight column, ``value`` (sum of the usable values in the period),
+    ``n_value`` (their count) and ``n_missing``, ``n_text``, ``n_inf``, ``n_neg`` (rows in
+    the period whose value is missing, not a number, infinite, negative). ``bad`` lists,
+    per raw pair and category, the first 20 such rows (``o, d, cat, file, pos, value``),
+    found in the same single scan; ``facts`` holds ``rows_read`` and, when asked,
+    ``n_periods``.
     """
-    if source.kind == "frame":
-        con.register("src_frame", source.frame)
-        rel = "src_frame"
-    elif source.kind == "parquet":
-        rel = "read_parquet([" + ", ".join(_lit(p) for p in source.paths) + "], union_by_name=true)"
-    else:
-        rel = _csv_relation(con, source.paths, spec, scratch, source.encodings, sep)
-    con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {rel}")
-    described = con.execute("DESCRIBE src").fetchall()
+    with_pos = spec.value is not None
+    rel, params = _relations(con, source, spec, scratch, sep, with_pos)
+    described = con.execute(f"DESCRIBE SELECT * FROM {rel}", params).fetchall()
     types = {row[0]: str(row[1]).upper() for row in described}
     missing = [c for c in spec.columns() if c is not None and c not in types]
     if missing:
+        shown = [c for c in types if c not in ("__file", "__pos")]
         raise ColumnError(
             f"The OD source {source.label} has no column {', '.join(map(repr, missing))}; "
-            f"its columns are {', '.join(map(repr, types))}."
+            f"its columns are {', '.join(map(repr, shown))}."
         )
-    return _run(con, spec, types)
+    return _run(con, rel, params, spec, types)
 
 
-def _value_expr(col, typ):
+def _category_sql(col, typ):
+    """``(category, number, raw text)`` SQL expressions of a flow/weight column."""
+    c = q(col)
     if typ.startswith(_NUMERIC):
-        return f"CAST({q(col)} AS DOUBLE)", False
-    return f"TRY_CAST({q(col)} AS DOUBLE)", True
+        x = f"CAST({c} AS DOUBLE)"
+        cat = (f"CASE WHEN {c} IS NULL OR isnan({x}) THEN {MISSING} WHEN isinf({x}) THEN {INFINITE} "
+               f"WHEN {x} < 0 THEN {NEGATIVE} ELSE {OK} END")
+        return cat, x, f"CAST({c} AS VARCHAR)"
+    t = f"trim(CAST({c} AS VARCHAR))"
+    x = f"TRY_CAST({t} AS DOUBLE)"
+    cat = (f"CASE WHEN {c} IS NULL OR {t} = '' OR list_contains($nan_text, lower({t})) THEN {MISSING} "
+           f"WHEN regexp_full_match({t}, $number_re) THEN (CASE WHEN isinf({x}) THEN {INFINITE} "
+           f"WHEN {x} < 0 THEN {NEGATIVE} ELSE {OK} END) "
+           f"WHEN list_contains($inf_text, lower({t})) THEN {INFINITE} ELSE {TEXT} END")
+    return cat, x, f"CAST({c} AS VARCHAR)"
 
 
 def _date_expr(col, typ):
@@ -160,57 +210,90 @@ def _date_expr(col, typ):
     return f"CAST(TRY_CAST(TRIM(CAST({c} AS VARCHAR)) AS TIMESTAMP) AS DATE)"
 
 
-def _run(con, spec, types):
-    o, d = q(spec.origin), q(spec.destination)
-    aggs = ["count(*) AS rows_all"]
-    where_period = "TRUE"
+_CATS = ((MISSING, "n_missing"), (TEXT, "n_text"), (INFINITE, "n_inf"), (NEGATIVE, "n_neg"))
+
+
+def _run(con, rel, params, spec, types):
+    params = dict(params)
+    cols = [f"{q(spec.origin)} AS o", f"{q(spec.destination)} AS d", "__file"]
+    inp = "TRUE"
+    dexpr = None
     if spec.date is not None:
         dexpr = _date_expr(spec.date, types[spec.date])
-        conds = []
+        conds = [f"{dexpr} IS NOT NULL"]
         if spec.start is not None:
-            conds.append(f"{dexpr} >= DATE {_lit(spec.start.date())}")
+            conds.append(f"{dexpr} >= $start")
+            params["start"] = spec.start.date()
         if spec.end is not None:
-            conds.append(f"{dexpr} <= DATE {_lit(spec.end.date())}")
-        where_period = " AND ".join(conds) if conds else f"{dexpr} IS NOT NULL"
-        aggs.append(f"count(*) FILTER (WHERE {where_period}) AS rows")
-        aggs.append(f"count({q(spec.date)}) - count({dexpr}) AS n_bad_date")
-    vexpr = None
+            conds.append(f"{dexpr} <= $end")
+            params["end"] = spec.end.date()
+        inp = " AND ".join(conds)
+        cols += [f"{dexpr} AS dt", f"({q(spec.date)} IS NOT NULL AND {dexpr} IS NULL) AS bad_date"]
+    cols.append(f"({inp}) AS inp")
+    aggs = ["count(*) AS rows_all", "count(*) FILTER (WHERE inp) AS rows"]
+    if spec.date is not None:
+        aggs.append("count(*) FILTER (WHERE bad_date) AS n_bad_date")
     if spec.value is not None:
-        vexpr, textual = _value_expr(spec.value, types[spec.value])
-        filt = f" FILTER (WHERE {where_period})" if spec.date is not None else ""
-        aggs += [f"sum({vexpr}){filt} AS value", f"count({vexpr}){filt} AS n_value",
-                 f"min({vexpr}) AS min_value"]
-        if textual:
-            aggs.append(f"count({q(spec.value)}) - count({vexpr}) AS n_bad")
-    g = con.execute(f"SELECT {o} AS o, {d} AS d, {', '.join(aggs)} FROM src GROUP BY ALL").df()
+        cat, x, raw = _category_sql(spec.value, types[spec.value])
+        if not types[spec.value].startswith(_NUMERIC):
+            params.update(nan_text=list(_NAN_TEXT), inf_text=list(_INF_TEXT), number_re=NUMBER_RE)
+        cols += [f"{cat} AS cat", f"{x} AS x", f"{raw} AS raw",
+                 f"__file * {FILE_STRIDE} + __pos AS poskey"]
+        aggs += ["sum(x) FILTER (WHERE inp AND cat = 0) AS value",
+                 "count(*) FILTER (WHERE inp AND cat = 0) AS n_value"]
+        for code, name in _CATS:
+            aggs.append(f"count(*) FILTER (WHERE inp AND cat = {code}) AS {name}")
+            aggs.append(f"arg_min(poskey, poskey, {EXAMPLES}) FILTER (WHERE inp AND cat = {code}) AS k{code}")
+            aggs.append(f"arg_min(raw, poskey, {EXAMPLES}) FILTER (WHERE inp AND cat = {code}) AS v{code}")
+    sql = (f"SELECT o, d, {', '.join(aggs)} FROM (SELECT {', '.join(cols)} FROM {rel}) "
+           "GROUP BY ALL")
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    g = con.execute(sql, used).df()
+    rows_read = int(g["rows_all"].sum())
     if "rows" not in g:
         g["rows"] = g["rows_all"]
-    rows_read = int(g["rows_all"].sum())
-    bad_dates = int(g["n_bad_date"].sum()) if "n_bad_date" in g else 0
-    bad_values = int(g["n_bad"].sum()) if "n_bad" in g else 0
-    min_value = g["min_value"].min() if "min_value" in g and len(g) else None
-
-    def examples(cond):
-        cols = [spec.origin, spec.destination] + [c for c in (spec.value, spec.date) if c]
-        return con.execute(
-            f"SELECT {', '.join(q(c) for c in cols)} FROM src WHERE {cond} LIMIT 5"
-        ).df()
-
-    if bad_dates:
+    if spec.date is not None and int(g["n_bad_date"].sum()):
+        shown = [spec.origin, spec.destination] + [c for c in (spec.value, spec.date) if c]
+        sql = (f"SELECT {', '.join(q(c) for c in shown)} FROM {rel} "
+               f"WHERE {q(spec.date)} IS NOT NULL AND {dexpr} IS NULL LIMIT 5")
+        ex = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
         raise bad_rows_error("not dates (expected e.g. 2020-01-31 or 20200131)", spec.date,
-                             int(bad_dates),
-                             examples(f"{q(spec.date)} IS NOT NULL AND {dexpr} IS NULL"))
-    if bad_values:
-        raise bad_rows_error("not numbers", spec.value, int(bad_values),
-                             examples(f"{q(spec.value)} IS NOT NULL AND {vexpr} IS NULL"))
-    if min_value is not None and pd.notna(min_value) and min_value < 0:
-        n_neg = con.execute(f"SELECT count(*) FROM src WHERE {vexpr} < 0").fetchone()[0]
-        raise bad_rows_error("negative", spec.value, int(n_neg), examples(f"{vexpr} < 0"))
+                             int(g["n_bad_date"].sum()), ex)
+    bad = _bad_rows(g) if spec.value is not None else empty_bad()
+    g = g.drop(columns=[c for c in g.columns if c[:1] in ("k", "v") and c[1:].isdigit()])
     facts = {"rows_read": rows_read}
     if spec.need_periods:
+        sql = f"SELECT count(DISTINCT dt) FROM (SELECT {', '.join(cols)} FROM {rel}) WHERE inp"
         facts["n_periods"] = int(con.execute(
-            f"SELECT count(DISTINCT {dexpr}) FROM src WHERE {where_period}").fetchone()[0])
-    return g, facts
+            sql, {k: v for k, v in params.items() if f"${k}" in sql}).fetchone()[0])
+    return g, bad, facts
+
+
+def _bad_rows(g) -> pd.DataFrame:
+    frames = []
+    for code, _ in _CATS:
+        keys, vals = g[f"k{code}"], g[f"v{code}"]
+        has = keys.notna().to_numpy()
+        if not has.any():
+            continue
+        sub = pd.DataFrame({"o": g["o"][has], "d": g["d"][has], "k": keys[has],
+                            "v": vals[has] if code != MISSING else None})
+        sub = sub.explode("k") if code == MISSING else sub.explode(["k", "v"])
+        sub = sub.dropna(subset=["k"])
+        k = sub["k"].to_numpy(dtype=np.int64)
+        frames.append(pd.DataFrame({"o": sub["o"].to_numpy(), "d": sub["d"].to_numpy(),
+                                    "cat": code, "file": k // FILE_STRIDE, "pos": k % FILE_STRIDE,
+                                    "value": sub["v"].to_numpy() if code != MISSING else None}))
+    if not frames:
+        return empty_bad()
+    return pd.concat(frames, ignore_index=True)
+
+
+def empty_bad() -> pd.DataFrame:
+    """The (empty) table of bad rows: ``o, d, cat, file, pos, value``."""
+    return pd.DataFrame({"o": pd.Series(dtype=object), "d": pd.Series(dtype=object),
+                         "cat": pd.Series(dtype=np.int64), "file": pd.Series(dtype=np.int64),
+                         "pos": pd.Series(dtype=np.int64), "value": pd.Series(dtype=object)})
 
 
 def raw_sql_count(paths, origin, destination, threads=None) -> pd.DataFrame:
@@ -219,8 +302,8 @@ def raw_sql_count(paths, origin, destination, threads=None) -> pd.DataFrame:
 
     con = duckdb.connect()
     if threads:
-        con.execute(f"SET threads={int(threads)}")
-    files = "[" + ", ".join(_lit(p) for p in paths) + "]"
+        con.execute(f"SET threads = {int(threads)}")
     return con.execute(
-        f"SELECT {q(origin)}, {q(destination)}, count(*) AS flow FROM read_parquet({files}) GROUP BY ALL"
+        f"SELECT {q(origin)}, {q(destination)}, count(*) AS flow FROM read_parquet($files) GROUP BY ALL",
+        {"files": [str(p) for p in paths]},
     ).df()

@@ -29,11 +29,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .._io import write_csv
+from .._results import Result, figure_axes
 from .._random import seed_int
-from ..errors import InputTypeError
+from ..errors import InputError, InputTypeError
 
-__all__ = ["centrality_table", "network_summary", "NetworkSummary", "CENTRALITY_COLUMNS"]
+__all__ = ["centrality", "centrality_table", "network_summary", "NetworkSummary", "CentralityResult",
+           "CENTRALITY_COLUMNS"]
 
 CENTRALITY_COLUMNS = [
     "code", "in_degree", "out_degree", "in_degree_std", "out_degree_std", "in_strength",
@@ -136,8 +137,68 @@ def centrality_table(G: nx.DiGraph, weight: str = "weight", *, weighted_paths: b
     return table
 
 
-@dataclass(frozen=True)
-class NetworkSummary:
+@dataclass(frozen=True, repr=False)
+class CentralityResult(Result):
+    """Node centralities of a graph (:func:`centrality`): one row per node.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns :data:`CENTRALITY_COLUMNS` plus node attributes (see
+        :func:`centrality_table`).
+    """
+
+    table: pd.DataFrame
+    _title = "Centrality"
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.table
+
+    def top(self, measure: str = "in_strength", n: int = 10) -> pd.DataFrame:
+        """The ``n`` nodes ranking highest on ``measure`` (ties by code)."""
+        if measure not in self.table.columns:
+            raise InputError(f"No centrality {measure!r}; choose one of "
+                             f"{', '.join(CENTRALITY_COLUMNS[1:])}.")
+        return (self.table.sort_values([measure, "code"], ascending=[False, True])
+                .head(int(n)).reset_index(drop=True))
+
+    def summary(self) -> str:
+        t = self.table
+        lines = [f"Centralities of {len(t):,} nodes"]
+        if len(t):
+            label = "name_zh" if "name_zh" in t.columns else "code"
+            for measure in ("in_strength", "out_strength", "betweenness", "pagerank"):
+                top = self.top(measure, 3)
+                names = ", ".join(f"{r[label]} ({r[measure]:.4g})" for _, r in top.iterrows())
+                lines.append(f"  highest {measure:<13} {names}")
+        return "\n".join(lines)
+
+    def plot(self, ax=None, measure: str = "in_strength", n: int = 15):
+        """Horizontal bars of the ``n`` highest nodes on ``measure``; returns the Axes."""
+        fig, ax = figure_axes(ax, figsize=(6, 0.3 * n + 1))
+        top = self.top(measure, n).iloc[::-1]
+        label = "name_zh" if "name_zh" in top.columns else "code"
+        ax.barh(top[label].astype(str), top[measure])
+        ax.set_xlabel(measure)
+        return ax
+
+
+def centrality(G: nx.DiGraph, weight: str = "weight", **kwargs) -> CentralityResult:
+    """:func:`centrality_table` as a result object (``.frame``, ``.summary()``, ``.plot()``,
+    ``.to_file()``).
+
+    Examples
+    --------
+    >>> res = centrality(nx.DiGraph([("a", "b"), ("b", "a"), ("c", "a")]))
+    >>> len(res.frame), res.top("in_degree", 1)["code"].tolist()
+    (3, ['a'])
+    """
+    return CentralityResult(centrality_table(G, weight, **kwargs))
+
+
+@dataclass(frozen=True, repr=False)
+class NetworkSummary(Result):
     """Network-level description of a directed graph (self-loops ignored).
 
     ``density`` is ``edges / (n (n - 1))``; ``reciprocity`` the share of edges
@@ -167,6 +228,8 @@ class NetworkSummary:
                              "value": [getattr(self, k) for k in self.__dataclass_fields__]},
                             ).astype({"value": object})
 
+    _title = "Network summary"
+
     def summary(self) -> str:
         lines = ["Directed network summary"]
         for k in self.__dataclass_fields__:
@@ -174,13 +237,6 @@ class NetworkSummary:
             shown = f"{v:,}" if isinstance(v, (int, np.integer)) else f"{v:.4f}"
             lines.append(f"  {k:<26} {shown:>14}")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def to_file(self, path):
-        """Write the summary as a two-column CSV (measure, value)."""
-        return write_csv(self.frame, path)
 
 
 def network_summary(G: nx.DiGraph, weight: str = "weight") -> NetworkSummary:

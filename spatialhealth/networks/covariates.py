@@ -13,12 +13,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_kwargs
 from .._validate import numeric_column, require_columns, require_frame, unique_column
 from ..errors import InputError, InputTypeError, format_rows
 
 __all__ = [
     "EARTH_RADIUS_KM", "great_circle_km", "distance_matrix", "geo_proximity", "same_group",
-    "same_province", "same_dialect", "align_matrix", "edge_covariates",
+    "same_province", "same_dialect", "align_matrix", "edge_covariates", "read_matrix",
 ]
 
 #: mean Earth radius (IUGG), km
@@ -58,8 +59,10 @@ def _labels(table, code):
     return pd.Index(table[code].astype(str), name=code)
 
 
-def distance_matrix(nodes, lon: str = "lon", lat: str = "lat", code: str = "code") -> pd.DataFrame:
+@renamed_kwargs(code="region")
+def distance_matrix(nodes, lon: str = "lon", lat: str = "lat", region: str = "code") -> pd.DataFrame:
     """Great-circle distances (km) between all pairs of nodes."""
+    code = region
     table = _node_table(nodes, code, [lon, lat])
     x = numeric_column(table, lon, what="node table")
     y = numeric_column(table, lat, what="node table")
@@ -71,7 +74,8 @@ def distance_matrix(nodes, lon: str = "lon", lat: str = "lat", code: str = "code
     return pd.DataFrame(d, index=labels, columns=labels)
 
 
-def geo_proximity(nodes, lon: str = "lon", lat: str = "lat", code: str = "code",
+@renamed_kwargs(code="region")
+def geo_proximity(nodes, lon: str = "lon", lat: str = "lat", region: str = "code",
                   unit_km: float = 100.0) -> pd.DataFrame:
     """Inverse great-circle distance, ``unit_km / d_ij`` (zero diagonal).
 
@@ -97,9 +101,10 @@ def geo_proximity(nodes, lon: str = "lon", lat: str = "lat", code: str = "code",
     >>> round(float(geo_proximity(n).loc["a", "b"]), 4)  # 1 degree = 111.195 km
     0.8993
     """
+    code = region
     if not unit_km > 0:
         raise InputError(f"`unit_km` must be positive; {unit_km!r} was given.")
-    d = distance_matrix(nodes, lon, lat, code)
+    d = distance_matrix(nodes, lon, lat, region=code)
     arr = d.to_numpy().copy()
     off = ~np.eye(len(arr), dtype=bool)
     same = off & (arr <= 1e-9)
@@ -112,7 +117,8 @@ def geo_proximity(nodes, lon: str = "lon", lat: str = "lat", code: str = "code",
     return pd.DataFrame(out, index=d.index, columns=d.columns)
 
 
-def same_group(nodes, group, code: str = "code") -> pd.DataFrame:
+@renamed_kwargs(code="region")
+def same_group(nodes, group, region: str = "code") -> pd.DataFrame:
     """1 where two different nodes share a group, else 0 (zero diagonal).
 
     Parameters
@@ -128,6 +134,7 @@ def same_group(nodes, group, code: str = "code") -> pd.DataFrame:
     >>> same_group(["a", "b", "c"], {"a": 1, "b": 1, "c": 2}).to_numpy().tolist()
     [[0, 1, 0], [1, 0, 0], [0, 0, 0]]
     """
+    code = region
     if isinstance(group, Mapping):
         if isinstance(nodes, nx.Graph):
             labels = pd.Index([str(n) for n in nodes.nodes], name=code)
@@ -155,8 +162,10 @@ def same_group(nodes, group, code: str = "code") -> pd.DataFrame:
     return pd.DataFrame(m.astype(np.int64), index=labels, columns=labels)
 
 
-def same_province(nodes, code: str = "code") -> pd.DataFrame:
+@renamed_kwargs(code="region")
+def same_province(nodes, region: str = "code") -> pd.DataFrame:
     """1 where two nodes' codes share the province prefix (first two digits)."""
+    code = region
     if isinstance(nodes, nx.Graph):
         labels = [str(n) for n in nodes.nodes]
     elif isinstance(nodes, pd.DataFrame):
@@ -164,20 +173,99 @@ def same_province(nodes, code: str = "code") -> pd.DataFrame:
         labels = nodes[code].astype(str).tolist()
     else:
         labels = [str(n) for n in nodes]
-    return same_group(labels, {c: c[:2] for c in labels}, code=code)
+    return same_group(labels, {c: c[:2] for c in labels}, region=code)
 
 
-def same_dialect(nodes, mapping=None, column: str = "dialect", code: str = "code") -> pd.DataFrame:
+@renamed_kwargs(code="region")
+def same_dialect(nodes, mapping=None, column: str = "dialect", region: str = "code") -> pd.DataFrame:
     """1 where two nodes share a dialect group (from a column/attribute or a mapping)."""
-    return same_group(nodes, mapping if mapping is not None else column, code=code)
+    code = region
+    return same_group(nodes, mapping if mapping is not None else column, region=code)
+
+
+def _label(v) -> str:
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def read_matrix(path, *, encoding: str | None = None, sheet=None, name: str | None = None) -> pd.DataFrame:
+    """Read a square edge-covariate matrix (first column and header row: node labels).
+
+    The file is read by :func:`spatialhealth.io.read_table`, so a GBK, UTF-8 (with or
+    without BOM) or Excel matrix works the same way.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV/Excel/Parquet: the first column holds the row labels (codes), the header
+        the column labels, the cells numbers.
+    encoding, sheet
+        See :func:`spatialhealth.io.read_table`.
+    name : str, optional
+        How the matrix is named in errors (default: the file name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Float values, index and columns the labels as text.
+
+    Raises
+    ------
+    InputError
+        Not square, row and column labels that differ or repeat, cells that are not
+        numbers (with their spreadsheet row and value), missing or infinite cells.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "m.csv"
+    >>> _ = p.write_bytes("城市,110100,120100\\n110100,0,1.5\\n120100,1.5,0\\n".encode("gbk"))
+    >>> read_matrix(p).loc["110100", "120100"]
+    np.float64(1.5)
+    """
+    from .._validate import table_problems
+    from ..io import read_table
+
+    label = name or str(path)
+    df = read_table(path, encoding=encoding, sheet=sheet)
+    if df.shape[1] < 2:
+        raise InputError(f"Edge covariate {label!r} must have a first column of node labels and one "
+                         f"column per node; {df.shape[1]} column(s) were read.")
+    rows = [_label(v) for v in df.iloc[:, 0]]
+    cols = [_label(c) for c in df.columns[1:]]
+    if len(rows) != len(cols):
+        raise InputError(f"Edge covariate {label!r} must be square: {len(rows)} rows of nodes but "
+                         f"{len(cols)} columns of nodes were read.")
+    for what, labels in (("row", rows), ("column", cols)):
+        dup = sorted({x for x in labels if labels.count(x) > 1})
+        if dup:
+            raise InputError(f"Edge covariate {label!r}: the {what} labels {format_rows(dup)} "
+                             "occur more than once.")
+    if set(rows) != set(cols):
+        only_r, only_c = sorted(set(rows) - set(cols)), sorted(set(cols) - set(rows))
+        raise InputError(f"Edge covariate {label!r}: the row labels and column labels differ "
+                         f"(rows only: {format_rows(only_r) or 'none'}; columns only: "
+                         f"{format_rows(only_c) or 'none'}).")
+    body = df.iloc[:, 1:]
+    problems = table_problems(body, numeric=list(body.columns), what=f"edge covariate {label!r}")
+    if problems:
+        raise InputError(f"{len(problems)} problem(s) in edge covariate {label!r}:\n"
+                         + "\n".join(f"  {p}" for p in problems))
+    values = body.apply(pd.to_numeric).to_numpy(dtype=float)
+    return pd.DataFrame(values, index=pd.Index(rows), columns=pd.Index(cols)).loc[rows, rows]
 
 
 def align_matrix(matrix, nodes, name: str = "matrix") -> pd.DataFrame:
     """Check a user's N x N matrix and order it as ``nodes`` (codes, a graph, or a table).
 
-    A DataFrame is reordered by its index/column labels; an array must already
-    be in node order.
+    A DataFrame is reordered by its index/column labels; a path is read with
+    :func:`read_matrix` (any encoding, Excel); an array must already be in node order.
     """
+    import os
+
+    if isinstance(matrix, (str, os.PathLike)):
+        matrix = read_matrix(matrix, name=name)
     if isinstance(nodes, nx.Graph):
         labels = pd.Index([str(n) for n in nodes.nodes])
     elif isinstance(nodes, pd.DataFrame):

@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_kwargs
 from .._validate import numeric_column, require_columns, require_frame, unique_column
 from ..errors import InputError, format_rows
 
@@ -80,6 +81,7 @@ def _select(edges: pd.DataFrame, threshold, top_k, share) -> pd.DataFrame:
     return edges
 
 
+@renamed_kwargs(code="region")
 def mobility_graph(
     edges: pd.DataFrame,
     nodes: pd.DataFrame | str | None = None,
@@ -90,7 +92,7 @@ def mobility_graph(
     origin: str = "origin",
     destination: str = "destination",
     flow: str = "flow",
-    code: str = "code",
+    region: str = "code",
     self_loops: bool = False,
 ) -> nx.DiGraph:
     """Build a directed mobility graph from an edge table.
@@ -100,13 +102,19 @@ def mobility_graph(
     edges : DataFrame
         One row per directed pair (duplicates are summed) with origin,
         destination and a non-negative flow.
-    nodes : DataFrame or "cities", optional
-        Node table keyed by ``code``: every row becomes a node (cities without
-        flows stay as isolates) and its other columns become node attributes
-        (e.g. ``lon``, ``lat``, ``population``, ``PCF``, ``HTH``, ``GDP``).
-        ``"cities"`` uses :func:`load_cities`. Without it the nodes are the
-        places occurring in ``edges``. An edge endpoint missing from ``nodes``
-        is an error.
+    nodes : DataFrame or "bundled", optional
+        Which nodes the graph has. The user's network is the user's:
+
+        * omitted: exactly the places occurring in ``edges``;
+        * a node table keyed by ``code``: exactly its rows (places without flows
+          stay as isolates); its other columns become node attributes (e.g.
+          ``lon``, ``lat``, ``population``, ``PCF``, ``HTH``, ``GDP``). An edge
+          endpoint missing from the table is an error;
+        * ``"bundled"`` (or ``"cities"``): the places occurring in ``edges``, with
+          names, coordinates and covariates joined from the bundled city table
+          (:func:`load_cities`) where a place matches one (codes in either
+          municipality form, or names); the bundled cities without flows are
+          **not** added. ``G.graph["unmatched_nodes"]`` lists places it lacks.
     threshold : float, optional
         Keep edges with ``flow >= threshold``.
     top_k : int, optional
@@ -117,8 +125,10 @@ def mobility_graph(
         The three filters apply in this order; the kept edges keep their flow as
         ``weight``, so the graph serves both as a binary network (ERGM) and a
         weighted one (strength).
-    origin, destination, flow, code : str
-        Column names.
+    origin, destination, flow : str
+        Columns of the edge table.
+    region : str
+        Key column of the node table (``code`` is the deprecated spelling).
     self_loops : bool
         Keep origin == destination edges (dropped by default).
 
@@ -137,6 +147,7 @@ def mobility_graph(
     >>> sorted(G.edges(data="weight")), G.number_of_nodes()
     ([('110100', '120100', 5.0)], 2)
     """
+    code = region
     require_frame(edges, "edges")
     require_columns(edges, [origin, destination, flow], "edge table")
     values = numeric_column(edges, flow, min_value=0, what="edge table")
@@ -158,10 +169,12 @@ def mobility_graph(
     kept = _select(e, threshold, top_k, share)
 
     G = nx.DiGraph()
+    unmatched_nodes: list = []
     if isinstance(nodes, str):
-        if nodes != "cities":
-            raise InputError(f"`nodes` must be a DataFrame or 'cities'; {nodes!r} was given.")
-        nodes = load_cities()
+        if nodes not in ("bundled", "cities"):
+            raise InputError(f"`nodes` must be a node table (DataFrame), 'bundled' or omitted; "
+                             f"{nodes!r} was given.")
+        nodes, unmatched_nodes = _bundled_nodes(sorted(set(e["origin"]) | set(e["destination"])))
     if nodes is not None:
         require_frame(nodes, "nodes")
         require_columns(nodes, [code], "node table")
@@ -184,8 +197,28 @@ def mobility_graph(
         threshold=threshold, top_k=top_k, share=share, self_loops=self_loops,
         binarised=any(x is not None for x in (threshold, top_k, share)),
         total_flow=total_before, kept_flow=float(kept["flow"].sum()),
+        unmatched_nodes=unmatched_nodes,
     )
     return G
+
+
+def _bundled_nodes(codes: list) -> tuple[pd.DataFrame, list]:
+    """Node table of exactly ``codes``, with the bundled city attributes where they match."""
+    from .. import regions
+
+    table = load_cities().set_index("code")
+    matched = regions.match_names(pd.Series(codes, dtype=object), level="city").tolist()
+    rows, missing = [], []
+    for code, hit in zip(codes, matched):
+        row = {"code": code}
+        if hit is not None and hit in table.index:
+            row.update(table.loc[hit].to_dict())
+            if hit != code:
+                row["gb_code"] = hit
+        else:
+            missing.append(code)
+        rows.append(row)
+    return pd.DataFrame(rows), missing
 
 
 def _code_text(v):

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._io import write_csv
+from .._results import Result, write_table
 from .._validate import one_of
 from ..errors import InputError, InputTypeError, RegionError, format_rows
 from . import _od_read
@@ -51,14 +51,31 @@ class _Spec:
         return [self.origin, self.destination, self.value, self.date]
 
 
-@dataclass(frozen=True)
-class ODReport:
+#: report categories of a flow/weight value, in report order
+VALUE_PROBLEMS = {1: "missing", 2: "not a number", 3: "infinite", 4: "negative"}
+
+
+@dataclass(frozen=True, repr=False)
+class ODReport(Result):
     """What happened to every source row during :func:`aggregate_od`.
 
-    Each source row ends in exactly one of: outside the period, missing an
-    origin or destination, unmatched origin or destination, self-flow dropped,
-    or used (``rows_read`` is their sum). ``unmatched`` lists each unmatched
-    value with its role (origin/destination) and the number of rows it occurs in.
+    Each source row ends in exactly one of: outside the period, missing an origin or
+    destination, unmatched origin or destination, self-flow dropped, flow/weight missing,
+    not a number, infinite or negative, or used; ``rows_read`` is their sum. A bad value
+    excludes only its own row: the other rows of the same city pair are used.
+
+    Attributes
+    ----------
+    unmatched : pandas.DataFrame
+        Each unmatched value with its role (origin/destination) and its number of rows.
+    bad_values : pandas.DataFrame
+        The first 20 rows of each bad-value category: ``problem``, ``file`` (the file's
+        path, or None for an in-memory table), ``line`` (1-based: the line of a CSV file,
+        whose header is line 1; the row of a Parquet file or a table) and ``value`` (the
+        cell as read).
+    notes : tuple of str
+        Notes from matching places: old codes mapped to their successor, county codes
+        rolled up (see :func:`spatialhealth.regions.harmonise_names`).
     """
 
     source: str
@@ -76,45 +93,93 @@ class ODReport:
     n_periods: int | None
     zero_edges_dropped: int
     unmatched: pd.DataFrame = field(repr=False)
+    rows_non_numeric: int = 0
+    rows_infinite: int = 0
+    rows_negative: int = 0
+    bad_values: pd.DataFrame = field(default_factory=lambda: _empty_bad_values(), repr=False)
+    value_column: str | None = None
+    notes: tuple = ()
+    extra: tuple = ()  # (item, rows or text) lines added by readers (e.g. migration-index truncation)
 
     @property
     def frame(self) -> pd.DataFrame:
-        """The row accounting as a two-column table (``item``, ``rows``)."""
+        """The row accounting as a two-column table (``item``, ``rows``); the rows sum to
+        ``rows read``."""
+        v = self.value_column or "flow/weight"
         items = [
             ("rows read", self.rows_read),
             ("outside the period", self.rows_outside_period),
             ("origin or destination missing", self.rows_missing_id),
             ("origin or destination unmatched", self.rows_unmatched),
-            (f"self-flows ({self.self_flows})", self.rows_self),
+            ("self-flows (dropped)", self.rows_self if self.self_flows == "dropped" else 0),
+            (f"{v} missing", self.rows_missing_value),
+            (f"{v} not a number", self.rows_non_numeric),
+            (f"{v} infinite", self.rows_infinite),
+            (f"{v} negative", self.rows_negative),
             ("used", self.rows_used),
-            ("  of which flow/weight missing", self.rows_missing_value),
         ]
+        if self.self_flows == "kept":
+            items.append(("  of which self-flows (kept)", self.rows_self))
         return pd.DataFrame(items, columns=["item", "rows"])
+
+    @property
+    def rows_bad_value(self) -> int:
+        """Rows whose flow/weight is missing, not a number, infinite or negative."""
+        return self.rows_missing_value + self.rows_non_numeric + self.rows_infinite + self.rows_negative
+
+    def bad_value_text(self) -> list[str]:
+        """One line per bad-value category: its count and its first rows."""
+        lines = []
+        counts = {"missing": self.rows_missing_value, "not a number": self.rows_non_numeric,
+                  "infinite": self.rows_infinite, "negative": self.rows_negative}
+        for problem, count in counts.items():
+            if not count:
+                continue
+            sub = self.bad_values[self.bad_values["problem"] == problem]
+            shown = []
+            for r in sub.itertuples(index=False):
+                where = f"line {r.line}" if r.file is None else f"{Path(r.file).name}:{r.line}"
+                shown.append(where if problem == "missing" else f"{where} {r.value!r}")
+            more = f" (first {len(sub)} shown)" if count > len(sub) else ""
+            lines.append(f"{self.value_column or 'flow/weight'} {problem}: {count:,} row(s): "
+                         f"{', '.join(shown)}{more}")
+        return lines
 
     def summary(self) -> str:
         lines = [f"OD aggregation of {self.source} ({self.kind}, {self.level} level, "
                  f"engine {self.engine})"]
-        width = max(len(i) for i in self.frame["item"])
-        for item, rows in self.frame.itertuples(index=False):
+        frame = self.frame
+        frame = frame[(frame["rows"] != 0) | frame["item"].isin(["rows read", "used"])
+                      | ~frame["item"].str.contains(" missing| not a number| infinite| negative")]
+        width = max(len(i) for i in frame["item"])
+        for item, rows in frame.itertuples(index=False):
             lines.append(f"  {item:<{width}}  {rows:>12,}")
         if self.n_periods is not None:
             lines.append(f"  distinct dates in the period: {self.n_periods}")
         if self.zero_edges_dropped:
             lines.append(f"  edges with zero total flow dropped: {self.zero_edges_dropped}")
+        for text in self.bad_value_text():
+            lines.append("  " + text)
         if len(self.unmatched):
             lines.append("  unmatched values (most frequent first):")
             for r in self.unmatched.head(10).itertuples(index=False):
                 lines.append(f"    {r.value!r} ({r.role}): {r.rows:,} rows")
             if len(self.unmatched) > 10:
                 lines.append(f"    ... {len(self.unmatched) - 10} more")
+        for note in self.notes:
+            lines.append(f"  note: {note}")
+        for item in self.extra:
+            lines.append(f"  {item}")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+
+def _empty_bad_values() -> pd.DataFrame:
+    return pd.DataFrame({"problem": pd.Series(dtype=object), "file": pd.Series(dtype=object),
+                         "line": pd.Series(dtype=np.int64), "value": pd.Series(dtype=object)})
 
 
-@dataclass(frozen=True)
-class ODResult:
+@dataclass(frozen=True, repr=False)
+class ODResult(Result):
     """Edge table and row report of :func:`aggregate_od`.
 
     Unpacks as ``edges, report = aggregate_od(...)``.
@@ -145,9 +210,10 @@ class ODResult:
                 f"places, total flow {flow:,.6g}")
         return head + "\n" + self.report.summary()
 
-    def to_file(self, path) -> Path:
-        """Write the edge table as UTF-8 CSV (codes kept as text)."""
-        return write_csv(self.edges, path)
+    def to_file(self, path, **kwargs) -> Path:
+        """Write the edge table (codes kept as text); the format follows the suffix
+        (``.csv`` UTF-8 with BOM, ``.xlsx``, ``.parquet``)."""
+        return write_table(self.edges, path, **kwargs)
 
 
 def _as_text(value):
@@ -164,20 +230,23 @@ def _as_text(value):
     return text or None
 
 
-_MATCHED: dict[tuple[str, str], str | None] = {}
+_MATCHED: dict[tuple[str, str], tuple[str | None, str]] = {}
 
 
-def _match_cached(texts, level) -> dict:
-    """``{text: code or None}`` via :func:`spatialhealth.regions.match_names`, remembered."""
+def _match_cached(texts, level) -> tuple[dict, list[str]]:
+    """``({text: code or None}, notes)`` via :func:`spatialhealth.regions.match_names`,
+    remembered; the notes say which old codes were mapped to their successors."""
     from .. import regions
 
     new = [t for t in texts if (level, t) not in _MATCHED]
     if new:
         if len(_MATCHED) > 200_000:
             _MATCHED.clear()
-        for t, c in zip(new, regions.match_names(new, level=level).tolist()):
-            _MATCHED[(level, t)] = c
-    return {t: _MATCHED[(level, t)] for t in texts}
+        for t, hit in zip(new, regions._match_each(new, level)):
+            _MATCHED[(level, t)] = hit
+    out = {t: _MATCHED[(level, t)][0] for t in texts}
+    notes = list(dict.fromkeys(_MATCHED[(level, t)][1] for t in texts if _MATCHED[(level, t)][1]))
+    return out, notes
 
 
 def _to_timestamp(value, name):
@@ -246,9 +315,11 @@ def aggregate_od(
         Level of the place identifiers; names are matched with
         :func:`spatialhealth.regions.match_names`.
     strict : bool
-        Raise :class:`~spatialhealth.errors.RegionError` (with examples and the
-        closest spellings) if any row has a missing or unmatched place, instead
-        of reporting it.
+        Raise instead of reporting: :class:`~spatialhealth.errors.RegionError` (with
+        examples and the closest spellings) if any row has a missing or unmatched
+        place, :class:`~spatialhealth.errors.InputError` listing the rows (first 20 per
+        problem, with line numbers) whose flow/weight is missing, not a number,
+        infinite or negative.
     encoding : str, optional
         Encoding of every CSV file (e.g. ``"gbk"``); detected per file otherwise.
     sep : str, optional
@@ -271,8 +342,17 @@ def aggregate_od(
     ColumnError
         A named column is missing.
     InputError
-        Empty file or source; flows or weights that are negative or not numbers,
-        dates that do not parse (with example rows).
+        Empty file or source; dates that do not parse (with example rows); with
+        ``strict=True``, bad flows or weights.
+
+    Notes
+    -----
+    Every row is accounted for in ``report``: a row whose flow/weight is missing
+    (empty, ``nan``), not a number (``n/a``, ``1,000``), infinite (``inf``, ``1e400``)
+    or negative is counted in its own category with its line number (the line of a CSV
+    file, header = line 1; the 1-based row of a Parquet file or a table; the first 20
+    of each category), found in the same single pass that aggregates; the other rows
+    of its city pair are used. Both engines give the same edges and the same report.
     EncodingError
         A CSV that decodes neither as UTF-8 nor as GBK, or mixes the two.
     RegionError
@@ -319,18 +399,19 @@ def aggregate_od(
             from . import _od_dask
 
             engine = "dask"
-            g, facts = _od_dask.group(src, spec, client=client, sep=sep)
+            g, bad, facts = _od_dask.group(src, spec, client=client, sep=sep)
         else:
-            g, facts = _od_duckdb.group(con, scratch, src, spec, sep=sep)
+            g, bad, facts = _od_duckdb.group(con, scratch, src, spec, sep=sep)
     if facts["rows_read"] == 0:
         raise InputError(f"The OD source {src.label} has no data rows (only a header?).")
-    return _finish(g, facts, spec, src.label, engine, kind, level, self_flows, strict)
+    files = [str(p) for p in src.paths] if src.kind in ("csv", "parquet") else None
+    return _finish(g, bad, facts, spec, src.label, engine, kind, level, self_flows, strict, files)
 
 
 _MISSING, _UNMATCHED = -2, -1
 
 
-def _finish(g, facts, spec, label, engine, kind, level, self_flows, strict) -> ODResult:
+def _finish(g, bad, facts, spec, label, engine, kind, level, self_flows, strict, files) -> ODResult:
     from .. import regions
 
     # factorise the raw ids (a few hundred distinct values) and match each once
@@ -339,16 +420,19 @@ def _finish(g, facts, spec, label, engine, kind, level, self_flows, strict) -> O
     o_txt = [_as_text(v) for v in o_uniq]
     d_txt = [_as_text(v) for v in d_uniq]
     distinct = sorted({t for t in (*o_txt, *d_txt) if t is not None})
-    by_text = _match_cached(distinct, level)
+    by_text, notes = _match_cached(distinct, level)
     matched = [by_text[t] for t in distinct]
     code_list = sorted({c for c in matched if c is not None})  # ids in code order
     code_id = {c: i for i, c in enumerate(code_list)}
 
+    def id_of(t):
+        if t is None:
+            return _MISSING
+        code = by_text.get(t)
+        return _UNMATCHED if code is None else code_id[code]
+
     def ids(texts, idx):
-        per_unique = []
-        for t in texts:
-            code = by_text.get(t) if t is not None else None
-            per_unique.append(_MISSING if t is None else _UNMATCHED if code is None else code_id[code])
+        per_unique = [id_of(t) for t in texts]
         per_unique.append(_MISSING)  # index -1: a missing (NA) raw id
         return np.asarray(per_unique, dtype=np.int64)[idx]
 
@@ -376,32 +460,52 @@ def _finish(g, facts, spec, label, engine, kind, level, self_flows, strict) -> O
     unmatched_table = unmatched_table.sort_values(["rows", "value", "role"], ascending=[False, True, True],
                                                   ignore_index=True)
 
-    if strict and (n_unmatched or n_missing):
-        values = unmatched_table["value"].drop_duplicates().head(20).tolist()
-        detail = ""
-        if values:
-            try:
-                regions.harmonise_names(values, level=level)
-            except RegionError as exc:
-                detail = "\n" + str(exc)
-        raise RegionError(
-            f"{n_unmatched:,} row(s) of {label} have an origin or destination that matches no "
-            f"{level} and {n_missing:,} have none (strict=True). Unmatched values: "
-            f"{format_rows(values)}.{detail}"
-        )
-
     has_value = spec.value is not None
-    sel = used & (rows > 0)
+    counts = {name: (g[name].to_numpy(dtype=np.int64) if has_value else np.zeros(len(g), np.int64))
+              for name in ("n_missing", "n_text", "n_inf", "n_neg")}
+    n_bad = sum(counts.values())
+    bad_values = _bad_table(bad, files, spec, self_flows, id_of)
+    totals = {name: int(c[used].sum()) for name, c in counts.items()}
+
+    if strict and (n_unmatched or n_missing or sum(totals.values())):
+        values = unmatched_table["value"].drop_duplicates().head(20).tolist()
+        parts = []
+        if n_unmatched or n_missing:
+            detail = ""
+            if values:
+                try:
+                    regions.harmonise_names(values, level=level)
+                except RegionError as exc:
+                    detail = "\n" + str(exc)
+            parts.append(
+                f"{n_unmatched:,} row(s) of {label} have an origin or destination that matches no "
+                f"{level} and {n_missing:,} have none (strict=True). Unmatched values: "
+                f"{format_rows(values)}.{detail}")
+        if sum(totals.values()):
+            probe = ODReport(
+                source=label, engine=engine, kind=kind, level=level, rows_read=0, rows_outside_period=0,
+                rows_missing_id=0, rows_unmatched=0, rows_self=0, self_flows=self_flows, rows_used=0,
+                rows_missing_value=totals["n_missing"], n_periods=None, zero_edges_dropped=0,
+                unmatched=unmatched_table, rows_non_numeric=totals["n_text"],
+                rows_infinite=totals["n_inf"], rows_negative=totals["n_neg"], bad_values=bad_values,
+                value_column=spec.value)
+            parts.append(f"{probe.rows_bad_value:,} row(s) of {label} have a bad {spec.value!r} "
+                         "(strict=True):\n  " + "\n  ".join(probe.bad_value_text()))
+        cls = RegionError if (n_unmatched or n_missing) else InputError
+        raise cls("\n".join(parts))
+
+    good_rows = rows - n_bad
+    sel = used & (good_rows > 0)
     k = max(len(code_list), 1)
     key = o_id[sel] * k + d_id[sel]  # ids follow code order, so keys sort as (origin, destination)
     if k * k <= 4_000_000:  # dense pair space (cities): bincount, no sort needed
-        dense_rows = np.bincount(key, weights=rows[sel], minlength=k * k)
+        dense_rows = np.bincount(key, weights=good_rows[sel], minlength=k * k)
         uk = np.flatnonzero(dense_rows)
         inv = None
         edge_rows = dense_rows[uk].astype(np.int64)
     else:
         uk, inv = np.unique(key, return_inverse=True)
-        edge_rows = np.bincount(inv, weights=rows[sel], minlength=len(uk)).astype(np.int64)
+        edge_rows = np.bincount(inv, weights=good_rows[sel], minlength=len(uk)).astype(np.int64)
     if has_value:
         values = np.nan_to_num(g["value"].to_numpy(dtype=np.float64)[sel], nan=0.0)
         flow = (np.bincount(key, weights=values, minlength=k * k)[uk] if inv is None
@@ -419,17 +523,37 @@ def _finish(g, facts, spec, label, engine, kind, level, self_flows, strict) -> O
         "flow": flow[keep],
         "rows": edge_rows[keep],
     })
-    if has_value:
-        n_missing_value = int((rows[used] - g["n_value"].fillna(0).to_numpy(dtype=np.int64)[used]).sum())
-    else:
-        n_missing_value = 0
-    outside, n_self, n_used = int((rows_all - rows).sum()), int(rows[self_mask].sum()), int(rows[used].sum())
+    outside, n_self = int((rows_all - rows).sum()), int(rows[self_mask].sum())
+    n_used = int(good_rows[used].sum())
     zero = int((~keep).sum())
     report = ODReport(
         source=label, engine=engine, kind=kind, level=level, rows_read=facts["rows_read"],
         rows_outside_period=outside, rows_missing_id=n_missing, rows_unmatched=n_unmatched,
-        rows_self=n_self, self_flows="dropped" if self_flows == "drop" else "kept",
-        rows_used=n_used, rows_missing_value=n_missing_value, n_periods=facts.get("n_periods"),
-        zero_edges_dropped=zero, unmatched=unmatched_table,
+        rows_self=n_self,
+        self_flows="dropped" if self_flows == "drop" else "kept",
+        rows_used=n_used, rows_missing_value=totals["n_missing"], n_periods=facts.get("n_periods"),
+        zero_edges_dropped=zero, unmatched=unmatched_table, rows_non_numeric=totals["n_text"],
+        rows_infinite=totals["n_inf"], rows_negative=totals["n_neg"], bad_values=bad_values,
+        value_column=spec.value, notes=tuple(notes),
     )
     return ODResult(edges=edges, report=report)
+
+
+def _bad_table(bad, files, spec, self_flows, id_of) -> pd.DataFrame:
+    """The first 20 bad rows per problem among the rows that would be used."""
+    if spec.value is None or not len(bad):
+        return _empty_bad_values()
+    o = np.array([id_of(_as_text(v)) for v in bad["o"].tolist()], dtype=np.int64)
+    d = np.array([id_of(_as_text(v)) for v in bad["d"].tolist()], dtype=np.int64)
+    keep = (o >= 0) & (d >= 0)
+    if self_flows == "drop":  # rows of dropped self-flows are counted as self-flows
+        keep &= o != d
+    sub = bad[keep].sort_values(["cat", "file", "pos"], kind="stable")
+    sub = sub.groupby("cat", sort=True).head(20)
+    return pd.DataFrame({
+        "problem": [VALUE_PROBLEMS[int(c)] for c in sub["cat"]],
+        "file": [None if files is None else files[int(f)] for f in sub["file"]],
+        "line": sub["pos"].to_numpy(dtype=np.int64),
+        "value": pd.Series([None if int(c) == 1 or v is None or (isinstance(v, float) and np.isnan(v))
+                            else v for c, v in zip(sub["cat"], sub["value"].tolist())], dtype=object),
+    }).astype({"problem": object, "file": object})

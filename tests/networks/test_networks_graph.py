@@ -46,9 +46,13 @@ def test_networks_graph_filters():
 
 
 def test_networks_graph_nodes_and_isolates():
-    G = mobility_graph(EDGES, nodes="cities", threshold=3)
+    G = mobility_graph(EDGES, nodes=load_cities(), threshold=3)  # the whole table, when given
     assert G.number_of_nodes() == 367 and nx.number_of_isolates(G) == 364
+    B = mobility_graph(EDGES, nodes="bundled", threshold=3)  # attributes only, the user's nodes
+    assert sorted(B.nodes) == ["110100", "310100", "440100"] and B.graph["unmatched_nodes"] == []
+    assert mobility_graph(EDGES, nodes="cities").number_of_nodes() == 3
     gz = G.nodes["440100"]
+    assert dict(B.nodes["440100"]) == dict(gz)
     assert gz["name_zh"] == "广州市" and {"lon", "lat", "PCF", "HTH", "GDP", "population"} <= set(gz)
     with pytest.raises(InputError, match="not in the node table"):
         mobility_graph(EDGES, nodes=load_cities().iloc[:5])

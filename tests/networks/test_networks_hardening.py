@@ -56,21 +56,20 @@ def test_unknown_places_counted_or_strict(data, k):
 
 
 @SETTINGS
-@given(records(), st.sampled_from([-1.0, "heavy"]))
-def test_bad_weights_raise(data, bad):
+@given(records(), st.sampled_from([(-1.0, "negative"), ("heavy", "not a number"),
+                                   (np.inf, "infinite"), ("1e400", "infinite"), (np.nan, "missing")]),
+       st.integers(0, 299))
+def test_bad_weights_are_their_own_category(data, bad, where):
     df, _ = data
+    value, problem = bad
     df = df.astype({"w": object})
-    df.loc[df.index[0], "w"] = bad
-    with pytest.raises(SpatialHealthError):
-        aggregate_od(df, "o", "d", weight="w", self_flows="keep")
-
-
-@SETTINGS
-@given(records())
-def test_missing_weights_are_counted_not_hidden(data):
-    df, _ = data
-    df = df.copy()
-    df.loc[df.index[0], "w"] = np.nan
+    i = where % len(df)
+    df.loc[df.index[i], "w"] = value
     edges, report = aggregate_od(df, "o", "d", weight="w", self_flows="keep")
-    assert report.rows_missing_value == 1
-    assert edges.flow.sum() == pytest.approx(df.w.sum())  # NaN skipped, as reported
+    assert report.rows_bad_value == 1 and report.rows_used == len(df) - 1
+    assert report.bad_values[["problem", "line"]].values.tolist() == [[problem, i + 1]]
+    assert report.frame["rows"].iloc[1:-1].sum() == report.rows_read  # every row in one category
+    others = pd.to_numeric(df["w"].drop(df.index[i]))
+    assert edges.flow.sum() == pytest.approx(others.sum())
+    with pytest.raises(SpatialHealthError, match=problem):
+        aggregate_od(df, "o", "d", weight="w", self_flows="keep", strict=True)

@@ -95,12 +95,20 @@ def test_networks_integer_dates():
 @pytest.mark.parametrize("engine", ["duckdb", "dask"])
 def test_networks_bad_values(engine, tmp_path):
     neg = FLOWS.assign(index=[1.0, -2.0, 3.0, 4.0, 5.0, 6.0])
+    res = aggregate_od(neg, "from", "to", flow="index", engine=engine)
+    assert res.report.rows_negative == 1 and res.report.rows_used == 5
+    assert res.report.bad_values[["problem", "line", "value"]].values.tolist() == [["negative", 2, "-2.0"]]
+    # the other rows of the pair 110100 -> 310100 are kept
+    assert res.edges.set_index(["origin", "destination"]).loc[("110100", "310100"), "flow"] == 1.0 + 3.0
     with pytest.raises(InputError, match="negative"):
-        aggregate_od(neg, "from", "to", flow="index", engine=engine)
+        aggregate_od(neg, "from", "to", flow="index", engine=engine, strict=True)
     p = tmp_path / "bad.csv"
     FLOWS.assign(index=["1", "2", "lots", "4", "5", "6"]).to_csv(p, index=False)
-    with pytest.raises(InputError, match="not numbers.*lots"):
-        aggregate_od(p, "from", "to", flow="index", engine=engine)
+    res = aggregate_od(p, "from", "to", flow="index", engine=engine)
+    assert res.report.rows_non_numeric == 1
+    assert res.report.bad_values[["line", "value"]].values.tolist() == [[4, "lots"]]  # header = line 1
+    with pytest.raises(InputError, match=r"not a number: 1 row\(s\): bad.csv:4 'lots'"):
+        aggregate_od(p, "from", "to", flow="index", engine=engine, strict=True)
     with pytest.raises(InputError, match="not dates"):
         aggregate_od(FLOWS.assign(date=["2020-01-01", "soon"] + ["2020-01-01"] * 4), "from", "to",
                      flow="index", date="date", start="2020-01-01", engine=engine)
