@@ -229,8 +229,9 @@ class LocalResult(Result):
 
     def summary(self) -> str:
         adj = {None: "no adjustment", "bonferroni": "Bonferroni", "fdr": "Benjamini-Hochberg FDR"}[self.adjust]
-        lines = [f"{self.statistic} of {self.variable!r}: {len(self._frame)} units, {self.permutations} "
-                 f"conditional permutations ({self.draws} draws), alpha {self.alpha:g} ({adj})"]
+        head = (f"{self.statistic} of {self.variable!r}: {len(self._frame)} units, {self.permutations} "
+                f"conditional permutations ({self.draws} draws), alpha {self.alpha:g} ({adj})")
+        lines = [head]
         for label, cnt in self.counts.items():
             lines.append(f"  {label:<16} {cnt:>6}")
         if self.islands:
@@ -293,11 +294,11 @@ def getis_ord(df, *, value: str | None = None, weights=None, star: bool = True, 
     --------
     >>> import pandas as pd
     >>> from spatialhealth.layers.weights import build_weights
-    >>> t = pd.DataFrame({"code": list("abcdd"), "neighbour": list("bcdca")})
+    >>> t = pd.DataFrame({"code": list("abc"), "neighbour": list("bcd")})
     >>> w = build_weights(pd.concat([t, t.rename(columns={"code": "neighbour", "neighbour": "code"})]))
     >>> res = getis_ord(pd.Series([1.0, 2, 8, 9], index=list("abcd")), weights=w, permutations=0)
     >>> res.frame["G"].round(3).tolist()
-    [0.15, 0.35, 0.6, 0.567]
+    [0.075, 0.183, 0.317, 0.425]
     """
     from scipy import stats
 

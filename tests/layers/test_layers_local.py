@@ -10,7 +10,12 @@ import pytest
 
 from spatialhealth.errors import InputError
 from spatialhealth.layers.autocorrelation import lisa
-from spatialhealth.layers.local import getis_ord, join_counts, join_counts_local, local_geary
+from spatialhealth.layers.local import (
+    getis_ord,
+    join_counts,
+    join_counts_local,
+    local_geary,
+)
 from spatialhealth.layers.weights import build_weights
 
 
@@ -50,7 +55,7 @@ def test_three_unit_map_gives_exact_permutation_answer():
 
     W = sparse.csr_matrix(w.graph.sparse)
     z = (s.to_numpy() - 2) / s.std(ddof=0)
-    moran_i = lambda i, zz, ww: 2 * z[i] * (zz @ ww) / (z @ z)  # noqa: E731
+    moran_i = lambda i, zz, ww: 2 * z[i] * (zz @ ww) / (z @ z)
     exact = [exact_folded_p(moran_i, z, W, i) for i in range(3)]
     assert exact == [0.5, 1.0, 0.5]
     for draws in ("shared", "per_site"):
@@ -77,7 +82,7 @@ def test_per_site_draws_match_exact_enumeration_and_are_reproducible():
     W.sort_indices()
     y = s.loc[w.ids].to_numpy()
     z = (y - y.mean()) / y.std()
-    moran_i = lambda i, zz, ww: 6 * z[i] * (zz @ ww) / (z @ z)  # noqa: E731
+    moran_i = lambda i, zz, ww: 6 * z[i] * (zz @ ww) / (z @ z)
     exact = np.array([exact_folded_p(moran_i, z, W, i) for i in range(7)])
     a = lisa(s, weights=w, permutations=4999, seed=11, draws="per_site").frame.p_sim.to_numpy()
     b = lisa(s, weights=w, permutations=4999, seed=11, draws="per_site").frame.p_sim.to_numpy()
