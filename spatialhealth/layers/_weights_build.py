@@ -18,6 +18,14 @@ from ..errors import InputError, InputTypeError, format_rows
 #: longitude/latitude.
 CHINA_ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
 
+#: Equidistant conic for China (standard parallels 25°N and 47°N, central meridian
+#: 105°E; distances true along the meridians), used for knn and distance bands when the
+#: data are in longitude/latitude and no ``crs`` is given.
+CHINA_EQUIDISTANT = "+proj=eqdc +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
+
+#: relative tolerance within which two nearest distances count as a tie
+TIE_RTOL = 1e-9
+
 
 def graph_from_pairs(ids, focal, neighbor, weight) -> "Graph":  # noqa: F821
     """Graph over ``ids`` (in this order) from link arrays; units without links become isolates."""
@@ -50,10 +58,141 @@ def pairs_of(graph) -> pd.DataFrame:
     return adj.loc[keep].reset_index(drop=True)
 
 
-def contiguity(geometry, rook: bool, strict: bool):
+def contiguity(geometry, rook: bool, strict: bool, grid_size: float | None = None):
     from libpysal.graph import Graph
 
+    if grid_size:
+        import shapely
+
+        snapped = shapely.set_precision(geometry.values, grid_size)
+        geometry = geometry.copy()
+        geometry[:] = snapped
     return Graph.build_contiguity(geometry, rook=rook, strict=strict)
+
+
+def snap_size(geometry, snap) -> float | None:
+    """Grid size for snapping coordinates before contiguity: ``"auto"`` is 1e-9 of the extent."""
+    if snap is None or snap == 0:
+        return None
+    if isinstance(snap, str):
+        if snap != "auto":
+            raise InputError(f"`snap` must be a positive number, 'auto' or None; {snap!r} was given.")
+        x0, y0, x1, y1 = geometry.total_bounds
+        extent = max(x1 - x0, y1 - y0, abs(x0), abs(y0), abs(x1), abs(y1))
+        return float(extent * 1e-9) if extent > 0 else None
+    _positive(snap, "snap")
+    return float(snap)
+
+
+def check_duplicate_geometries(geometry):
+    """Raise an InputError naming units whose geometries are identical."""
+    import shapely
+
+    wkb = pd.Series(shapely.to_wkb(shapely.normalize(geometry.values)), index=geometry.index)
+    dup = wkb.duplicated(keep=False)
+    if dup.any():
+        groups = wkb[dup].groupby(wkb[dup]).groups
+        text = ["=".join(map(str, idx)) for idx in groups.values()]
+        raise InputError(f"Units have identical geometries: {format_rows(text)}. Each unit needs its own "
+                         "geometry (merge or drop the duplicates).")
+
+
+def projected(geometry, crs=None):
+    """``(geometry in a projected CRS, description of the CRS used or None when already projected)``."""
+    if geometry.crs.is_projected and crs is None:
+        return geometry, None
+    target = crs or CHINA_EQUIDISTANT
+    from pyproj import CRS
+
+    target_crs = CRS.from_user_input(target)
+    if not target_crs.is_projected:
+        raise InputError(f"`crs` must be a projected CRS; {target!r} is geographic.")
+    name = target_crs.name if target_crs.name and target_crs.name != "unknown" else str(target)
+    if target == CHINA_EQUIDISTANT:
+        name = "an equidistant conic projection for China (lat 25/47, lon 105)"
+    epsg = target_crs.to_epsg()
+    if epsg:
+        name = f"EPSG:{epsg} ({target_crs.name})"
+    return geometry.to_crs(target_crs), name
+
+
+def crs_units(crs) -> str:
+    """Short name of a projected CRS's linear unit (``"m"``, ``"ft"``, ...)."""
+    try:
+        unit = crs.axis_info[0].unit_name
+    except (AttributeError, IndexError):  # pragma: no cover
+        return "units"
+    return {"metre": "m", "meter": "m", "foot": "ft", "US survey foot": "US ft", "kilometre": "km"}.get(unit, unit)
+
+
+def component_labels(graph) -> np.ndarray:
+    """Connected-component label per unit, 0 for the largest component."""
+    from scipy.sparse.csgraph import connected_components
+
+    _, labels = connected_components(graph.sparse, directed=True, connection="weak")
+    sizes = np.bincount(labels)
+    order = np.argsort(-sizes, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[labels]
+
+
+def _nearest_pair(tree_geoms, src_geoms, src_idx, dst_idx):
+    """Closest (distance, src position, dst position, ties) between two sets of geometries."""
+    import shapely
+
+    tree = shapely.STRtree(tree_geoms)
+    hits, dist = tree.query_nearest(src_geoms, return_distance=True, all_matches=True)
+    best = dist.min()
+    close = dist <= best * (1 + TIE_RTOL) + 1e-12
+    src = src_idx[hits[0][close]]
+    dst = dst_idx[hits[1][close]]
+    return float(best), src, dst
+
+
+def nearest_component_links(geometry, labels, projected_crs, by="polygon"):
+    """For each component but the largest: its closest pair of units to any unit outside it."""
+    geom = _distance_geometry(geometry, projected_crs, by)
+    values = np.asarray(geom.values)
+    codes = np.asarray(geom.index, dtype=object)
+    rows = []
+    for comp in range(1, labels.max() + 1):
+        inside = np.nonzero(labels == comp)[0]
+        outside = np.nonzero(labels != comp)[0]
+        d, src, dst = _nearest_pair(values[outside], values[inside], inside, outside)
+        tied = sorted({str(codes[b]) for b in dst[1:]} - {str(codes[dst[0]])})
+        rows.append((codes[src[0]], codes[dst[0]], d, len(inside), ";".join(tied)))
+    return pd.DataFrame(rows, columns=["code", "neighbour", "distance_m", "size", "tied_with"])
+
+
+def point_component_links(xy: pd.DataFrame, labels):
+    """As :func:`nearest_component_links` from projected coordinates (index code, columns x, y)."""
+    from scipy.spatial import cKDTree
+
+    pts = xy[["x", "y"]].to_numpy(float)
+    codes = np.asarray(xy.index, dtype=object)
+    rows = []
+    for comp in range(1, labels.max() + 1):
+        inside = np.nonzero(labels == comp)[0]
+        outside = np.nonzero(labels != comp)[0]
+        d, j = cKDTree(pts[outside]).query(pts[inside])
+        k = int(np.argmin(d))
+        close = np.nonzero(d <= d[k] * (1 + TIE_RTOL) + 1e-12)[0]
+        tied = sorted({str(codes[outside[j[c]]]) for c in close} - {str(codes[outside[j[k]]])})
+        rows.append((codes[inside[k]], codes[outside[j[k]]], float(d[k]), len(inside), ";".join(tied)))
+    return pd.DataFrame(rows, columns=["code", "neighbour", "distance_m", "size", "tied_with"])
+
+
+def _distance_geometry(geometry, projected_crs, by):
+    if geometry.crs is None:
+        raise InputError(
+            "Linking islands to their nearest unit needs a CRS to measure distances, and the "
+            "GeoDataFrame has none; set one (gdf.set_crs(...)) or pass islands='keep'."
+        )
+    geom = geometry if geometry.crs.is_projected else geometry.to_crs(projected_crs or CHINA_ALBERS)
+    if by == "centroid":
+        geom = geom.centroid
+    return geom
 
 
 def centroids(geometry, projected: bool):
@@ -160,8 +299,9 @@ def nearest_links(geometry, islands, projected_crs: str | None, by: str = "polyg
             h = int(np.argmin(d_all))
             cand = [(float(d_all[h]), h)]
         d, h = min(cand)
-        rows.append((code, geom.index[h], float(d)))
-    return pd.DataFrame(rows, columns=["code", "neighbour", "distance_m"])
+        tied = sorted({str(geom.index[hh]) for dd, hh in cand if dd <= d * (1 + TIE_RTOL) + 1e-12} - {str(geom.index[h])})
+        rows.append((code, geom.index[h], float(d), ";".join(tied)))
+    return pd.DataFrame(rows, columns=["code", "neighbour", "distance_m", "tied_with"])
 
 
 def point_nearest_links(xy: pd.DataFrame, islands):
@@ -170,12 +310,17 @@ def point_nearest_links(xy: pd.DataFrame, islands):
     for code in islands:
         d = np.hypot(xy["x"] - xy.loc[code, "x"], xy["y"] - xy.loc[code, "y"]).drop(index=code)
         best = d.idxmin()
-        rows.append((code, best, float(d.loc[best])))
-    return pd.DataFrame(rows, columns=["code", "neighbour", "distance_m"])
+        tied = sorted(str(c) for c in d.index[d <= d.loc[best] * (1 + TIE_RTOL) + 1e-12] if c != best)
+        rows.append((code, best, float(d.loc[best]), ";".join(tied)))
+    return pd.DataFrame(rows, columns=["code", "neighbour", "distance_m", "tied_with"])
 
 
 def from_table(table: pd.DataFrame, id_col: str, neighbour_col: str, weight_col: str | None, ids=None):
     """Graph from a (code, neighbour[, weight]) table; rows with a missing neighbour declare islands."""
+    missing = table[id_col].isna().to_numpy()
+    if missing.any():
+        raise InputError(f"Column {id_col!r} of the neighbour table has no code in rows "
+                         f"{format_rows(table.index[missing])}.")
     focal = table[id_col].map(_code)
     nbr = table[neighbour_col].map(lambda v: None if pd.isna(v) else _code(v))
     if weight_col is not None:

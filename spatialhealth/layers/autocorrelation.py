@@ -46,7 +46,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._compat import renamed_kwargs
 from .._random import seed_int
+from .._results import Result
 from .._validate import numeric_column, one_of, require_columns
 from ..errors import InputError, InputTypeError, format_rows
 from .weights import SpatialWeights, as_graph
@@ -176,11 +178,63 @@ def _standardise(y):
     return z
 
 
+def _weights_second(*old_positional):
+    """Keep the older call ``f(values, weights, <old_positional>...)`` working.
+
+    When the second positional argument is not a column name it is taken as the weights,
+    and later positional arguments keep their old meaning (``old_positional`` names them).
+    """
+    import functools
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if len(args) >= 2 and args[1] is not None and not isinstance(args[1], str):
+                if "weights" in kwargs:
+                    raise InputTypeError(
+                        f"{func.__name__}(): the second argument must be the column name (value=...) when "
+                        f"`weights` is given; {type(args[1]).__name__} was given.")
+                kwargs["weights"] = args[1]
+                rest = args[2:]
+                if len(rest) > len(old_positional):
+                    raise InputTypeError(f"{func.__name__}() got too many positional arguments.")
+                for name, v in zip(old_positional, rest):
+                    if name in kwargs:
+                        raise InputTypeError(f"{func.__name__}() got two values for {name!r}.")
+                    kwargs[name] = v
+                args = args[:1]
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _value_weights(fname, df, value, weights):
+    """Accept ``f(df, "col", weights=w)`` and the older ``f(series_or_df, w)``; clear errors otherwise."""
+    if value is not None and not isinstance(value, str):
+        if weights is not None:
+            raise InputTypeError(
+                f"{fname}(): the second argument must be the column name (value=...) when `weights` is given; "
+                f"{type(value).__name__} was given.")
+        value, weights = None, value
+    if weights is None:
+        raise InputTypeError(f"{fname}() needs `weights` (from build_weights), e.g. "
+                             f"{fname}(df, value='beds', weights=w).")
+    if isinstance(weights, (int, float, np.integer, np.floating)) and not isinstance(weights, bool):
+        raise InputTypeError(f"{fname}(): `weights` must be spatial weights, not the number {weights!r}; "
+                             f"pass permutations={weights!r} by name.")
+    if value is not None and not isinstance(df, pd.DataFrame):
+        raise InputTypeError(f"{fname}(): value={value!r} names a column, so `df` must be a table; "
+                             f"{type(df).__name__} was given.")
+    return value, weights
+
+
 # --- global Moran ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MoranResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class MoranResult(Result):
     """Global Moran's I with analytic and permutation inference.
 
     Attributes: ``I``, ``EI``, ``VI_norm``, ``z_norm``, ``p_norm`` (two-sided, normality),
@@ -235,13 +289,18 @@ def _moran_summary(df: pd.DataFrame, title: str, note: str | None = None) -> str
     return f"{title}\n{show.to_string(index=False)}\n{note}"
 
 
-def moran(values, weights, permutations: int = 999, seed=None, *, column: str | None = None,
-          id_col: str = "code", label_col: str | None = None) -> MoranResult:
+@_weights_second("permutations", "seed")
+@renamed_kwargs(column="value", w="weights", id_col="region", label_col="label")
+def moran(df, value=None, weights=None, permutations: int = 999, seed=None, *, region: str = "code",
+          label: str | None = None) -> MoranResult:
     """Global Moran's I (esda) with normality, randomisation and permutation inference.
 
     Parameters
     ----------
-    values : Series indexed by code, 1-D array in weights order, or DataFrame with ``column``
+    df : DataFrame with ``region`` and ``value`` columns, Series indexed by code, or 1-D array in weights order
+    value : str
+        The column analysed (tables only). ``moran(df, "col", weights=w)`` and the older
+        ``moran(series, w)`` both work; ``column=``, ``w=``, ``id_col=`` are old spellings.
     weights : SpatialWeights or libpysal Graph (row-standardised or binary)
     permutations : int
         Random permutations for ``p_sim`` (0 to skip).
@@ -254,15 +313,16 @@ def moran(values, weights, permutations: int = 999, seed=None, *, column: str | 
     >>> import pandas as pd
     >>> from spatialhealth.layers.weights import build_weights
     >>> t = pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")})
-    >>> res = moran(pd.Series([1.0, 1.5, 5, 6], index=list("abcd")), build_weights(t), permutations=0)
+    >>> res = moran(pd.Series([1.0, 1.5, 5, 6], index=list("abcd")), weights=build_weights(t), permutations=0)
     >>> round(res.I, 3)
     0.933
     """
     import esda
 
+    value, weights = _value_weights("moran", df, value, weights)
     _check_permutations(permutations)
     graph = as_graph(weights)
-    a = _align(values, graph, column, id_col, label_col=label_col)
+    a = _align(df, graph, value, region, label_col=label)
     with _legacy_seed(seed):
         m = esda.Moran(a.y, graph, transformation=_esda_transformation(graph), permutations=permutations)
     z = _standardise(a.y)
@@ -290,11 +350,11 @@ def _check_permutations(permutations):
         raise InputError(f"`permutations` must be a non-negative integer; {permutations!r} was given.")
 
 
-@dataclass(frozen=True)
-class MoranPanelResult:
+@dataclass(frozen=True, repr=False, eq=False, kw_only=True)
+class MoranPanelResult(Result):
     """Global Moran's I per year: ``.frame`` has one row per year."""
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame = None  # a field (the default only shadows Result.frame)
     variable: str
 
     def summary(self) -> str:
@@ -349,8 +409,8 @@ def moran_panel(data: pd.DataFrame, column: str, weights, *, year_col: str = "ye
     return MoranPanelResult(frame=frame, variable=column)
 
 
-@dataclass(frozen=True)
-class MoranBVResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class MoranBVResult(Result):
     """Bivariate Moran's I of x against the spatial lag of y (esda.Moran_BV).
 
     Only permutation inference exists for it: ``p_sim`` (folded), ``z_sim``, ``p_z_sim``.
@@ -427,8 +487,8 @@ def moran_bv(x, y, weights, permutations: int = 999, seed=None, *, data: pd.Data
 # --- local Moran ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LisaResult:
+@dataclass(frozen=True, repr=False, eq=False, kw_only=True)
+class LisaResult(Result):
     """Local Moran's I (LISA) per unit.
 
     ``frame`` (a GeoDataFrame when the input had geometries) has one row per unit in
@@ -436,10 +496,14 @@ class LisaResult:
     z_y for bivariate), ``Ii``, ``EI``, ``VI`` (total-randomisation moments), ``EI_sim``,
     ``z_sim``, ``p_sim`` (folded conditional-permutation pseudo p), ``p_adj`` (after
     ``adjust``), ``quadrant`` (HH/LH/LL/HL, first letter the unit's own value), ``significant``
-    and ``cluster`` (quadrant if significant, else ``"ns"``), plus the input's other columns.
+    and ``cluster`` (quadrant if significant, else ``"ns"``), ``map_class`` (as ``cluster``,
+    but ``"neighborless"`` for units without neighbours, GeoDa's separate class),
+    ``significance`` (GeoDa's significance map: ``"0.001"``, ``"0.01"``, ``"0.05"`` for the
+    smallest level the adjusted p falls below, ``"ns"``, ``"neighborless"``), plus the
+    input's other columns.
     """
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame = None  # a field (the default only shadows Result.frame)
     variable: str
     alpha: float
     adjust: str | None
@@ -527,9 +591,12 @@ def adjust_pvalues(p: np.ndarray, method: str | None) -> np.ndarray:
     return out
 
 
-def _local(zx, zy, graph, permutations, seed, engine):
+def _local(zx, zy, graph, permutations, seed, engine, draws="shared", ties="tolerance"):
     """Local (bivariate when zy is not zx) Moran statistics and conditional-permutation p."""
     from . import _kernels
+
+    one_of(draws, ("shared", "per_site"), "draws")
+    one_of(ties, ("tolerance", "esda"), "ties")
 
     W = _sparse(graph)
     n = len(zx)
@@ -552,16 +619,25 @@ def _local(zx, zy, graph, permutations, seed, engine):
         kmax = int(card.max()) if n else 0
         if kmax > 0:
             s = seed_int(seed) if not isinstance(seed, (int, np.integer)) else int(seed)
-            if engine == "esda-draws":
+            if draws == "per_site" or ties == "tolerance":
+                from .local import conditional_p
+
+                absw = np.asarray(abs(W).sum(axis=1)).ravel()
+                bound = np.abs(zx) * (n1 / den) * absw * np.abs(zy).max()
+                p, mean, sd = conditional_p(0, zx, zy, W, np.zeros(n), n1 / den, Ii, bound,
+                                            permutations=permutations, seed=s, draws=draws, ties=ties,
+                                            exact_draws=engine == "esda-draws")
+            elif engine == "esda-draws":
                 perm = _kernels.esda_permutation_set(kmax, n, permutations, s)
                 kernel = _kernels.conditional_pseudo_p_blas
             else:
                 perm = _kernels.sample_permutation_set(kmax, n, permutations, s)
                 kernel = _kernels.conditional_pseudo_p
-            p, mean, sd = kernel(
-                np.ascontiguousarray(zx), np.ascontiguousarray(zy), W.indptr.astype(np.int64),
-                W.data.astype(np.float64), perm, float(n1 / den), Ii,
-            )
+            if draws == "shared" and ties == "esda":
+                p, mean, sd = kernel(
+                    np.ascontiguousarray(zx), np.ascontiguousarray(zy), W.indptr.astype(np.int64),
+                    W.data.astype(np.float64), perm, float(n1 / den), Ii,
+                )
     islands = card == 0
     return lag, Ii, EI, VI, p, mean, sd, islands
 
@@ -586,10 +662,16 @@ def _lisa_frame(a, zx, lag, Ii, EI, VI, p, mean, sd, islands, alpha, adjust, val
     quadrant = _quadrants(zx, lag, islands)
     significant = np.where(np.isnan(p_adj), False, p_adj < alpha)
     cluster = np.where(significant, quadrant, "ns").astype(object)
+    map_class = cluster.copy()
+    map_class[islands] = "neighborless"
+    significance = np.full(len(p_adj), "ns", dtype=object)
+    for level in (0.05, 0.01, 0.001):
+        significance[np.where(np.isnan(p_adj), False, p_adj < level)] = f"{level:g}"
+    significance[islands] = "neighborless"
     cols = {"code": a.ids.to_numpy(), **value_cols, "z": zx, "lag": lag, "Ii": Ii, "EI": np.where(islands, np.nan, EI),
             "VI": np.where(islands, np.nan, VI), "EI_sim": mean, "z_sim": z_sim, "p_z_sim": p_z_sim, "p_sim": p,
             "p_adj": p_adj, "quadrant": pd.array(quadrant, dtype=object), "significant": significant,
-            "cluster": cluster}
+            "cluster": cluster, "map_class": map_class, "significance": significance}
     out = pd.DataFrame(cols)
     if a.labels is not None:
         out.insert(1, "label", a.labels.to_numpy())
@@ -617,15 +699,19 @@ def _check_alpha(alpha):
         raise InputError(f"`alpha` must be a number between 0 and 1; {alpha!r} was given.")
 
 
-def lisa(values, weights, permutations: int = 999, alpha: float = 0.05, adjust: str | None = None, seed=None, *,
-         column: str | None = None, id_col: str = "code", label_col: str | None = None,
-         engine: str = "auto") -> LisaResult:
+@_weights_second("permutations", "alpha", "adjust", "seed")
+@renamed_kwargs(column="value", w="weights", id_col="region", label_col="label")
+def lisa(df, value=None, weights=None, permutations: int = 999, alpha: float = 0.05, adjust: str | None = None,
+         seed=None, *, region: str = "code", label: str | None = None, engine: str = "auto", draws: str = "shared",
+         ties: str = "tolerance") -> LisaResult:
     """Local Moran's I (LISA) with conditional-permutation pseudo p-values and cluster labels.
 
     Parameters
     ----------
-    values : Series indexed by code, 1-D array in weights order, or (Geo)DataFrame with ``column``
+    df : (Geo)DataFrame with ``region`` and ``value``, Series indexed by code, or 1-D array in weights order
         With a GeoDataFrame, ``.frame`` is a GeoDataFrame with its geometry and columns.
+    value : str
+        Column analysed (``column=`` is the old spelling); ``lisa(series, w)`` also works.
     weights : SpatialWeights or libpysal Graph
         Used as given (row-standardised by :func:`build_weights` by default); esda's
         own default would row-standardise any weights first.
@@ -643,6 +729,16 @@ def lisa(values, weights, permutations: int = 999, alpha: float = 0.05, adjust: 
         ``"auto"``: esda-draws up to :data:`ESDA_DRAW_MAX_N` units, sampled above;
         ``"esda"``: call ``esda.Moran_Local`` itself (quadratic time; its numba code is
         compiled anew in every process, which takes tens of seconds).
+    draws : {"shared", "per_site"}
+        ``"shared"`` (default, esda's): one set of draws for every site, so neighbouring
+        p-values are correlated and the whole significance map shifts with the seed;
+        ``"per_site"``: independent draws per site at the same linear cost (see
+        :mod:`spatialhealth.layers.local`).
+    ties : {"tolerance", "esda"}
+        ``"tolerance"`` (default): permuted statistics within a relative 1e-10 of the
+        observed one count as ties on both sides of the fold, so exact permutation answers
+        are recovered (a 3-unit map gives 0.5); ``"esda"``: esda's count, where ties are
+        decided by floating-point rounding. Without ties both give the same p-values.
 
     Returns
     -------
@@ -658,11 +754,12 @@ def lisa(values, weights, permutations: int = 999, alpha: float = 0.05, adjust: 
     >>> res.frame["quadrant"].tolist()[:3]
     ['LH', 'LL', 'LL']
     """
+    value, weights = _value_weights("lisa", df, value, weights)
     _check_permutations(permutations)
     _check_alpha(alpha)
     one_of(adjust, ADJUSTMENTS, "adjust")
     graph = as_graph(weights)
-    a = _align(values, graph, column, id_col, label_col=label_col)
+    a = _align(df, graph, value, region, label_col=label)
     if a.labels is None and isinstance(weights, SpatialWeights) and weights.names:
         a = _Aligned(a.y, a.ids, a.frame, a.name, _labels(a, weights))
     engine = _engine_for(len(a.y), engine)
@@ -670,7 +767,7 @@ def lisa(values, weights, permutations: int = 999, alpha: float = 0.05, adjust: 
     if engine == "esda":
         stats_ = _esda_local(a.y, None, graph, permutations, seed)
     else:
-        stats_ = _local(zx, zx, graph, permutations, seed, engine)
+        stats_ = _local(zx, zx, graph, permutations, seed, engine, draws, ties)
     lag, Ii, EI, VI, p, mean, sd, islands = stats_
     frame = _lisa_frame(a, zx, lag, Ii, EI, VI, p, mean, sd, islands, alpha, adjust, {a.name: a.y})
     return LisaResult(frame=frame, variable=a.name, alpha=alpha, adjust=adjust, permutations=permutations,
@@ -679,7 +776,7 @@ def lisa(values, weights, permutations: int = 999, alpha: float = 0.05, adjust: 
 
 def lisa_bv(x, y, weights, permutations: int = 999, alpha: float = 0.05, adjust: str | None = None, seed=None, *,
             data: pd.DataFrame | None = None, id_col: str = "code", label_col: str | None = None,
-            engine: str = "auto") -> LisaResult:
+            engine: str = "auto", draws: str = "shared", ties: str = "tolerance") -> LisaResult:
     """Bivariate LISA: x at each unit against the spatial lag of y (as ``esda.Moran_Local_BV``).
 
     ``Ii = (n - 1) zx_i lag(zy)_i / sum zx^2``; the quadrant's first letter is x, the
@@ -697,7 +794,7 @@ def lisa_bv(x, y, weights, permutations: int = 999, alpha: float = 0.05, adjust:
     if engine == "esda":
         stats_ = _esda_local(ax.y, ay.y, graph, permutations, seed)
     else:
-        stats_ = _local(zx, zy, graph, permutations, seed, engine)
+        stats_ = _local(zx, zy, graph, permutations, seed, engine, draws, ties)
     lag, Ii, EI, VI, p, mean, sd, islands = stats_
     nan = np.full(len(Ii), np.nan)
     cols = {ax.name: ax.y} if ax.name == ay.name else {ax.name: ax.y, ay.name: ay.y}

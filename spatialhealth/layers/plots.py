@@ -147,3 +147,61 @@ def lisa_cluster_map(result, ax=None, title: str | None = None, legend: bool = T
     if title:
         ax.set_title(title)
     return ax
+
+
+#: colours of the classes of local statistics other than LISA (Getis-Ord as ArcGIS, local
+#: Geary and join counts as GeoDa, significance map as GeoDa's greens)
+CLASS_COLOURS = {
+    "hot 99%": "#d7191c", "hot 95%": "#fc8d59", "hot 90%": "#fed090", "ns": "#eeeeee",
+    "cold 90%": "#c6dbef", "cold 95%": "#6baed6", "cold 99%": "#2c7bb6",
+    "HH": "#e31a1c", "LL": "#1f78b4", "negative": "#a6cee3", "positive": "#fb9a99", "other positive": "#fb9a99",
+    "BB": "#e31a1c", "neighborless": "#9e9e9e",
+    "0.05": "#74c476", "0.01": "#31a354", "0.001": "#006d2c",
+}
+
+
+def class_map(result, ax=None, column: str | None = None, title: str | None = None, legend: bool = True,
+              edgecolor: str = "0.35", linewidth: float = 0.3):
+    """Static map of the classes of a local statistic (hot/cold spots, clusters, significance).
+
+    Parameters
+    ----------
+    result : LocalResult or GeoDataFrame
+        Computed from a GeoDataFrame, so that its frame has geometries.
+    column : str, optional
+        Column with the classes (default: the result's ``class_column``); use
+        ``"significance"`` for the significance map.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import geopandas as gpd
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    frame = getattr(result, "frame", result)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError("A class map needs geometries: compute the statistic from a GeoDataFrame.")
+    column = column or getattr(result, "class_column", None) or "cluster"
+    if column not in frame.columns:
+        raise InputError(f"The frame has no column {column!r}.")
+    labels = frame[column].astype(str)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5.5))
+    frame.plot(ax=ax, color=labels.map(lambda c: CLASS_COLOURS.get(c, "#eeeeee")).to_numpy(), edgecolor=edgecolor,
+               linewidth=linewidth)
+    ax.set_axis_off()
+    if legend:
+        counts = labels.value_counts()
+        order = [c for c in getattr(result, "classes", ()) if c in counts.index] if column != "significance" else \
+            [c for c in ("0.001", "0.01", "0.05", "ns", "neighborless") if c in counts.index]
+        order += [c for c in counts.index if c not in order]
+        handles = [Patch(facecolor=CLASS_COLOURS.get(c, "#eeeeee"), edgecolor="0.35", label=f"{c} ({int(counts[c])})")
+                   for c in order]
+        ax.legend(handles=handles, loc="lower left", frameon=False, fontsize=8)
+    if title is None and hasattr(result, "statistic"):
+        title = f"{result.statistic}: {result.variable}"
+    if title:
+        ax.set_title(title)
+    return ax

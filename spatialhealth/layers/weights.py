@@ -125,9 +125,12 @@ class SpatialWeights:
         text = _DESCRIPTION.get(self.kind, self.kind)
         o = self.options
         if self.kind == "knn":
-            text = f"{o['k']}-nearest neighbours ({o['metric'].replace('_', '-')} distance between centroids)"
+            text = f"{o['k']}-nearest neighbours ({o['metric'].replace('_', '-')} distance between centroids"
+            text += f" in {o['crs']})" if o.get("crs") else ")"
         elif self.kind == "distance_band":
-            text = f"distance band ({o['threshold']:,.0f} m between centroids)"
+            units = o.get("units", "m")
+            where = f" in {o['crs']}" if o.get("crs") else ""
+            text = f"distance band ({o['threshold']:,g} {units} between centroids{where})"
         elif self.kind == "inverse_distance":
             cut = "no cut-off" if o.get("cutoff") is None else f"cut-off {o['cutoff']:,.0f} m"
             text = f"inverse distance d^-{o['power']:g} between centroids ({cut})"
@@ -153,6 +156,15 @@ class SpatialWeights:
             ("components", self.n_components),
             ("islands", self._island_text()),
         ]
+        comp = self.added_links[self.added_links["kind"] == "component"] if "kind" in self.added_links.columns \
+            else self.added_links.iloc[:0]
+        if len(comp):
+            parts = []
+            for r in comp.itertuples(index=False):
+                tie = f" (equally near: {r.tied_with.replace(';', ', ')})" if r.tied_with else ""
+                parts.append(f"{self._label(r.code)} linked to {self._label(r.neighbour)} at "
+                             f"{r.distance_m / 1000:,.1f} km ({r.size} units cut off){tie}")
+            rows.append(("components linked", f"{len(comp)}: " + "; ".join(parts)))
         return pd.DataFrame(rows, columns=["statistic", "value"])
 
     def _label(self, code) -> str:
@@ -164,9 +176,13 @@ class SpatialWeights:
             return "none"
         if self.island_policy == "nearest" and len(self.added_links):
             parts = []
-            for r in self.added_links.itertuples(index=False):
+            links = self.added_links
+            isl = links[links["kind"] == "island"] if "kind" in links.columns else links
+            for r in isl.itertuples(index=False):
                 dist = "" if not np.isfinite(r.distance_m) else f" at {r.distance_m / 1000:,.1f} km"
-                parts.append(f"{self._label(r.code)} linked to {self._label(r.neighbour)}{dist}")
+                tie = getattr(r, "tied_with", "") or ""
+                tie = f" (equally near: {', '.join(self._label(c) for c in tie.split(';'))})" if tie else ""
+                parts.append(f"{self._label(r.code)} linked to {self._label(r.neighbour)}{dist}{tie}")
             return f"{len(self.islands)} linked to nearest unit (both directions): " + "; ".join(parts)
         return f"{len(self.islands)} kept without neighbours: " + ", ".join(self._label(c) for c in self.islands)
 
@@ -223,6 +239,8 @@ def build_weights(
     coordinates: pd.DataFrame | None = None,
     projected_crs: str | None = None,
     name_col: str | None = None,
+    crs: str | None = None,
+    snap: float | str | None = "auto",
 ) -> SpatialWeights:
     """Build spatial weights from geometries, a neighbour table or a GAL/GWT file.
 
@@ -260,6 +278,26 @@ def build_weights(
     coordinates : DataFrame, optional
         For tables and files under ``islands="nearest"``: projected coordinates with
         columns ``id_col``, ``x``, ``y`` (metres).
+    crs : str or int, optional
+        ``knn`` (``metric="projected"``) and ``distance_band`` on geographic coordinates
+        (longitude/latitude) project the centroids first, to this CRS or by default to
+        :data:`~spatialhealth.layers._weights_build.CHINA_EQUIDISTANT` (equidistant conic
+        for China, metres); the summary states the CRS used. On projected data, distances
+        are in the layer's own CRS and its units (the summary names them).
+    snap : float, "auto" or None
+        Contiguity only: coordinates are snapped to a grid of this size (CRS units) before
+        neighbours are found, so that cells built with floating-point noise (``x0 + a`` in
+        degrees) still share their vertices. ``"auto"``: 1e-9 of the layer's extent;
+        ``None``: no snapping.
+
+    Notes
+    -----
+    With ``islands="nearest"``, units without neighbours are linked to their nearest unit
+    first, then every connected component other than the largest (a group of units cut off
+    from the mainland, such as Zhoushan or Hainan with its offshore counties) is linked by
+    its closest pair of units to the nearest unit outside it, until the graph is connected.
+    Each added link is reported in ``added_links`` (with ``kind`` "island" or "component"
+    and, when several units lie at the same smallest distance, ``tied_with``).
 
     Returns
     -------
@@ -298,6 +336,10 @@ def build_weights(
 
     one_of(kind, tuple(k_ for k_ in KINDS if k_ not in ("table", "file")), "kind")
     require_columns(data, [id_col], "table")
+    missing_id = data[id_col].isna().to_numpy()
+    if missing_id.any():
+        raise InputError(f"Column {id_col!r} has no region code in rows {format_rows(data.index[missing_id])}; "
+                         "every unit needs a code.")
     codes = data[id_col].map(_b._code)
     if codes.duplicated().any():
         unique_column(data.assign(**{id_col: codes}), id_col)
@@ -316,6 +358,7 @@ def build_weights(
             f"{neighbour_col!r} column, or a .gal/.gwt path)."
         )
     geometry = _checked_geometry(data, ids_index)
+    _b.check_duplicate_geometries(geometry)
     options: dict = {}
     geo_kind = geo if kind == "nested" else kind
     if kind == "nested":
@@ -325,22 +368,32 @@ def build_weights(
             raise InputError(f"{geo_kind} contiguity needs polygon geometries; got "
                              f"{', '.join(sorted(geometry.geom_type.unique()))}.")
         options["strict"] = bool(strict)
-        graph = _b.contiguity(geometry, rook=geo_kind == "rook", strict=strict)
+        grid_size = _b.snap_size(geometry, snap)
+        if grid_size:
+            options["snap"] = grid_size
+        graph = _b.contiguity(geometry, rook=geo_kind == "rook", strict=strict, grid_size=grid_size)
     elif geo_kind == "knn":
         one_of(metric, ("projected", "great_circle"), "metric")
+        if geometry.crs is None:
+            raise InputError("k-nearest neighbours need a CRS to measure distances; the GeoDataFrame has none. "
+                             "Set it with gdf.set_crs(...).")
         if metric == "projected":
-            _require_projected(geometry, "k-nearest neighbours with metric='projected'",
-                               hint=" or use metric='great_circle'")
-        elif geometry.crs is None:
-            raise InputError("Great-circle distances need a CRS; the GeoDataFrame has none.")
+            geometry, used = _b.projected(geometry, crs)
+            options.update(crs=used, units=_b.crs_units(geometry.crs))
         options.update(k=k, metric=metric)
         graph = _b.knn(geometry, k, metric)
     elif geo_kind == "distance_band":
         if threshold is None:
-            raise InputError("kind='distance_band' needs `threshold` (metres between centroids).")
-        _require_projected(geometry, "A distance band in metres")
-        options.update(threshold=threshold)
+            raise InputError("kind='distance_band' needs `threshold` (distance between centroids in the units "
+                             "of the layer's projected CRS, metres for geographic layers).")
+        if geometry.crs is None:
+            raise InputError("A distance band needs a CRS to measure distances; the GeoDataFrame has no CRS. "
+                             "Set it with gdf.set_crs(...).")
+        geometry, used = _b.projected(geometry, crs)
+        units = _b.crs_units(geometry.crs)
+        options.update(threshold=threshold, crs=used, units=units)
         graph = _b.distance_band(geometry, threshold)
+        _warn_if_mostly_islands(graph, threshold, units, geometry)
     else:  # inverse_distance
         _require_projected(geometry, "Inverse-distance weights in metres")
         options.update(power=power, cutoff=cutoff)
@@ -434,8 +487,11 @@ def _weight_function(kind, options):
 def _islands(graph, policy, geometry, xy, projected_crs, names, weight_fn, by="polygon"):
     island_codes = tuple(str(c) for c in graph.isolates)
     empty = pd.DataFrame({"code": pd.Series(dtype=object), "neighbour": pd.Series(dtype=object),
-                          "distance_m": pd.Series(dtype=float)})
+                          "distance_m": pd.Series(dtype=float), "kind": pd.Series(dtype=object),
+                          "size": pd.Series(dtype=int), "tied_with": pd.Series(dtype=object)})
     if not island_codes:
+        if policy == "nearest" and (geometry is not None or xy is not None):
+            return _link_components(graph, empty, geometry, xy, projected_crs, weight_fn, by, island_codes)
         return graph, empty, island_codes
     if policy == "raise":
         labels = [f"{c} ({names[c]})" if c in names else c for c in island_codes]
@@ -455,6 +511,14 @@ def _islands(graph, policy, geometry, xy, projected_crs, names, weight_fn, by="p
             "needs geometries or `coordinates` (columns code, x, y in metres); pass one of those, or "
             "islands='keep'."
         )
+    added = added.assign(kind="island", size=1)
+    if "tied_with" not in added.columns:
+        added["tied_with"] = ""
+    graph = _add_links(graph, added, weight_fn)
+    return _link_components(graph, added, geometry, xy, projected_crs, weight_fn, by, island_codes)
+
+
+def _add_links(graph, added, weight_fn):
     links = _b.pairs_of(graph)
     extra = []
     for r in added.itertuples(index=False):
@@ -465,15 +529,47 @@ def _islands(graph, policy, geometry, xy, projected_crs, names, weight_fn, by="p
     base = links.assign(focal=links["focal"].astype(object), neighbor=links["neighbor"].astype(object))
     merged = pd.concat([base, extra], ignore_index=True).drop_duplicates(["focal", "neighbor"], keep="first")
     ids = pd.Index(graph.unique_ids.astype(object))
-    graph = _b.graph_from_pairs(ids, merged["focal"], merged["neighbor"], merged["weight"])
+    return _b.graph_from_pairs(ids, merged["focal"], merged["neighbor"], merged["weight"])
+
+
+def _link_components(graph, added, geometry, xy, projected_crs, weight_fn, by, island_codes):
+    """Link every component but the largest to its nearest unit outside it, until connected."""
+    while True:
+        labels = _b.component_labels(graph)
+        if labels.max() == 0:
+            break
+        if geometry is not None:
+            new = _b.nearest_component_links(geometry, labels, projected_crs, by=by)
+        else:
+            new = _b.point_component_links(xy.loc[list(graph.unique_ids)], labels)
+        new = new.assign(kind="component")
+        graph = _add_links(graph, new, weight_fn)
+        added = pd.concat([added, new], ignore_index=True) if len(added) else new
     return graph, added, island_codes
+
+
+def _warn_if_mostly_islands(graph, threshold, units, geometry):
+    import warnings
+
+    n_isl = len(graph.isolates)
+    if n_isl > graph.n / 2:
+        pts = geometry.centroid
+        xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+        from scipy.spatial import cKDTree
+
+        d, _ = cKDTree(xy).query(xy, k=2)
+        med = float(np.median(d[:, 1]))
+        warnings.warn(
+            f"distance band: with threshold {threshold:,g} {units}, {n_isl} of {graph.n} units have no neighbour "
+            f"(the median distance to the nearest centroid is {med:,.4g} {units}). Is the threshold in the "
+            f"layer's units ({units})?", UserWarning, stacklevel=3)
 
 
 def _finish(graph, kind, islands, transform, geometry, coordinates, id_col, options, names, projected_crs):
     if graph.n < 3:
         raise InputError(f"Spatial weights need at least 3 units; {graph.n} were found.")
     xy = None
-    if coordinates is not None and len(graph.isolates):
+    if coordinates is not None:
         require_columns(coordinates, [id_col, "x", "y"], "coordinates table")
         xy = coordinates.assign(**{id_col: coordinates[id_col].map(_b._code)}).set_index(id_col)[["x", "y"]]
         missing = [c for c in graph.unique_ids if c not in xy.index]

@@ -85,7 +85,7 @@ def test_lisa_statistics_and_p_equal_reference(health, var, wtype):
     from scipy import sparse
 
     w = province_weights(wtype)
-    res = lisa(health, w, permutations=199, seed=11, column=var)
+    res = lisa(health, w, permutations=199, seed=11, column=var, ties="esda")  # esda's tie convention
     f = res.frame
     assert f.code.tolist() == list(w.ids)
     y = health.set_index("code").loc[w.ids, var].to_numpy(float)
@@ -213,7 +213,7 @@ def test_bivariate_lisa_matches_formula_and_reference_p(health):
     from scipy import sparse
 
     w = province_weights("knn4_albers")
-    res = lisa_bv("beds_10k", "personnel_10k", w, permutations=199, seed=8, data=health)
+    res = lisa_bv("beds_10k", "personnel_10k", w, permutations=199, seed=8, data=health, ties="esda")
     h = health.set_index("code").loc[w.ids]
     zx = ((h.beds_10k - h.beds_10k.mean()) / h.beds_10k.std(ddof=0)).to_numpy()
     zy = ((h.personnel_10k - h.personnel_10k.mean()) / h.personnel_10k.std(ddof=0)).to_numpy()
@@ -274,13 +274,13 @@ def test_lisa_p_values_identical_to_esda_for_same_seed(health):
         for var in ("institutions", "personnel_10k", "beds_10k", "health_exp"):
             y = health.set_index("code").loc[w.ids, var].to_numpy(float)
             for seed in (1, 99):
-                res = lisa(health, w, permutations=999, seed=seed, column=var).frame
+                res = lisa(health, w, permutations=999, seed=seed, column=var, ties="esda").frame
                 m = esda.Moran_Local(y, w.graph, permutations=999, seed=seed)
                 ok = res.Ii.notna().to_numpy()
                 assert np.array_equal(res.p_sim.to_numpy()[ok], m.p_sim[ok])
                 assert np.array_equal(res.Ii.to_numpy()[ok], m.Is[ok])
                 x = health.set_index("code").loc[w.ids, "beds_10k"].to_numpy(float)
-                bv = lisa_bv(var, "beds_10k", w, permutations=999, seed=seed, data=health).frame
+                bv = lisa_bv(var, "beds_10k", w, permutations=999, seed=seed, data=health, ties="esda").frame
                 mb = esda.Moran_Local_BV(y, x, w.graph, permutations=999, seed=seed)
                 assert np.array_equal(bv.p_sim.to_numpy()[ok], mb.p_sim[ok])
             if "460000" in w.remaining_islands:  # esda gives the island a pseudo p; we give none
@@ -295,7 +295,7 @@ def test_sampled_engine_within_monte_carlo_error_of_esda_on_lattice():
     codes, w = lattice_weights(60, 50)
     rng = np.random.default_rng(9)
     x = np.add.outer(np.sin(np.linspace(0, 3, 50)), np.cos(np.linspace(0, 4, 60))).ravel() + rng.normal(size=3000)
-    ours = lisa(pd.Series(x, index=codes), w, permutations=999, seed=9, engine="sampled").frame
+    ours = lisa(pd.Series(x, index=codes), w, permutations=999, seed=9, engine="sampled", ties="esda").frame
     m = esda.Moran_Local(x, w.graph, permutations=999, seed=9)
     assert np.array_equal(ours.Ii.to_numpy(), m.Is)
     d = np.abs(ours.p_sim.to_numpy() - m.p_sim)
@@ -307,7 +307,7 @@ def test_sampled_engine_within_monte_carlo_error_of_esda_on_lattice():
 @pytest.mark.slow
 def test_engine_esda_delegates_and_matches_default(health):
     w = province_weights()
-    ours = lisa(health, w, permutations=199, seed=5, column="beds_10k").frame
+    ours = lisa(health, w, permutations=199, seed=5, column="beds_10k", ties="esda").frame
     theirs = lisa(health, w, permutations=199, seed=5, column="beds_10k", engine="esda").frame
     assert np.array_equal(ours.p_sim, theirs.p_sim) and np.array_equal(ours.Ii, theirs.Ii)
     assert ours.cluster.tolist() == theirs.cluster.tolist()

@@ -158,8 +158,10 @@ def test_knn_great_circle_and_projected_reproduce_reference():
     w = build_weights(proj, kind="knn", k=4)
     assert pairs(w) == ref_pairs("knn4_albers")
     assert "4-nearest neighbours (projected distance" in w.summary()
-    with pytest.raises(InputError, match="projected CRS"):
-        build_weights(pts, kind="knn", k=4)
+    # issue 14: geographic coordinates are projected automatically to a stated CRS (was an error)
+    auto = build_weights(pts, kind="knn", k=4, crs=ALBERS)
+    assert pairs(auto) == ref_pairs("knn4_albers")
+    assert "in " in auto.describe() and "equidistant conic" in build_weights(pts, kind="knn", k=4).describe()
     with pytest.raises(InputError, match="k"):
         build_weights(proj, kind="knn", k=31)
 
