@@ -24,6 +24,7 @@ import html as _html
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ __all__ = [
     "centrality_map",
     "flow_map",
     "save_map",
+    "render_map",
     "flow_lines",
 ]
 
@@ -60,6 +62,20 @@ _CSS = """
 
 
 # ----------------------------------------------------------------------------- helpers
+def _js(obj) -> str:
+    """JSON for a ``<script>``: ``<``, ``>``, ``&`` and the JS line separators escaped.
+
+    ``</script>`` inside a title can then never close the script element.
+    """
+    return (json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _esc(text) -> str:
+    """HTML-escape a user string written as HTML (tooltips, layer names, legend rows)."""
+    return _html.escape(str(text), quote=True)
+
+
 def _points_from_lonlat(frame):
     """A table with ``lon``/``lat`` columns (WGS84 degrees) as a point GeoDataFrame."""
     import geopandas as gpd
@@ -137,7 +153,11 @@ def _display(value):
 
 
 def _features(gdf, fields, style_props):
-    """GeoJSON FeatureCollection with the tooltip fields and per-feature style keys."""
+    """GeoJSON FeatureCollection with the tooltip fields and per-feature style keys.
+
+    Tooltip fields are stored under safe keys ``f0, f1, ...`` (a column name is user text)
+    and string values are HTML-escaped, because Leaflet tooltips are set as HTML.
+    """
     import shapely
     from shapely.geometry import mapping
 
@@ -146,7 +166,10 @@ def _features(gdf, fields, style_props):
     columns = {f: gdf[f].tolist() for f in fields}
     feats = []
     for i, geom in enumerate(geoms):
-        props = {f: _display(columns[f][i]) for f in fields}
+        props = {}
+        for j, f in enumerate(fields):
+            v = _display(columns[f][i])
+            props[f"f{j}"] = _esc(v) if isinstance(v, str) else v
         for key, values in style_props.items():
             props[key] = values[i]
         feats.append({"type": "Feature", "id": str(i), "properties": props, "geometry": mapping(geom)})
@@ -156,7 +179,8 @@ def _features(gdf, fields, style_props):
 def _tooltip(fields, aliases):
     import folium
 
-    return folium.GeoJsonTooltip(fields=list(fields), aliases=list(aliases), sticky=True,
+    return folium.GeoJsonTooltip(fields=[f"f{j}" for j in range(len(fields))],
+                                 aliases=[_esc(a) for a in aliases], sticky=True,
                                  localize=True, labels=True)
 
 
@@ -199,9 +223,9 @@ def _add_legend(m, title, rows, position="bottomright"):
         f'<div class="sh-legend-row">{sw}<span>{_html.escape(label)}</span></div>' for sw, label in rows
     )
     script = (
-        f"var c=L.control({{position:{json.dumps(position)}}});"
+        f"var c=L.control({{position:{_js(position)}}});"
         "c.onAdd=function(){var d=L.DomUtil.create('div','sh-legend');"
-        f"d.innerHTML={json.dumps(body)};L.DomEvent.disableClickPropagation(d);return d;}};"
+        f"d.innerHTML={_js(body)};L.DomEvent.disableClickPropagation(d);return d;}};"
         "c.addTo(map);"
     )
     _macro(script).add_to(m)
@@ -213,7 +237,7 @@ def _add_title(m, title):
     if getattr(m, "_sh_title", False):
         return
     script = ("var t=L.DomUtil.create('div','sh-title',map.getContainer());"
-              f"t.textContent={json.dumps(title)};")
+              f"t.textContent={_js(str(title))};")
     _macro(script).add_to(m)
     m._sh_title = True
 
@@ -285,7 +309,7 @@ def _polygon_layer(m, gdf, fields, fills, layer_name, class_name, highlight=True
                 "fillOpacity": 0.85, "className": class_name}
 
     layer = folium.GeoJson(
-        data, name=layer_name, style_function=style,
+        data, name=_esc(layer_name), style_function=style,
         highlight_function=(lambda f: {"weight": 2.5, "color": "#000000"}) if highlight else None,
         tooltip=_tooltip(fields, fields) if fields else None,
     )
@@ -486,7 +510,7 @@ def centrality_map(data, column: str, *, geometry=None, on: str = "code", scheme
                     "fillOpacity": 0.9, "radius": feature["properties"]["_r"],
                     "className": "sh-point"}
 
-        folium.GeoJson(data_, name=layer_name, style_function=style,
+        folium.GeoJson(data_, name=_esc(layer_name), style_function=style,
                        marker=folium.CircleMarker(radius=5, fill=True),
                        tooltip=_tooltip(fields, fields) if fields else None).add_to(m)
         rows = [(_dot_swatch(c, r if sized else radii_k[0]), f"{lab} ({n})")
@@ -666,7 +690,7 @@ def flow_map(edges, nodes, *, origin: str = "origin", destination: str = "destin
     if arrows:
         shafts, heads = _arrow_geometry(list(lines.geometry), scale)
         draw = draw.set_geometry(shafts)
-    fl = folium.FeatureGroup(name=layer_name)
+    fl = folium.FeatureGroup(name=_esc(layer_name))
     data = _features(draw, fields, {"_c": colours, "_w": widths})
     folium.GeoJson(
         data, style_function=lambda f: {"color": f["properties"]["_c"], "weight": f["properties"]["_w"],
@@ -708,16 +732,121 @@ def flow_map(edges, nodes, *, origin: str = "origin", destination: str = "destin
 
 
 # ----------------------------------------------------------------------------- saving
-def save_map(m, path) -> Path:
+def _stable_ids(m, seed=0) -> None:
+    """Replace branca's random element ids by ids derived from the tree position and ``seed``.
+
+    folium names every element ``<kind>_<32 random hex digits>``; with these ids the same map
+    built twice renders to the same bytes.
+    """
+    import hashlib
+
+    root = m.get_root()
+    counter = [0]
+
+    def walk(el, path):
+        counter[0] += 1
+        key = f"{seed}:{path}:{counter[0]}:{type(el).__name__}"
+        el._id = hashlib.sha256(key.encode()).hexdigest()[:32]
+        for child in list(getattr(el, "_children", {}).values()):
+            walk(child, f"{path}/{type(child).__name__}")
+
+    walk(root, "root")
+
+
+_SCRIPT_RE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+_ASSET_RE = re.compile(r"""<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["'](https?://[^"'/]+)""")
+
+
+def _csp(html: str, tiles_origins=()) -> str:
+    """Content-Security-Policy allowing exactly this page's own inline scripts (by hash).
+
+    Inline event handlers (``onerror=``) and injected scripts are refused by the browser;
+    offline pages allow no external host at all; online pages allow only the hosts their
+    own Leaflet/folium assets and tiles come from.
+    """
+    import base64
+    import hashlib
+
+    hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest())
+                     .decode("ascii") + "'" for body in _SCRIPT_RE.findall(html)})
+    hosts = sorted(set(_ASSET_RE.findall(html)))
+    tiles = sorted(set(tiles_origins))
+    ext = " ".join(hosts)
+    return "; ".join([
+        "default-src 'none'",
+        f"script-src {' '.join(hashes)} {ext}".rstrip(),
+        f"style-src 'unsafe-inline' {ext}".rstrip(),
+        f"img-src data: {' '.join(tiles + hosts)}".rstrip(),
+        f"font-src data: {ext}".rstrip(),
+        "base-uri 'none'",
+        "form-action 'none'",
+    ])
+
+
+def _tile_origins(m):
+    import re
+
+    import folium
+
+    out = []
+    for child in m._children.values():
+        if isinstance(child, folium.raster_layers.TileLayer):
+            url = str(getattr(child, "tiles", ""))
+            hit = re.match(r"(https?://)([^/]+)", url)
+            if hit:
+                host = re.sub(r"\{s\}", "*", hit.group(2))
+                out.append(hit.group(1) + host)
+    return out
+
+
+def render_map(m, seed: int = 0) -> str:
+    """The map's HTML page: deterministic element ids and a Content-Security-Policy.
+
+    Parameters
+    ----------
+    m : folium.Map
+    seed : int
+        Mixed into the element ids (same map and seed, same bytes).
+
+    Returns
+    -------
+    str
+        The page. The ``<meta http-equiv="Content-Security-Policy">`` allows only the page's
+        own inline scripts (listed by SHA-256 hash) and, for online maps, the hosts of its
+        Leaflet assets and tiles.
+
+    Examples
+    --------
+    >>> html = render_map(lisa_map(grid, offline=True))   # doctest: +SKIP
+    """
+    _stable_ids(m, seed)
+    html = m.get_root().render()
+    policy = _csp(html, _tile_origins(m))
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{_html.escape(policy, quote=False)}">'
+    if "<head>" in html:
+        html = html.replace("<head>", "<head>\n    " + meta, 1)
+    else:  # pragma: no cover - branca always writes <head>
+        html = meta + html
+    return html
+
+
+def save_map(m, path, *, seed: int = 0) -> Path:
     """Write the map's HTML atomically; for offline maps, check nothing is fetched.
+
+    The page is :func:`render_map`'s: deterministic element ids (the same map gives
+    byte-identical files) and a Content-Security-Policy.
 
     Raises :class:`InputError` if an offline map would still load an external
     script, stylesheet or image (e.g. a folium plugin with CDN assets).
+
+    Examples
+    --------
+    >>> save_map(lisa_map(grid, offline=True), "lisa.html")   # doctest: +SKIP
     """
     from .._io import atomic_path
     from ._offline import external_assets
 
-    html = m.get_root().render()
+    html = render_map(m, seed)
     if getattr(m, "_sh_offline", False):
         ext = external_assets(html)
         if ext:
