@@ -9,7 +9,7 @@ import pytest
 from spatialhealth.errors import InputError, InputTypeError
 from spatialhealth.layers import maps
 from spatialhealth.layers._offline import external_assets, leaflet_version
-from spatialhealth.layers._palette import classify
+from spatialhealth.layers._palette import LISA_COLOURS, classify
 
 
 def test_maps_quantile_bounds_match_numpy_percentiles():
@@ -161,7 +161,7 @@ def test_maps_geometry_column_with_another_name(grid, cities, od, tmp_path):
 
     g = grid.rename_geometry("geom")
     m = maps.lisa_map(g, simplify=0.01, offline=True)
-    assert m.get_root().render().count('"_fill": "#d7191c"') == 4
+    assert m.get_root().render().count(f'"_fill": "{LISA_COLOURS["HH"]}"') == 4
     lines = maps.flow_lines(od, cities.rename_geometry("pt"))
     assert len(lines) == 11
     res = qgis.write_geopackage([qgis.QgisLayer(g, "lisa", qgis.lisa_style())], tmp_path / "g.gpkg")
