@@ -136,7 +136,7 @@ def test_maps_missing_values_and_chinese_names(grid):
     m = maps.choropleth_map(g, "beds_per_1k", name="name_zh", k=4)
     assert sum(m._sh_classes.counts) == 23
     html = m.get_root().render()
-    assert "no data (2)" in html
+    assert "No data (2)" in html
     assert "单元7" in html or json.dumps("单元7")[1:-1] in html  # names may be \\u-escaped JSON
     fills = re.findall(r'"_fill": "(#[0-9a-f]{6})"', html)
     assert len(fills) == 25 and fills[2] == NO_DATA and fills[5] == NO_DATA
