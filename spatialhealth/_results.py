@@ -255,9 +255,16 @@ class CoefficientResult(Result):
 
 
 def figure_axes(ax=None, **subplots_kw):
-    """``(fig, ax)``: the given Axes and its figure, or a new figure with one Axes."""
+    """``(fig, ax)``: the given Axes and its figure, or a new figure with one Axes.
+
+    Registers the Simplified Chinese font first (:func:`spatialhealth._fonts.ensure_cjk_font`),
+    so titles, axis labels and legends holding Chinese render without missing glyphs.
+    """
     import matplotlib.pyplot as plt
 
+    from ._fonts import ensure_cjk_font
+
+    ensure_cjk_font()
     if ax is None:
         fig, ax = plt.subplots(**subplots_kw)
         return fig, ax

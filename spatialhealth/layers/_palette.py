@@ -12,21 +12,96 @@ import numpy as np
 
 from ..errors import InputError
 
-#: LISA cluster colours (ColorBrewer RdBu/RdYlBu hues as used by GeoDa-style maps).
+#: LISA cluster colours, GeoDa's (LISA cluster map): HH red, LL blue, LH light blue,
+#: HL pink, not significant light grey.
 LISA_COLOURS: dict[str, str] = {
-    "HH": "#d7191c",  # red
-    "LH": "#abd9e9",  # light blue
-    "LL": "#2c7bb6",  # blue
-    "HL": "#fdae61",  # orange
-    "ns": "#d9d9d9",  # grey
+    "HH": "#ff0000",
+    "LL": "#0000ff",
+    "LH": "#a7adf9",
+    "HL": "#f4a3a8",
+    "ns": "#eeeeee",
 }
 LISA_LABELS: dict[str, str] = {
     "HH": "High-High",
-    "LH": "Low-High",
     "LL": "Low-Low",
+    "LH": "Low-High",
     "HL": "High-Low",
     "ns": "Not significant",
 }
+#: a unit without neighbours has no local statistic: its own class and grey (GeoDa's
+#: "Neighborless"), never mixed with "not significant"
+NEIGHBORLESS = "#999999"
+#: every LISA class drawn on maps, in legend order
+LISA_CLASS_COLOURS: dict[str, str] = {**LISA_COLOURS, "neighborless": NEIGHBORLESS}
+#: spellings of the neighbourless class accepted in a cluster column
+NEIGHBORLESS_CODES = ("neighborless", "neighbourless", "island", "no_neighbors", "isolate")
+
+#: significance map (GeoDa's greens): p thresholds and colours, not significant first
+SIGNIFICANCE_LEVELS = (0.05, 0.01, 0.001, 0.0001)
+SIGNIFICANCE_COLOURS: dict[str, str] = {
+    "ns": "#eeeeee",
+    "p0.05": "#84f576",
+    "p0.01": "#53c53c",
+    "p0.001": "#348124",
+    "p0.0001": "#1b4a12",
+    "neighborless": NEIGHBORLESS,
+}
+
+#: Getis-Ord Gi* hot and cold spots (ArcGIS Hot Spot Analysis colours)
+GI_COLOURS: dict[str, str] = {
+    "hot99": "#d62f27",
+    "hot95": "#ed7551",
+    "hot90": "#fab984",
+    "ns": "#f7f7f0",
+    "cold90": "#c0ccbe",
+    "cold95": "#849eba",
+    "cold99": "#4575b5",
+    "neighborless": NEIGHBORLESS,
+}
+
+
+def significance_class(p) -> list[str]:
+    """Significance-map class of each pseudo p-value (``"p0.05"`` ... ``"ns"``).
+
+    The class is the smallest threshold the p-value does not exceed; NaN is ``"neighborless"``.
+
+    >>> significance_class([0.2, 0.04, 0.0001, float("nan")])
+    ['ns', 'p0.05', 'p0.0001', 'neighborless']
+    """
+    out = []
+    for v in np.asarray(p, dtype=float):
+        if np.isnan(v):
+            out.append("neighborless")
+            continue
+        cls = "ns"
+        for t in SIGNIFICANCE_LEVELS:
+            if v <= t:
+                cls = f"p{t:g}" if t >= 0.001 else "p0.0001"
+        out.append(cls)
+    return out
+
+
+def gi_class(z, p) -> list[str]:
+    """Hot/cold spot class from a Gi* z-score and its p-value (90/95/99 % confidence).
+
+    >>> gi_class([2.7, -2.0, 1.7, 0.3], [0.007, 0.045, 0.09, 0.7])
+    ['hot99', 'cold95', 'hot90', 'ns']
+    """
+    out = []
+    for zz, pp in zip(np.asarray(z, dtype=float), np.asarray(p, dtype=float)):
+        if np.isnan(zz) or np.isnan(pp):
+            out.append("neighborless")
+            continue
+        side = "hot" if zz > 0 else "cold"
+        if pp <= 0.01:
+            out.append(f"{side}99")
+        elif pp <= 0.05:
+            out.append(f"{side}95")
+        elif pp <= 0.10:
+            out.append(f"{side}90")
+        else:
+            out.append("ns")
+    return out
 #: colour of features whose value is missing
 NO_DATA = "#ffffff"
 #: outline of polygons and markers
@@ -88,15 +163,40 @@ def class_radii(k: int, min_radius: float = 4.0, max_radius: float = 14.0) -> li
     return [round(float(r), 2) for r in np.linspace(min_radius, max_radius, k)]
 
 
-def _fmt(x: float) -> str:
-    if x == 0:
-        return "0"
+def _fmt(x: float, sig: int = 4) -> str:
+    """A legend number: thousands separators, ``sig`` significant digits, never ``e`` notation.
+
+    >>> _fmt(0.000453), _fmt(12345.6), _fmt(0.1234567)
+    ('0.000453', '12,346', '0.1235')
+    """
+    import math
+
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return "0" if x == 0 else str(x)
     ax = abs(x)
-    if ax >= 1000:
+    if ax >= 10 ** sig:
         return f"{x:,.0f}"
-    if ax >= 0.01:
-        return f"{x:.4g}"
-    return f"{x:.2e}"
+    decimals = max(0, sig - 1 - int(math.floor(math.log10(ax))))
+    text = f"{x:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def range_label(lo: float, hi: float) -> str:
+    """``"lo - hi"`` with enough digits that both ends differ; one number when they are equal.
+
+    >>> range_label(0, 0), range_label(0.000453, 0.0004531), range_label(1, 2.5)
+    ('0', '0.000453 - 0.0004531', '1 - 2.5')
+    """
+    if lo == hi:
+        return _fmt(lo)
+    for sig in (4, 5, 6, 8, 10):
+        a, b = _fmt(lo, sig), _fmt(hi, sig)
+        if a != b:
+            return f"{a} - {b}"
+    return _fmt(hi, 10)
 
 
 @dataclass(frozen=True)
@@ -203,6 +303,7 @@ def classify(values, column: str = "value", *, scheme: str = "quantiles", k: int
             upper = np.unique(np.asarray(cls.bins, dtype=float))
     lower = np.concatenate([[min(y.min(), upper[0])], upper[:-1]])
     k_final = len(upper)
+    user_colours = colours is not None
     if colours is None:
         colours = sequential_colours(k_final, palette)
     elif len(colours) != k_final:
@@ -210,6 +311,20 @@ def classify(values, column: str = "value", *, scheme: str = "quantiles", k: int
     tmp = Classes(column, scheme, tuple(float(x) for x in lower), tuple(float(x) for x in upper),
                   tuple(colours), (), ())
     idx = tmp.assign(y)
-    counts = tuple(int((idx == i).sum()) for i in range(k_final))
-    labels = tuple(f"{_fmt(lo)} - {_fmt(hi)}" for lo, hi in zip(lower, upper))
-    return Classes(column, scheme, tmp.lower, tmp.upper, tuple(colours), counts, labels)
+    counts = [int((idx == i).sum()) for i in range(k_final)]
+    if scheme != "user" and 0 in counts and k_final > 1:
+        # an empty class is never shown: merge it into its upper neighbour and recolour
+        keep = [i for i in range(k_final) if counts[i] > 0]
+        upper = np.asarray([upper[i] for i in keep])
+        lower = np.concatenate([[min(y.min(), upper[0])], upper[:-1]])
+        k_final = len(upper)
+        colours = ([colours[i] for i in keep] if user_colours
+                   else sequential_colours(k_final, palette))
+        tmp = Classes(column, scheme, tuple(float(x) for x in lower),
+                      tuple(float(x) for x in upper), tuple(colours), (), ())
+        idx = tmp.assign(y)
+        counts = [int((idx == i).sum()) for i in range(k_final)]
+    # the lowest class holds its lower bound: when that is also its upper bound, one number
+    labels = tuple(range_label(lo, hi) if not (i == 0 and lo == hi) else _fmt(hi)
+                   for i, (lo, hi) in enumerate(zip(tmp.lower, tmp.upper)))
+    return Classes(column, scheme, tmp.lower, tmp.upper, tuple(colours), tuple(counts), labels)

@@ -53,8 +53,39 @@ __all__ = [
     "Style", "StyleClass", "RasterStyle", "QgisLayer", "QgisExport",
     "lisa_style", "graduated_style", "categorized_style", "flow_style", "single_style",
     "write_geopackage", "write_layer", "write_raster_style", "raster_style",
-    "launder_shapefile_names", "vector_qml",
+    "launder_shapefile_names", "vector_qml", "safe_layer_name",
 ]
+
+
+def safe_layer_name(name: str, taken=()) -> str:
+    """An ASCII table name (letters, digits, ``_``) for a layer called ``name``.
+
+    ASCII letters, digits and ``_`` are kept; every other run of characters becomes one
+    ``_``; a short hash of the original name keeps names that differ only in Chinese apart.
+    The original name is kept by :func:`write_geopackage` as the layer title.
+
+    Examples
+    --------
+    >>> safe_layer_name("lisa_beds")
+    'lisa_beds'
+    >>> safe_layer_name("lisa_每千人床位")
+    'lisa_u9b0d6a3'
+    """
+    import hashlib
+
+    name = str(name)
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name not in taken:
+        return name
+    base = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "layer"
+    if base[0].isdigit():
+        base = "l_" + base
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()
+    out = f"{base}_u{digest[:7]}" if base != name else f"{base}_{digest[:7]}"
+    i = 7
+    while out in taken:
+        i += 1
+        out = f"{base}_u{digest[:i]}"
+    return out
 
 
 # ----------------------------------------------------------------------------- styles
@@ -298,9 +329,32 @@ def _write_gpkg_project(con, name, qgz: bytes):
                 (name, meta, qgz.hex()))
 
 
+def _is_geopackage(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                return False
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return bool(con.execute("SELECT 1 FROM sqlite_master WHERE name='gpkg_contents'").fetchone())
+        finally:
+            con.close()
+    except (OSError, sqlite3.Error):
+        return False
+
+
+def _refuse_inputs(path: Path, inputs) -> None:
+    target = path.resolve()
+    for src in inputs or ():
+        src = Path(str(src).split("|")[0])
+        if src.exists() and src.resolve() == target:
+            raise InputError(f"Refusing to write into {str(path)!r}: it is the input being read. "
+                             "Write the result to another GeoPackage.")
+
+
 def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = True,
                      store_project: bool = True, title: str = "spatialhealth",
-                     rasters=()) -> QgisExport:
+                     rasters=(), inputs=()) -> QgisExport:
     """Write styled layers to one GeoPackage (+ a QGIS project) atomically.
 
     Parameters
@@ -308,7 +362,9 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
     layers : list of QgisLayer
         In legend order: the first is drawn on top. Table names must be unique.
     path : path
-        The ``.gpkg`` to write (replaced if it exists).
+        The ``.gpkg`` to write. If it exists (and is a GeoPackage), only the named layers
+        and their ``layer_styles`` rows are replaced; every other layer is kept. A file
+        that is not a GeoPackage is refused, never overwritten.
     crs : CRS-like, optional
         Reproject every layer to this CRS (default: the first layer's CRS),
         which is also the project's CRS.
@@ -324,6 +380,11 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
         GeoTIFFs (in the same folder or below) added to the project below the
         vector layers; their style is embedded (write a sidecar too with
         :func:`write_raster_style`).
+    inputs : iterable of path
+        Files the caller is reading; writing into one of them is refused.
+
+    Layer names that are not ASCII identifiers (e.g. ``lisa_每千人床位``) get a safe table
+    name from :func:`safe_layer_name`; the original name becomes the layer's title.
 
     Returns
     -------
@@ -344,14 +405,24 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
     for lyr in layers:
         if not isinstance(lyr, QgisLayer):
             raise InputTypeError(f"layers must be QgisLayer objects; {type(lyr).__name__} was given.")
-    names = [lyr.name for lyr in layers]
+    names = [str(lyr.name) for lyr in layers]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise InputError(f"Layer names must be unique; repeated: {', '.join(dup)}.")
-    bad = [n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
-    if bad:
-        raise InputError(f"Layer names must be letters, digits and '_' (not starting with a digit); "
-                         f"got {', '.join(map(repr, bad))}.")
+    _refuse_inputs(path, inputs)
+    if path.exists() and not _is_geopackage(path):
+        raise InputError(f"{str(path)!r} exists and is not a GeoPackage; refusing to replace it.")
+    safe: list[str] = []
+    renamed = []
+    for lyr in layers:
+        new = safe_layer_name(lyr.name, taken=safe)
+        safe.append(new)
+        if new != lyr.name:
+            from dataclasses import replace as _replace
+
+            lyr = _replace(lyr, name=new, title=lyr.title or str(lyr.name))
+        renamed.append(lyr)
+    layers = renamed
     first = getattr(layers[0].frame, "frame", layers[0].frame)
     target = CRS.from_user_input(crs) if crs is not None else getattr(first, "crs", None)
     frames = [_prepare(lyr, target) for lyr in layers]
@@ -393,7 +464,12 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
     qgs = project_qgs(entries, extent, target, title)
 
     with atomic_path(path) as tmp:
-        tmp.unlink()
+        if path.exists():
+            import shutil
+
+            shutil.copyfile(path, tmp)  # update a copy: other layers are kept as they are
+        else:
+            tmp.unlink()
         for lyr, gdf in zip(layers, frames):
             gdf.to_file(tmp, layer=lyr.name, driver="GPKG", engine="pyogrio", VERSION="1.2")
         con = sqlite3.connect(tmp)

@@ -67,6 +67,17 @@ class Page:
         tip.first.wait_for(state="visible", timeout=3000)
         return tip.first.inner_text()
 
+    def tooltip_at_path_middle(self, selector, nth):
+        """Hover the middle of a (curved) path, not its bounding-box centre."""
+        x, y = self.page.locator(selector).nth(nth).evaluate(
+            "el => { const p = el.getPointAtLength(el.getTotalLength() / 2);"
+            " const m = el.getScreenCTM(); return [p.x * m.a + p.y * m.c + m.e,"
+            " p.x * m.b + p.y * m.d + m.f]; }")
+        self.page.mouse.move(x, y)
+        tip = self.page.locator(".leaflet-tooltip")
+        tip.first.wait_for(state="visible", timeout=3000)
+        return tip.first.inner_text()
+
     def close(self):
         self.ctx.close()
 
@@ -162,8 +173,8 @@ def test_maps_flow_lines_arrows_and_layers_in_chromium(cities, od, tmp_path, ope
     used = set(od.nlargest(8, "flow")[["origin", "destination"]].to_numpy().ravel())
     assert len(pg.attrs("path.sh-node", "d")) == len(used)
     overlays = pg.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-    assert [t.strip() for t in overlays] == ["Flows", "Nodes"]
-    text = pg.tooltip_after_hover("path.sh-flow", 7)  # the largest flow: F -> A, 610
+    assert [t.strip() for t in overlays] == ["Flow network", "Nodes"]
+    text = pg.tooltip_at_path_middle("path.sh-flow", 7)  # the largest flow: F -> A, 610
     assert "City F" in text and "City A" in text and "610" in text
 
 
@@ -206,5 +217,61 @@ def test_maps_chinese_names_and_missing_values_in_chromium(grid, tmp_path, open_
     _clean(pg)
     fills = pg.attrs("path.sh-region", "fill")
     assert [i for i, f in enumerate(fills) if f == NO_DATA] == [2, 5]
-    assert "no data (2)" in pg.page.locator(".sh-legend").inner_text()
+    assert "No data (2)" in pg.page.locator(".sh-legend").inner_text()
     assert "单元7" in pg.tooltip_after_hover("path.sh-region", 7)
+
+
+def test_maps_network_readable_in_chromium(cities, od, tmp_path, open_page):
+    """Outlines beneath, top cities labelled, reciprocal arcs apart, northern tooltip inside."""
+    outlines = make_outline_square()
+    c = cities.assign(name_zh=[f"城市{chr(65 + i)}" for i in range(8)])
+    m = maps.flow_map(od, c, top=11, k=3, offline=True, lang="zh", outlines=outlines, label_top=3)
+    pg = open_page(maps.save_map(m, tmp_path / "net.html"))
+    _clean(pg)
+    # outline drawn first (beneath): its path precedes every flow path in the SVG
+    classes = pg.page.eval_on_selector_all("svg path", "els => els.map(e => e.getAttribute('class') || '')")
+    first_flow = next(i for i, k in enumerate(classes) if "sh-flow" in k)
+    assert any("sh-outline" in k for k in classes[:first_flow])
+    assert not any("sh-outline" in k and "leaflet-interactive" in k for k in classes)
+    # the three busiest cities (by drawn in+out flow) are labelled, in Chinese
+    lines = maps.flow_lines(od, c, top=11, lang="zh")
+    vol = lines.groupby("origin")["flow"].sum().add(lines.groupby("destination")["flow"].sum(), fill_value=0)
+    top3 = c.set_index("code").loc[vol.sort_values(ascending=False).index[:3], "name_zh"].tolist()
+    assert pg.page.locator(".sh-label").all_inner_texts() == top3
+    # A->B (500) and B->A (320) are drawn as two separate arcs
+    ds = pg.attrs("path.sh-flow", "d")
+    assert len(set(ds)) == len(ds) == 11
+    legend = pg.page.locator(".sh-legend").inner_text()
+    assert "流量" in legend and "e-" not in legend and " 0 - 0 " not in legend
+    # the northernmost city's tooltip stays inside the map
+    north = pg.page.locator("path.sh-node")
+    ys = [north.nth(i).bounding_box()["y"] for i in range(north.count())]
+    i = ys.index(min(ys))
+    north.nth(i).hover(force=True)
+    tip = pg.page.locator(".leaflet-tooltip").first
+    tip.wait_for(state="visible", timeout=3000)
+    box, frame = tip.bounding_box(), pg.page.locator(".folium-map").bounding_box()
+    assert box["y"] >= frame["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
+    assert box["x"] >= frame["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+
+
+def test_maps_lisa_geoda_colours_neighborless_and_chinese(grid, tmp_path, open_page):
+    from spatialhealth.layers._palette import NEIGHBORLESS
+
+    g = grid.copy()
+    g.loc[0, "cluster"] = "island"
+    m = maps.lisa_map(g, offline=True, lang="zh")
+    pg = open_page(maps.save_map(m, tmp_path / "lisa_zh.html"))
+    _clean(pg)
+    fills = pg.attrs("path.sh-region", "fill")
+    assert fills[0] == NEIGHBORLESS and LISA_COLOURS["HL"] == "#f4a3a8"
+    legend = pg.page.locator(".sh-legend").inner_text()
+    assert "无邻居 (neighborless): 1" in legend and "高-高 (HH)" in legend and "不显著" in legend
+    assert "LISA 聚类图" in legend
+
+
+def make_outline_square():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    return gpd.GeoDataFrame(geometry=[box(115.9, 39.4, 116.6, 40.1)], crs=4326)

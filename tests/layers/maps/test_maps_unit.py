@@ -9,7 +9,7 @@ import pytest
 from spatialhealth.errors import InputError, InputTypeError
 from spatialhealth.layers import maps
 from spatialhealth.layers._offline import external_assets, leaflet_version
-from spatialhealth.layers._palette import classify
+from spatialhealth.layers._palette import LISA_COLOURS, classify
 
 
 def test_maps_quantile_bounds_match_numpy_percentiles():
@@ -136,7 +136,7 @@ def test_maps_missing_values_and_chinese_names(grid):
     m = maps.choropleth_map(g, "beds_per_1k", name="name_zh", k=4)
     assert sum(m._sh_classes.counts) == 23
     html = m.get_root().render()
-    assert "no data (2)" in html
+    assert "No data (2)" in html
     assert "单元7" in html or json.dumps("单元7")[1:-1] in html  # names may be \\u-escaped JSON
     fills = re.findall(r'"_fill": "(#[0-9a-f]{6})"', html)
     assert len(fills) == 25 and fills[2] == NO_DATA and fills[5] == NO_DATA
@@ -161,7 +161,7 @@ def test_maps_geometry_column_with_another_name(grid, cities, od, tmp_path):
 
     g = grid.rename_geometry("geom")
     m = maps.lisa_map(g, simplify=0.01, offline=True)
-    assert m.get_root().render().count('"_fill": "#d7191c"') == 4
+    assert m.get_root().render().count(f'"_fill": "{LISA_COLOURS["HH"]}"') == 4
     lines = maps.flow_lines(od, cities.rename_geometry("pt"))
     assert len(lines) == 11
     res = qgis.write_geopackage([qgis.QgisLayer(g, "lisa", qgis.lisa_style())], tmp_path / "g.gpkg")

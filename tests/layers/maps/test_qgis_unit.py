@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import io
 import sqlite3
 import zipfile
@@ -65,8 +67,8 @@ def test_qgis_input_errors(tmp_path, grid):
     lyr = qgis.QgisLayer(grid, "lisa", qgis.lisa_style())
     with pytest.raises(InputError, match="repeated: lisa"):
         qgis.write_geopackage([lyr, lyr], tmp_path / "x.gpkg")
-    with pytest.raises(InputError, match="'1bad'"):
-        qgis.write_geopackage([qgis.QgisLayer(grid, "1bad")], tmp_path / "x.gpkg")
+    res = qgis.write_geopackage([qgis.QgisLayer(grid, "1bad")], tmp_path / "x.gpkg")
+    assert res.frame["layer"].str.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*").all()
     with pytest.raises(InputError, match=r"must end in \.gpkg"):
         qgis.write_geopackage([lyr], tmp_path / "x.shp")
 
@@ -82,3 +84,59 @@ def test_qgis_shapefile_names_are_laundered_and_style_follows(tmp_path, grid):
 
     assert "beds_per_2" in pyogrio.read_info(tmp_path / "g.shp")["fields"]
     assert 'attr="beds_per_2"' in (tmp_path / "g.qml").read_text()
+
+
+def test_qgis_non_ascii_layer_names_get_safe_names_and_keep_titles(tmp_path, grid):
+    import pyogrio
+
+    res = qgis.write_geopackage([qgis.QgisLayer(grid, "lisa_每千人床位", qgis.lisa_style()),
+                                 qgis.QgisLayer(grid, "lisa_每千人医生", qgis.lisa_style())],
+                                tmp_path / "zh.gpkg")
+    layers = res.frame["layer"].tolist()
+    assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n) for n in layers)
+    assert len(set(layers)) == 2 and layers[0].startswith("lisa_")
+    assert res.frame["title"].tolist() == ["lisa_每千人床位", "lisa_每千人医生"]
+    assert _layer_names(tmp_path / "zh.gpkg") == sorted(layers)
+
+
+def _layer_names(path):
+    import pyogrio
+
+    return sorted(set(pyogrio.list_layers(path)[:, 0]) - {"layer_styles"})
+
+
+def test_qgis_existing_geopackage_keeps_other_layers(tmp_path, grid, cities):
+    import sqlite3
+
+    gpkg = tmp_path / "work.gpkg"
+    grid.to_file(gpkg, layer="provinces", engine="pyogrio")
+    cities.to_file(gpkg, layer="my_points", engine="pyogrio")
+    qgis.write_geopackage([qgis.QgisLayer(grid, "lisa", qgis.lisa_style())], gpkg, project=False)
+    assert _layer_names(gpkg) == ["lisa", "my_points", "provinces"]
+    import geopandas as gpd
+
+    assert len(gpd.read_file(gpkg, layer="my_points")) == 8
+    # a second write replaces only lisa (fewer rows now) and its style row
+    qgis.write_geopackage([qgis.QgisLayer(grid.iloc[:5], "lisa", qgis.lisa_style())], gpkg,
+                          project=False)
+    assert _layer_names(gpkg) == ["lisa", "my_points", "provinces"]
+    assert len(gpd.read_file(gpkg, layer="lisa")) == 5
+    con = sqlite3.connect(gpkg)
+    rows = con.execute("SELECT f_table_name FROM layer_styles").fetchall()
+    con.close()
+    assert rows == [("lisa",)]
+
+
+def test_qgis_refuses_input_and_non_geopackage(tmp_path, grid):
+    gpkg = tmp_path / "work.gpkg"
+    grid.to_file(gpkg, layer="provinces", engine="pyogrio")
+    before = gpkg.read_bytes()
+    with pytest.raises(InputError, match="input being read"):
+        qgis.write_geopackage([qgis.QgisLayer(grid, "lisa", qgis.lisa_style())], gpkg,
+                              inputs=[str(gpkg) + "|layername=provinces"])
+    assert gpkg.read_bytes() == before
+    thesis = tmp_path / "thesis.gpkg"
+    thesis.write_text("not a geopackage", encoding="utf-8")
+    with pytest.raises(InputError, match="not a GeoPackage"):
+        qgis.write_geopackage([qgis.QgisLayer(grid, "lisa")], thesis)
+    assert thesis.read_text(encoding="utf-8") == "not a geopackage"
