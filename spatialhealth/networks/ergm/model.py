@@ -164,10 +164,15 @@ class Model:
         self.nodes = ctx.nodes
         self.n = ctx.n
         names = [nm for t in self.terms for nm in t.names]
-        dup = sorted({x for x in names if names.count(x) > 1})
-        if dup:
-            raise InputError(f"The formula gives the statistic(s) {dup} twice; drop the repeated term.")
+        # statnet keeps repeated names (e.g. two edgecov(x, "a")); ours get a suffix so that
+        # every coefficient can be addressed by name: edgecov.a, edgecov.a#2
+        seen: dict = {}
+        for k, nm in enumerate(names):
+            seen[nm] = seen.get(nm, 0) + 1
+            if seen[nm] > 1:
+                names[k] = f"{nm}#{seen[nm]}"
         self.names = names
+        self.curved = any(t.curved for t in self.terms)
         self.p = len(names)
         T = len(self.terms)
         self.codes = np.array([t.code for t in self.terms], dtype=np.int64)
