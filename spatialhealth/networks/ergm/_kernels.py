@@ -60,6 +60,19 @@ GWDSP = 21
 GWIDEGREE = 22
 GWODEGREE = 23
 GWDEGREE = 24
+DEGREE = 25          # degree/idegree/odegree (by=, homophily=) and gw*degree with attr=
+GWNSP = 26           # gwnsp / nsp(d): dyadwise minus edgewise shared partners
+CYCLICALTIES = 27
+
+# shared-partner types (directed): partner k of the ordered pair (a, b)
+OTP = 0  # a->k->b
+ITP = 1  # b->k->a
+OSP = 2  # a->k, b->k
+ISP = 3  # k->a, k->b
+# shared-partner weights (fpar[t, 2])
+SP_GW = 0      # exp(alpha) (1 - r^s)
+SP_COUNT = 1   # [s == d]
+SP_ANY = 2     # [s > 0]
 
 
 @njit(cache=True, inline="always")
@@ -88,6 +101,162 @@ def _otp(a, b, adj, adjT, tp, use_tp):
 
 
 @njit(cache=True, inline="always")
+def _spc(typ, a, b, adj, adjT, tp, use_tp, ncat, cr):
+    """Shared partners of type ``typ`` of the ordered pair (a, b), partners restricted
+    to a's category of row ``cr`` when ``cr >= 0`` (undirected networks use OTP)."""
+    if cr < 0 and use_tp:
+        if typ == OTP:
+            return np.int64(tp[a, b])
+        if typ == ITP:
+            return np.int64(tp[b, a])
+    n = adj.shape[0]
+    s = 0
+    for k in range(n):
+        if k == a or k == b:
+            continue
+        if cr >= 0 and ncat[cr, k] != ncat[cr, a]:
+            continue
+        if typ == OTP:
+            s += adj[a, k] & adjT[b, k]
+        elif typ == ITP:
+            s += adj[b, k] & adjT[a, k]
+        elif typ == OSP:
+            s += adj[a, k] & adj[b, k]
+        else:
+            s += adjT[a, k] & adjT[b, k]
+    return np.int64(s)
+
+
+@njit(cache=True, inline="always")
+def _spw(mode, s, rr, ea, d):
+    """Weight of a tie/dyad with ``s`` shared partners."""
+    if mode == SP_GW:
+        return ea * (1.0 - rr ** s)
+    if mode == SP_COUNT:
+        return 1.0 if s == d else 0.0
+    return 1.0 if s > 0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _spd(mode, s, rr, ea, d):
+    """Change of the weight when ``s`` shared partners become ``s + 1``."""
+    if mode == SP_GW:
+        return rr ** s
+    if mode == SP_COUNT:
+        return (1.0 if s + 1 == d else 0.0) - (1.0 if s == d else 0.0)
+    return 1.0 if s == 0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _same(ncat, cr, a, b):
+    return cr < 0 or ncat[cr, a] == ncat[cr, b]
+
+
+@njit(cache=True, inline="always")
+def _esp_change(i, j, directed, typ, mode, rr, ea, d, cr, present, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                ncat):
+    """Change of an edgewise shared-partner statistic for adding (i, j)."""
+    if not _same(ncat, cr, i, j):
+        return 0.0
+    tot = _spw(mode, _spc(typ, i, j, adj, adjT, tp, use_tp, ncat, cr), rr, ea, d)
+    if not directed:
+        if outdeg[i] <= outdeg[j]:
+            a, b, cnt = i, j, outdeg[i]
+        else:
+            a, b, cnt = j, i, outdeg[j]
+        for q in range(cnt):
+            k = outl[a, q]
+            if adj[b, k] and _same(ncat, cr, i, k):
+                tot += _spd(mode, _spc(OTP, i, k, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+                tot += _spd(mode, _spc(OTP, j, k, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+        return tot
+    if typ == OTP:
+        for q in range(outdeg[j]):  # tie i->b gains partner j (i->j->b)
+            b = outl[j, q]
+            if adj[i, b] and _same(ncat, cr, i, b):
+                tot += _spd(mode, _spc(OTP, i, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+        for q in range(indeg[i]):  # tie a->j gains partner i (a->i->j)
+            a = inl[i, q]
+            if adj[a, j] and _same(ncat, cr, i, a):
+                tot += _spd(mode, _spc(OTP, a, j, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+    elif typ == ITP:
+        for q in range(outdeg[j]):  # tie a->i gains partner j (i->j->a)
+            a = outl[j, q]
+            if adj[a, i] and _same(ncat, cr, i, a):
+                tot += _spd(mode, _spc(ITP, a, i, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+        for q in range(indeg[i]):  # tie j->b gains partner i (b->i->j)
+            b = inl[i, q]
+            if adj[j, b] and _same(ncat, cr, i, b):
+                tot += _spd(mode, _spc(ITP, j, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+    elif typ == OSP:
+        for q in range(indeg[j]):  # ties i->b and b->i gain partner j when b->j
+            b = inl[j, q]
+            if b == i or not _same(ncat, cr, i, b):
+                continue
+            if adj[i, b]:
+                tot += _spd(mode, _spc(OSP, i, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+            if adj[b, i]:
+                tot += _spd(mode, _spc(OSP, b, i, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+    else:
+        for q in range(outdeg[i]):  # ties j->b and b->j gain partner i when i->b
+            b = outl[i, q]
+            if b == j or not _same(ncat, cr, i, b):
+                continue
+            if adj[j, b]:
+                tot += _spd(mode, _spc(ISP, j, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+            if adj[b, j]:
+                tot += _spd(mode, _spc(ISP, b, j, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+    return tot
+
+
+@njit(cache=True, inline="always")
+def _dsp_change(i, j, directed, typ, mode, rr, ea, d, present, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                ncat):
+    """Change of a dyadwise shared-partner statistic for adding (i, j)."""
+    tot = 0.0
+    if not directed or typ == OTP or typ == ITP:  # ITP pairs are the OTP pairs reversed
+        for q in range(outdeg[j]):  # pair (i, k) gains partner j
+            k = outl[j, q]
+            if k != i:
+                tot += _spd(mode, _spc(OTP, i, k, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
+        for q in range(indeg[i]):  # pair (k, j) gains partner i
+            k = inl[i, q]
+            if k != j:
+                if directed:
+                    tot += _spd(mode, _spc(OTP, k, j, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
+                else:
+                    tot += _spd(mode, _spc(OTP, j, k, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
+    elif typ == OSP:  # ordered pairs (i, b) and (b, i) with b->j gain partner j
+        for q in range(indeg[j]):
+            b = inl[j, q]
+            if b != i:
+                tot += 2.0 * _spd(mode, _spc(OSP, i, b, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
+    else:  # ISP: pairs (j, b) and (b, j) with i->b gain partner i
+        for q in range(outdeg[i]):
+            b = outl[i, q]
+            if b != j:
+                tot += 2.0 * _spd(mode, _spc(ISP, j, b, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
+    return tot
+
+
+@njit(cache=True, inline="always")
+def _same_deg(v, lst, deg, ncat, cr):
+    """Neighbours in ``lst[v]`` with v's category."""
+    c = 0
+    for q in range(deg[v]):
+        if ncat[cr, lst[v, q]] == ncat[cr, v]:
+            c += 1
+    return c
+
+
+@njit(cache=True, inline="always")
+def _deg_term(v, dv, flags, d, rr):
+    if flags & 8:
+        return rr ** dv
+    return (1.0 if dv + 1 == d else 0.0) - (1.0 if dv == d else 0.0)
+
+
+@njit(cache=True, inline="always")
 def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                  codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out):
     """Write into ``out`` the change of the statistics of ``terms`` for adding (i, j)."""
@@ -99,7 +268,17 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
         if c == EDGES:
             out[o] = 1.0
         elif c == MUTUAL:
-            out[o] = adj[j, i]
+            cr = ipar[t, 0]
+            mode = ipar[t, 1]
+            lv = ipar[t, 2]
+            if mode == 0:
+                out[o] = adj[j, i]
+            elif mode == 1:
+                out[o] = 1.0 * adj[j, i] if ncat[cr, i] >= 0 and ncat[cr, i] == ncat[cr, j] else 0.0
+            elif mode == 2:
+                out[o] = 1.0 * adj[j, i] if ncat[cr, i] == lv and ncat[cr, j] == lv else 0.0
+            else:
+                out[o] = adj[j, i] * ((1.0 if ncat[cr, i] == lv else 0.0) + (1.0 if ncat[cr, j] == lv else 0.0))
         elif c == NODECOV:
             r = ipar[t, 0]
             out[o] = ncov[r, i] + ncov[r, j]
@@ -139,102 +318,100 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
                 out[o] = ecov[r, i, j]
             else:
                 out[o] = ecov[r, j, i]
-        elif c == TRIANGLE and not directed:
-            out[o] = _otp(i, j, adj, adjT, tp, use_tp)
         elif c == TRIANGLE or c == TTRIPLE or c == CTRIPLE:
+            cr = ipar[t, 0]
+            lv = ipar[t, 1]
+            if cr >= 0 and (ncat[cr, i] < 0 or ncat[cr, i] != ncat[cr, j] or (lv >= 0 and ncat[cr, i] != lv)):
+                out[o] = 0.0
+                continue
             if not directed:  # ttriple/ctriple of an undirected network are triangles
-                out[o] = _otp(i, j, adj, adjT, tp, use_tp)
+                out[o] = _spc(OTP, i, j, adj, adjT, tp, use_tp, ncat, cr)
                 continue
             tt = 0
             ct = 0
             for q in range(outdeg[i]):  # i->k->j
                 k = outl[i, q]
-                tt += adj[k, j]
+                if _same(ncat, cr, i, k):
+                    tt += adj[k, j]
             for q in range(outdeg[j]):  # j->k with i->k (transitive), k->i (cyclic)
                 k = outl[j, q]
-                tt += adj[i, k]
-                ct += adj[k, i]
+                if _same(ncat, cr, i, k):
+                    tt += adj[i, k]
+                    ct += adj[k, i]
             if indeg[i] <= indeg[j]:  # k->i and k->j
                 for q in range(indeg[i]):
-                    tt += adj[inl[i, q], j]
+                    if _same(ncat, cr, i, inl[i, q]):
+                        tt += adj[inl[i, q], j]
             else:
                 for q in range(indeg[j]):
-                    tt += adj[inl[j, q], i]
+                    if _same(ncat, cr, i, inl[j, q]):
+                        tt += adj[inl[j, q], i]
             if c == TTRIPLE:
                 out[o] = tt
             elif c == CTRIPLE:
                 out[o] = ct
             else:
                 out[o] = tt + ct
-        elif c == TRANSITIVETIES or c == GWESP:
-            # both sum a weight of each tie's edgewise shared partners; adding (i, j)
-            # gives (i, j) its own weight and moves the count of the ties it closes
-            gw = c == GWESP
-            rr = fpar[t, 0]
-            ea = fpar[t, 1]
-            s = _otp(i, j, adj, adjT, tp, use_tp)
-            if gw:
-                tot = ea * (1.0 - rr ** s)
-            else:
-                tot = 1.0 if s > 0 else 0.0
-            if directed:
-                # k with i->k and j->k: the new i->j->k closes tie i->k
-                if outdeg[i] <= outdeg[j]:
-                    a, b, cnt = i, j, outdeg[i]
-                else:
-                    a, b, cnt = j, i, outdeg[j]
-                for q in range(cnt):
-                    k = outl[a, q]
-                    if adj[b, k]:
-                        sk = _otp(i, k, adj, adjT, tp, use_tp) - present
-                        tot += rr ** sk if gw else (1.0 if sk == 0 else 0.0)
-                # k with k->i and k->j: the new k->i->j closes tie k->j
-                if indeg[i] <= indeg[j]:
-                    a, b, cnt = i, j, indeg[i]
-                else:
-                    a, b, cnt = j, i, indeg[j]
-                for q in range(cnt):
-                    k = inl[a, q]
-                    if adjT[b, k]:
-                        sk = _otp(k, j, adj, adjT, tp, use_tp) - present
-                        tot += rr ** sk if gw else (1.0 if sk == 0 else 0.0)
-            else:
-                if outdeg[i] <= outdeg[j]:
-                    a, b, cnt = i, j, outdeg[i]
-                else:
-                    a, b, cnt = j, i, outdeg[j]
-                for q in range(cnt):
-                    k = outl[a, q]
-                    if adj[b, k]:
-                        s1 = _otp(i, k, adj, adjT, tp, use_tp) - present
-                        s2 = _otp(j, k, adj, adjT, tp, use_tp) - present
-                        if gw:
-                            tot += rr ** s1 + rr ** s2
-                        else:
-                            tot += (1.0 if s1 == 0 else 0.0) + (1.0 if s2 == 0 else 0.0)
-            out[o] = tot
-        elif c == GWDSP:
+        elif c == TRANSITIVETIES or c == CYCLICALTIES or c == GWESP:
+            # ipar: (shared-partner type, d, category row); fpar: (r, exp(alpha), weight mode)
+            mode = np.int64(fpar[t, 2])
+            out[o] = _esp_change(i, j, directed, ipar[t, 0], mode, fpar[t, 0], fpar[t, 1], ipar[t, 1], ipar[t, 2],
+                                 present, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp, ncat)
+        elif c == GWDSP or c == GWNSP:
+            mode = np.int64(fpar[t, 2])
+            v = _dsp_change(i, j, directed, ipar[t, 0], mode, fpar[t, 0], fpar[t, 1], ipar[t, 1], present, adj,
+                            adjT, indeg, outdeg, outl, inl, tp, use_tp, ncat)
+            if c == GWNSP:
+                v -= _esp_change(i, j, directed, ipar[t, 0], mode, fpar[t, 0], fpar[t, 1], ipar[t, 1], -1,
+                                 present, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp, ncat)
+            out[o] = v
+        elif c == DEGREE:
+            # ipar: (category row, d or level, flags: 0 all / 1 in / 2 out, +4 homophily, +8 gw weight)
+            # fpar: (r, level as float (-1 = every node), 0)
+            cr = ipar[t, 0]
+            d = ipar[t, 1]
+            flags = ipar[t, 2]
+            kind = flags & 3
+            lv = np.int64(fpar[t, 1])
             rr = fpar[t, 0]
             tot = 0.0
-            for q in range(outdeg[j]):  # pair (i, k) gains partner j
-                k = outl[j, q]
-                if k != i:
-                    tot += rr ** (_otp(i, k, adj, adjT, tp, use_tp) - present)
-            for q in range(indeg[i]):  # pair (k, j) gains partner i
-                k = inl[i, q]
-                if k != j:
-                    if directed:
-                        tot += rr ** (_otp(k, j, adj, adjT, tp, use_tp) - present)
+            if not (flags & 4) or ncat[cr, i] == ncat[cr, j]:
+                for side in range(2):
+                    v = i if side == 0 else j
+                    if (kind == 1 and side == 0) or (kind == 2 and side == 1):
+                        continue
+                    if lv >= 0 and ncat[cr, v] != lv:
+                        continue
+                    if kind == 1:
+                        lst, dg = inl, indeg
                     else:
-                        tot += rr ** (_otp(j, k, adj, adjT, tp, use_tp) - present)
+                        lst, dg = outl, outdeg
+                    if flags & 4:
+                        dv = _same_deg(v, lst, dg, ncat, cr) - present
+                    else:
+                        dv = dg[v] - present
+                    tot += _deg_term(v, dv, flags, d, rr)
             out[o] = tot
-        elif c == ISTAR:
-            out[o] = _binom(indeg[j] - present, ipar[t, 1] - 1)
-        elif c == OSTAR:
-            out[o] = _binom(outdeg[i] - present, ipar[t, 1] - 1)
-        elif c == KSTAR:
+        elif c == ISTAR or c == OSTAR or c == KSTAR:
+            cr = ipar[t, 0]
             k1 = ipar[t, 1] - 1
-            out[o] = _binom(outdeg[i] - present, k1) + _binom(outdeg[j] - present, k1)
+            if cr >= 0:  # stars whose nodes all share the attribute value
+                if ncat[cr, i] != ncat[cr, j]:
+                    out[o] = 0.0
+                    continue
+                if c == ISTAR:
+                    out[o] = _binom(_same_deg(j, inl, indeg, ncat, cr) - present, k1)
+                elif c == OSTAR:
+                    out[o] = _binom(_same_deg(i, outl, outdeg, ncat, cr) - present, k1)
+                else:
+                    out[o] = (_binom(_same_deg(i, outl, outdeg, ncat, cr) - present, k1)
+                              + _binom(_same_deg(j, outl, outdeg, ncat, cr) - present, k1))
+            elif c == ISTAR:
+                out[o] = _binom(indeg[j] - present, k1)
+            elif c == OSTAR:
+                out[o] = _binom(outdeg[i] - present, k1)
+            else:
+                out[o] = _binom(outdeg[i] - present, k1) + _binom(outdeg[j] - present, k1)
         elif c == ISOLATES:
             if directed:
                 di = indeg[i] + outdeg[i] - present

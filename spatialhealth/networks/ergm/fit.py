@@ -192,7 +192,7 @@ def _progress(enabled):
                     transient=True)
 
 
-def ergm(G, formula, edge_covariates=None, seed=None, **control) -> ERGMResults:
+def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control) -> ERGMResults:
     """Fit an exponential random graph model.
 
     Parameters
@@ -205,6 +205,9 @@ def ergm(G, formula, edge_covariates=None, seed=None, **control) -> ERGMResults:
     edge_covariates : dict, optional
         name -> (n, n) array or DataFrame for ``edgecov('name')``.
     seed : int or numpy Generator, optional
+    missing : {"raise", "drop"}
+        What to do with nodes whose attributes used by the formula are missing: raise an
+        error naming them (default, as statnet) or leave them out of the network.
     **control
         ``estimate`` ("MLE" or "MPLE"), ``chains``, ``n_jobs``, ``client`` (Dask),
         ``samplesize``, ``burnin``, ``interval``, ``adaptive``, ``target_ess``,
@@ -237,13 +240,28 @@ def ergm(G, formula, edge_covariates=None, seed=None, **control) -> ERGMResults:
     ctl = {**DEFAULTS, **control}
     if ctl["estimate"] not in ("MLE", "MPLE"):
         raise InputError(f"`estimate` must be 'MLE' or 'MPLE'; {ctl['estimate']!r} was given.")
-    model = G if isinstance(G, Model) else Model(G, formula, edge_covariates)
+    model = G if isinstance(G, Model) else Model(G, formula, edge_covariates, missing=missing)
+    if getattr(model, "curved", False):
+        curved = sorted({t.name for t in model.terms if t.curved})
+        raise InputError(
+            f"The formula has curved terms without a fixed decay ({', '.join(curved)}): their statistics can be "
+            "summarised, but estimating the decay is not implemented; give the decay, e.g. "
+            "gwesp(0.5, fixed=TRUE).")
     t0 = time.perf_counter()
     fit, tab = mple(model)
     names = model.names
     mple_params = pd.Series(fit.params, index=names, name="mple")
+    infinite_msg = None
+    if fit.infinite:
+        from .mple import separation_problems
+
+        infinite_msg = ("The MLE does not exist: " + "; ".join(separation_problems(model, fit, tab))
+                        + ". The other coefficients are estimated on the remaining dyads.")
     if model.dyad_independent or ctl["estimate"] == "MPLE":
-        msgs = []
+        msgs = [model.dropped_message] if getattr(model, "dropped_message", None) else []
+        if infinite_msg:
+            msgs.append(infinite_msg)
+            warnings.warn(infinite_msg, RuntimeWarning, stacklevel=2)
         if not model.dyad_independent:
             msgs.append("MPLE of a dyad-dependent model: standard errors are not trustworthy; "
                         "use estimate='MLE' for MCMC maximum likelihood.")
@@ -255,6 +273,10 @@ def ergm(G, formula, edge_covariates=None, seed=None, **control) -> ERGMResults:
             info={"seconds": time.perf_counter() - t0, "dyad_rows": tab.nrows, "ndyads": tab.ndyads})
     from .loglik import bridge_loglik
 
+    if infinite_msg:
+        raise ConvergenceError(infinite_msg.replace(" The other coefficients are estimated on the remaining dyads.", "")
+                               + " MCMC-MLE needs finite starting values: drop or merge the terms named, or fit "
+                               "with estimate='MPLE'.")
     return _mcmcmle(model, fit.params, ctl, seed, t0, mple_params, bridge_loglik)
 
 
@@ -300,7 +322,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
     if progress is None:
         progress = model.ndyads > 20000
     prog = _progress(progress)
-    messages = []
+    messages = [model.dropped_message] if getattr(model, "dropped_message", None) else []
     history = []
     cs = ChainSet(model, chains=chains, n_jobs=ctl["n_jobs"], client=ctl["client"], seed=rng)
     converged = False

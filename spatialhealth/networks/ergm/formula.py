@@ -25,6 +25,84 @@ _R_CONSTANTS = {"TRUE": True, "T": True, "FALSE": False, "F": False, "NULL": Non
 
 
 @dataclass(frozen=True)
+class AttrExpr:
+    """A node attribute given as an R expression: ``~wealth``, ``wealth/3000``, ``~Grade^2``.
+
+    ``text`` is the expression as written (R's ``^`` is a power), evaluated over the
+    node attributes with numbers, ``+ - * / ^ **`` and ``log``, ``exp``, ``sqrt``, ``abs``.
+    """
+
+    text: str
+    tree: object = field(repr=False, compare=False, hash=False, default=None)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def names(self) -> list[str]:
+        return sorted({n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)} - set(_FUNCS))
+
+    def evaluate(self, lookup):
+        """Evaluate with ``lookup(name) -> numpy array``."""
+        import numpy as np
+
+        def ev(node):
+            if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+                return float(node.value)
+            if isinstance(node, ast.Name):
+                return np.asarray(lookup(node.id), dtype=float)
+            if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd, ast.Invert)):
+                v = ev(node.operand)
+                return -v if isinstance(node.op, ast.USub) else v
+            if isinstance(node, ast.BinOp):
+                a, b = ev(node.left), ev(node.right)
+                op = node.op
+                if isinstance(op, ast.Add):
+                    return a + b
+                if isinstance(op, ast.Sub):
+                    return a - b
+                if isinstance(op, ast.Mult):
+                    return a * b
+                if isinstance(op, ast.Div):
+                    return a / b
+                if isinstance(op, (ast.Pow, ast.BitXor)):
+                    return a ** b
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS \
+                    and len(node.args) == 1 and not node.keywords:
+                return getattr(np, _FUNCS[node.func.id])(ev(node.args[0]))
+            raise InputError(f"Cannot evaluate {ast.unparse(node)!r} in the attribute expression {self.text!r}; "
+                             "use attribute names, numbers, + - * / ^ and log/exp/sqrt/abs.")
+        return ev(self.tree)
+
+
+_FUNCS = {"log": "log", "exp": "exp", "sqrt": "sqrt", "abs": "abs"}
+
+
+@dataclass(frozen=True)
+class LevelValues:
+    """statnet's ``I(...)``: levels given by their values rather than positions."""
+
+    values: tuple
+
+    def __str__(self) -> str:
+        return f"I({list(self.values)!r})"
+
+
+@dataclass(frozen=True)
+class LevelRank:
+    """statnet's ``SMALLEST``/``LARGEST`` (optionally ``(n)``, negated with ``-``)."""
+
+    kind: str  # "SMALLEST" or "LARGEST"
+    n: int = 1
+    negate: bool = False
+
+    def __neg__(self):
+        return LevelRank(self.kind, self.n, not self.negate)
+
+    def __str__(self) -> str:
+        return f"{'-' if self.negate else ''}{self.kind}({self.n})"
+
+
+@dataclass(frozen=True)
 class TermCall:
     """One term of a formula: its name, positional and keyword arguments."""
 
@@ -41,14 +119,67 @@ def _rrange(a, b):
     return range(a, b + 1) if a <= b else range(a, b - 1, -1)
 
 
+def _is_attr_expr(node):
+    """An arithmetic expression over bare names (``wealth/3000``, ``Grade^2``)."""
+    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+    if any(not (isinstance(c.func, ast.Name) and c.func.id in _FUNCS) for c in calls):
+        return False
+    funcs = {id(c.func) for c in calls}
+    names = [n for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in funcs]
+    if not any(n.id not in _R_CONSTANTS and n.id not in ("SMALLEST", "LARGEST") for n in names):
+        return False
+    for n in ast.walk(node):
+        if isinstance(n, ast.Constant) and not isinstance(n.value, (int, float)):
+            return False
+        if not isinstance(n, (ast.Constant, ast.Name, ast.BinOp, ast.UnaryOp, ast.Call, ast.operator,
+                              ast.unaryop, ast.Load)):
+            return False
+    return isinstance(node, (ast.BinOp, ast.Call)) or isinstance(node, ast.UnaryOp)
+
+
+def _attr_expr(node, text):
+    seg = ast.get_source_segment(text, node) or ast.unparse(node)
+    # R's ^ is a power; the text keeps the user's spelling
+    return AttrExpr(seg.strip().lstrip("~").replace("**", "^"), node)
+
+
 def _literal(node, text):
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
         if node.id in _R_CONSTANTS:
             return _R_CONSTANTS[node.id]
+        if node.id in ("SMALLEST", "LARGEST"):
+            return LevelRank(node.id)
         # a bare word is taken as a name (R users write nodecov(wealth) rarely, but allow it)
         return node.id
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+        # R's one-sided formula ~attr (or ~expression of attributes)
+        inner = node.operand
+        if isinstance(inner, ast.Name) and inner.id not in _R_CONSTANTS:
+            return inner.id
+        if _is_attr_expr(inner):
+            return _attr_expr(inner, text)
+        raise InputError(f"Cannot read {ast.get_source_segment(text, node)!r} in the ERGM formula {text!r}: "
+                         "after ~ give a node attribute name or an arithmetic expression of attributes.")
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("SMALLEST", "LARGEST"):
+        if len(node.args) != 1 or node.keywords:
+            raise InputError(f"`{node.func.id}` takes one number, e.g. {node.func.id}(2).")
+        k = _literal(node.args[0], text)
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise InputError(f"`{node.func.id}({k!r})`: the number of levels must be a positive integer.")
+        return LevelRank(node.func.id, k)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "I":
+        if len(node.args) != 1 or node.keywords:
+            raise InputError("`I(...)` takes one value or c(...) of values, e.g. levels=I(c('F', 'M')).")
+        v = _literal(node.args[0], text)
+        return LevelValues(tuple(v) if isinstance(v, list) else (v,))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v0 = _literal(node.operand, text) if not _is_attr_expr(node.operand) else None
+        if isinstance(v0, LevelRank):
+            return -v0
+    if _is_attr_expr(node):
+        return _attr_expr(node, text)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         v = _literal(node.operand, text)
         sign = -1 if isinstance(node.op, ast.USub) else 1
@@ -103,8 +234,15 @@ def parse_formula(formula) -> list[TermCall]:
         return [formula]
     if isinstance(formula, str):
         text = formula.strip()
-        if "~" in text:
-            text = text.split("~", 1)[1].strip()
+        depth = 0
+        for pos, ch in enumerate(text):  # a left-hand side "y ~" only at the top level
+            if ch in "([":
+                depth += 1
+            elif ch in ")]":
+                depth -= 1
+            if ch == "~" and depth == 0:
+                text = text[pos + 1:].strip()
+                break
         if not text:
             raise InputError(f"The ERGM formula {formula!r} has no terms; write e.g. 'edges + mutual'.")
         # R integer ranges such as kstar(1:3) or levels=-(1:2) become c(1, 2, 3)
@@ -113,6 +251,8 @@ def parse_formula(formula) -> list[TermCall]:
             r"(?<![\w.])(\d+)\s*:\s*(\d+)(?![\w.])",
             lambda m: "c(" + ", ".join(str(v) for v in _rrange(int(m[1]), int(m[2]))) + ")", p)
             for k, p in enumerate(parts))
+        parts = re.split(r"""("[^"]*"|'[^']*')""", text)  # R's power operator ^ is Python's **
+        text = "".join(p if k % 2 else p.replace("^", "**") for k, p in enumerate(parts))
         try:
             tree = ast.parse(text, mode="eval")
         except SyntaxError as exc:

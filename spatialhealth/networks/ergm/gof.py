@@ -54,23 +54,40 @@ def degree_counts(A: np.ndarray, kind: str) -> np.ndarray:
     return np.bincount(d, minlength=n)[:n]
 
 
-def esp_counts(A: np.ndarray) -> np.ndarray:
-    """Number of edges with 0..n-2 edgewise shared partners (OTP when directed)."""
+def esp_counts(A: np.ndarray, directed: bool | None = None) -> np.ndarray:
+    """Number of edges with 0..n-2 edgewise shared partners (OTP when directed).
+
+    ``directed`` says how to read ``A``; by default a symmetric matrix is read as an
+    undirected network (pass ``directed=True`` for a directed one whose ties are all mutual).
+    """
     n = A.shape[0]
     sp = A @ A
     vals = sp[A.astype(bool)]
-    if not np.array_equal(A, A.T):
+    if directed is None:
+        directed = not np.array_equal(A, A.T)
+    if directed:
         return np.bincount(vals, minlength=n - 1)[: n - 1]
     return (np.bincount(vals, minlength=n - 1)[: n - 1]) // 2
 
 
-def distance_counts(A: np.ndarray) -> np.ndarray:
-    """Dyads at geodesic distance 1..n-1, then unreachable (length n)."""
+def distance_counts(A: np.ndarray, directed: bool | None = None) -> np.ndarray:
+    """Dyads at geodesic distance 1..n-1, then unreachable (length n).
+
+    Ordered pairs when ``directed`` (default: when ``A`` is not symmetric), unordered
+    pairs otherwise.
+
+    Examples
+    --------
+    >>> A = np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]])
+    >>> distance_counts(A, directed=True).tolist()
+    [6, 4, 2, 0]
+    """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import shortest_path
 
     n = A.shape[0]
-    directed = not np.array_equal(A, A.T)
+    if directed is None:
+        directed = not np.array_equal(A, A.T)
     D = shortest_path(csr_matrix(A), method="D", directed=directed, unweighted=True)
     off = ~np.eye(n, dtype=bool)
     if not directed:
@@ -85,14 +102,15 @@ def network_summaries(G, kinds, nodes=None) -> dict[str, np.ndarray]:
     """The gof summaries (all but ``model``) of one networkx graph."""
     nodes = list(G.nodes()) if nodes is None else nodes
     A = _adjacency(G, nodes)
+    directed = G.is_directed()
     out = {}
     for kind in kinds:
         if kind in ("degree", "idegree", "odegree"):
             out[kind] = degree_counts(A, kind)
         elif kind == "espartners":
-            out[kind] = esp_counts(A)
+            out[kind] = esp_counts(A, directed)
         elif kind == "distance":
-            out[kind] = distance_counts(A)
+            out[kind] = distance_counts(A, directed)
     return out
 
 

@@ -118,6 +118,20 @@ class NetState:
         return np.column_stack([self.etail[: self.nedges], self.ehead[: self.nedges]])
 
 
+def _subset_covariates(edge_covariates, G, dropped):
+    """Edge covariates restricted to the nodes kept (DataFrames by label; arrays by position)."""
+    if not dropped or not edge_covariates:
+        return edge_covariates
+    out = {}
+    for k, x in edge_covariates.items():
+        if isinstance(x, pd.DataFrame):
+            out[k] = x
+        else:
+            raise InputError(f"Edge covariate {k!r} is an array in node order; with missing='drop' pass it as a "
+                             "DataFrame indexed by node labels so that the dropped nodes can be removed.")
+    return out
+
+
 class Model:
     """An ERGM: a network, its terms and their compiled form.
 
@@ -131,6 +145,9 @@ class Model:
         terms (see :func:`~spatialhealth.networks.ergm.formula.parse_formula`).
     edge_covariates : dict, optional
         Named (n, n) arrays or DataFrames (index/columns = node labels) for ``edgecov``.
+    missing : {"raise", "drop"}
+        Missing node attribute values (None, NA, NaN, 'nan') raise an error naming the
+        nodes (statnet stops too); ``"drop"`` leaves those nodes out of the network.
 
     Examples
     --------
@@ -140,8 +157,10 @@ class Model:
     (['edges', 'triangle'], [20.0, 3.0])
     """
 
-    def __init__(self, G, formula, edge_covariates=None):
+    def __init__(self, G, formula, edge_covariates=None, missing="raise"):
         import networkx as nx
+
+        from .terms import MissingAttributeError
 
         if not isinstance(G, nx.Graph):
             raise InputTypeError(f"An ERGM needs a networkx Graph or DiGraph; {type(G).__name__} was given.")
@@ -154,20 +173,40 @@ class Model:
                              "remove them (G.remove_edges_from(nx.selfloop_edges(G))).")
         if G.number_of_nodes() < 2:
             raise InputError("The graph needs at least 2 nodes.")
-        self.graph = G
-        self._args = (formula, edge_covariates)
+        if missing not in ("raise", "drop"):
+            raise InputError(f"`missing` must be 'raise' or 'drop'; {missing!r} was given.")
+        self._args = (formula, edge_covariates, missing)
         self.formula = formula if isinstance(formula, str) else repr(formula)
         self.calls = parse_formula(formula)
-        self._ctx = ctx = BuildContext(G, edge_covariates)
-        self.terms = build_terms(self.calls, ctx)
+        self.dropped_nodes = []
+        while True:
+            ctx = BuildContext(G, _subset_covariates(edge_covariates, G, self.dropped_nodes))
+            try:
+                self.terms = build_terms(self.calls, ctx)
+                break
+            except MissingAttributeError as exc:
+                if missing != "drop":
+                    raise
+                self.dropped_nodes.extend(exc.nodes)
+                G = G.subgraph([v for v in G.nodes if v not in set(exc.nodes)]).copy()
+                if G.number_of_nodes() < 2:
+                    raise InputError("After dropping the nodes with missing attribute values fewer than 2 "
+                                     "nodes remain.") from None
+        self.graph = G
+        self._ctx = ctx
         self.directed = bool(G.is_directed())
         self.nodes = ctx.nodes
         self.n = ctx.n
         names = [nm for t in self.terms for nm in t.names]
-        dup = sorted({x for x in names if names.count(x) > 1})
-        if dup:
-            raise InputError(f"The formula gives the statistic(s) {dup} twice; drop the repeated term.")
+        # statnet keeps repeated names (e.g. two edgecov(x, "a")); ours get a suffix so that
+        # every coefficient can be addressed by name: edgecov.a, edgecov.a#2
+        seen: dict = {}
+        for k, nm in enumerate(names):
+            seen[nm] = seen.get(nm, 0) + 1
+            if seen[nm] > 1:
+                names[k] = f"{nm}#{seen[nm]}"
         self.names = names
+        self.curved = any(t.curved for t in self.terms)
         self.p = len(names)
         T = len(self.terms)
         self.codes = np.array([t.code for t in self.terms], dtype=np.int64)
@@ -194,6 +233,14 @@ class Model:
 
     def __reduce__(self):  # terms hold closures: rebuild from the inputs when unpickled
         return (Model, (self.graph, *self._args))
+
+    @property
+    def dropped_message(self) -> str | None:
+        if not self.dropped_nodes:
+            return None
+        shown = ", ".join(repr(v) for v in self.dropped_nodes[:10]) + (" ..." if len(self.dropped_nodes) > 10 else "")
+        return (f"{len(self.dropped_nodes)} node(s) with missing attribute values were left out of the network "
+                f"(missing='drop'): {shown}.")
 
     # ------------------------------------------------------------------------------
     @property
@@ -263,7 +310,7 @@ class Model:
         return f"<ERGM Model: {self.formula} on a {kind} network of {self.n} nodes; statistics {self.names}>"
 
 
-def build_model(G, formula, edge_covariates=None) -> Model:
+def build_model(G, formula, edge_covariates=None, missing="raise") -> Model:
     """Bind an ERGM formula to a network.
 
     Parameters
@@ -284,10 +331,10 @@ def build_model(G, formula, edge_covariates=None) -> Model:
     >>> build_model(nx.path_graph(4), "edges + kstar(2)").observed().tolist()
     [3.0, 2.0]
     """
-    return Model(G, formula, edge_covariates)
+    return Model(G, formula, edge_covariates, missing=missing)
 
 
-def summary_statistics(G, formula, edge_covariates=None) -> pd.Series:
+def summary_statistics(G, formula, edge_covariates=None, missing="raise") -> pd.Series:
     """Observed statistics of ``formula`` on ``G`` (statnet's ``summary(y ~ ...)``).
 
     Examples
@@ -296,5 +343,5 @@ def summary_statistics(G, formula, edge_covariates=None) -> pd.Series:
     >>> summary_statistics(nx.complete_graph(4), "edges + triangle").to_dict()
     {'edges': 6.0, 'triangle': 4.0}
     """
-    m = Model(G, formula, edge_covariates)
+    m = Model(G, formula, edge_covariates, missing=missing)
     return pd.Series(m.observed(), index=m.names, name="observed")

@@ -8,11 +8,11 @@ changes nothing in the estimates but makes the fit much faster.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field  # noqa: F401
 
 import numpy as np
 
-from ...errors import ConvergenceError
+from ...errors import ConvergenceError, InputError
 from . import _kernels as K
 
 
@@ -57,6 +57,7 @@ class LogitFit:
     llf: float
     iterations: int
     converged: bool
+    infinite: dict = None  # name -> +inf/-inf for coefficients whose estimate is infinite
 
 
 def logistic_fit(tab: DyadTable, start=None, offset=None, maxiter=100, tol=1e-12, names=None) -> LogitFit:
@@ -102,54 +103,169 @@ def logistic_fit(tab: DyadTable, start=None, offset=None, maxiter=100, tol=1e-12
     return LogitFit(beta, cov, H, float(ll), it, converged)
 
 
+def find_separation(tab: DyadTable, tol: float = 1e-7):
+    """Directions in which the (pseudo-)likelihood keeps increasing to infinity.
+
+    A linear programme (as in Konis 2007, ``safeBinaryRegression``) looks for a direction
+    ``d`` with ``X d >= 0`` on rows whose dyads are all ties, ``<= 0`` on rows with no tie
+    and ``= 0`` on mixed rows, not zero on some row. Such a ``d`` means the estimate is
+    infinite; the rows it decides are set aside and the search repeats on the others.
+
+    Returns (sign (p,) of +1/-1 for coefficients that are +/-infinity, 0 otherwise; bool mask
+    of the rows decided by the infinite coefficients).
+    """
+    from scipy.optimize import linprog
+
+    X = tab.X
+    nr, p = X.shape
+    scale = np.max(np.abs(X), axis=0) if nr else np.ones(p)
+    scale[scale == 0] = 1.0
+    Xs = X / scale
+    full_all = tab.s >= tab.m - 1e-9
+    empty_all = tab.s <= 1e-9
+    active = np.ones(nr, dtype=bool)
+    sign = np.zeros(p)
+    for _ in range(p + 1):
+        A = Xs[active]
+        if len(A) == 0:
+            break
+        full, empty = full_all[active], empty_all[active]
+        mixed = ~full & ~empty
+        if not np.any(full | empty):
+            break
+        c = -(A[full].sum(axis=0) - A[empty].sum(axis=0))
+        A_ub = np.vstack([-A[full], A[empty]])
+        kw = {}
+        if mixed.any():
+            kw = {"A_eq": A[mixed], "b_eq": np.zeros(int(mixed.sum()))}
+        res = linprog(c, A_ub=A_ub, b_ub=np.zeros(len(A_ub)), bounds=[(-1, 1)] * p, method="highs", **kw)
+        if res.status != 0 or -res.fun <= tol:
+            break
+        d = np.where(np.abs(res.x) > 1e-9, res.x, 0.0)
+        Xd = A @ d
+        decided = np.abs(Xd) > 1e-9
+        if not decided.any():
+            break
+        new = (d != 0) & (sign == 0)
+        sign[new] = np.sign(d[new])
+        idx = np.nonzero(active)[0]
+        active[idx[decided]] = False
+    return sign, ~active
+
+
+def collinear_terms(X, names, rel=1e-9):
+    """Names of statistics that are linear combinations of each other on these dyads."""
+    if X.shape[0] == 0 or X.shape[1] < 2:
+        return []
+    scale = np.sqrt(np.mean(X ** 2, axis=0))
+    scale[scale == 0] = 1.0
+    Xs = X / scale
+    sv, V = np.linalg.svd(Xs, full_matrices=False)[1:]
+    if sv[-1] > rel * sv[0]:
+        return []
+    v = V[-1]
+    return [nm for nm, x in zip(names, v) if abs(x) > 1e-6]
+
+
 def separation_problems(model, fit: LogitFit, tab: DyadTable) -> list[str]:
     """Plain-words reasons why some MPLE coefficients are infinite (empty list if none)."""
     msgs = []
     obs = model.observed()
-    X = tab.X
-    se = np.sqrt(np.abs(np.diag(fit.cov))) if np.all(np.isfinite(fit.cov)) else np.full(len(obs), np.inf)
-    const_seen = False
+    never = set(getattr(fit, "never_changes", ()) or ())
+    inf = [(k, nm) for k, nm in enumerate(model.names) if np.isinf(fit.params[k]) and nm not in never]
     for k, name in enumerate(model.names):
-        col = X[:, k]
-        is_const = bool(np.all(col == col[0])) and col[0] != 0
-        if is_const and const_seen:
-            msgs.append(f"`{name}` changes by the same amount ({col[0]:g}) for every dyad, so it "
-                        f"cannot be told apart from the other terms (collinear); drop it.")
-        const_seen = const_seen or is_const
-        if is_const:
-            continue
-        if np.all(col == 0):
-            msgs.append(f"`{name}` never changes on this network (its change statistic is 0 for every dyad); drop it.")
-        elif abs(fit.params[k]) > 25 or se[k] > 1e3 or not np.isfinite(fit.params[k]):
-            msgs.append(f"`{name}` runs off to {'+' if fit.params[k] > 0 else '-'}infinity (observed value "
-                        f"{obs[k]:g} is the {'largest' if fit.params[k] > 0 else 'smallest'} possible given the "
-                        f"other terms, e.g. every tie or no tie has it); drop the term or merge sparse categories.")
+        if name in never:
+            msgs.append(f"`{name}` is +Inf: no single tie changes it on this network (observed value "
+                        f"{obs[k]:g}), so it is at its bound; statnet reports +Inf too")
+    if len(inf) == 1:
+        k, name = inf[0]
+        v = fit.params[k]
+        msgs.append(f"`{name}` is {'+' if v > 0 else '-'}Inf: its observed value {obs[k]:g} is the "
+                    f"{'largest' if v > 0 else 'smallest'} possible given the other terms (every dyad where it "
+                    f"{'adds' if v > 0 else 'would add'} to the statistic {'is a tie' if v > 0 else 'has no tie'})")
+    elif inf:
+        msgs.append(", ".join(f"`{nm}` is {'+' if fit.params[k] > 0 else '-'}Inf" for k, nm in inf)
+                    + ": some dyads are perfectly predicted by these terms (all of them ties, or none), so the "
+                    "likelihood keeps increasing as these coefficients grow in that direction")
     return msgs
+
+
+def _logistic_subset(tab, rows, cols, start=None):
+    sub = DyadTable(np.ascontiguousarray(tab.X[np.ix_(rows, cols)]), tab.s[rows], tab.m[rows], int(tab.m[rows].sum()))
+    return logistic_fit(sub, start=start)
 
 
 def mple(model, terms_mask=None, compress_rows=True, check=True):
     """MPLE of ``model``: returns (LogitFit, DyadTable).
 
     ``terms_mask`` (bool (p,)) restricts the fit to some statistics (the others get 0).
-    Raises :class:`ConvergenceError` in plain words when an estimate is infinite.
+    Coefficients whose estimate is infinite (the observed statistic at its bound) are
+    returned as +/-inf with NaN standard errors and ``fit.infinite`` naming them; the
+    others are estimated on the dyads those do not decide. Collinear statistics raise
+    :class:`~spatialhealth.errors.InputError` naming them.
     """
     X, y = model.dyad_table()
     if terms_mask is not None:
         X = np.ascontiguousarray(X[:, terms_mask])
+    names = [nm for nm, k in zip(model.names, terms_mask if terms_mask is not None
+                                 else np.ones(model.p, bool)) if k]
     tab = compress(X, y) if compress_rows else DyadTable(X, y.astype(float), np.ones(len(y)), len(y))
-    fit = logistic_fit(tab)
-    if check:
-        class _M:  # the sub-model view for messages
-            names = [nm for nm, k in zip(model.names, terms_mask if terms_mask is not None
-                                          else np.ones(model.p, bool)) if k]
+    p = tab.X.shape[1]
+    # a statistic no single toggle can change is at both of its local bounds; statnet
+    # reports its coefficient as +Inf, and so do we (the other terms are fitted without it)
+    zero = np.all(tab.X == 0, axis=0) if tab.nrows else np.ones(p, bool)
+    if zero.any():
+        keep = ~zero
+        fit = LogitFit(np.full(p, np.inf), np.full((p, p), np.nan), np.full((p, p), np.nan), 0.0, 0, True)
+        if keep.any():
+            sub = DyadTable(np.ascontiguousarray(tab.X[:, keep]), tab.s, tab.m, tab.ndyads)
 
-            @staticmethod
-            def observed():
-                o = model.observed()
-                return o if terms_mask is None else o[terms_mask]
-        problems = separation_problems(_M, fit, tab)
-        if problems or not fit.converged:
-            raise ConvergenceError(
-                "The maximum pseudo-likelihood fit has no finite solution: " + " ".join(problems or [
-                    "Newton iterations did not converge; the model may be degenerate."]))
+            subfit, _ = _mple_table(sub, [nm for nm, k in zip(names, keep) if k], check)
+            fit.params[keep] = subfit.params
+            fit.cov[np.ix_(keep, keep)] = subfit.cov
+            fit.hessian[np.ix_(keep, keep)] = subfit.hessian
+            fit.llf, fit.iterations, fit.converged = subfit.llf, subfit.iterations, subfit.converged
+            fit.infinite = dict(subfit.infinite or {})
+        else:
+            fit.infinite = {}
+        fit.infinite.update({names[k]: np.inf for k in np.nonzero(zero)[0]})
+        fit.never_changes = [names[k] for k in np.nonzero(zero)[0]]
+        return fit, tab
+    return _mple_table(tab, names, check)
+
+
+def _mple_table(tab, names, check):
+    p = tab.X.shape[1]
+    col = collinear_terms(tab.X, names)
+    if col:
+        raise InputError(
+            f"The statistics {', '.join(f'`{c}`' for c in col)} are collinear: on this network one is a linear "
+            "combination of the others (e.g. a covariate that is a linear transform of another with `edges`), "
+            "so their coefficients cannot be told apart; drop one of them.")
+    fit = logistic_fit(tab)
+    fit.infinite = {}
+    se = np.sqrt(np.abs(np.diag(fit.cov))) if np.all(np.isfinite(fit.cov)) else np.full(p, np.inf)
+    suspicious = (not fit.converged or not np.all(np.isfinite(fit.params)) or np.any(np.abs(fit.params) > 10)
+                  or np.any(se > 50))
+    if suspicious:
+        sign, decided = find_separation(tab)
+        if np.any(sign != 0):
+            finite = sign == 0
+            rows = ~decided
+            params = np.where(sign > 0, np.inf, -np.inf)
+            cov = np.full((p, p), np.nan)
+            llf = 0.0
+            hess = np.full((p, p), np.nan)
+            it, conv = 0, True
+            if finite.any() and rows.any():
+                sub = _logistic_subset(tab, rows, finite)
+                params[finite] = sub.params
+                cov[np.ix_(finite, finite)] = sub.cov
+                hess[np.ix_(finite, finite)] = sub.hessian
+                llf, it, conv = sub.llf, sub.iterations, sub.converged
+            fit = LogitFit(params, cov, hess, float(llf), it, conv)
+            fit.infinite = {names[k]: float(params[k]) for k in np.nonzero(sign)[0]}
+    if check and not fit.converged:
+        raise ConvergenceError("The maximum pseudo-likelihood fit did not converge (Newton iterations); the model "
+                               "may be degenerate.")
     return fit, tab

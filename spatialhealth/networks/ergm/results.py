@@ -105,6 +105,9 @@ class ERGMResults:
         rows = []
         for name, est, se, mc, z, pv in zip(self.params.index, self.params, self.bse, self.mcmc_share,
                                              self.zvalues, self.pvalues):
+            if np.isinf(est):  # statnet prints the infinite estimate and no inference
+                rows.append((name, "Inf" if est > 0 else "-Inf", "NA", "NA", "NA", "NA", "(MLE at infinity)"))
+                continue
             star = "***" if pv < 0.001 else "**" if pv < 0.01 else "*" if pv < 0.05 else "." if pv < 0.1 else ""
             ptxt = "<1e-04" if pv < 1e-4 else f"{pv:.5f}"
             rows.append((name, f"{est:.5f}", f"{se:.5f}", f"{mc:.0f}", f"{z:.3f}", ptxt, star))

@@ -28,7 +28,31 @@ import pandas as pd
 
 from ...errors import InputError, InputTypeError
 from . import _kernels as K
-from .formula import TermCall
+from .formula import AttrExpr, LevelRank, LevelValues, TermCall
+
+
+class MissingAttributeError(InputError):
+    """A node attribute a term needs is missing (absent, None, NA or NaN) for some nodes."""
+
+    def __init__(self, message, nodes=()):
+        super().__init__(message)
+        self.nodes = list(nodes)
+
+
+_MISSING_STRINGS = {"nan", "NaN", "NAN", "<NA>"}
+
+
+def _is_missing(v) -> bool:
+    """None, pd.NA, NaT, float NaN or the text 'nan' (how NaN reads back from a CSV)."""
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return v in _MISSING_STRINGS
+    try:
+        r = pd.isna(v)
+    except (TypeError, ValueError):
+        return False
+    return bool(r) if np.ndim(r) == 0 else False
 
 
 @dataclass
@@ -42,6 +66,7 @@ class Term:
     fpar: tuple = (0.0, 0.0, 1.0)
     dyad_independent: bool = True
     needs_tp: bool = False
+    curved: bool = False
     observed_fn: object = field(default=None, repr=False)
 
     @property
@@ -98,33 +123,68 @@ class BuildContext:
 
     # --- covariates ------------------------------------------------------------------
     def node_values(self, attr, term):
+        if isinstance(attr, AttrExpr):
+            return self._expr_values(attr, term)
         if not isinstance(attr, str):
             raise InputTypeError(f"`{term}` needs a node attribute name (a string); {attr!r} was given.")
-        vals, missing = [], []
+        vals, missing, absent = [], [], []
         for v in self.nodes:
             d = self.G.nodes[v]
-            if attr not in d or d[attr] is None or (isinstance(d[attr], float) and math.isnan(d[attr])):
+            if attr not in d:
+                absent.append(v)
+            elif _is_missing(d[attr]):
                 missing.append(v)
             else:
                 vals.append(d[attr])
-        if missing:
+        if absent or missing:
             have = sorted({k for v in self.nodes for k in self.G.nodes[v]})
-            shown = ", ".join(repr(m) for m in missing[:10]) + (" ..." if len(missing) > 10 else "")
-            raise InputError(
-                f"`{term}('{attr}')`: node attribute {attr!r} is missing or NaN for "
-                f"{len(missing)} node(s) ({shown}); node attributes present: {have}."
-            )
+            bad = absent + missing
+            shown = ", ".join(repr(m) for m in bad[:10]) + (" ..." if len(bad) > 10 else "")
+            what = "has missing data (NA/NaN)" if not absent else "is missing"
+            raise MissingAttributeError(
+                f"`{term}('{attr}')`: node attribute {attr!r} {what} for {len(bad)} node(s) ({shown}); "
+                f"node attributes present: {have}. Fill the values in, or pass missing='drop' to leave "
+                "those nodes out of the network.", nodes=bad)
         return vals
+
+    def _expr_values(self, expr, term):
+        cols = {}
+
+        def lookup(name):
+            if name not in cols:
+                vals = self.node_values(name, term)
+                try:
+                    cols[name] = np.asarray(vals, dtype=float)
+                except (TypeError, ValueError):
+                    raise InputError(f"`{term}({expr})`: attribute {name!r} is not numeric "
+                                     f"(values such as {vals[:3]!r}).") from None
+            return cols[name]
+        with np.errstate(all="ignore"):
+            x = np.broadcast_to(np.asarray(expr.evaluate(lookup), dtype=float), (self.n,))
+        bad = [self.nodes[k] for k in np.nonzero(~np.isfinite(x))[0]]
+        if bad:
+            raise InputError(f"`{term}({expr})` is not finite (NaN or infinite) for node(s) "
+                             f"{bad[:10]!r}; check the expression.")
+        return list(x)
 
     def numeric_node(self, attr, term) -> int:
         vals = self.node_values(attr, term)
-        try:
-            x = np.asarray(vals, dtype=float)
-        except (TypeError, ValueError):
+        if any(isinstance(v, (str, bytes)) for v in vals):
+            x = None
+        else:
+            try:
+                x = np.asarray(vals, dtype=float)
+            except (TypeError, ValueError):
+                x = None
+        if x is None:
             raise InputError(
                 f"`{term}('{attr}')` needs a numeric node attribute; {attr!r} has values such as "
                 f"{vals[:3]!r}. Use nodefactor/nodematch for categories."
-            ) from None
+            )
+        bad = [self.nodes[k] for k in np.nonzero(~np.isfinite(x))[0]]
+        if bad:
+            raise InputError(f"`{term}('{attr}')`: node attribute {attr!r} is infinite for node(s) {bad[:10]!r}; "
+                             "ERGM covariates must be finite numbers.")
         self.ncov.append(x)
         return len(self.ncov) - 1
 
@@ -134,6 +194,7 @@ class BuildContext:
 
     def levels(self, attr, term):
         vals = self.node_values(attr, term)
+        vals = [v.item() if isinstance(v, np.generic) else v for v in vals]
         uniq = set(vals)
         try:
             lev = sorted(uniq)
@@ -151,14 +212,29 @@ class BuildContext:
                 x = self.edge_covariates[x]
             else:
                 m = np.zeros((n, n))
-                found = False
+                found, lacking, bad = False, [], []
                 for u, v, d in self.G.edges(data=True):
-                    if x in d:
+                    if x in d and not _is_missing(d[x]):
                         found = True
+                        try:
+                            val = float(d[x])
+                        except (TypeError, ValueError):
+                            bad.append((u, v, d[x]))
+                            continue
                         a, b = self.index[u], self.index[v]
-                        m[a, b] = float(d[x])
+                        m[a, b] = val
                         if not self.directed:
-                            m[b, a] = float(d[x])
+                            m[b, a] = val
+                    else:
+                        lacking.append((u, v))
+                if found and lacking:
+                    raise InputError(
+                        f"`edgecov('{x}')`: the edge attribute {x!r} is missing on {len(lacking)} of "
+                        f"{self.G.number_of_edges()} edges (e.g. {lacking[:5]!r}); give every edge a value "
+                        "(0 where that is meant) or pass the covariate as a matrix.")
+                if bad:
+                    raise InputError(f"`edgecov('{x}')`: the edge attribute {x!r} must be numeric; edges such as "
+                                     f"{bad[:3]!r} have non-numeric values.")
                 if not found:
                     raise InputError(
                         f"`edgecov('{x}')`: {x!r} is neither a key of `edge_covariates` "
@@ -174,8 +250,19 @@ class BuildContext:
                     f"`edgecov('{label}')`: the covariate table lacks rows/columns for nodes "
                     f"{missing[:10]!r}; index and columns must be the node labels."
                 )
-            x = x.loc[self.nodes, self.nodes].to_numpy(dtype=float)
-        x = np.asarray(x, dtype=float)
+            x = x.loc[self.nodes, self.nodes]
+        raw = np.asarray(x, dtype=object) if isinstance(x, pd.DataFrame) else np.asarray(x)
+        if raw.dtype.kind in "OUSb" or raw.dtype == object:
+            flat = raw.ravel()
+            nonnum = [v for v in flat if isinstance(v, (str, bytes)) or v is None or v is pd.NA]
+            if nonnum:
+                raise InputError(
+                    f"`edgecov('{label}')`: the covariate matrix must hold numbers; it has entries such as "
+                    f"{nonnum[:3]!r}. Convert it first, e.g. pd.to_numeric on each column.")
+        try:
+            x = np.asarray(raw, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(f"`edgecov('{label}')`: the covariate matrix must hold numbers.") from None
         if x.shape != (n, n):
             raise InputError(
                 f"`edgecov('{label}')`: the covariate matrix has shape {x.shape}; expected "
@@ -232,37 +319,87 @@ def _decay_term(call, ctx, spec_extra=()):
     return decay, a
 
 
-def _select_levels(levels, lev, call, default_drop_first):
-    """Apply statnet's ``levels`` argument: None/TRUE = all, negative ints drop positions."""
+def _int_like(v):
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) or (
+        isinstance(v, float) and v.is_integer())
+
+
+def select_levels(levels, lev, vals, call, default=None):
+    """statnet's level selection (``?nodal_attributes``): the kept levels, in sorted order.
+
+    ``None``/``TRUE`` keep all, ``FALSE`` none; numbers are positions (1-based) in the
+    sorted unique values, negative numbers drop positions; ``I(...)`` and strings give
+    values; a logical vector is a mask; ``SMALLEST``/``LARGEST`` (``(n)``, negated with
+    ``-``) pick the least/most frequent levels, ties in sorted order with a warning.
+    """
+    if levels is _DEFAULT:
+        levels = default
     if levels is None or levels is True:
-        keep = list(lev)
-        if default_drop_first:
-            keep = keep[1:]
-        return keep
-    if isinstance(levels, (int, np.integer)) and not isinstance(levels, bool):
-        levels = [levels]
-    if isinstance(levels, (list, tuple)) and levels and all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v < 0 for v in levels):
-        drop = {-int(v) - 1 for v in levels}
-        bad = [v for v in levels if -int(v) > len(lev)]
-        if bad:
-            raise InputError(f"`{call}`: levels {bad} drop positions beyond the {len(lev)} levels {lev!r}.")
-        return [v for k, v in enumerate(lev) if k not in drop]
-    if isinstance(levels, (list, tuple)):
-        lk = {_fmt(v): v for v in lev}
-        keep = []
-        for v in levels:
-            if v in lev:
-                keep.append(v)
-            elif _fmt(v) in lk:
-                keep.append(lk[_fmt(v)])
-            else:
-                raise InputError(f"`{call}`: level {v!r} does not occur; the levels are {lev!r}.")
-        return [v for v in lev if v in keep]
-    raise InputError(
-        f"`{call}`: `levels` must be None/TRUE (all), negative positions such as -1 "
-        f"(drop the first, statnet's default) or a list of level values; {levels!r} was given."
-    )
+        return list(lev)
+    if levels is False:
+        return []
+    if isinstance(levels, LevelRank):
+        freq = {v: 0 for v in lev}
+        for v in vals:
+            freq[v] += 1
+        order = sorted(range(len(lev)), key=lambda k: freq[lev[k]])  # stable: ties in sorted order
+        nsel = min(levels.n, len(lev))
+        chosen = order[:nsel] if levels.kind == "SMALLEST" else order[len(lev) - nsel:]
+        cut = nsel if levels.kind == "SMALLEST" else len(lev) - nsel
+        if 0 < cut < len(lev) and freq[lev[order[cut - 1]]] == freq[lev[order[cut]]]:
+            import warnings
+
+            tied = [lev[k] for k in order if freq[lev[k]] == freq[lev[order[cut]]]]
+            warnings.warn(f"In term '{call.name}': Levels {' and '.join(repr(_fmt(t)) for t in tied)} are tied. "
+                          "Using the order given.", UserWarning, stacklevel=4)
+        chosen = set(chosen)
+        keep = [k for k in range(len(lev)) if (k in chosen) != levels.negate]
+        return [lev[k] for k in keep]
+    if isinstance(levels, LevelValues):
+        wanted = list(levels.values)
+    else:
+        wanted = levels if isinstance(levels, list) else [levels]
+        if wanted and all(isinstance(v, (bool, np.bool_)) for v in wanted):
+            if len(wanted) != len(lev):
+                raise InputError(f"`{call}`: a logical `levels` needs one entry per level ({len(lev)}: {lev!r}).")
+            return [v for v, k in zip(lev, wanted) if k]
+        if wanted and all(_int_like(v) for v in wanted):
+            pos = [int(v) for v in wanted]
+            if all(v < 0 for v in pos):  # as R's x[-k]: positions beyond the levels drop nothing
+                drop = {-v - 1 for v in pos}
+                return [v for k, v in enumerate(lev) if k not in drop]
+            if all(v > 0 for v in pos):
+                bad = [v for v in pos if v > len(lev)]
+                if bad:
+                    raise InputError(
+                        f"`{call}`: levels {bad} are positions beyond the {len(lev)} sorted levels {lev!r} "
+                        "(statnet reads numbers as positions; use I(...) for values, e.g. levels=I(c(7, 8))).")
+                keep = {v - 1 for v in pos}
+                return [v for k, v in enumerate(lev) if k in keep]
+            raise InputError(f"`{call}`: `levels` mixes positive and negative positions {pos}; use one kind.")
+        if not all(isinstance(v, str) for v in wanted):
+            raise InputError(
+                f"`{call}`: `levels` must be TRUE/NULL (all), positions such as 2 or -1, I(values), "
+                f"strings, SMALLEST/LARGEST or a logical vector; {levels!r} was given.")
+    lk = {_fmt(v): v for v in lev}
+    keep = []
+    for v in wanted:
+        if v in lev:
+            keep.append(v)
+        elif _fmt(v) in lk:
+            keep.append(lk[_fmt(v)])
+        else:
+            raise InputError(f"`{call}`: level {v!r} does not occur; the levels are {lev!r}.")
+    return [v for v in lev if v in keep]
+
+
+_DEFAULT = object()
+
+
+def _level_codes(ctx, vals, keep):
+    """A category row: the position of each node's value in ``keep`` (-1 = not kept)."""
+    pos = {v: k for k, v in enumerate(keep)}
+    return ctx.add_cat([pos.get(v, -1) for v in vals])
 
 
 # ---------------------------------------------------------------------------------------
@@ -344,15 +481,6 @@ def _t_edges(call, ctx):
     return [Term("edges", ["edges"], K.EDGES, observed_fn=lambda c: float(c.G.number_of_edges()))]
 
 
-def _t_mutual(call, ctx):
-    _args(call, [])
-    _need(ctx, call, True)
-
-    def obs(c):
-        return float(sum(1 for u, v in c.G.edges() if c.G.has_edge(v, u) and u != v) // 2)
-    return [Term("mutual", ["mutual"], K.MUTUAL, dyad_independent=False, observed_fn=obs)]
-
-
 def _t_nodecov_like(code, label, direction):
     def build(call, ctx):
         a = _args(call, [("attr", _REQUIRED)])
@@ -374,16 +502,18 @@ def _t_nodecov_like(code, label, direction):
 
 def _t_factor_like(code, label, direction):
     def build(call, ctx):
-        a = _args(call, [("attr", _REQUIRED), ("base", None), ("levels", -1)])
+        a = _args(call, [("attr", _REQUIRED), ("base", None), ("levels", _DEFAULT)])
         if direction is not None:
             _need(ctx, call, True)
         attr = a["attr"]
         vals, lev = ctx.levels(attr, call.name)
         levels = a["levels"]
-        if a["base"] is not None:  # statnet's deprecated base= (positions to drop, 1-based)
+        if a["base"] is not None and levels is _DEFAULT:  # statnet's deprecated base= (positions to drop)
             b = a["base"] if isinstance(a["base"], list) else [a["base"]]
-            levels = [-int(v) for v in b] if any(int(v) != 0 for v in b) else None
-        keep = _select_levels(levels, lev, call, default_drop_first=False)
+            if not all(_int_like(v) for v in b):
+                raise InputError(f"`{call}`: `base` must be level positions such as 1 or c(2, 3) (0 keeps all).")
+            levels = [-int(v) for v in b if int(v) != 0] or None
+        keep = select_levels(levels, lev, vals, call, default=-1)
         if not keep:
             raise InputError(f"`{call}` keeps no level of {attr!r} (levels {lev!r}).")
         pos = {v: k for k, v in enumerate(keep)}
@@ -409,11 +539,7 @@ def _t_nodematch(call, ctx):
     a = _args(call, [("attr", _REQUIRED), ("diff", False), ("keep", None), ("levels", None)])
     attr = a["attr"]
     vals, lev = ctx.levels(attr, call.name)
-    levels = a["levels"]
-    if a["keep"] is not None:  # statnet's deprecated keep= (1-based positions to keep)
-        kp = a["keep"] if isinstance(a["keep"], list) else [a["keep"]]
-        levels = [lev[int(k) - 1] for k in kp]
-    keep = _select_levels(levels, lev, call, default_drop_first=False)
+    keep = _levels_or_keep(a, lev, vals, call)
     raw = {v: k for k, v in enumerate(lev)}
     kept = set(keep)
     rawcodes = [raw[v] if v in kept else -1 for v in vals]
@@ -459,45 +585,226 @@ def _t_edgecov(call, ctx):
                  observed_fn=lambda c: _sum_edges(c, lambda i, j: M[i, j]))]
 
 
+def _levels_or_keep(a, lev, vals, call):
+    """``levels=`` or statnet's deprecated ``keep=`` (positions to keep)."""
+    if a.get("keep") is not None:
+        kp = a["keep"] if isinstance(a["keep"], list) else [a["keep"]]
+        if not all(_int_like(v) and 0 < int(v) <= len(lev) for v in kp):
+            raise InputError(f"`{call}`: `keep` must be positions 1..{len(lev)} of the levels {lev!r}.")
+        return [lev[int(k) - 1] for k in sorted(set(int(k) for k in kp))]
+    return select_levels(a.get("levels"), lev, vals, call)
+
+
+def _same_matrix(ctx, cat, level=None):
+    """S[i, j] = 1 when i and j share a kept category (optionally this one)."""
+    c = np.asarray(cat)
+    S = (c[:, None] == c[None, :]) & (c[:, None] >= 0)
+    if level is not None:
+        S &= c[:, None] == level
+    return S.astype(float)
+
+
+def _adj_dense(c):
+    return c.adj.astype(float)
+
+
+def _attr_cats(call, ctx, attr, levels=None, diff=False, keep=None):
+    """(uniform category row, [(level value, level code)]) of an attribute for triangle-type terms."""
+    vals, lev = ctx.levels(attr, call.name)
+    kept = _levels_or_keep({"levels": levels, "keep": keep}, lev, vals, call)
+    r = _level_codes(ctx, vals, kept)
+    return r, kept
+
+
 def _t_triangle(call, ctx):
-    _args(call, [])
+    a = _args(call, [("attr", None), ("diff", False), ("levels", None)])
     name = call.name
     code = {"triangle": K.TRIANGLE, "ttriple": K.TTRIPLE, "ctriple": K.CTRIPLE}[name]
 
+    def count(A, kind):
+        if not ctx.directed:
+            return float(np.trace(A @ A @ A) / 6)
+        tt = float(np.sum(A * (A @ A)))
+        ct = float(np.trace(A @ A @ A) / 3)
+        return {"triangle": tt + ct, "ttriple": tt, "ctriple": ct}[kind]
+
+    if a["attr"] is None:
+        def obs(c):
+            if not c.directed:
+                import networkx as nx
+                return float(sum(nx.triangles(c.G).values()) // 3)
+            tt, ct = _triples(c)
+            return {"triangle": tt + ct, "ttriple": tt, "ctriple": ct}[name]
+        return [Term(name, [name], code, (-1, -1, 0), dyad_independent=False, observed_fn=obs)]
+    attr = a["attr"]
+    r, kept = _attr_cats(call, ctx, attr, a["levels"])
+    cat = ctx.ncat[r]
+    if not a["diff"]:
+        return [Term(name, [f"{name}.{attr}"], code, (r, -1, 0), dyad_independent=False,
+                     observed_fn=lambda c: count(_adj_dense(c) * _same_matrix(c, cat), name))]
+    return [Term(name, [f"{name}.{attr}.{_fmt(v)}"], code, (r, k, 0), dyad_independent=False,
+                 observed_fn=lambda c, k=k: count(_adj_dense(c) * _same_matrix(c, cat, k), name))
+            for k, v in enumerate(kept)]
+
+
+def _sp_counts(A, typ, directed):
+    """Shared-partner count matrix of type ``typ`` (entry [a, b] for the ordered pair)."""
+    if not directed:
+        return A @ A
+    return {K.OTP: A @ A, K.ITP: (A @ A).T, K.OSP: A @ A.T, K.ISP: A.T @ A}[typ]
+
+
+def _sp_observed(kind, typ, mode, decay, d, cat=None):
+    """Observed edgewise / dyadwise / non-edge shared-partner statistic (dense, independent)."""
+    def weight(s):
+        if mode == K.SP_GW:
+            return np.exp(decay) * (1.0 - (1.0 - np.exp(-decay)) ** s)
+        if mode == K.SP_COUNT:
+            return (s == d).astype(float)
+        return (s > 0).astype(float)
+
     def obs(c):
+        A = _adj_dense(c)
+        if cat is not None:
+            A = A * _same_matrix(c, cat)
+        n = A.shape[0]
+        P = _sp_counts(A, typ, c.directed)
+        if kind == "esp":
+            mask = A > 0
+        else:
+            mask = ~np.eye(n, dtype=bool)
+            if kind == "nsp":
+                mask &= A == 0
         if not c.directed:
-            import networkx as nx
-            return float(sum(nx.triangles(c.G).values()) // 3)
-        tt, ct = _triples(c)
-        return {"triangle": tt + ct, "ttriple": tt, "ctriple": ct}[name]
-    return [Term(name, [name], code, dyad_independent=False, observed_fn=obs)]
+            mask &= np.triu(np.ones((n, n), dtype=bool), 1)
+        return float(np.sum(weight(P[mask])))
+    return obs
+
+
+_SP_TYPES = {"OTP": K.OTP, "ITP": K.ITP, "OSP": K.OSP, "ISP": K.ISP}
+_SP_CODE = {"esp": K.GWESP, "dsp": K.GWDSP, "nsp": K.GWNSP}
+
+
+def _sp_type(call, ctx, typ):
+    t = str(typ).upper()
+    if t not in _SP_TYPES:
+        raise InputError(f"`{call}`: type must be one of OTP, ITP, OSP, ISP (RTP is not implemented); "
+                         f"{typ!r} was given.")
+    return _SP_TYPES[t] if ctx.directed else K.OTP, t
+
+
+def _decay_value(call, v):
+    try:
+        decay = float(v)
+    except (TypeError, ValueError):
+        raise InputError(f"`{call}`: decay must be a number, e.g. {call.name}(0.5, fixed=TRUE).") from None
+    if not np.isfinite(decay) or decay < 0:
+        raise InputError(f"`{call}`: the decay must be a finite number >= 0; {v!r} was given.")
+    return decay
+
+
+def _t_sp(kind, weighted):
+    """gwesp/gwdsp/gwnsp (weighted) and esp/dsp/nsp(d) (counts)."""
+    def build(call, ctx):
+        if weighted:
+            a = _args(call, [("decay", None), ("fixed", False), ("cutoff", 30), ("type", "OTP"), ("alpha", None)])
+            if a["alpha"] is not None and a["decay"] is None:
+                a["decay"] = a["alpha"]
+        else:
+            a = _args(call, [("d", _REQUIRED), ("type", "OTP")])
+        typ, tname = _sp_type(call, ctx, a["type"])
+        pre = f"{kind}.{tname}" if ctx.directed else kind
+        code = _SP_CODE[kind]
+        if weighted and (a["fixed"] or a["decay"] is not None):
+            if not a["fixed"]:
+                raise InputError(
+                    f"`{call}`: estimating the decay (a curved ERGM, fixed=FALSE) is not implemented; write "
+                    f"{call.name}({a['decay']}, fixed=TRUE).")
+            decay = _decay_value(call, a["decay"] if a["decay"] is not None else 0.0)
+            r = 1.0 - math.exp(-decay)
+            label = f"gw{pre}.fixed.{_fmt(decay)}"
+            return [Term(call.name, [label], code, (typ, 0, -1), (r, math.exp(decay), K.SP_GW),
+                         dyad_independent=False, needs_tp=True,
+                         observed_fn=_sp_observed(kind, typ, K.SP_GW, decay, 0))]
+        if weighted:  # the curved term's canonical statistics: counts 1..cutoff
+            cutoff = int(a["cutoff"])
+            ds, names, curved = range(1, cutoff + 1), [f"{pre}#{d}" for d in range(1, cutoff + 1)], True
+        else:
+            dv = a["d"] if isinstance(a["d"], list) else [a["d"]]
+            if not all(_int_like(d) and int(d) >= 0 for d in dv):
+                raise InputError(f"`{call}`: d must be whole numbers >= 0; {a['d']!r} was given.")
+            ds, names, curved = [int(d) for d in dv], [f"{pre}{int(d)}" for d in dv], False
+        out = [Term(call.name, [nm], code, (typ, d, -1), (0.0, 0.0, K.SP_COUNT), dyad_independent=False,
+                    needs_tp=True, curved=curved, observed_fn=_sp_observed(kind, typ, K.SP_COUNT, 0.0, d))
+               for d, nm in zip(ds, names)]
+        if curved:
+            out[0].observed_fn = _cutoff_check(out[0].observed_fn, call, ctx, kind, typ, int(a["cutoff"]))
+        return out
+    return build
+
+
+def _cutoff_check(fn, call, ctx, kind, typ, cutoff):
+    def obs(c):
+        A = _adj_dense(c)
+        P = _sp_counts(A, typ, c.directed)
+        mask = (A > 0) if kind == "esp" else ~np.eye(A.shape[0], dtype=bool)
+        if kind == "nsp":
+            mask &= A == 0
+        mx = int(P[mask].max()) if mask.any() else 0
+        if mx > cutoff:
+            raise InputError(f"Term `{call.name}` has encountered a network for which the number of shared "
+                             f"partners on a {'tie' if kind == 'esp' else 'dyad'} ({mx}) exceeded the cut-off "
+                             f"setting of {cutoff}; increase `cutoff`.")
+        return fn(c)
+    return obs
 
 
 def _t_transitiveties(call, ctx):
-    _args(call, [])
-    return [Term("transitiveties", ["transitiveties"], K.TRANSITIVETIES, dyad_independent=False,
-                 needs_tp=True, observed_fn=lambda c: float(np.sum(_esp_values(c) > 0)))]
+    a = _args(call, [("attr", None), ("diff", False), ("levels", None)])
+    name = call.name
+    if name == "cyclicalties":
+        typ, code = (K.ITP if ctx.directed else K.OTP), K.CYCLICALTIES
+    else:
+        typ, code = K.OTP, K.TRANSITIVETIES
+    if a["diff"]:
+        raise InputError(f"`{call}`: diff=TRUE is not implemented for {name}; use attr= alone.")
+    if a["attr"] is None:
+        return [Term(name, [name], code, (typ, 0, -1), (0.0, 0.0, K.SP_ANY), dyad_independent=False,
+                     needs_tp=True, observed_fn=_sp_observed("esp", typ, K.SP_ANY, 0.0, 0))]
+    attr = a["attr"]
+    r, kept = _attr_cats(call, ctx, attr, a["levels"])
+    cat = ctx.ncat[r]
+    return [Term(name, [f"{name}.{attr}"], code, (typ, 0, r), (0.0, 0.0, K.SP_ANY), dyad_independent=False,
+                 needs_tp=True, observed_fn=_sp_observed("esp", typ, K.SP_ANY, 0.0, 0, cat))]
+
+
+def _same_degrees(c, cat, kind):
+    A = _adj_dense(c) * _same_matrix(c, cat)
+    return {"in": A.sum(axis=0), "out": A.sum(axis=1), "all": A.sum(axis=1)}[kind]
 
 
 def _t_star(kind):
     code = {"istar": K.ISTAR, "ostar": K.OSTAR, "kstar": K.KSTAR}[kind]
+    deg = {"istar": "in", "ostar": "out", "kstar": "all"}[kind]
 
     def build(call, ctx):
-        a = _args(call, [("k", _REQUIRED), ("attr", None)])
-        if a["attr"] is not None:
-            raise InputError(f"`{call}`: the attr= form of {kind} is not implemented.")
+        a = _args(call, [("k", _REQUIRED), ("attr", None), ("levels", None)])
         _need(ctx, call, kind != "kstar")
         ks = a["k"] if isinstance(a["k"], list) else [a["k"]]
+        r, cat, suffix = -1, None, ""
+        if a["attr"] is not None:
+            r, _ = _attr_cats(call, ctx, a["attr"], a["levels"])
+            cat, suffix = ctx.ncat[r], f".{a['attr']}"
         out = []
         for k in ks:
-            if not isinstance(k, (int, np.integer, float)) or int(k) != k or k < 1:
+            if not _int_like(k) or k < 1:
                 raise InputError(f"`{call}`: k must be positive integers; {k!r} was given.")
             k = int(k)
-            deg = {"istar": "in", "ostar": "out", "kstar": "all"}[kind]
 
-            def obs(c, k=k, deg=deg):
-                return float(sum(math.comb(int(d), k) for d in _degrees(c, deg)))
-            out.append(Term(kind, [f"{kind}{k}"], code, (0, k, 0), dyad_independent=(k == 1),
+            def obs(c, k=k):
+                d = _degrees(c, deg) if cat is None else _same_degrees(c, cat, deg)
+                return float(sum(math.comb(int(x), k) for x in d))
+            out.append(Term(kind, [f"{kind}{k}{suffix}"], code, (r, k, 0), dyad_independent=(k == 1 and r < 0),
                             observed_fn=obs))
         return out
     return build
@@ -511,37 +818,125 @@ def _t_isolates(call, ctx):
     return [Term("isolates", ["isolates"], K.ISOLATES, dyad_independent=False, observed_fn=obs)]
 
 
-def _t_gwesp(call, ctx):
-    decay, a = _decay_term(call, ctx, [("type", "OTP")])
-    if ctx.directed and str(a["type"]).upper() != "OTP":
-        raise InputError(f"`{call}`: only type='OTP' (statnet's default) is implemented for directed networks.")
-    label = f"gwesp.OTP.fixed.{_fmt(decay)}" if ctx.directed else f"gwesp.fixed.{_fmt(decay)}"
-    r = 1.0 - math.exp(-decay)
-    return [Term("gwesp", [label], K.GWESP, (0, 0, 0), (r, math.exp(decay), 1.0), dyad_independent=False,
-                 needs_tp=True, observed_fn=lambda c: _gw(_esp_values(c), decay))]
+def _t_mutual(call, ctx):
+    a = _args(call, [("same", None), ("by", None), ("diff", False), ("keep", None), ("levels", None)])
+    _need(ctx, call, True)
+
+    def pairs(c):
+        A = _adj_dense(c)
+        return np.triu(A * A.T, 1)
+
+    if a["same"] is None and a["by"] is None:
+        return [Term("mutual", ["mutual"], K.MUTUAL, (-1, 0, 0), dyad_independent=False,
+                     observed_fn=lambda c: float(pairs(c).sum()))]
+    if a["same"] is not None and a["by"] is not None:
+        raise InputError(f"`{call}`: give `same=` or `by=`, not both.")
+    attr = a["same"] if a["same"] is not None else a["by"]
+    vals, lev = ctx.levels(attr, call.name)
+    kept = _levels_or_keep(a, lev, vals, call)
+    r = _level_codes(ctx, vals, kept)
+    cat = np.asarray(ctx.ncat[r])
+    if a["same"] is not None and not a["diff"]:
+        return [Term("mutual", [f"mutual.same.{attr}"], K.MUTUAL, (r, 1, 0), dyad_independent=False,
+                     observed_fn=lambda c: float((pairs(c) * _same_matrix(c, cat)).sum()))]
+    out = []
+    for k, v in enumerate(kept):
+        if a["same"] is not None:
+            out.append(Term("mutual", [f"mutual.same.{attr}.{_fmt(v)}"], K.MUTUAL, (r, 2, k),
+                            dyad_independent=False,
+                            observed_fn=lambda c, k=k: float((pairs(c) * _same_matrix(c, cat, k)).sum())))
+        else:
+            def obs(c, k=k):
+                P = pairs(c)
+                hit = (cat == k).astype(float)
+                return float((P * (hit[:, None] + hit[None, :])).sum())
+            out.append(Term("mutual", [f"mutual.by.{attr}.{_fmt(v)}"], K.MUTUAL, (r, 3, k), dyad_independent=False,
+                            observed_fn=obs))
+    return out
 
 
-def _t_gwdsp(call, ctx):
-    decay, a = _decay_term(call, ctx, [("type", "OTP")])
-    if ctx.directed and str(a["type"]).upper() != "OTP":
-        raise InputError(f"`{call}`: only type='OTP' (statnet's default) is implemented for directed networks.")
-    label = f"gwdsp.OTP.fixed.{_fmt(decay)}" if ctx.directed else f"gwdsp.fixed.{_fmt(decay)}"
-    r = 1.0 - math.exp(-decay)
-    return [Term("gwdsp", [label], K.GWDSP, (0, 0, 0), (r, math.exp(decay), 1.0), dyad_independent=False,
-                 needs_tp=True, observed_fn=lambda c: _gw(_dsp_values(c), decay))]
+def _t_degree(kind):
+    """degree/idegree/odegree(d, by=, homophily=, levels=)."""
+    flag = {"degree": 0, "idegree": 1, "odegree": 2}[kind]
+    deg = {"degree": "all", "idegree": "in", "odegree": "out"}[kind]
+    short = {"degree": "deg", "idegree": "ideg", "odegree": "odeg"}[kind]
+
+    def build(call, ctx):
+        a = _args(call, [("d", _REQUIRED), ("by", None), ("homophily", False), ("levels", None)])
+        _need(ctx, call, None if kind == "degree" else True)
+        if kind == "degree" and ctx.directed:
+            raise InputError("`degree` is defined for undirected networks; use idegree/odegree on a directed one.")
+        ds = a["d"] if isinstance(a["d"], list) else [a["d"]]
+        if not all(_int_like(d) and int(d) >= 0 for d in ds):
+            raise InputError(f"`{call}`: d must be whole numbers >= 0; {a['d']!r} was given.")
+        ds = [int(d) for d in ds]
+        if a["by"] is None:
+            return [Term(kind, [f"{kind}{d}"], K.DEGREE, (-1, d, flag), (0.0, -1.0, 0.0), dyad_independent=False,
+                         observed_fn=lambda c, d=d: float(np.sum(_degrees(c, deg) == d))) for d in ds]
+        attr = a["by"]
+        vals, lev = ctx.levels(attr, call.name)
+        if a["homophily"]:
+            r = _level_codes(ctx, vals, lev)
+            cat = ctx.ncat[r]
+            return [Term(kind, [f"{short}{d}.homophily.{attr}"], K.DEGREE, (r, d, flag | 4), (0.0, -1.0, 0.0),
+                         dyad_independent=False,
+                         observed_fn=lambda c, d=d: float(np.sum(_same_degrees(c, cat, deg) == d))) for d in ds]
+        kept = select_levels(a["levels"], lev, vals, call)
+        r = _level_codes(ctx, vals, kept)
+        cat = np.asarray(ctx.ncat[r])
+        return [Term(kind, [f"{short}{d}.{attr}{_fmt(v)}"], K.DEGREE, (r, d, flag), (0.0, float(k), 0.0),
+                     dyad_independent=False,
+                     observed_fn=lambda c, d=d, k=k: float(np.sum((_degrees(c, deg) == d) & (cat == k))))
+                for k, v in enumerate(kept) for d in ds]
+    return build
 
 
 def _t_gwdeg(kind):
     code = {"gwidegree": K.GWIDEGREE, "gwodegree": K.GWODEGREE, "gwdegree": K.GWDEGREE}[kind]
     short = {"gwidegree": "gwideg", "gwodegree": "gwodeg", "gwdegree": "gwdeg"}[kind]
     deg = {"gwidegree": "in", "gwodegree": "out", "gwdegree": "all"}[kind]
+    flag = {"gwidegree": 1, "gwodegree": 2, "gwdegree": 0}[kind]
+    what = {"gwidegree": "in-degree", "gwodegree": "out-degree", "gwdegree": "degree"}[kind]
 
     def build(call, ctx):
-        decay, _ = _decay_term(call, ctx, [("attr", None), ("levels", None)])
+        a = _args(call, [("decay", None), ("fixed", False), ("attr", None), ("cutoff", 30), ("levels", None)])
         _need(ctx, call, kind != "gwdegree")
-        r = 1.0 - math.exp(-decay)
-        return [Term(kind, [f"{short}.fixed.{_fmt(decay)}"], code, (0, 0, 0), (r, math.exp(decay), 1.0),
-                     dyad_independent=False, observed_fn=lambda c: _gw(_degrees(c, deg), decay))]
+        if not a["fixed"] and a["decay"] is not None:
+            raise InputError(
+                f"`{call}`: estimating the decay (a curved ERGM, fixed=FALSE) is not implemented; write "
+                f"{call.name}({a['decay']}, fixed=TRUE).")
+        cat, kept, r = None, None, -1
+        if a["attr"] is not None:
+            vals, lev = ctx.levels(a["attr"], call.name)
+            kept = select_levels(a["levels"], lev, vals, call)
+            r = _level_codes(ctx, vals, kept)
+            cat = np.asarray(ctx.ncat[r])
+        if not a["fixed"]:  # the curved term's canonical statistics: degree counts 1..cutoff
+            cutoff = int(a["cutoff"])
+            if a["attr"] is not None:
+                raise InputError(f"`{call}`: the attr= form needs a fixed decay, e.g. {call.name}(0.5, fixed=TRUE, "
+                                 f"attr={a['attr']!r}).")
+
+            def first(c, d=1):
+                x = _degrees(c, deg)
+                if x.max(initial=0) > cutoff:
+                    raise InputError(
+                        f"Term `{kind}` has encountered a network for which {what} of some node exceeded the "
+                        f"cut-off setting of {cutoff}. Increase the term argument `cutoff`.")
+                return float(np.sum(x == d))
+            return [Term(kind, [f"{kind}#{d}"], K.DEGREE, (-1, d, flag), (0.0, -1.0, 0.0), dyad_independent=False,
+                         curved=True, observed_fn=(first if d == 1 else
+                                                   (lambda c, d=d: float(np.sum(_degrees(c, deg) == d)))))
+                    for d in range(1, cutoff + 1)]
+        decay = _decay_value(call, a["decay"])
+        rr = 1.0 - math.exp(-decay)
+        if cat is None:
+            return [Term(kind, [f"{short}.fixed.{_fmt(decay)}"], code, (0, 0, 0), (rr, math.exp(decay), 1.0),
+                         dyad_independent=False, observed_fn=lambda c: _gw(_degrees(c, deg), decay))]
+        return [Term(kind, [f"{short}.fixed.{_fmt(decay)}.{a['attr']}{_fmt(v)}"], K.DEGREE, (r, 0, flag | 8),
+                     (rr, float(k), 0.0), dyad_independent=False,
+                     observed_fn=lambda c, k=k: _gw(_degrees(c, deg)[cat == k], decay))
+                for k, v in enumerate(kept)]
     return build
 
 
@@ -558,20 +953,31 @@ TERMS = {
     "absdiff": _t_absdiff,
     "edgecov": _t_edgecov,
     "triangle": _t_triangle,
-    "triangles": _t_triangle,
     "ttriple": _t_triangle,
     "ctriple": _t_triangle,
     "transitiveties": _t_transitiveties,
+    "cyclicalties": _t_transitiveties,
     "istar": _t_star("istar"),
     "ostar": _t_star("ostar"),
     "kstar": _t_star("kstar"),
     "isolates": _t_isolates,
-    "gwesp": _t_gwesp,
-    "gwdsp": _t_gwdsp,
+    "degree": _t_degree("degree"),
+    "idegree": _t_degree("idegree"),
+    "odegree": _t_degree("odegree"),
+    "gwesp": _t_sp("esp", True),
+    "gwdsp": _t_sp("dsp", True),
+    "gwnsp": _t_sp("nsp", True),
+    "esp": _t_sp("esp", False),
+    "dsp": _t_sp("dsp", False),
+    "nsp": _t_sp("nsp", False),
     "gwidegree": _t_gwdeg("gwidegree"),
     "gwodegree": _t_gwdeg("gwodegree"),
     "gwdegree": _t_gwdeg("gwdegree"),
 }
+
+# statnet's alternative spellings of the same terms
+ALIASES = {"triangles": "triangle", "ttriad": "ttriple", "ctriad": "ctriple", "dgwesp": "gwesp", "dgwdsp": "gwdsp",
+           "dgwnsp": "gwnsp", "desp": "esp", "ddsp": "dsp", "dnsp": "nsp"}
 
 
 def build_terms(calls, ctx) -> list[Term]:
@@ -579,9 +985,9 @@ def build_terms(calls, ctx) -> list[Term]:
     out = []
     for call in calls:
         name = call.name
-        if name == "triangles":
-            call = TermCall("triangle", call.args, call.kwargs)
-            name = "triangle"
+        if name in ALIASES:
+            name = ALIASES[name]
+            call = TermCall(name, call.args, call.kwargs)
         if name not in TERMS:
             raise InputError(
                 f"Unknown ERGM term {name!r}; available terms: {', '.join(sorted(TERMS))}."

@@ -166,3 +166,34 @@ def test_r_formula_syntax():
         G.nodes[v]["c"] = "abc"[k % 3]
     m = build_model(G, "edges + nodefactor('c', levels=-(1:2)) + nodematch('c', diff=T, keep=c(1, 3))")
     assert m.names == ["edges", "nodefactor.c.c", "nodematch.c.a", "nodematch.c.c"]
+
+
+# the statnet term forms added for issue 13: attribute forms, types, degree counts
+NEW_DIRECTED = (
+    "edges + mutual(same='c') + mutual(same='c', diff=TRUE) + mutual(by='c', levels=-1) "
+    "+ ttriple('c') + ctriple('c', diff=TRUE) + triangle('c', levels=c(1, 3)) + transitiveties('c') "
+    "+ cyclicalties + cyclicalties('c') + istar(2, 'c') + ostar(c(2, 3), 'c') "
+    "+ idegree(0:2) + odegree(1:2, by='c') + idegree(1:2, 'c', TRUE) "
+    "+ gwidegree(0.3, TRUE, 'c') + gwodegree(0.5, fixed=TRUE, attr='c', levels=2:3) "
+    "+ gwesp(0.4, fixed=TRUE, type='ITP') + gwesp(0.4, fixed=TRUE, type='OSP') + gwesp(0.4, fixed=TRUE, type='ISP') "
+    "+ gwdsp(0.6, fixed=TRUE, type='ITP') + gwdsp(0.6, fixed=TRUE, type='OSP') + gwdsp(0.6, fixed=TRUE, type='ISP') "
+    "+ gwnsp(0.2, fixed=TRUE) + gwnsp(0.2, fixed=TRUE, type='OSP') + gwnsp(0.2, fixed=TRUE, type='ISP') "
+    "+ gwnsp(0.2, fixed=TRUE, type='ITP') + esp(0:2, type='ISP') + dsp(1:2, type='OSP') + nsp(1, type='ITP') "
+    "+ gwesp(0, fixed=TRUE)"
+)
+NEW_UNDIRECTED = (
+    "edges + triangle('c') + triangle('c', diff=TRUE, levels=-2) + transitiveties('c') + cyclicalties "
+    "+ kstar(c(2, 3), 'c') + degree(0:3) + degree(1:2, by='c') + degree(1:2, 'c', TRUE) "
+    "+ gwdegree(0.4, fixed=TRUE, attr='c') + gwnsp(0.3, fixed=TRUE) + esp(0:2) + dsp(c(1, 3)) + nsp(1:2) "
+    "+ nodefactor('c', levels=LARGEST) + nodematch('c', levels=I('b')) + nodecov(~x^2) "
+    "+ nodecov(x/3 + y)"
+)
+
+
+@pytest.mark.parametrize("directed", [True, False])
+@pytest.mark.parametrize("use_tp", [True, False])
+def test_change_equals_difference_new_terms(directed, use_tp):
+    rng = np.random.default_rng(70 + directed + 2 * use_tp)
+    for n, p in [(9, 0.35), (13, 0.2), (6, 0.8)]:
+        G, w = _random_graph(rng, n, p, directed)
+        _check(G, w, NEW_DIRECTED if directed else NEW_UNDIRECTED, rng, 25, use_tp)
