@@ -13,39 +13,33 @@ def _split(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
-def _need(value, option: str, measure: str):
-    if not value:
-        from spatialhealth.errors import InputError
-
-        raise InputError(f"The {measure} measure needs {option}.")
-    return value
-
-
 def run_measure(df, measure: str, *, resource=None, population=None, group=None, rank_by=None,
                 value=None, columns=(), negative=(), levels=3, n_clusters=3, kind="L", by="auto",
                 year="year", steps=3):
-    """Dispatch one measure by name (shared by the CLI and its tests)."""
-    from spatialhealth import equity
+    """One measure by name, through the runner's dispatcher (:func:`~spatialhealth.app.runner.analyses.equity_result`).
+
+    ``by="auto"`` uses a ``year`` column when the table has one; ``None`` pools all rows.
+    """
     from spatialhealth._validate import one_of
+    from spatialhealth.app.runner.analyses import EQUITY_NEEDS, equity_result
+    from spatialhealth.errors import InputError
 
     one_of(measure, MEASURES, "measure")
-    if measure == "gini":
-        return equity.gini(df, _need(resource, "--resource", measure), population, by=by)
-    if measure == "theil":
-        return equity.theil(df, _need(resource, "--resource", measure), population, group=group or None,
-                            kind=kind, by=by)
-    if measure == "concentration":
-        return equity.concentration_index(df, _need(resource, "--resource", measure), population,
-                                          _need(rank_by, "--rank-by", measure), by=by)
+    given = {"resource": resource, "population": population, "rank_by": rank_by, "value": value,
+             "group": group, "columns": columns, "series": value}
+    options = {"rank_by": "--rank-by", "series": "--value"}
+    missing = [options.get(k, f"--{k}") for k in EQUITY_NEEDS[measure] if not given.get(k)]
+    if missing:
+        raise InputError(f"The {measure} measure needs {', '.join(missing)}.")
+    if by == "auto":
+        by = "year" if "year" in df.columns else None
+    spec = {"measure": measure, "resource": resource, "population": population, "group": group or None,
+            "rank_by": rank_by, "value": value, "columns": list(columns), "negative": list(negative),
+            "levels": levels, "n_clusters": n_clusters, "kind": kind, "steps": steps,
+            "year": by if measure != "gm11" else year, "series": value}
     if measure == "dagum":
-        return equity.dagum_gini(df, _need(value, "--value", measure), _need(group, "--group", measure), by=by)
-    if measure == "entropy":
-        return equity.entropy_weights(df, _need(columns, "--columns", measure), negative=negative, by=by)
-    if measure == "rsr":
-        return equity.rsr(df, _need(columns, "--columns", measure), negative=negative, levels=levels, by=by)
-    if measure == "cluster":
-        return equity.cluster_regions(df, _need(columns, "--columns", measure), n_clusters, by=by)
-    return equity.gm11_by(df, _need(value, "--value", measure), group or None, year=year, steps=steps)
+        spec["year"] = by
+    return equity_result(df, spec)[0]
 
 
 def register(app: typer.Typer) -> None:

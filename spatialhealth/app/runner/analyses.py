@@ -76,27 +76,82 @@ def _emit(outputs, section, name, result, title=None, figure=True):
 
 
 # ---------------------------------------------------------------- equity
-def _equity(cfg, outputs, state, spec, index):
+#: the columns each equity measure needs (shared with the command line's messages)
+EQUITY_NEEDS = {"gini": ("resource", "population"), "theil": ("resource", "population"),
+                "concentration": ("resource", "population", "rank_by"), "dagum": ("value", "group"),
+                "entropy": ("columns",), "rsr": ("columns",), "gm11": ("series",), "cluster": ("columns",),
+                "health_distance": ("actual", "ideal")}
+
+
+def equity_result(df, spec: dict):
+    """The one dispatch from an equity specification to a result: ``(result, label)``.
+
+    ``spec`` holds the keys of an ``[[equity]]`` section (``measure`` and the columns it
+    needs; ``year`` for a panel). The runner and ``spatialhealth equity`` both call it.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The input table.
+    spec : dict
+        ``measure`` and its keys (see ``spatialhealth schema``).
+
+    Returns
+    -------
+    tuple
+        The result object and a label for file names.
+
+    Examples
+    --------
+    >>> from spatialhealth import datasets
+    >>> res, label = equity_result(datasets.load_province_health(),
+    ...                            {"measure": "gini", "resource": "beds_10k", "population": "population"})
+    >>> label, round(res.value, 4)
+    ('beds_10k', 0.0647)
+    """
     from spatialhealth import equity
 
+    m = spec["measure"]
+    missing = [k for k in EQUITY_NEEDS.get(m, ()) if not spec.get(k)]
+    if m not in EQUITY_NEEDS:
+        raise InputError(f"Unknown equity measure {m!r}; use one of {', '.join(EQUITY_NEEDS)}.")
+    if missing:
+        raise InputError(f"The {m} measure needs {', '.join(missing)}.")
+    by = {"by": spec["year"]} if spec.get("year") else {}
+    if m == "gini":
+        return equity.gini(df, resource=spec["resource"], population=spec["population"], **by), spec["resource"]
+    if m == "theil":
+        return (equity.theil(df, resource=spec["resource"], population=spec["population"],
+                             group=spec.get("group"), kind=spec.get("kind", "L"), **by), spec["resource"])
+    if m == "concentration":
+        return (equity.concentration_index(df, resource=spec["resource"], population=spec["population"],
+                                           rank_by=spec["rank_by"], **by),
+                f"{spec['resource']}_by_{spec['rank_by']}")
+    if m == "dagum":
+        return equity.dagum_gini(df, spec["value"], spec["group"], by=spec.get("year")), spec["value"]
+    if m == "entropy":
+        return (equity.entropy_weights(df, columns=spec["columns"], negative=spec.get("negative", ()), **by),
+                "composite")
+    if m == "rsr":
+        return (equity.rsr(df, columns=spec["columns"], negative=spec.get("negative", ()),
+                           levels=spec.get("levels", 3), **by), "grading")
+    if m == "cluster":
+        return equity.cluster_regions(df, columns=spec["columns"], n_clusters=spec.get("n_clusters", 3), **by), \
+            "regions"
+    if m == "gm11":
+        if spec.get("group"):
+            return (equity.gm11_by(df, value=spec["series"], group=spec["group"], period=spec.get("year") or "year",
+                                   steps=spec.get("steps", 3)), spec["series"])
+        series = df.sort_values(spec["year"]) if spec.get("year") else df
+        return equity.gm11(series[spec["series"]].to_numpy()), spec["series"]
+    return equity.health_distance(df[spec["actual"]], df[spec["ideal"]]), spec["actual"]
+
+
+def _equity(cfg, outputs, state, spec, index):
     df = cfg.tables[spec["input"]]
     m = spec["measure"]
-    by = {"by": spec["year"]} if "year" in spec else {}
-    if m == "gini":
-        res = equity.gini(df, spec["resource"], spec["population"], **by)
-        label = spec["resource"]
-    elif m == "theil":
-        res = equity.theil(df, spec["resource"], spec["population"], group=spec.get("group"), **by)
-        label = spec["resource"]
-    elif m == "concentration":
-        res = equity.concentration_index(df, spec["resource"], spec["population"], spec["rank_by"], **by)
-        label = f"{spec['resource']}_by_{spec['rank_by']}"
-    elif m == "dagum":
-        res = equity.dagum_gini(df, spec["value"], spec["group"], **by)
-        label = spec["value"]
-    elif m == "entropy":
-        res = equity.entropy_weights(df, spec["columns"], negative=spec.get("negative", ()))
-        label = "composite"
+    res, label = equity_result(df, spec)
+    if m == "entropy":
         score_col = spec.get("score") or "entropy_score"
         scores = pd.DataFrame({"code": df["code"].to_numpy()} if "code" in df.columns else {}, index=df.index)
         scores[score_col] = res.scores.reindex(df.index).to_numpy()
@@ -104,24 +159,10 @@ def _equity(cfg, outputs, state, spec, index):
         outputs.table("equity", f"{spec.get('name') or 'entropy'}_scores", scores.reset_index(drop=True),
                       "entropy: composite score by region")
         df[score_col] = scores[score_col]  # later analyses and maps of this input may use the score
-    elif m == "rsr":
-        res = equity.rsr(df, spec["columns"], negative=spec.get("negative", ()), levels=spec["levels"])
-        label = "grading"
-    elif m == "cluster":
-        res = equity.cluster_regions(df, spec["columns"], spec["n_clusters"])
-        label = "regions"
-    elif m == "gm11":
-        series = df.sort_values(spec["year"]) if "year" in spec else df
-        res = equity.gm11(series[spec["series"]].to_numpy())
-        label = spec["series"]
-        outputs.table("equity", f"gm11_{label}_forecast", res.forecast(spec["steps"]).reset_index()
-                      if isinstance(res.forecast(spec["steps"]), pd.Series) else
-                      pd.DataFrame(res.forecast(spec["steps"])))
-    elif m == "health_distance":
-        res = equity.health_distance(df[spec["actual"]], df[spec["ideal"]])
-        label = spec["actual"]
-    else:  # pragma: no cover - the schema forbids it
-        raise InputError(f"unknown equity measure {m!r}")
+    if m == "gm11" and hasattr(res, "forecast"):
+        fc = res.forecast(spec["steps"])
+        outputs.table("equity", f"gm11_{label}_forecast",
+                      fc.reset_index() if isinstance(fc, pd.Series) else pd.DataFrame(fc))
     name = spec.get("name") or f"{m}_{label}"
     _emit(outputs, "equity", name, res, title=f"{m}: {label}")
 

@@ -509,11 +509,9 @@ def _check_requirements(settings: dict, problems: Problems) -> None:
     for i, e in enumerate(settings.get("ergm", []), 1):
         if "network" not in e and "network" not in settings:
             problems.add(f"[ergm #{i}]", "needs a [network] section, or `network` naming a bundled network")
+    from spatialhealth.app.runner.analyses import EQUITY_NEEDS
+
     for i, e in enumerate(settings.get("equity", []), 1):
-        need = {"gini": ("resource", "population"), "theil": ("resource", "population"),
-                "concentration": ("resource", "population", "rank_by"), "dagum": ("value", "group"),
-                "entropy": ("columns",), "rsr": ("columns",), "gm11": ("series",), "cluster": ("columns",),
-                "health_distance": ("actual", "ideal")}.get(e.get("measure"), ())
-        for key in need:
+        for key in EQUITY_NEEDS.get(e.get("measure"), ()):
             if key not in e:
                 problems.add(f"[equity #{i}]", f"measure {e.get('measure')!r} needs `{key}`")

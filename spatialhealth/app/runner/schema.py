@@ -115,6 +115,7 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
         "ideal": _k(STR, column=True, numeric="nonnegative"),
         "actual": _k(STR, column=True, numeric="nonnegative"),
         "levels": _k(INT, default=3, choices=(3, 4, 5), help="RSR grades."),
+        "kind": _k(STR, default="L", choices=("L", "T"), help="Theil index: L (sum P ln(P/Y)) or T."),
         "n_clusters": _k(INT, default=3, low=2),
         "series": _k(STR, column=True, numeric="positive", help="Column of a yearly series for gm11."),
         "year": _k(STR, column=True, help="Year column for panel measures."),
