@@ -31,10 +31,16 @@ def plan(cfg) -> list:
         steps.append(("global Moran", functools.partial(_moran, spec=spec, index=i)))
     for i, spec in enumerate(s.get("lisa", []), 1):
         steps.append((f"LISA: {spec['variable']}", functools.partial(_lisa, spec=spec, index=i)))
+    for kind in ("getis_ord", "local_geary", "join_counts"):
+        for i, spec in enumerate(s.get(kind, []), 1):
+            steps.append((f"{kind.replace('_', ' ')}: {spec['variable']}",
+                          functools.partial(_local, spec=spec, index=i, kind=kind)))
     if "network" in s:
         steps.append(("mobility network", _network))
     for i, spec in enumerate(s.get("ergm", []), 1):
         steps.append((f"ERGM #{i}", functools.partial(_ergm, spec=spec, index=i)))
+    for i, spec in enumerate(s.get("qap", []), 1):
+        steps.append((f"QAP #{i}", functools.partial(_qap, spec=spec, index=i)))
     for i, spec in enumerate(s.get("dea", []), 1):
         steps.append((f"DEA: {spec['model']}", functools.partial(_dea, spec=spec, index=i)))
     for i, spec in enumerate(s.get("did", []), 1):
@@ -271,26 +277,85 @@ def _moran(cfg, outputs, state, spec, index):
     outputs.table("global Moran", f"moran_{index}", pd.concat(rows, ignore_index=True), "Moran's I")
 
 
-def _lisa(cfg, outputs, state, spec, index):
-    from spatialhealth.layers.autocorrelation import lisa
+def _lang(cfg) -> str:
+    return cfg.settings["run"].get("language", "en")
 
-    perms = 99 if cfg.settings["run"]["quick"] else spec["permutations"]
+
+def _perms(cfg, spec) -> int:
+    return min(99, spec["permutations"]) if cfg.settings["run"]["quick"] else spec["permutations"]
+
+
+def _on_boundaries(state, frame):
+    """A local-statistic frame joined to the boundaries (for maps and QGIS), or None."""
+    if "boundaries" not in state:
+        return None
+    local = frame.drop(columns="geometry", errors="ignore")
+    keep = ["code"] + [c for c in local.columns if c not in state["boundaries"].columns]
+    return state["boundaries"].merge(local[keep], on="code", how="inner")
+
+
+def _lisa(cfg, outputs, state, spec, index):
+    from spatialhealth.layers.autocorrelation import lisa, lisa_bv
+
     var = spec["variable"]
-    res = lisa(_values(cfg, state, spec["input"], var), state["weights"], permutations=perms, alpha=spec["alpha"],
-               adjust=spec.get("adjust"), seed=cfg.seed)
+    common = dict(permutations=_perms(cfg, spec), alpha=spec["alpha"], adjust=spec.get("adjust"), seed=cfg.seed,
+                  draws=spec["draws"])
+    if spec.get("with"):
+        data = cfg.tables[spec["input"]]
+        res = lisa_bv(var, spec["with"], state["weights"], data=data, **common)
+        var = f"{var}_with_{spec['with']}"
+    else:
+        data = _joined(cfg, state, spec["input"]) if "boundaries" in state else _values(cfg, state, spec["input"], var)
+        res = lisa(data, value=var, weights=state["weights"], **common)
+        if "boundaries" in state:
+            _figure(outputs, "LISA", f"lisa_cluster_{var}", res, f"LISA: {var}")
     frame = res.frame
     outputs.table("LISA", f"lisa_{var}", frame, f"LISA: {var}")
     outputs.text("LISA", f"lisa_{var}", res.summary(), f"LISA: {var}")
-    if "boundaries" in state:
-        local = frame.drop(columns="geometry", errors="ignore")
-        keep = ["code"] + [c for c in local.columns if c not in state["boundaries"].columns]
-        gdf = state["boundaries"].merge(local[keep], on="code", how="inner")
-        state.setdefault("lisa", {})[var] = gdf
-        if spec.get("map", True):
-            from spatialhealth.layers.maps import lisa_map
+    from spatialhealth.layers.plots import moran_scatter
 
-            m = lisa_map(gdf, offline=True, title=f"LISA clusters: {var}", simplify=state.get("simplify"))
-            outputs.map("LISA", f"lisa_map_{var}", m, f"LISA cluster map: {var}")
+    outputs.figure("LISA", f"moran_scatter_{var}", moran_scatter(res, labels=True), f"LISA: {var}")
+    gdf = _on_boundaries(state, frame)
+    if gdf is not None:
+        state.setdefault("lisa", {})[var] = gdf
+        from spatialhealth.layers.maps import lisa_map, significance_map
+
+        if spec.get("map", True):
+            m = lisa_map(gdf, offline=True, title=f"LISA: {var}", simplify=state.get("simplify"), lang=_lang(cfg))
+            outputs.map("LISA", f"lisa_map_{var}", m, f"LISA: {var}")
+        if spec.get("significance_map", True):
+            m = significance_map(gdf, offline=True, title=f"LISA p: {var}", simplify=state.get("simplify"),
+                                 lang=_lang(cfg))
+            outputs.map("LISA", f"lisa_significance_{var}", m, f"LISA: {var}")
+
+
+def _local(cfg, outputs, state, spec, index, kind):
+    """Getis-Ord Gi/Gi*, local Geary (uni- or multivariate) and join counts."""
+    from spatialhealth.layers import local
+
+    var = spec["variable"]
+    label = "_".join(var) if isinstance(var, list) else var
+    df = _joined(cfg, state, spec["input"]) if "boundaries" in state else cfg.tables[spec["input"]]
+    section = {"getis_ord": "Getis-Ord hot spots", "local_geary": "local Geary", "join_counts": "join counts"}[kind]
+    common = dict(weights=state["weights"], permutations=_perms(cfg, spec), seed=cfg.seed)
+    if kind == "getis_ord":
+        res = local.getis_ord(df, value=var, star=spec["star"], alpha=spec["alpha"], adjust=spec.get("adjust"),
+                              draws=spec["draws"], **common)
+    elif kind == "local_geary":
+        res = local.local_geary(df, value=var, alpha=spec["alpha"], adjust=spec.get("adjust"),
+                                draws=spec["draws"], **common)
+    else:
+        res = local.join_counts(df, value=var, **common)
+    title = f"{section}: {label}"
+    _emit(outputs, section, f"{kind}_{label}", res, title)
+    frame = res.frame
+    gdf = frame if hasattr(frame, "geometry") and "geometry" in frame.columns else None
+    if kind == "getis_ord" and gdf is not None and spec.get("map", True):
+        from spatialhealth.layers.maps import hotspot_map
+
+        m = hotspot_map(gdf, offline=True, title=title, simplify=state.get("simplify"), lang=_lang(cfg))
+        outputs.map(section, f"hotspots_{label}", m, title)
+        state.setdefault("hotspots", {})[label] = gdf
 
 
 # ---------------------------------------------------------------- networks
@@ -353,6 +418,23 @@ def _ergm(cfg, outputs, state, spec, index):
         g = res.gof(seed=cfg.seed)
         outputs.table("ERGM", f"{name}_gof", g.frame, f"GOF: {spec['formula']}")
         _figure(outputs, "ERGM", f"{name}_gof", g, f"GOF: {spec['formula']}")
+
+
+def _qap(cfg, outputs, state, spec, index):
+    from spatialhealth.networks.covariates import edge_covariates
+    from spatialhealth.networks.qap import qap_regression
+
+    G = state["graph"]
+    wanted = list(spec["x"])
+    covs = edge_covariates(G, geo="geo_prox" in wanted, province="same_province" in wanted,
+                           dialect="dialect" if "same_dialect" in wanted else None)
+    unknown = [c for c in wanted if c not in covs]
+    if unknown:
+        raise InputError(f"[qap #{index}] x: {', '.join(unknown)} unknown; available: {', '.join(covs)}.")
+    res = qap_regression(G, {c: covs[c] for c in wanted}, weight=spec["y"], method=spec["method"],
+                         family=spec["family"], permutations=_perms(cfg, spec), seed=cfg.seed)
+    name = spec.get("name") or f"qap_{index}"
+    _emit(outputs, "QAP regression", name, res, f"MRQAP ({spec['method']}): {spec['y']} ~ {' + '.join(wanted)}")
 
 
 # ---------------------------------------------------------------- efficiency and policy

@@ -245,7 +245,7 @@ def _check_neighbour_codes(settings: dict, cfg: RunConfig, w: dict, problems: Pr
         problems.add("[weights]", f"regions {', '.join(islands[:10])} have no neighbour in {w['neighbours']!r}; "
                      "islands = 'nearest' needs [boundaries] to find their nearest region (or use islands = "
                      "'keep' or 'raise')")
-    for name in ("moran", "lisa"):
+    for name in ("moran", "lisa", "getis_ord", "local_geary", "join_counts"):
         for i, section in enumerate(settings.get(name, []), 1):
             table = cfg.tables.get(section.get("input", ""))
             if table is None or "code" not in table.columns:
@@ -488,9 +488,12 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
 
 
 def _check_requirements(settings: dict, problems: Problems) -> None:
-    spatial = bool(settings.get("moran") or settings.get("lisa"))
+    spatial = [k for k in ("moran", "lisa", "getis_ord", "local_geary", "join_counts") if settings.get(k)]
     if spatial and "weights" not in settings:
-        problems.add("[weights]", "Moran/LISA need a [weights] section")
+        problems.add("[weights]", f"{', '.join(f'[[{k}]]' for k in spatial)} need a [weights] section")
+    for i, _ in enumerate(settings.get("qap", []), 1):
+        if "network" not in settings:
+            problems.add(f"[qap #{i}]", "needs a [network] section (the dependent network)")
     w = settings.get("weights", {})
     if w and w.get("kind") != "table" and "boundaries" not in settings:
         problems.add("[weights]", f"kind {w.get('kind')!r} needs [boundaries] (or use kind = 'table' "

@@ -136,6 +136,43 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
         "alpha": _k(FLOAT, default=0.05, low=0, high=1, open_low=True),
         "adjust": _k(STR, choices=("bonferroni", "fdr")),
         "map": _k(BOOL, default=True, help="Also draw the LISA cluster map."),
+        "significance_map": _k(BOOL, default=True, help="Also draw GeoDa's significance map (p classes)."),
+        "with": _k(STR, column=True, numeric="finite", help="Bivariate LISA: the variable whose spatial lag "
+                   "`variable` is compared with (GeoDa's bivariate local Moran)."),
+        "draws": _k(STR, default="shared", choices=("shared", "per_site"), help="Permutation draws shared by all "
+                    "units (esda/GeoDa) or independent per unit (a steadier significance map across seeds)."),
+    },
+    "getis_ord": {
+        "input": _k(STR, default="indicators"),
+        "variable": _k(STR, required=True, column=True, numeric="nonnegative"),
+        "star": _k(BOOL, default=True, help="Gi* (the unit counts as its own neighbour, as ArcGIS) or Gi."),
+        "permutations": _k(INT, default=999, low=1, high=1_000_000),
+        "alpha": _k(FLOAT, default=0.05, low=0, high=1, open_low=True),
+        "adjust": _k(STR, choices=("bonferroni", "fdr")),
+        "draws": _k(STR, default="shared", choices=("shared", "per_site")),
+        "map": _k(BOOL, default=True, help="Also draw the hot/cold spot map (90/95/99 %)."),
+    },
+    "local_geary": {
+        "input": _k(STR, default="indicators"),
+        "variable": _k(STRS, required=True, column=True, numeric="finite",
+                       help="One column, or several for the multivariate local Geary."),
+        "permutations": _k(INT, default=999, low=1, high=1_000_000),
+        "alpha": _k(FLOAT, default=0.05, low=0, high=1, open_low=True),
+        "adjust": _k(STR, choices=("bonferroni", "fdr")),
+        "draws": _k(STR, default="shared", choices=("shared", "per_site")),
+    },
+    "join_counts": {
+        "input": _k(STR, default="indicators"),
+        "variable": _k(STR, required=True, column=True, numeric="finite", help="A 0/1 column."),
+        "permutations": _k(INT, default=999, low=1, high=1_000_000),
+    },
+    "qap": {
+        "y": _k(STR, default="flow", help="Edge attribute of the [network] graph (flow) as the dependent network."),
+        "x": _k(LIST, required=True, help="Edge covariates as regressors: geo_prox, same_province, same_dialect."),
+        "method": _k(STR, default="dekker", choices=("dekker", "y-permutation")),
+        "family": _k(STR, default="auto", choices=("auto", "ols", "logit")),
+        "permutations": _k(INT, default=1000, low=1, high=1_000_000),
+        "name": _k(STR),
     },
     "maps": {
         "input": _k(STR, help="Input table of a choropleth (default: indicators)."),
