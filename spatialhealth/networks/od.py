@@ -280,6 +280,7 @@ def aggregate_od(
     temp_directory=None,
     threads: int | None = None,
     client=None,
+    sheet=None,
 ) -> ODResult:
     """Aggregate OD records or flow rows to directed edges between places.
 
@@ -288,8 +289,8 @@ def aggregate_od(
     source : path, glob, list of paths, pandas/dask DataFrame or Arrow table
         CSV (``.csv``/``.tsv``/``.txt``, UTF-8, UTF-8 with BOM or GBK, each file
         detected unless ``encoding`` is given) or Parquet files, e.g.
-        ``"flows/2020-*.parquet"``. Files are only read; GBK files are transcoded
-        to a temporary UTF-8 copy.
+        ``"flows/2020-*.parquet"``, or one Excel workbook (``sheet``). Files are
+        only read; GBK files are transcoded to a temporary UTF-8 copy.
     origin, destination : str
         Columns holding the origin and destination place (codes or names).
     weight : str, optional
@@ -330,6 +331,10 @@ def aggregate_od(
         fresh temporary folder, removed afterwards) and threads.
     client : distributed.Client or str, optional
         Dask engine: a client or a scheduler address (``"tcp://host:8786"``).
+    sheet : str or int, optional
+        Sheet of an Excel workbook source (required when it has several sheets); the
+        workbook is read by :func:`spatialhealth.io.read_table`, and bad rows are
+        reported with their spreadsheet row.
 
     Returns
     -------
@@ -387,7 +392,7 @@ def aggregate_od(
     if spec.start is not None and spec.end is not None and spec.start > spec.end:
         raise InputError(f"`start` ({spec.start.date()}) is after `end` ({spec.end.date()}).")
 
-    src = _od_read.resolve(source, encoding)
+    src = _od_read.resolve(source, encoding, sheet)
     kind = "flows" if flow is not None else "records"
     from . import _od_duckdb
 
@@ -404,7 +409,9 @@ def aggregate_od(
             g, bad, facts = _od_duckdb.group(con, scratch, src, spec, sep=sep)
     if facts["rows_read"] == 0:
         raise InputError(f"The OD source {src.label} has no data rows (only a header?).")
-    files = [str(p) for p in src.paths] if src.kind in ("csv", "parquet") else None
+    files = [str(p) for p in src.paths] if src.paths else None
+    if src.line_offset and len(bad):
+        bad = bad.assign(pos=bad["pos"] + src.line_offset)
     return _finish(g, bad, facts, spec, src.label, engine, kind, level, self_flows, strict, files)
 
 

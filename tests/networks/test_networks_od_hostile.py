@@ -138,3 +138,38 @@ def test_frames_report_one_based_rows():
         r = aggregate_od(df, "o", "d", flow="v", engine=engine).report
         assert r.bad_values[["problem", "file", "line"]].values.tolist() == [
             ["missing", None, 2], ["infinite", None, 3]]
+
+
+def test_excel_od_rows_are_spreadsheet_rows(tmp_path):
+    x = tmp_path / "od.xlsx"
+    df = pd.DataFrame({"出发": ["成都市", "成都市", 110000, "北京"], "到达": ["重庆市", "重庆市", "成都", "上海"],
+                       "流量": ["n/a", 30, 4, -1]})
+    with pd.ExcelWriter(x) as w:
+        df.to_excel(w, sheet_name="说明", index=False)
+        df.to_excel(w, sheet_name="流量", index=False)
+    with pytest.raises(InputError, match="choose one with sheet="):
+        aggregate_od(x, "出发", "到达", flow="流量")
+    for engine in ("duckdb", "dask"):
+        res = aggregate_od(x, "出发", "到达", flow="流量", sheet="流量", engine=engine)
+        got = dict(zip(zip(res.edges.origin, res.edges.destination), res.edges.flow))
+        assert got == {("510100", "500000"): 30.0, ("110100", "510100"): 4.0}
+        assert res.report.bad_values[["problem", "line", "value"]].values.tolist() == [
+            ["not a number", 2, "n/a"], ["negative", 5, "-1"]]
+
+
+@pytest.mark.parametrize("name", NASTY)
+def test_peek_columns_binds_file_names(tmp_path, name, monkeypatch):
+    from spatialhealth.networks._od_read import peek_columns
+
+    monkeypatch.chdir(tmp_path)
+    header = f'"{name.replace(chr(34), chr(34) * 2)}",到达\n1,2\n'
+    p = tmp_path / f"{name}.csv"
+    p.write_bytes(header.encode("gbk"))
+    assert peek_columns(p) == [name, "到达"]
+    u = tmp_path / f"{name}-utf8.csv"
+    u.write_bytes(header.encode("utf-8"))
+    assert peek_columns(u) == [name, "到达"]
+    q = tmp_path / f"{name}.parquet"
+    pd.DataFrame({name: [1]}).to_parquet(q)
+    assert peek_columns([q]) == [name]
+    assert sorted(x.name for x in tmp_path.iterdir()) == sorted([p.name, u.name, q.name])
