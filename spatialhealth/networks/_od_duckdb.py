@@ -89,9 +89,9 @@ def _relations(con, source: Source, spec, scratch, sep, with_pos: bool):
         params["files"] = [str(p) for p in source.paths]
         if not with_pos:
             return "(SELECT *, 0 AS __file FROM read_parquet($files, union_by_name=true))", params
-        return ("(SELECT * EXCLUDE (__sh_file, file_row_number), list_position($files, __sh_file) - 1 "
-                "AS __file, file_row_number + 1 AS __pos FROM read_parquet($files, union_by_name=true, "
-                "filename='__sh_file', file_row_number=true))", params)
+        # DuckDB's virtual columns: the file's position in the list and the row in the file
+        return ("(SELECT *, file_index AS __file, file_row_number + 1 AS __pos "
+                "FROM read_parquet($files, union_by_name=true))", params)
     files = []
     for p, enc in zip(source.paths, source.encodings):
         files.append(str(p if is_utf8(enc) else transcode_to_utf8(p, enc, scratch())))
