@@ -166,8 +166,10 @@ class ODReport(Result):
                 lines.append(f"    {r.value!r} ({r.role}): {r.rows:,} rows")
             if len(self.unmatched) > 10:
                 lines.append(f"    ... {len(self.unmatched) - 10} more")
-        for note in self.notes:
+        for note in self.notes[:10]:
             lines.append(f"  note: {note}")
+        if len(self.notes) > 10:
+            lines.append(f"  ... {len(self.notes) - 10} more notes (report.notes)")
         for item in self.extra:
             lines.append(f"  {item}")
         return "\n".join(lines)

@@ -173,3 +173,15 @@ def test_peek_columns_binds_file_names(tmp_path, name, monkeypatch):
     pd.DataFrame({name: [1]}).to_parquet(q)
     assert peek_columns([q]) == [name]
     assert sorted(x.name for x in tmp_path.iterdir()) == sorted([p.name, u.name, q.name])
+
+
+def test_old_codes_and_county_codes_in_od_rows_carry_notes():
+    df = pd.DataFrame({"o": ["371200", "110000", "522400", "110105"], "d": ["北京", "莱芜", "北京", "上海"]})
+    for engine in ("duckdb", "dask"):
+        res = aggregate_od(df, "o", "d", engine=engine)
+        got = dict(zip(zip(res.edges.origin, res.edges.destination), res.edges.flow))
+        assert got == {("370100", "110100"): 1, ("110100", "370100"): 1, ("520500", "110100"): 1,
+                       ("110100", "310100"): 1}
+        notes = " | ".join(res.report.notes)
+        assert "371200 莱芜市 -> 370100 济南市 (2019)" in notes and "522400 毕节地区 -> 520500" in notes
+        assert "county code 110105 rolled up" in notes and "note: " in res.report.summary()
