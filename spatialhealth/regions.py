@@ -356,6 +356,11 @@ def _match_one(value, level: str, within: str | None) -> tuple[str | None, str, 
     if within is not None and len(options) > 1:
         narrowed = {c for c in options if c[:2] == str(within)[:2]}
         options = narrowed or options
+    if len(options) > 1 and level != "province":
+        resolved = {c: _resolve_code(c, level, display) if c not in display else (c, "", "")
+                    for c in options}
+        if len({r[0] for r in resolved.values()}) == 1:  # old codes of one unit (无为县)
+            return resolved[min(options)]
     if len(options) > 1:
         names = ", ".join(f"{c} {display.get(c, '(old code)')}" for c in sorted(options))
         return None, f"ambiguous ({names})", ""
