@@ -105,7 +105,7 @@ def _relations(con, source: Source, spec, scratch, sep, with_pos: bool):
         # ids, flows and dates are read as text: codes keep their leading digits, and a
         # stray word in a flow column is reported by us instead of failing the read
         header = [r[0] for r in con.execute(
-            f"DESCRIBE SELECT * FROM read_csv($f{i}, header=true{opts})",
+            f"DESCRIBE SELECT * FROM read_csv($f{i}, header=true, skip=0{opts})",
             {k: v for k, v in params.items() if k in (f"f{i}", "sep")}).fetchall()]
         params[f"t{i}"] = {c: "VARCHAR" for c in dict.fromkeys(spec.columns())
                            if c is not None and c in header}
@@ -113,7 +113,7 @@ def _relations(con, source: Source, spec, scratch, sep, with_pos: bool):
         if not params[f"t{i}"]:
             del params[f"t{i}"]
         pos = ", row_number() OVER () + 1 AS __pos" if with_pos else ""
-        parts.append(f"SELECT *, {i} AS __file{pos} FROM read_csv($f{i}, header=true{types}{opts})")
+        parts.append(f"SELECT *, {i} AS __file{pos} FROM read_csv($f{i}, header=true, skip=0{types}{opts})")
     return "(" + " UNION ALL BY NAME ".join(parts) + ")", params
 
 

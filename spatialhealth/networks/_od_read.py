@@ -192,7 +192,7 @@ def peek_columns(source, encoding: str | None = None, sep: str | None = None) ->
         for p, enc in zip(src.paths, src.encodings):
             if is_utf8(enc):
                 params = {"f": [str(p)], **({"sep": sep} if sep else {})}
-                rows = con.execute("DESCRIBE SELECT * FROM read_csv($f, header=true"
+                rows = con.execute("DESCRIBE SELECT * FROM read_csv($f, header=true, skip=0"
                                    + (", delim=$sep" if sep else "") + ")", params).fetchall()
                 found = [r[0] for r in rows]
             else:

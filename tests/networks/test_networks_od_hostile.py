@@ -185,3 +185,11 @@ def test_old_codes_and_county_codes_in_od_rows_carry_notes():
         notes = " | ".join(res.report.notes)
         assert "371200 莱芜市 -> 370100 济南市 (2019)" in notes and "522400 毕节地区 -> 520500" in notes
         assert "county code 110105 rolled up" in notes and "note: " in res.report.summary()
+
+
+def test_a_title_line_is_the_header_for_both_engines(tmp_path):
+    # DuckDB's sniffer would silently skip a title line and shift every line number
+    p = _write(tmp_path / "title.csv", "2020年迁徙数据\no,d,v\n北京,上海,1\n")
+    for engine in ("duckdb", "dask"):
+        with pytest.raises(InputError, match="no column 'o'.*'2020年迁徙数据'"):
+            aggregate_od(p, "o", "d", flow="v", engine=engine)
