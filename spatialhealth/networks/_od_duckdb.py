@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ColumnError
-from ._od_read import Source, bad_rows_error, is_utf8, transcode_to_utf8
+from ..errors import ColumnError, InputError
+from ._od_read import Source, bad_rows_error, delimiter, is_utf8, malformed_error, transcode_to_utf8
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
             "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL")
@@ -95,25 +95,26 @@ def _relations(con, source: Source, spec, scratch, sep, with_pos: bool):
     files = []
     for p, enc in zip(source.paths, source.encodings):
         files.append(str(p if is_utf8(enc) else transcode_to_utf8(p, enc, scratch())))
-    opts = ", delim=$sep" if sep else ""
-    if sep:
-        params["sep"] = sep
     parts = []
-    for i, f in enumerate(files):
+    for i, (orig, f) in enumerate(zip(source.paths, files)):
         params[f"f{i}"] = [f]
-        # the sniffed header first (cheap), so that a missing column gets our error and
-        # ids, flows and dates are read as text: codes keep their leading digits, and a
-        # stray word in a flow column is reported by us instead of failing the read
+        params[f"s{i}"] = delimiter(orig, sep)
+        # the header first (cheap), so that a missing column gets our error; ids, flows and
+        # dates are read as text: codes keep their leading digits, and a stray word in a
+        # flow column is reported by us instead of failing the read. The sniffer may not
+        # skip lines (a title line would shift every line number): the first line is the
+        # header, for both engines.
         header = [r[0] for r in con.execute(
-            f"DESCRIBE SELECT * FROM read_csv($f{i}, header=true, skip=0{opts})",
-            {k: v for k, v in params.items() if k in (f"f{i}", "sep")}).fetchall()]
+            f"DESCRIBE SELECT * FROM read_csv($f{i}, header=true, skip=0, delim=$s{i})",
+            {f"f{i}": params[f"f{i}"], f"s{i}": params[f"s{i}"]}).fetchall()]
         params[f"t{i}"] = {c: "VARCHAR" for c in dict.fromkeys(spec.columns())
                            if c is not None and c in header}
         types = f", types=$t{i}" if params[f"t{i}"] else ""
         if not params[f"t{i}"]:
             del params[f"t{i}"]
         pos = ", row_number() OVER () + 1 AS __pos" if with_pos else ""
-        parts.append(f"SELECT *, {i} AS __file{pos} FROM read_csv($f{i}, header=true, skip=0{types}{opts})")
+        parts.append(f"SELECT *, {i} AS __file{pos} FROM read_csv($f{i}, header=true, skip=0, "
+                     f"delim=$s{i}{types})")
     return "(" + " UNION ALL BY NAME ".join(parts) + ")", params
 
 
@@ -168,6 +169,17 @@ def group(con, scratch, source: Source, spec, *, sep=None):
     found in the same single scan; ``facts`` holds ``rows_read`` and, when asked,
     ``n_periods``.
     """
+    import duckdb
+
+    try:
+        return _group(con, scratch, source, spec, sep)
+    except duckdb.Error as exc:
+        if source.kind == "csv":
+            raise malformed_error(source, sep, exc) from None
+        raise InputError(f"DuckDB could not read {source.label}: {str(exc).splitlines()[0]}") from None
+
+
+def _group(con, scratch, source, spec, sep):
     with_pos = spec.value is not None
     rel, params = _relations(con, source, spec, scratch, sep, with_pos)
     described = con.execute(f"DESCRIBE SELECT * FROM {rel}", params).fetchall()

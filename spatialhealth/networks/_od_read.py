@@ -149,6 +149,51 @@ def resolve(source, encoding: str | None = None, sheet=None) -> Source:
     return Source(kind, paths=paths, encodings=encodings, label=label)
 
 
+def delimiter(path: Path, sep: str | None) -> str:
+    """The CSV delimiter both engines use: ``sep``, else a tab for ``.tsv``, else a comma."""
+    return sep or ("\t" if Path(path).suffix.lower() == ".tsv" else ",")
+
+
+def malformed_line(path: Path, encoding: str, sep: str | None):
+    """``(line, fields, header fields, text)`` of the first line whose number of fields
+    differs from the header's, or None. Used only to explain a read that failed."""
+    import csv
+    import gzip
+
+    enc = "utf-8-sig" if is_utf8(encoding) else encoding
+    opener = gzip.open if Path(path).suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt", encoding=enc, newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter(path, sep))
+            width = None
+            for row in reader:
+                if width is None:
+                    width = len(row)
+                elif row and len(row) != width:
+                    return reader.line_num, len(row), width, (delimiter(path, sep)).join(row)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None
+
+
+def malformed_error(source: Source, sep: str | None, exc: Exception) -> InputError:
+    """An :class:`InputError` for a CSV source that could not be parsed, naming the line."""
+    for path, enc in zip(source.paths, source.encodings):
+        found = malformed_line(path, enc, sep)
+        if found:
+            line, n, width, text = found
+            d = delimiter(path, sep)
+            shown = {",": "a comma", "\t": "a tab"}.get(d, repr(d))
+            hint = (f"The first line must be the header: remove a title line above it, or give "
+                    "sep= if the file uses another delimiter." if width == 1 else
+                    f"A value holding {shown} must be quoted (e.g. \"1,000\"), or give sep= if the "
+                    "file uses another delimiter.")
+            return InputError(f"{path}: line {line} has {n} fields but the header (line 1) has "
+                              f"{width} ({text[:80]!r}). {hint}")
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return InputError(f"{source.label} could not be read as CSV: {first}")
+
+
 def is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in {"utf-8", "utf-8-sig"}
 
@@ -191,12 +236,11 @@ def peek_columns(source, encoding: str | None = None, sep: str | None = None) ->
         names: list[str] = []
         for p, enc in zip(src.paths, src.encodings):
             if is_utf8(enc):
-                params = {"f": [str(p)], **({"sep": sep} if sep else {})}
-                rows = con.execute("DESCRIBE SELECT * FROM read_csv($f, header=true, skip=0"
-                                   + (", delim=$sep" if sep else "") + ")", params).fetchall()
+                rows = con.execute("DESCRIBE SELECT * FROM read_csv($f, header=true, skip=0, delim=$s)",
+                                   {"f": [str(p)], "s": delimiter(p, sep)}).fetchall()
                 found = [r[0] for r in rows]
             else:
-                found = [str(c) for c in pd.read_csv(p, encoding=enc, nrows=0, sep=sep or ",").columns]
+                found = [str(c) for c in pd.read_csv(p, encoding=enc, nrows=0, sep=delimiter(p, sep)).columns]
             names += [c for c in found if c not in names]
         return names
     finally:

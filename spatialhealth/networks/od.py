@@ -326,7 +326,8 @@ def aggregate_od(
     encoding : str, optional
         Encoding of every CSV file (e.g. ``"gbk"``); detected per file otherwise.
     sep : str, optional
-        CSV delimiter (detected by DuckDB, ``","`` for Dask, unless given).
+        CSV delimiter (default: a tab for ``.tsv``, else a comma, for both engines; a
+        line with more or fewer fields than the header is an error naming the line).
     memory_limit, temp_directory, threads
         DuckDB settings: memory limit (default half the machine's memory, e.g.
         ``"4GB"``), the folder where it spills and transcoded files go (default a

@@ -191,5 +191,14 @@ def test_a_title_line_is_the_header_for_both_engines(tmp_path):
     # DuckDB's sniffer would silently skip a title line and shift every line number
     p = _write(tmp_path / "title.csv", "2020年迁徙数据\no,d,v\n北京,上海,1\n")
     for engine in ("duckdb", "dask"):
-        with pytest.raises(InputError, match="no column 'o'.*'2020年迁徙数据'"):
+        with pytest.raises(InputError, match=r"line 2 has 3 fields but the header \(line 1\) has 1.*"
+                                             "remove a title line"):
+            aggregate_od(p, "o", "d", flow="v", engine=engine)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_line_with_too_many_fields_is_named(tmp_path, encoding):
+    p = _write(tmp_path / "extra.csv", "o,d,v\n北京,上海,1\n北京,上海,1,000\n", encoding)
+    for engine in ("duckdb", "dask"):
+        with pytest.raises(InputError, match=r"extra.csv: line 3 has 4 fields but the header \(line 1\) has 3.*quoted"):
             aggregate_od(p, "o", "d", flow="v", engine=engine)
