@@ -533,7 +533,9 @@ def _finish(g, bad, facts, spec, label, engine, kind, level, self_flows, strict,
         "flow": flow[keep],
         "rows": edge_rows[keep],
     })
-    outside, n_self = int((rows_all - rows).sum()), int(rows[self_mask].sum())
+    outside = int((rows_all - rows).sum())
+    # dropped self-flows count all their rows; kept ones count the rows used ("of which")
+    n_self = int((rows if self_flows == "drop" else good_rows)[self_mask].sum())
     n_used = int(good_rows[used].sum())
     zero = int((~keep).sum())
     report = ODReport(
