@@ -356,6 +356,11 @@ def _match_one(value, level: str, within: str | None) -> tuple[str | None, str, 
     if within is not None and len(options) > 1:
         narrowed = {c for c in options if c[:2] == str(within)[:2]}
         options = narrowed or options
+    if len(options) > 1 and level != "province":
+        resolved = {c: _resolve_code(c, level, display) if c not in display else (c, "", "")
+                    for c in options}
+        if len({r[0] for r in resolved.values()}) == 1:  # old codes of one unit (无为县)
+            return resolved[min(options)]
     if len(options) > 1:
         names = ", ".join(f"{c} {display.get(c, '(old code)')}" for c in sorted(options))
         return None, f"ambiguous ({names})", ""
@@ -447,7 +452,18 @@ def harmonise_names(values, level: str = "province", within=None, include_sar: b
     Returns
     -------
     pandas.Series
-        Codes as six-digit strings, aligned with ``values``.
+        Codes as six-digit strings, aligned with ``values``. ``.attrs["notes"]`` lists
+        every value mapped through a code change (an abolished or re-coded prefecture
+        to its successor, see :func:`code_changes`) or a county code rolled up to its
+        city, one line per change, for the report.
+
+    Notes
+    -----
+    At city level the four municipalities resolve in every form (110000, 110100 and
+    北京城区 are one Beijing; 500000, 500100 and 500200 重庆郊县 one Chongqing) to the code
+    of :func:`cities`; county codes roll up to their prefecture; codes and names of
+    prefectures abolished or re-coded since 2010 map to their successor (巢湖 341400,
+    split in 2011, maps to 合肥 340100; 莱芜 371200 to 济南 370100 ...).
 
     Raises
     ------
@@ -461,6 +477,9 @@ def harmonise_names(values, level: str = "province", within=None, include_sar: b
     ['150000', '440000', '150000', '110000', '310000']
     >>> harmonise_names(["延边州", "Shijiazhuang"], level="city").tolist()
     ['222400', '130100']
+    >>> codes = harmonise_names(["110000", "北京城区", "371200"], level="city")
+    >>> codes.tolist(), codes.attrs["notes"][0][:41]
+    (['110100', '110100', '370100'], "'371200': 371200 莱芜市 -> 370100 济南市 (2019)")
     """
     codes, problems = _match_all(values, level, within, include_sar)
     if problems:

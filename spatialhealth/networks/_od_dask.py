@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import ColumnError
 from ._od_duckdb import (EXAMPLES, INFINITE, MISSING, NEGATIVE, NUMBER_RE, OK, TEXT, _INF_TEXT,
                          _NAN_TEXT, empty_bad)
-from ._od_read import Source, bad_rows_error
+from ._od_read import Source, bad_rows_error, delimiter, malformed_error
 
 _COUNTS = {MISSING: "n_missing", TEXT: "n_text", INFINITE: "n_inf", NEGATIVE: "n_neg"}
 
@@ -48,7 +48,7 @@ def _parts(source: Source, spec, sep=None):
         else:
             enc = source.encodings[i]
             enc = "utf-8-sig" if enc.lower().replace("_", "-") in ("utf-8", "utf8") else enc
-            delim = sep or ("\t" if path.suffix.lower() == ".tsv" else ",")
+            delim = delimiter(path, sep)
             head = pd.read_csv(path, encoding=enc, sep=delim, nrows=0)
             ddf = dd.read_csv(str(path), encoding=enc, sep=delim, keep_default_na=False,
                               na_values=[""], dtype={c: t for c, t in text_cols.items() if c in head},
@@ -57,6 +57,12 @@ def _parts(source: Source, spec, sep=None):
         columns = list(ddf.columns) if columns is None else columns + [
             c for c in ddf.columns if c not in columns]
         missing = [c for c in spec.columns() if c is not None and c not in ddf.columns]
+        if missing and source.kind == "csv":
+            from ._od_read import malformed_line
+
+            if malformed_line(path, source.encodings[i], sep):  # a title line, not a typo
+                raise malformed_error(Source("csv", paths=[path], encodings=[source.encodings[i]]),
+                                      sep, ValueError("malformed"))
         if missing:
             raise ColumnError(
                 f"The OD source {path} has no column {', '.join(map(repr, missing))}; "
@@ -187,7 +193,12 @@ def group(source: Source, spec, *, client=None, sep=None):
     """Return ``(g, bad, facts)`` like the DuckDB engine's ``group``."""
     from dask import delayed
 
-    parts, columns = _parts(source, spec, sep)
+    try:
+        parts, columns = _parts(source, spec, sep)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:  # dask reads a sample first
+        if source.kind == "csv":
+            raise malformed_error(source, sep, exc) from None
+        raise
     missing = [c for c in spec.columns() if c is not None and c not in columns]
     if missing:
         raise ColumnError(
@@ -204,6 +215,10 @@ def group(source: Source, spec, *, client=None, sep=None):
             chunk = client.compute(level[0], sync=True)
         else:
             chunk = level[0].compute()
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        if source.kind == "csv":
+            raise malformed_error(source, sep, exc) from None
+        raise
     finally:
         if own:
             client.close()

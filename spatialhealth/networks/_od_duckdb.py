@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ColumnError
-from ._od_read import Source, bad_rows_error, is_utf8, transcode_to_utf8
+from ..errors import ColumnError, InputError
+from ._od_read import Source, bad_rows_error, delimiter, is_utf8, malformed_error, transcode_to_utf8
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
             "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL")
@@ -87,33 +87,34 @@ def _relations(con, source: Source, spec, scratch, sep, with_pos: bool):
         return f"(SELECT *, 0 AS __file{pos} FROM src_frame)", params
     if source.kind == "parquet":
         params["files"] = [str(p) for p in source.paths]
-        pos = ", file_row_number + 1 AS __pos" if with_pos else ""
-        return (f"(SELECT * EXCLUDE (__sh_file{', file_row_number' if with_pos else ''}), "
-                f"list_position($files, __sh_file) - 1 AS __file{pos} FROM read_parquet($files, "
-                f"union_by_name=true, filename='__sh_file'{', file_row_number=true' if with_pos else ''}))",
-                params)
+        if not with_pos:
+            return "(SELECT *, 0 AS __file FROM read_parquet($files, union_by_name=true))", params
+        # DuckDB's virtual columns: the file's position in the list and the row in the file
+        return ("(SELECT *, file_index AS __file, file_row_number + 1 AS __pos "
+                "FROM read_parquet($files, union_by_name=true))", params)
     files = []
     for p, enc in zip(source.paths, source.encodings):
         files.append(str(p if is_utf8(enc) else transcode_to_utf8(p, enc, scratch())))
-    opts = ", delim=$sep" if sep else ""
-    if sep:
-        params["sep"] = sep
     parts = []
-    for i, f in enumerate(files):
+    for i, (orig, f) in enumerate(zip(source.paths, files)):
         params[f"f{i}"] = [f]
-        # the sniffed header first (cheap), so that a missing column gets our error and
-        # ids, flows and dates are read as text: codes keep their leading digits, and a
-        # stray word in a flow column is reported by us instead of failing the read
+        params[f"s{i}"] = delimiter(orig, sep)
+        # the header first (cheap), so that a missing column gets our error; ids, flows and
+        # dates are read as text: codes keep their leading digits, and a stray word in a
+        # flow column is reported by us instead of failing the read. The sniffer may not
+        # skip lines (a title line would shift every line number): the first line is the
+        # header, for both engines.
         header = [r[0] for r in con.execute(
-            f"DESCRIBE SELECT * FROM read_csv($f{i}, header=true{opts})",
-            {k: v for k, v in params.items() if k in (f"f{i}", "sep")}).fetchall()]
+            f"DESCRIBE SELECT * FROM read_csv($f{i}, header=true, skip=0, delim=$s{i})",
+            {f"f{i}": params[f"f{i}"], f"s{i}": params[f"s{i}"]}).fetchall()]
         params[f"t{i}"] = {c: "VARCHAR" for c in dict.fromkeys(spec.columns())
                            if c is not None and c in header}
         types = f", types=$t{i}" if params[f"t{i}"] else ""
         if not params[f"t{i}"]:
             del params[f"t{i}"]
         pos = ", row_number() OVER () + 1 AS __pos" if with_pos else ""
-        parts.append(f"SELECT *, {i} AS __file{pos} FROM read_csv($f{i}, header=true{types}{opts})")
+        parts.append(f"SELECT *, {i} AS __file{pos} FROM read_csv($f{i}, header=true, skip=0, "
+                     f"delim=$s{i}{types})")
     return "(" + " UNION ALL BY NAME ".join(parts) + ")", params
 
 
@@ -168,6 +169,17 @@ def group(con, scratch, source: Source, spec, *, sep=None):
     found in the same single scan; ``facts`` holds ``rows_read`` and, when asked,
     ``n_periods``.
     """
+    import duckdb
+
+    try:
+        return _group(con, scratch, source, spec, sep)
+    except duckdb.Error as exc:
+        if source.kind == "csv":
+            raise malformed_error(source, sep, exc) from None
+        raise InputError(f"DuckDB could not read {source.label}: {str(exc).splitlines()[0]}") from None
+
+
+def _group(con, scratch, source, spec, sep):
     with_pos = spec.value is not None
     rel, params = _relations(con, source, spec, scratch, sep, with_pos)
     described = con.execute(f"DESCRIBE SELECT * FROM {rel}", params).fetchall()
@@ -233,22 +245,30 @@ def _run(con, rel, params, spec, types):
     aggs = ["count(*) AS rows_all", "count(*) FILTER (WHERE inp) AS rows"]
     if spec.date is not None:
         aggs.append("count(*) FILTER (WHERE bad_date) AS n_bad_date")
+    keys = "o, d"
     if spec.value is not None:
         cat, x, raw = _category_sql(spec.value, types[spec.value])
         if not types[spec.value].startswith(_NUMERIC):
             params.update(nan_text=list(_NAN_TEXT), inf_text=list(_INF_TEXT), number_re=NUMBER_RE)
-        cols += [f"{cat} AS cat", f"{x} AS x", f"{raw} AS raw",
+        cols += [f"{cat} AS cat", f"{x} AS x", f"{q(spec.value)} AS __v",
                  f"__file * {FILE_STRIDE} + __pos AS poskey"]
+        # grouping by the category too keeps one small list of example rows per (pair,
+        # bad category) - the first rows of each category of each pair, in one pass; the
+        # text of a value is only made for bad rows
+        keys = "o, d, cat"
         aggs += ["sum(x) FILTER (WHERE inp AND cat = 0) AS value",
-                 "count(*) FILTER (WHERE inp AND cat = 0) AS n_value"]
-        for code, name in _CATS:
-            aggs.append(f"count(*) FILTER (WHERE inp AND cat = {code}) AS {name}")
-            aggs.append(f"arg_min(poskey, poskey, {EXAMPLES}) FILTER (WHERE inp AND cat = {code}) AS k{code}")
-            aggs.append(f"arg_min(raw, poskey, {EXAMPLES}) FILTER (WHERE inp AND cat = {code}) AS v{code}")
-    sql = (f"SELECT o, d, {', '.join(aggs)} FROM (SELECT {', '.join(cols)} FROM {rel}) "
+                 "count(*) FILTER (WHERE inp) AS n",
+                 f"arg_min(CASE WHEN cat <> 0 THEN struct_pack(k := poskey, v := CAST(__v AS VARCHAR)) "
+                 f"END, poskey, "
+                 f"{EXAMPLES}) FILTER (WHERE inp AND cat <> 0) AS ex"]
+    sql = (f"SELECT {keys}, {', '.join(aggs)} FROM (SELECT {', '.join(cols)} FROM {rel}) "
            "GROUP BY ALL")
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     g = con.execute(sql, used).df()
+    bad = empty_bad()
+    if spec.value is not None:
+        bad = _bad_rows(g)
+        g = _per_pair(g)
     rows_read = int(g["rows_all"].sum())
     if "rows" not in g:
         g["rows"] = g["rows_all"]
@@ -259,8 +279,6 @@ def _run(con, rel, params, spec, types):
         ex = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
         raise bad_rows_error("not dates (expected e.g. 2020-01-31 or 20200131)", spec.date,
                              int(g["n_bad_date"].sum()), ex)
-    bad = _bad_rows(g) if spec.value is not None else empty_bad()
-    g = g.drop(columns=[c for c in g.columns if c[:1] in ("k", "v") and c[1:].isdigit()])
     facts = {"rows_read": rows_read}
     if spec.need_periods:
         sql = f"SELECT count(DISTINCT dt) FROM (SELECT {', '.join(cols)} FROM {rel}) WHERE inp"
@@ -269,24 +287,27 @@ def _run(con, rel, params, spec, types):
     return g, bad, facts
 
 
+def _per_pair(g: pd.DataFrame) -> pd.DataFrame:
+    """Rows per (pair, category) -> one row per pair with a count column per category."""
+    cat = g["cat"].to_numpy()
+    out = g[["o", "d", "rows_all", "rows"] + (["n_bad_date"] if "n_bad_date" in g else [])].copy()
+    out["value"] = np.where(cat == OK, g["value"].fillna(0.0).to_numpy(dtype=float), 0.0)
+    out["n_value"] = np.where(cat == OK, g["n"].to_numpy(dtype=np.int64), 0)
+    for code, name in _CATS:
+        out[name] = np.where(cat == code, g["n"].to_numpy(dtype=np.int64), 0)
+    out = out.astype({"o": object, "d": object})
+    return out.groupby(["o", "d"], dropna=False, sort=False).sum().reset_index()
+
+
 def _bad_rows(g) -> pd.DataFrame:
-    frames = []
-    for code, _ in _CATS:
-        keys, vals = g[f"k{code}"], g[f"v{code}"]
-        has = keys.notna().to_numpy()
-        if not has.any():
-            continue
-        sub = pd.DataFrame({"o": g["o"][has], "d": g["d"][has], "k": keys[has],
-                            "v": vals[has] if code != MISSING else None})
-        sub = sub.explode("k") if code == MISSING else sub.explode(["k", "v"])
-        sub = sub.dropna(subset=["k"])
-        k = sub["k"].to_numpy(dtype=np.int64)
-        frames.append(pd.DataFrame({"o": sub["o"].to_numpy(), "d": sub["d"].to_numpy(),
-                                    "cat": code, "file": k // FILE_STRIDE, "pos": k % FILE_STRIDE,
-                                    "value": sub["v"].to_numpy() if code != MISSING else None}))
-    if not frames:
+    has = g["ex"].notna().to_numpy() & (g["cat"].to_numpy() != OK)
+    if not has.any():
         return empty_bad()
-    return pd.concat(frames, ignore_index=True)
+    sub = g.loc[has, ["o", "d", "cat", "ex"]].explode("ex").dropna(subset=["ex"])
+    k = np.array([e["k"] for e in sub["ex"]], dtype=np.int64)
+    return pd.DataFrame({"o": sub["o"].to_numpy(), "d": sub["d"].to_numpy(),
+                         "cat": sub["cat"].to_numpy(dtype=np.int64), "file": k // FILE_STRIDE,
+                         "pos": k % FILE_STRIDE, "value": [e["v"] for e in sub["ex"]]})
 
 
 def empty_bad() -> pd.DataFrame:

@@ -61,7 +61,30 @@ def _labels(table, code):
 
 @renamed_kwargs(code="region")
 def distance_matrix(nodes, lon: str = "lon", lat: str = "lat", region: str = "code") -> pd.DataFrame:
-    """Great-circle distances (km) between all pairs of nodes."""
+    """Great-circle distances (km) between all pairs of nodes.
+
+    Parameters
+    ----------
+    nodes : DataFrame or networkx graph
+        Node table with the key column and ``lon``/``lat`` in degrees, or a graph whose
+        nodes carry them.
+    lon, lat : str
+        Coordinate columns or node attributes.
+    region : str
+        Key column of a node table (``code`` is the deprecated spelling).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square, labelled by the node keys.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> n = pd.DataFrame({"code": ["a", "b"], "lon": [0.0, 0.0], "lat": [0.0, 1.0]})
+    >>> round(float(distance_matrix(n).loc["a", "b"]), 3)
+    111.195
+    """
     code = region
     table = _node_table(nodes, code, [lon, lat])
     x = numeric_column(table, lon, what="node table")
@@ -164,7 +187,24 @@ def same_group(nodes, group, region: str = "code") -> pd.DataFrame:
 
 @renamed_kwargs(code="region")
 def same_province(nodes, region: str = "code") -> pd.DataFrame:
-    """1 where two nodes' codes share the province prefix (first two digits)."""
+    """1 where two nodes' codes share the province prefix (first two digits).
+
+    Parameters
+    ----------
+    nodes : DataFrame, graph, or sequence of codes
+    region : str
+        Key column of a node table (``code`` is the deprecated spelling).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square 0/1 matrix with a zero diagonal.
+
+    Examples
+    --------
+    >>> same_province(["110100", "110105", "310100"]).to_numpy().tolist()
+    [[0, 1, 0], [1, 0, 0], [0, 0, 0]]
+    """
     code = region
     if isinstance(nodes, nx.Graph):
         labels = [str(n) for n in nodes.nodes]
@@ -178,7 +218,26 @@ def same_province(nodes, region: str = "code") -> pd.DataFrame:
 
 @renamed_kwargs(code="region")
 def same_dialect(nodes, mapping=None, column: str = "dialect", region: str = "code") -> pd.DataFrame:
-    """1 where two nodes share a dialect group (from a column/attribute or a mapping)."""
+    """1 where two nodes share a dialect group (from a column/attribute or a mapping).
+
+    Parameters
+    ----------
+    nodes : DataFrame, graph, or sequence of codes
+    mapping : mapping, optional
+        Code -> dialect group; otherwise the ``column`` of the table / node attribute.
+    column : str
+    region : str
+        Key column of a node table (``code`` is the deprecated spelling).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> same_dialect(["a", "b"], {"a": "吴", "b": "吴"}).to_numpy().tolist()
+    [[0, 1], [1, 0]]
+    """
     code = region
     return same_group(nodes, mapping if mapping is not None else column, region=code)
 
@@ -259,8 +318,31 @@ def read_matrix(path, *, encoding: str | None = None, sheet=None, name: str | No
 def align_matrix(matrix, nodes, name: str = "matrix") -> pd.DataFrame:
     """Check a user's N x N matrix and order it as ``nodes`` (codes, a graph, or a table).
 
-    A DataFrame is reordered by its index/column labels; a path is read with
-    :func:`read_matrix` (any encoding, Excel); an array must already be in node order.
+    Parameters
+    ----------
+    matrix : DataFrame, path or array
+        A DataFrame is reordered by its index/column labels; a path is read with
+        :func:`read_matrix` (any encoding, Excel); an array must already be in node order.
+    nodes : sequence of codes, graph, or node table with ``code``
+    name : str
+        The covariate's name, for errors.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Float matrix in node order.
+
+    Raises
+    ------
+    InputError
+        Missing rows/columns for some nodes, wrong shape, missing or infinite values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame([[0, 2], [3, 0]], index=["b", "a"], columns=["b", "a"])
+    >>> align_matrix(m, ["a", "b"]).to_numpy().tolist()
+    [[0.0, 3.0], [2.0, 0.0]]
     """
     import os
 
@@ -294,15 +376,62 @@ def align_matrix(matrix, nodes, name: str = "matrix") -> pd.DataFrame:
     return pd.DataFrame(arr, index=labels, columns=labels)
 
 
+BUILT_IN = ("geo_prox", "same_province", "same_dialect")
+
+
 def edge_covariates(G: nx.DiGraph, *, geo: bool = True, province: bool = True,
                     dialect: str | Mapping | None = "dialect", extra: Mapping | None = None,
-                    unit_km: float = 100.0) -> dict[str, pd.DataFrame]:
+                    unit_km: float = 100.0, only=None) -> dict[str, pd.DataFrame]:
     """The usual edge covariates of a mobility graph, aligned to ``list(G.nodes)``.
 
-    Returns a dict with ``geo_prox`` (needs node ``lon``/``lat``),
-    ``same_province`` (from the codes), ``same_dialect`` (node attribute or
-    mapping; skipped if ``None``) and any ``extra`` user matrices.
+    Parameters
+    ----------
+    G : networkx.DiGraph
+    geo, province : bool
+        Build ``geo_prox`` (needs node ``lon``/``lat``) and ``same_province`` (from the codes).
+    dialect : str, mapping or None
+        Node attribute or mapping for ``same_dialect``; skipped if None.
+    extra : mapping, optional
+        Name -> the user's matrices (DataFrames, arrays, or paths read with
+        :func:`read_matrix`, so a GBK or Excel matrix works).
+    unit_km : float
+        Distance unit of ``geo_prox``.
+    only : iterable of str, optional
+        Build exactly these covariates (built-in names ``geo_prox``, ``same_province``,
+        ``same_dialect`` or names in ``extra``), in this order, and nothing else: a
+        model asking for ``geo_prox`` needs no dialect attribute.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+
+    Raises
+    ------
+    InputError
+        A name in ``only`` that is neither built in nor in ``extra``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph([("110100", "310100")])
+    >>> sorted(edge_covariates(G, geo=False, dialect=None))
+    ['same_province']
+    >>> list(edge_covariates(G, only=["same_province"]))
+    ['same_province']
     """
+    if only is not None:
+        only = [only] if isinstance(only, str) else list(only)
+        known = [*BUILT_IN, *(extra or {})]
+        unknown = [n for n in only if n not in known]
+        if unknown:
+            raise InputError(f"Unknown edge covariate(s) {', '.join(map(repr, unknown))}; available: "
+                             f"{', '.join(known)} (give your own matrices as extra={{name: path}}).")
+        geo, province = "geo_prox" in only, "same_province" in only
+        if "same_dialect" not in only:
+            dialect = None
+        elif dialect is None:
+            dialect = "dialect"
+        extra = {k: v for k, v in (extra or {}).items() if k in only}
     out: dict[str, pd.DataFrame] = {}
     if geo:
         out["geo_prox"] = geo_proximity(G, unit_km=unit_km)
@@ -313,4 +442,6 @@ def edge_covariates(G: nx.DiGraph, *, geo: bool = True, province: bool = True,
                                            column=dialect if isinstance(dialect, str) else "dialect")
     for name, m in (extra or {}).items():
         out[name] = align_matrix(m, G, name)
+    if only is not None:
+        out = {n: out[n] for n in only}
     return out

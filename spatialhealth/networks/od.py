@@ -166,8 +166,10 @@ class ODReport(Result):
                 lines.append(f"    {r.value!r} ({r.role}): {r.rows:,} rows")
             if len(self.unmatched) > 10:
                 lines.append(f"    ... {len(self.unmatched) - 10} more")
-        for note in self.notes:
+        for note in self.notes[:10]:
             lines.append(f"  note: {note}")
+        if len(self.notes) > 10:
+            lines.append(f"  ... {len(self.notes) - 10} more notes (report.notes)")
         for item in self.extra:
             lines.append(f"  {item}")
         return "\n".join(lines)
@@ -280,6 +282,7 @@ def aggregate_od(
     temp_directory=None,
     threads: int | None = None,
     client=None,
+    sheet=None,
 ) -> ODResult:
     """Aggregate OD records or flow rows to directed edges between places.
 
@@ -288,8 +291,8 @@ def aggregate_od(
     source : path, glob, list of paths, pandas/dask DataFrame or Arrow table
         CSV (``.csv``/``.tsv``/``.txt``, UTF-8, UTF-8 with BOM or GBK, each file
         detected unless ``encoding`` is given) or Parquet files, e.g.
-        ``"flows/2020-*.parquet"``. Files are only read; GBK files are transcoded
-        to a temporary UTF-8 copy.
+        ``"flows/2020-*.parquet"``, or one Excel workbook (``sheet``). Files are
+        only read; GBK files are transcoded to a temporary UTF-8 copy.
     origin, destination : str
         Columns holding the origin and destination place (codes or names).
     weight : str, optional
@@ -323,13 +326,18 @@ def aggregate_od(
     encoding : str, optional
         Encoding of every CSV file (e.g. ``"gbk"``); detected per file otherwise.
     sep : str, optional
-        CSV delimiter (detected by DuckDB, ``","`` for Dask, unless given).
+        CSV delimiter (default: a tab for ``.tsv``, else a comma, for both engines; a
+        line with more or fewer fields than the header is an error naming the line).
     memory_limit, temp_directory, threads
         DuckDB settings: memory limit (default half the machine's memory, e.g.
         ``"4GB"``), the folder where it spills and transcoded files go (default a
         fresh temporary folder, removed afterwards) and threads.
     client : distributed.Client or str, optional
         Dask engine: a client or a scheduler address (``"tcp://host:8786"``).
+    sheet : str or int, optional
+        Sheet of an Excel workbook source (required when it has several sheets); the
+        workbook is read by :func:`spatialhealth.io.read_table`, and bad rows are
+        reported with their spreadsheet row.
 
     Returns
     -------
@@ -387,7 +395,7 @@ def aggregate_od(
     if spec.start is not None and spec.end is not None and spec.start > spec.end:
         raise InputError(f"`start` ({spec.start.date()}) is after `end` ({spec.end.date()}).")
 
-    src = _od_read.resolve(source, encoding)
+    src = _od_read.resolve(source, encoding, sheet)
     kind = "flows" if flow is not None else "records"
     from . import _od_duckdb
 
@@ -404,7 +412,9 @@ def aggregate_od(
             g, bad, facts = _od_duckdb.group(con, scratch, src, spec, sep=sep)
     if facts["rows_read"] == 0:
         raise InputError(f"The OD source {src.label} has no data rows (only a header?).")
-    files = [str(p) for p in src.paths] if src.kind in ("csv", "parquet") else None
+    files = [str(p) for p in src.paths] if src.paths else None
+    if src.line_offset and len(bad):
+        bad = bad.assign(pos=bad["pos"] + src.line_offset)
     return _finish(g, bad, facts, spec, src.label, engine, kind, level, self_flows, strict, files)
 
 
@@ -523,7 +533,9 @@ def _finish(g, bad, facts, spec, label, engine, kind, level, self_flows, strict,
         "flow": flow[keep],
         "rows": edge_rows[keep],
     })
-    outside, n_self = int((rows_all - rows).sum()), int(rows[self_mask].sum())
+    outside = int((rows_all - rows).sum())
+    # dropped self-flows count all their rows; kept ones count the rows used ("of which")
+    n_self = int((rows if self_flows == "drop" else good_rows)[self_mask].sum())
     n_used = int(good_rows[used].sum())
     zero = int((~keep).sum())
     report = ODReport(

@@ -55,6 +55,7 @@ def test_old_names_and_split_prefecture():
                                  "341424", "110103", "310230"], level="county")
     assert c.tolist() == ["370116", "370117", "370116", "340181", "340124", "340281", "340522",
                           "340523", "110101", "310151"]
+    assert regions.harmonise_names(["无为县"], level="county").tolist() == ["340281"]
     # the county-level 巢湖市 (340181) keeps its own code
     assert regions.harmonise_names(["巢湖市"], level="county", within=["340000"]).tolist() == ["340181"]
 

@@ -138,3 +138,67 @@ def test_frames_report_one_based_rows():
         r = aggregate_od(df, "o", "d", flow="v", engine=engine).report
         assert r.bad_values[["problem", "file", "line"]].values.tolist() == [
             ["missing", None, 2], ["infinite", None, 3]]
+
+
+def test_excel_od_rows_are_spreadsheet_rows(tmp_path):
+    x = tmp_path / "od.xlsx"
+    df = pd.DataFrame({"出发": ["成都市", "成都市", 110000, "北京"], "到达": ["重庆市", "重庆市", "成都", "上海"],
+                       "流量": ["n/a", 30, 4, -1]})
+    with pd.ExcelWriter(x) as w:
+        df.to_excel(w, sheet_name="说明", index=False)
+        df.to_excel(w, sheet_name="流量", index=False)
+    with pytest.raises(InputError, match="choose one with sheet="):
+        aggregate_od(x, "出发", "到达", flow="流量")
+    for engine in ("duckdb", "dask"):
+        res = aggregate_od(x, "出发", "到达", flow="流量", sheet="流量", engine=engine)
+        got = dict(zip(zip(res.edges.origin, res.edges.destination), res.edges.flow))
+        assert got == {("510100", "500000"): 30.0, ("110100", "510100"): 4.0}
+        assert res.report.bad_values[["problem", "line", "value"]].values.tolist() == [
+            ["not a number", 2, "n/a"], ["negative", 5, "-1"]]
+
+
+@pytest.mark.parametrize("name", NASTY)
+def test_peek_columns_binds_file_names(tmp_path, name, monkeypatch):
+    from spatialhealth.networks._od_read import peek_columns
+
+    monkeypatch.chdir(tmp_path)
+    header = f'"{name.replace(chr(34), chr(34) * 2)}",到达\n1,2\n'
+    p = tmp_path / f"{name}.csv"
+    p.write_bytes(header.encode("gbk"))
+    assert peek_columns(p) == [name, "到达"]
+    u = tmp_path / f"{name}-utf8.csv"
+    u.write_bytes(header.encode("utf-8"))
+    assert peek_columns(u) == [name, "到达"]
+    q = tmp_path / f"{name}.parquet"
+    pd.DataFrame({name: [1]}).to_parquet(q)
+    assert peek_columns([q]) == [name]
+    assert sorted(x.name for x in tmp_path.iterdir()) == sorted([p.name, u.name, q.name])
+
+
+def test_old_codes_and_county_codes_in_od_rows_carry_notes():
+    df = pd.DataFrame({"o": ["371200", "110000", "522400", "110105"], "d": ["北京", "莱芜", "北京", "上海"]})
+    for engine in ("duckdb", "dask"):
+        res = aggregate_od(df, "o", "d", engine=engine)
+        got = dict(zip(zip(res.edges.origin, res.edges.destination), res.edges.flow))
+        assert got == {("370100", "110100"): 1, ("110100", "370100"): 1, ("520500", "110100"): 1,
+                       ("110100", "310100"): 1}
+        notes = " | ".join(res.report.notes)
+        assert "371200 莱芜市 -> 370100 济南市 (2019)" in notes and "522400 毕节地区 -> 520500" in notes
+        assert "county code 110105 rolled up" in notes and "note: " in res.report.summary()
+
+
+def test_a_title_line_is_the_header_for_both_engines(tmp_path):
+    # DuckDB's sniffer would silently skip a title line and shift every line number
+    p = _write(tmp_path / "title.csv", "2020年迁徙数据\no,d,v\n北京,上海,1\n")
+    for engine in ("duckdb", "dask"):
+        with pytest.raises(InputError, match=r"line 2 has 3 fields but the header \(line 1\) has 1.*"
+                                             "remove a title line"):
+            aggregate_od(p, "o", "d", flow="v", engine=engine)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_line_with_too_many_fields_is_named(tmp_path, encoding):
+    p = _write(tmp_path / "extra.csv", "o,d,v\n北京,上海,1\n北京,上海,1,000\n", encoding)
+    for engine in ("duckdb", "dask"):
+        with pytest.raises(InputError, match=r"extra.csv: line 3 has 4 fields but the header \(line 1\) has 3.*quoted"):
+            aggregate_od(p, "o", "d", flow="v", engine=engine)

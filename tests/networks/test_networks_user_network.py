@@ -9,7 +9,7 @@ import pytest
 from spatialhealth.errors import InputError
 from spatialhealth.io import read_table
 from spatialhealth.networks.centrality import centrality_table, network_summary
-from spatialhealth.networks.covariates import align_matrix, geo_proximity, read_matrix
+from spatialhealth.networks.covariates import align_matrix, edge_covariates, geo_proximity, read_matrix
 from spatialhealth.networks.graph import load_cities, mobility_graph
 
 CODES = ["110000", "120100", "310100", "500000", "440100", "440300", "510100", "420100",
@@ -96,3 +96,21 @@ def test_matrix_errors_are_clear(tmp_path):
     bad.write_bytes(b"a,b\n\xff\xfe\xff,1\n")
     with pytest.raises(InputError, match="neither UTF-8 nor GBK"):
         read_matrix(bad)
+
+
+def test_edge_covariates_builds_exactly_what_is_asked(tmp_path):
+    G = mobility_graph(pd.DataFrame({"origin": ["110100", "310100"], "destination": ["310100", "120100"],
+                                     "flow": [1.0, 2.0]}), nodes="bundled")
+    for v in G:
+        G.nodes[v].pop("dialect", None)  # no dialect attribute: same_dialect must not be built
+    covs = edge_covariates(G, only=["geo_prox"])
+    assert list(covs) == ["geo_prox"]
+    m = pd.DataFrame(np.arange(9.0).reshape(3, 3), index=list(G.nodes), columns=list(G.nodes))
+    m.index.name = "代码"
+    path = tmp_path / "我的矩阵.csv"
+    m.to_csv(path, encoding="gbk")
+    covs = edge_covariates(G, only=["mine", "same_province"], extra={"mine": path})
+    assert list(covs) == ["mine", "same_province"]
+    np.testing.assert_allclose(covs["mine"].to_numpy(), m.to_numpy())
+    with pytest.raises(InputError, match="Unknown edge covariate.*'same_dialct'.*available: geo_prox"):
+        edge_covariates(G, only=["same_dialct"])
