@@ -38,7 +38,7 @@ def renamed_kwargs(**old_to_new):
                     warnings.warn(
                         f"{func.__name__}(): the argument {old!r} is now called {new!r}; "
                         f"{old!r} will stop working in the next release.",
-                        DeprecationWarning, stacklevel=2)
+                        DeprecationWarning, stacklevel=external_stacklevel())
                     kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 
@@ -90,7 +90,7 @@ def positional_deprecated(*names):
                     f"{func.__name__}(): passing {', '.join(names[:len(extra)])} by position is "
                     f"deprecated; write {func.__name__}(df, {', '.join(spelled)}). Positional "
                     "column arguments will stop working in the next release.",
-                    DeprecationWarning, stacklevel=2)
+                    DeprecationWarning, stacklevel=external_stacklevel())
                 args = args[:1]
             return func(*args, **kwargs)
 
@@ -98,3 +98,28 @@ def positional_deprecated(*names):
         return wrapper
 
     return decorate
+
+
+def external_stacklevel() -> int:
+    """``stacklevel`` that makes a warning point at the first frame outside spatialhealth.
+
+    Call it as the ``stacklevel=`` argument of :func:`warnings.warn`; wrappers such as
+    :func:`renamed_kwargs` add frames, so a fixed number would point into the package.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> external_stacklevel() >= 2
+    True
+    """
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(2), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._compat import external_stacklevel
 from .._validate import require_columns, require_frame
 from ..errors import InputError, InputTypeError, format_rows
 
@@ -205,7 +206,7 @@ def warn_small_frontiers(sets, n_vars, what: str = "frontier") -> list[str]:
         if any(c < total for _, c in small):
             warnings.warn(f"Some {what}s have fewer units than inputs + outputs ({total}), so "
                           f"most of their units will score 1. " + notes[-1], UserWarning,
-                          stacklevel=3)
+                          stacklevel=external_stacklevel())
     return notes
 
 

@@ -23,7 +23,6 @@ from .._results import Result, figure_axes, write_table
 from .._validate import one_of, require_columns
 from ..errors import InputError
 from ._data import DEAInputError, format_rows, unit_labels
-from ._result import DEAResult
 from .radial import dea
 from .sbm import sbm
 
@@ -123,12 +122,9 @@ class MetafrontierResult(Result):
 
         The default is "time" when a time column was given, else "box".
         """
-        import matplotlib.pyplot as plt
-
         kind = kind or ("time" if self.time is not None else "box")
         one_of(kind, ("box", "time"), "kind")
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 4))
+        _, ax = figure_axes(ax, figsize=(6.5, 4))
         if kind == "time":
             tab = self.by_group_time()
             for name, row in tab.iterrows():

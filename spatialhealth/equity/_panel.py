@@ -30,23 +30,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from .._compat import external_stacklevel
 from .._results import Result, figure_axes
 from .._validate import require_columns, require_frame
 from ..errors import InputError, format_rows
 
 PANEL_COLUMN = "year"
-
-
-def _user_stacklevel() -> int:
-    """``stacklevel`` for a warning raised in the caller that points at the user's code."""
-    import os
-    import sys
-
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame, level = sys._getframe(2), 2
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def resolve_by(df: pd.DataFrame, by, *, explicit: bool = True, measure: str = "") -> str | None:
@@ -58,14 +47,14 @@ def resolve_by(df: pd.DataFrame, by, *, explicit: bool = True, measure: str = ""
                 f"{df[PANEL_COLUMN].nunique(dropna=True)} values and `by` was not given, so one "
                 f"result pools all {len(df)} rows. Pass by={PANEL_COLUMN!r} for one result per "
                 "year (a PanelResult), or by=None to pool without this warning.",
-                UserWarning, stacklevel=_user_stacklevel())
+                UserWarning, stacklevel=external_stacklevel())
         return None
     if by == "auto":
         if explicit:
             warnings.warn(
                 f"{measure}(): by='auto' is deprecated because its result type depends on the "
                 f"data; pass by={PANEL_COLUMN!r} for one result per year or by=None for one "
-                "result.", DeprecationWarning, stacklevel=_user_stacklevel())
+                "result.", DeprecationWarning, stacklevel=external_stacklevel())
         if PANEL_COLUMN in df.columns and df[PANEL_COLUMN].nunique(dropna=True) >= 2:
             return PANEL_COLUMN
         return None

@@ -12,8 +12,19 @@
 * :func:`bacon_decomposition` - the 2x2 comparisons (and weights) behind the
   TWFE coefficient (Goodman-Bacon 2021).
 
+Every estimator takes the panel first and keyword columns with the package's
+vocabulary: ``twfe_did(df, outcome="y", treatment="treated", region="code",
+period="year")``; ``cohort=`` names the adoption-period column, ``permutations=``
+the number of placebo draws. The old spellings (positional columns, ``unit=``,
+``time=``, ``first_treated=``, ``n=``) work for one release with a
+DeprecationWarning. Coefficient results share one table (``estimate, std_error,
+z_or_t, p_value, ci_lower, ci_upper``); pyfixest is reached only through
+:mod:`spatialhealth.policy._pyfixest`.
+
 Panel rules (balanced or not, absorbing binary treatment, adoption dates inside
-the panel) are described in :mod:`spatialhealth.policy._panel`.
+the panel) are described in :mod:`spatialhealth.policy._panel`; panels that cannot
+identify the effect (one unit or period, one adoption date without never-treated
+units) are refused before any regression runs.
 """
 
 from ._panel import UnbalancedPanelWarning

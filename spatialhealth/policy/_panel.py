@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._compat import external_stacklevel
 from .._validate import require_columns, require_frame
 from ..errors import InputError, InputTypeError, format_rows
 
@@ -237,7 +238,7 @@ def prepare_panel(
             raise InputError(msg + " Pass balance='warn' to estimate on the unbalanced panel.")
         if balance == "warn":
             warnings.warn(msg + " Estimation uses the observed rows (fixed effects are exact "
-                          "for unbalanced panels).", UnbalancedPanelWarning, stacklevel=3)
+                          "for unbalanced panels).", UnbalancedPanelWarning, stacklevel=external_stacklevel())
 
     g_obs = unit_g[ucode]
     rel = np.where(g_obs >= 0, tcode - g_obs, np.nan)

@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._compat import external_stacklevel
 from .._results import coef_table
 
 __all__ = ["pyfixest", "feols", "did2s", "saturated_event_study", "lpdid", "coefficients",
@@ -68,7 +69,7 @@ def vcov_spec(data: pd.DataFrame, cluster: str, what: str = "the standard errors
         f"Cluster-robust standard errors need at least 2 clusters and the data have 1; "
         f"{what} are heteroskedasticity-robust (HC1) instead. With one cluster the errors "
         "cannot allow for correlation within it: read them with care.",
-        OneClusterWarning, stacklevel=4)
+        OneClusterWarning, stacklevel=external_stacklevel())
     return "hetero", False
 
 

@@ -46,7 +46,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .._compat import positional_deprecated, renamed_kwargs
+from .._compat import external_stacklevel, positional_deprecated, renamed_kwargs
 from .._results import COEF_COLUMNS, CoefficientResult
 from ..errors import InputError
 from . import _pyfixest as fx
@@ -310,7 +310,7 @@ def event_study(
             "time effects" + ("" if (panel.unit_g < 0).any() else
                               " (the panel has no never-treated units, so a fully dynamic "
                               "specification needs a second excluded period: bin or narrow the "
-                              "window with `leads`/`lags`)") + ".", UserWarning, stacklevel=2)
+                              "window with `leads`/`lags`)") + ".", UserWarning, stacklevel=external_stacklevel())
     lead_names = [n for k, n in zip(ks, names) if k < 0]
     F, dfs, p = _lead_test(fit, lead_names)
     return EventStudyResult(

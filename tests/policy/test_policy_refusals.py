@@ -4,7 +4,6 @@ Each of these cases used to abort the interpreter (a Rust panic in pyfixest), gi
 a raw LinAlgError or pyfixest's "All variables are collinear".
 """
 
-import warnings
 
 import numpy as np
 import pandas as pd
