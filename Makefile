@@ -44,7 +44,7 @@ bench: $(VENV)/.dev-installed
 
 ## make lint: ruff over the package and the tests (rules in pyproject.toml)
 lint: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check spatialhealth tests
+	$(PY) -m ruff check spatialhealth tests
 
 $(VENV)/.docs-installed: $(VENV)/bin/activate setup.cfg
 	$(PIP) install -q -e '.[docs]'

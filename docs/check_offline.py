@@ -17,7 +17,9 @@ _TAG = re.compile(
     r"|<link\b(?=[^>]*\brel\s*=\s*[\"']?(?:stylesheet|preload|icon|modulepreload))[^>]*\bhref\s*=\s*[\"']?(?P<url2>(?:https?:)?//[^\"'\s>]+)",
     re.IGNORECASE,
 )
-_CSS = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"'])(?P<url>(?:https?:)?//[^\"')\s]+)", re.IGNORECASE)
+_CSS = re.compile(
+    r"(?:url\(\s*[\"']?|@import\s+[\"'])(?P<url>(?:https?:)?//[^\"')\s]+)", re.IGNORECASE
+)
 
 
 def external_resources(root: Path) -> list[tuple[Path, str]]:
@@ -37,6 +39,7 @@ def external_resources(root: Path) -> list[tuple[Path, str]]:
 
 
 def main(argv: list[str]) -> int:
+    """Check the built pages under ``argv[1]``; return the exit status."""
     root = Path(argv[1] if len(argv) > 1 else "docs/_build/html")
     if not (root / "index.html").is_file():
         print(f"check_offline: {root} has no index.html; build the docs first")
@@ -45,7 +48,9 @@ def main(argv: list[str]) -> int:
     for path, url in found:
         print(f"{path.relative_to(root)}: loads {url}")
     if found:
-        print(f"check_offline: {len(found)} network resource(s) in the built pages; the docs must work offline")
+        print(
+            f"check_offline: {len(found)} network resource(s) in the built pages; the docs must work offline"
+        )
         return 1
     print(f"check_offline: {sum(1 for _ in root.rglob('*.html'))} pages, no network resources")
     return 0

@@ -19,7 +19,9 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.logging import get_node_location
 
-_DOCSTRING = re.compile(r"(?P<file>[^\s:]*spatialhealth[/\\][^\s:]+\.py):docstring of (?P<obj>[^\s:]+)(?::(?P<line>\d+))?")
+_DOCSTRING = re.compile(
+    r"(?P<file>[^\s:]*spatialhealth[/\\][^\s:]+\.py):docstring of (?P<obj>[^\s:]+)(?::(?P<line>\d+))?"
+)
 
 
 def _location_text(location: object) -> str:
@@ -62,8 +64,10 @@ def _report(app: Sphinx, exception: Exception | None) -> None:
     by_file: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for file, obj, line, message in items:
         by_file[file].append((obj, line, message))
-    lines = [f"{len(items)} docstring warning(s) in {len(by_file)} file(s) of spatialhealth/ "
-             "(fix the numpydoc in the source; nothing to change under docs/):"]
+    lines = [
+        f"{len(items)} docstring warning(s) in {len(by_file)} file(s) of spatialhealth/ "
+        "(fix the numpydoc in the source; nothing to change under docs/):"
+    ]
     for file in sorted(by_file):
         lines.append(f"  {file}")
         for obj, line, message in by_file[file]:
@@ -74,6 +78,7 @@ def _report(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    """Register the warning collector and the end-of-build report."""
     logging.getLogger("sphinx").addHandler(_collector)
     app.connect("build-finished", _report)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
