@@ -56,20 +56,17 @@ def _naive(y, X, family, method, perms):
             return beta / np.sqrt(s2 * np.diag(np.linalg.inv(Dm.T @ Dm)))
         return sm.Logit(yv, Dm).fit(disp=0).tvalues
 
-    out = []
-    for p in perms:
-        if method == "y-permutation":
-            out.append(tvals(y[np.ix_(p, p)][r, c], D))
-            continue
-        row = []
-        for i in range(k):
-            Do = np.delete(D, i, axis=1)
-            e = D[:, i] - Do @ np.linalg.lstsq(Do, D[:, i], rcond=None)[0]
-            E = np.zeros((n, n))
-            E[r, c] = e
-            row.append(tvals(y[r, c], np.column_stack([Do, E[np.ix_(p, p)][r, c]]))[-1])
-        out.append(row)
-    return np.array(out)
+    if method == "y-permutation":
+        return np.array([tvals(y[np.ix_(p, p)][r, c], D) for p in perms])
+    out = np.empty((len(perms), k))
+    for i in range(k):  # as sna: residualise x_i once, then permute it
+        Do = np.delete(D, i, axis=1)
+        e = D[:, i] - Do @ np.linalg.lstsq(Do, D[:, i], rcond=None)[0]
+        E = np.zeros((n, n))
+        E[r, c] = e
+        for b, p in enumerate(perms):
+            out[b, i] = tvals(y[r, c], np.column_stack([Do, E[np.ix_(p, p)][r, c]]))[-1]
+    return out
 
 
 def main(quick=False):

@@ -211,7 +211,8 @@ def _prepare(y, X, weight, directed, diagonal, *, need_x=True):
         if y_graph is not None:
             directed = y_graph.is_directed()
         else:
-            directed = not all(np.allclose(M, M.T, equal_nan=True)
+            off = ~np.eye(n, dtype=bool)
+            directed = not all(np.allclose(M[off], M.T[off], rtol=1e-12, atol=0, equal_nan=True)
                                for M in [Y, *mats.values()])
     directed = bool(directed)
     if directed:
@@ -568,8 +569,10 @@ class QAPRegressionResult(CoefficientResult):
         The settings; ``exact`` is True when all n! relabellings were enumerated.
     r_squared, adj_r_squared, sigma, f_statistic, f_pvalue
         OLS only (as sna's ``summary.netlm``).
-    null_deviance, deviance, aic, bic, contingency
-        Logit only (as sna's ``summary.netlogit``).
+    null_deviance, deviance, aic, bic, llf, llnull, contingency
+        Logit only (as sna's ``summary.netlogit``, except that the null deviance is that
+        of the intercept-only model, as statsmodels' ``llnull``; sna fits without an
+        automatic intercept, so its "null deviance" is that of p = 1/2 on every dyad).
     """
 
     _title = "QAP regression"
@@ -676,7 +679,8 @@ class QAPRegressionResult(CoefficientResult):
             from scipy import stats
 
             lines.append("Goodness of Fit Statistics:")
-            lines.append(f"Null deviance: {dn:.6g} on {self.n_dyads} degrees of freedom")
+            lines.append(f"Null deviance (intercept only): {dn:.6g} on {self.n_dyads - 1} "
+                         "degrees of freedom")
             lines.append(f"Residual deviance: {dr:.6g} on {self.n_dyads - k} degrees of "
                          "freedom")
             lines.append(f"Chi-Squared test of fit improvement:\n\t {dn - dr:.6g} on {k - 1} "
