@@ -178,10 +178,8 @@ def _logit_newton(Xf, v, use_v, y, beta, maxiter, tol, mu0):
         scale = 1.0
         for j in range(k):
             beta[j] += step[j]
-            if abs(step[j]) > big:
-                big = abs(step[j])
-            if abs(beta[j]) > scale:
-                scale = abs(beta[j])
+            big = max(big, abs(step[j]))
+            scale = max(scale, abs(beta[j]))
         if big <= tol * scale:
             return True, hdiag
     return False, hdiag

@@ -370,7 +370,7 @@ def test_qap_symmetric_matrices_default_to_undirected():
 def test_qap_seed_reproducible_and_thread_independent():
     import numba
 
-    yc, yb, X = _random_case(12, True)
+    _, yb, X = _random_case(12, True)
     a = qap_regression(yb, X, permutations=60, seed=42)
     b = qap_regression(yb, X, permutations=60, seed=np.random.default_rng(42))
     pd.testing.assert_frame_equal(a.null_distribution, b.null_distribution)
@@ -390,7 +390,7 @@ def test_qap_progress_callback():
     calls = []
     qap_regression(yc, X, permutations=250, seed=1, progress=lambda d, t: calls.append((d, t)))
     assert calls[-1] == (750, 750)  # 3 coefficients x 250 permutations (Dekker)
-    assert all(b[0] > a[0] for a, b in zip(calls, calls[1:]))
+    assert all(b[0] > a[0] for a, b in itertools.pairwise(calls))
     calls.clear()
     qap_regression(yc, X, permutations=250, seed=1, method="y-permutation",
                    progress=lambda d, t: calls.append((d, t)))
