@@ -68,6 +68,10 @@ def _chol_solve(H, g, out, Hinv_diag):
     return True
 
 
+#: permutations that share one pass over the weight matrices in :func:`perm_dots`
+GROUP = 8
+
+
 @njit(cache=True, parallel=True)
 def perm_dots(M, perms, W, lower, diagonal):
     """``out[b, l] = sum_(i,j) W[l, i, j] * M[p[i], p[j]]`` for every permutation p = perms[b].
@@ -76,30 +80,40 @@ def perm_dots(M, perms, W, lower, diagonal):
     every j != i (directed), plus j == i when ``diagonal``. ``W`` stacks L weight
     matrices (columns of an orthonormal design basis, residuals, a centred network),
     so one pass over the permuted matrix gives every inner product a fit needs.
+    Permutations are processed in groups of :data:`GROUP` so that each row of ``W`` is
+    read once per group (the weights, not the permuted matrix, dominate memory traffic).
     """
     B = perms.shape[0]
     n = M.shape[0]
     L = W.shape[0]
-    out = np.empty((B, L))
-    for b in prange(B):
-        p = perms[b]
-        row = np.empty(n)
-        acc = np.zeros(L)
+    out = np.zeros((B, L))
+    ngroups = (B + GROUP - 1) // GROUP
+    for gi in prange(ngroups):
+        b0 = gi * GROUP
+        g = min(GROUP, B - b0)
+        rows = np.empty((GROUP, n))
+        acc = np.zeros((GROUP, L))
         for i in range(n):
-            Mi = M[p[i]]
             jmax = (i + 1 if diagonal else i) if lower else n
-            for j in range(jmax):
-                row[j] = Mi[p[j]]
-            if not lower and not diagonal:
-                row[i] = 0.0
+            for t in range(g):
+                p = perms[b0 + t]
+                Mi = M[p[i]]
+                rt = rows[t]
+                for j in range(jmax):
+                    rt[j] = Mi[p[j]]
+                if not lower and not diagonal:
+                    rt[i] = 0.0
             for l in range(L):
                 Wl = W[l, i]
-                s = 0.0
-                for j in range(jmax):
-                    s += Wl[j] * row[j]
-                acc[l] += s
-        for l in range(L):
-            out[b, l] = acc[l]
+                for t in range(g):
+                    rt = rows[t]
+                    s = 0.0
+                    for j in range(jmax):
+                        s += Wl[j] * rt[j]
+                    acc[t, l] += s
+        for t in range(g):
+            for l in range(L):
+                out[b0 + t, l] = acc[t, l]
     return out
 
 
@@ -164,10 +178,8 @@ def _logit_newton(Xf, v, use_v, y, beta, maxiter, tol, mu0):
         scale = 1.0
         for j in range(k):
             beta[j] += step[j]
-            if abs(step[j]) > big:
-                big = abs(step[j])
-            if abs(beta[j]) > scale:
-                scale = abs(beta[j])
+            big = max(big, abs(step[j]))
+            scale = max(scale, abs(beta[j]))
         if big <= tol * scale:
             return True, hdiag
     return False, hdiag

@@ -45,7 +45,7 @@ import pandas as pd
 from .._results import CoefficientResult, Result, coef_table, figure_axes
 from ..errors import ConvergenceError, InputError, InputTypeError, format_rows
 
-__all__ = ["qap_regression", "qap_correlation", "QAPRegressionResult", "QAPCorrelationResult"]
+__all__ = ["QAPCorrelationResult", "QAPRegressionResult", "qap_correlation", "qap_regression"]
 
 METHODS = {"dekker": "qapspp", "y-permutation": "qapy"}
 FAMILIES = ("ols", "logit")
@@ -211,7 +211,8 @@ def _prepare(y, X, weight, directed, diagonal, *, need_x=True):
         if y_graph is not None:
             directed = y_graph.is_directed()
         else:
-            directed = not all(np.allclose(M, M.T, equal_nan=True)
+            off = ~np.eye(n, dtype=bool)
+            directed = not all(np.allclose(M[off], M.T[off], rtol=1e-12, atol=0, equal_nan=True)
                                for M in [Y, *mats.values()])
     directed = bool(directed)
     if directed:
@@ -265,7 +266,7 @@ def _check_design(D, names):
 
 
 def _draw_permutations(n, permutations, seed):
-    """(B x n) int64 permutations: drawn from ``seed`` or all n! for ``"all"``."""
+    """(B x n) int32 permutations drawn from ``seed``, or all n! for ``"all"``."""
     if isinstance(permutations, str):
         if permutations != "all":
             raise InputError(f"permutations must be a positive integer or 'all'; "
@@ -274,13 +275,13 @@ def _draw_permutations(n, permutations, seed):
             raise InputError(f"permutations='all' enumerates n! relabellings and is "
                              f"limited to {MAX_EXACT_NODES} nodes; the network has {n} "
                              f"({math.factorial(n):.3g} relabellings). Give a number.")
-        return np.array(list(itertools.permutations(range(n))), dtype=np.int64), True
+        return np.array(list(itertools.permutations(range(n))), dtype=np.int32), True
     if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) \
             or permutations < 1:
         raise InputError(f"permutations must be a positive integer or 'all'; "
                          f"{permutations!r} was given.")
     rng = np.random.default_rng(seed)
-    base = np.tile(np.arange(n, dtype=np.int64), (int(permutations), 1))
+    base = np.tile(np.arange(n, dtype=np.int32), (int(permutations), 1))
     return rng.permuted(base, axis=1), False
 
 
@@ -312,7 +313,7 @@ def _ols(D, y):
 def _logit(D, y, names=None, start=None, check=True):
     from ._qap_kernels import _logit_newton
 
-    m, k = D.shape
+    k = D.shape[1]
     beta = np.zeros(k) if start is None else np.array(start, dtype=float)
     ok, _ = _logit_newton(np.ascontiguousarray(D.T), np.empty(0), False, y, beta, 200, 1e-13,
                           np.empty(0))
@@ -428,7 +429,6 @@ def qap_regression(y, X, *, method: str = "dekker", family: str = "auto",
     perms, exact = _draw_permutations(n, permutations, seed)
     B = perms.shape[0]
 
-    stats = {}
     if family == "ols":
         beta, se, fitted, resid, df, Q, Rinv = _ols(D, yv)
         table = coef_table(beta, se, names=names, df_resid=df)
@@ -568,8 +568,10 @@ class QAPRegressionResult(CoefficientResult):
         The settings; ``exact`` is True when all n! relabellings were enumerated.
     r_squared, adj_r_squared, sigma, f_statistic, f_pvalue
         OLS only (as sna's ``summary.netlm``).
-    null_deviance, deviance, aic, bic, contingency
-        Logit only (as sna's ``summary.netlogit``).
+    null_deviance, deviance, aic, bic, llf, llnull, contingency
+        Logit only (as sna's ``summary.netlogit``, except that the null deviance is that
+        of the intercept-only model, as statsmodels' ``llnull``; sna fits without an
+        automatic intercept, so its "null deviance" is that of p = 1/2 on every dyad).
     """
 
     _title = "QAP regression"
@@ -676,7 +678,8 @@ class QAPRegressionResult(CoefficientResult):
             from scipy import stats
 
             lines.append("Goodness of Fit Statistics:")
-            lines.append(f"Null deviance: {dn:.6g} on {self.n_dyads} degrees of freedom")
+            lines.append(f"Null deviance (intercept only): {dn:.6g} on {self.n_dyads - 1} "
+                         "degrees of freedom")
             lines.append(f"Residual deviance: {dr:.6g} on {self.n_dyads - k} degrees of "
                          "freedom")
             lines.append(f"Chi-Squared test of fit improvement:\n\t {dn - dr:.6g} on {k - 1} "
@@ -716,13 +719,13 @@ class QAPRegressionResult(CoefficientResult):
         -------
         matplotlib.axes.Axes
         """
-        fig, ax = figure_axes(ax, figsize=(7, 0.9 * self.n_params + 1.2))
+        _, ax = figure_axes(ax, figsize=(7, 0.9 * self.n_params + 1.2))
         names = list(self.null_distribution.columns)
         data = [self.null_distribution[c].dropna().to_numpy() for c in names]
         pos = np.arange(len(names))[::-1]
         ok = [i for i, d in enumerate(data) if d.size > 1 and np.ptp(d) > 0]
         if ok:
-            kw = dict(positions=pos[ok], showextrema=True, widths=0.8)
+            kw = {"positions": pos[ok], "showextrema": True, "widths": 0.8}
             try:  # matplotlib >= 3.10
                 ax.violinplot([data[i] for i in ok], orientation="horizontal", **kw)
             except TypeError:
@@ -730,7 +733,8 @@ class QAPRegressionResult(CoefficientResult):
         obs = self.permutation_pvalues["statistic"].to_numpy()
         ax.scatter(obs, pos, color="crimson", marker="D", zorder=3, label="observed")
         for yy, o, p2 in zip(pos, obs, self.permutation_pvalues["p_two_sided"]):
-            ax.annotate(f"p={p2:.3g}", (o, yy), textcoords="offset points", xytext=(6, 6),
+            label = f"p<{1 / self.permutations:.2g}" if p2 == 0 else f"p={p2:.3g}"
+            ax.annotate(label, (o, yy), textcoords="offset points", xytext=(6, 6),
                         fontsize=8, color="crimson")
         ax.set_yticks(pos)
         ax.set_yticklabels(names)
@@ -776,7 +780,7 @@ def qap_correlation(a, b, *, permutations=1000, seed=None, directed: bool | None
     >>> round(res.value, 3), res.p_greater
     (0.668, 0.0)
     """
-    Y, mats, labels, directed, rows, cols = _prepare(a, {"b": b}, weight, directed, diagonal)
+    Y, mats, _, directed, rows, cols = _prepare(a, {"b": b}, weight, directed, diagonal)
     B_mat = mats["b"]
     av = Y[rows, cols]
     bv = B_mat[rows, cols]
@@ -839,9 +843,9 @@ class QAPCorrelationResult(Result):
         d = self.null_distribution
         q = np.quantile(d, [0, 0.25, 0.5, 0.75, 1])
         return "\n".join([
-            f"QAP Test Results: graph correlation {self.value:.6g} "
-            f"({self.n_nodes} nodes, {self.n_dyads} dyads, "
-            f"{'directed' if self.directed else 'undirected'})",
+            (f"QAP Test Results: graph correlation {self.value:.6g} "
+             f"({self.n_nodes} nodes, {self.n_dyads} dyads, "
+             f"{'directed' if self.directed else 'undirected'})"),
             "",
             "Estimated p-values:",
             f"\tp(f(perm) >= f(d)): {self.p_greater:.6g}",
@@ -863,7 +867,7 @@ class QAPCorrelationResult(Result):
         -------
         matplotlib.axes.Axes
         """
-        fig, ax = figure_axes(ax, figsize=(6, 3.5))
+        _, ax = figure_axes(ax, figsize=(6, 3.5))
         ax.hist(self.null_distribution, bins=40, color="0.7", edgecolor="white")
         ax.axvline(self.value, color="crimson", lw=2,
                    label=f"observed r = {self.value:.3g} (p = {self.p_two_sided:.3g})")
