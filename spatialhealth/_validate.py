@@ -187,6 +187,7 @@ def table_problems(
     positive=None,
     first_row: int | None = None,
     what: str = "table",
+    period: str | None = None,
 ) -> list[TableProblem]:
     """Every problem of a table at once: keys, non-numeric cells, NaN/inf/negative/zero.
 
@@ -219,6 +220,9 @@ def table_problems(
         by :func:`~spatialhealth.io.read_table`, else 2 (header in row 1).
     what : str
         How the table is named in messages (e.g. ``"[inputs.provinces]"``).
+    period : str, optional
+        Period column of a panel: each region once per period (duplicates are counted
+        within each period; ``expected`` regions are looked for in any period).
 
     Returns
     -------
@@ -244,14 +248,15 @@ def table_problems(
 
     pos_rows = np.arange(len(df)) + first
     numeric_cols = list(dict.fromkeys(_as_list(numeric) + _as_list(nonnegative) + _as_list(positive)))
-    wanted = ([region] if region is not None else []) + numeric_cols
+    wanted = ([region] if region is not None else []) + ([period] if period is not None else []) + numeric_cols
     absent = [c for c in wanted if c not in df.columns]
     for c in absent:
         problems.append(TableProblem(str(c), "absent column", (), (),
                                      f"{what}: no column {c!r}; its columns are "
                                      f"{', '.join(repr(x) for x in df.columns)}"))
     if region is not None and region in df.columns:
-        problems += _key_problems(df[region], region, level, expected, pos_rows, add, what)
+        periods = df[period].tolist() if period is not None and period in df.columns else None
+        problems += _key_problems(df[region], region, level, expected, pos_rows, add, what, periods)
     if allow_missing is True:
         missing_ok = set(numeric_cols)
     else:
@@ -300,7 +305,7 @@ def table_problems(
     return problems
 
 
-def _key_problems(keys: pd.Series, column, level, expected, pos_rows, add, what):
+def _key_problems(keys: pd.Series, column, level, expected, pos_rows, add, what, periods=None):
     from . import regions
 
     raw = keys.tolist()
@@ -328,13 +333,16 @@ def _key_problems(keys: pd.Series, column, level, expected, pos_rows, add, what)
     groups: dict = {}
     for i, k in enumerate(norm):
         if k is not None:
-            groups.setdefault(k, []).append(i)
-    for k, idx in groups.items():
+            groups.setdefault(k if periods is None else (k, periods[i]), []).append(i)
+    for key, idx in groups.items():
         if len(idx) > 1:
+            k, when = (key, None) if periods is None else key
             name = f"{k} {display[k]}" if k in display else repr(k)
             add(column, "duplicate key", pos_rows[idx], [raw[i] for i in idx],
-                f"{len(idx)} rows have the same region {name} "
+                f"{len(idx)} rows have the same region {name}{'' if when is None else f' in period {when}'} "
                 f"({_cells(pos_rows[idx], [raw[i] for i in idx])})")
+    if periods is not None:
+        groups = {k: idx for (k, _), idx in groups.items()}
     if expected is not None:
         if isinstance(expected, str):
             if expected != "all" or level != "province":

@@ -280,9 +280,9 @@ def test_check_lists_duplicates_text_and_missing_cells_at_once(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_config(tmp_path / "a.toml")
     text = str(exc.value)
-    assert "北京" in text and "rows 2, 7" in text            # spreadsheet rows: header is row 1
-    assert "row 9: 'n.a.'" in text
-    assert "'population' has missing values in row(s) 11" in text
+    assert "same region 110000 北京市" in text and "row 2: '北京市'" in text and "row 7: '北京'" in text
+    assert "row 9: 'n.a.'" in text                         # spreadsheet rows: header is row 1
+    assert "column 'population': 1 cell is empty (rows 11)" in text
     assert "3 problem(s)" in text
 
 

@@ -48,6 +48,7 @@ class RunConfig:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     sources: dict[str, list[str]] = field(default_factory=dict)  # large inputs: file lists
     files: list[InputFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the report: code changes, numbers read from text
 
     @property
     def seed(self) -> int:
@@ -124,91 +125,51 @@ def _out_of_range(value, spec: Key) -> str | None:
     return " and ".join(parts)
 
 
-def _rows(df: pd.DataFrame, mask) -> str:
-    """Rows as a spreadsheet numbers them (header = row 1), with the region code when there is one."""
-    import numpy as np
-
-    pos = np.flatnonzero(np.asarray(mask, dtype=bool))
-    labels = []
-    for i in pos[:10]:
-        code = f" {df['code'].iloc[i]}" if "code" in df.columns else ""
-        labels.append(f"{i + 2}{code}")
-    more = f" ... ({len(pos)} in all)" if len(pos) > 10 else ""
-    return ", ".join(labels) + more
-
-
-def _check_keys_unique(where: str, df: pd.DataFrame, key: str, period: str | None, problems: Problems) -> None:
-    """Every region once (per period): duplicates and empty keys are problems, listed with their rows."""
-    raw = df[key]
-    empty = raw.isna() | raw.astype(str).str.strip().eq("")
-    if empty.any():
-        problems.add(where, f"key column {key!r} is empty in row(s) {_rows(df, empty)}")
-    cols = ["code"] + ([period] if period else [])
-    dup = df.duplicated(cols, keep=False) & ~empty
-    if dup.any():
-        groups = []
-        for values, part in df[dup].groupby(cols, sort=True):
-            values = values if isinstance(values, tuple) else (values,)
-            rows = ", ".join(str(df.index.get_loc(i) + 2) for i in part.index)
-            names = "/".join(dict.fromkeys(part[key].astype(str)))
-            groups.append(f"{names} ({'code ' + str(values[0])}{', ' + period + ' ' + str(values[1]) if period else ''}"
-                          f"; rows {rows})")
-        what = f"key column {key!r}" + (f" within each {period!r}" if period else "")
-        problems.add(where, f"{what} must name each region once; listed more than once: "
-                     + "; ".join(groups[:10]) + (f" ... ({len(groups)} in all)" if len(groups) > 10 else ""))
-
-
-def _check_numeric(where: str, df: pd.DataFrame, column: str, rule: str, problems: Problems) -> None:
-    """Cells of ``column`` must be numbers obeying ``rule``; every bad cell class is one problem."""
-    import numpy as np
-
-    raw = df[column]
-    values = pd.to_numeric(raw, errors="coerce")
-    text = values.isna() & raw.notna() & ~raw.astype(str).str.strip().isin(["", "nan", "NaN"])
-    missing = raw.isna() | (values.isna() & ~text)
-    if text.any():
-        shown = ", ".join(f"row {i + 2}: {raw.iloc[i]!r}" for i in np.flatnonzero(text.to_numpy())[:10])
-        problems.add(where, f"column {column!r} must hold numbers; text in {shown}"
-                     + (f" ... ({int(text.sum())} in all)" if text.sum() > 10 else ""))
-    if missing.any():
-        problems.add(where, f"column {column!r} has missing values in row(s) {_rows(df, missing)}")
-    arr = values.to_numpy(dtype=float)
-    inf = np.isinf(arr)
-    if inf.any():
-        problems.add(where, f"column {column!r} has infinite values in row(s) {_rows(df, inf)}")
-    finite = np.isfinite(arr)
-    if rule == "nonnegative" and (finite & (arr < 0)).any():
-        problems.add(where, f"column {column!r} must be >= 0; negative in row(s) {_rows(df, finite & (arr < 0))}")
-    if rule == "positive" and (finite & (arr <= 0)).any():
-        problems.add(where, f"column {column!r} must be > 0; zero or negative in row(s) "
-                     f"{_rows(df, finite & (arr <= 0))}")
-
-
 def _check_values(settings: dict, cfg: RunConfig, problems: Problems) -> None:
-    """The cells each analysis reads, checked before the run (check OK means run will not fail on them)."""
-    seen = set()
+    """The cells each analysis reads and the region keys, checked before the run.
+
+    One call of :func:`spatialhealth._validate.table_problems` per input: keys (empty,
+    duplicated, once per ``period``) and every numeric column some analysis reads, with
+    the strictest rule any of them needs; rows are numbered as a spreadsheet shows them.
+    """
+    from spatialhealth._validate import table_problems
+
+    strength = {"finite": 0, "nonnegative": 1, "positive": 2}
+    rules: dict[str, dict[str, str]] = {}
     for name, keys in ARRAY_SECTIONS.items():
-        for i, section in enumerate(settings.get(name, []), 1):
-            table = cfg.tables.get(section.get("input", ""))
-            if table is None or section.get("input") in cfg.sources:
+        for section in settings.get(name, []):
+            input_name = section.get("input", "")
+            if input_name not in cfg.tables or input_name in cfg.sources:
                 continue
             for key, spec in keys.items():
                 if not spec.numeric or key not in section:
                     continue
-                columns = section[key] if isinstance(section[key], list) else [section[key]]
-                for column in columns:
-                    if str(column) not in map(str, table.columns):
-                        continue
-                    tag = (section["input"], column, spec.numeric)
-                    if tag in seen:
-                        continue
-                    seen.add(tag)
-                    _check_numeric(f"[inputs.{section['input']}] (used by [{name} #{i}] {key})", table,
-                                   column, spec.numeric, problems)
+                for column in section[key] if isinstance(section[key], list) else [section[key]]:
+                    if str(column) in map(str, cfg.tables[input_name].columns):
+                        old = rules.setdefault(input_name, {}).get(column)
+                        if old is None or strength[spec.numeric] > strength[old]:
+                            rules[input_name][column] = spec.numeric
     w = settings.get("weights")
-    if w and w.get("kind") == "economic" and "variable" in w and w.get("input") in cfg.tables:
-        if w["variable"] in cfg.tables[w["input"]].columns:
-            _check_numeric("[weights] variable", cfg.tables[w["input"]], w["variable"], "finite", problems)
+    if w and w.get("kind") == "economic" and w.get("input") in cfg.tables:
+        if w.get("variable") in cfg.tables[w["input"]].columns:
+            rules.setdefault(w["input"], {}).setdefault(w["variable"], "finite")
+    for input_name, spec in settings.get("inputs", {}).items():
+        df = cfg.tables.get(input_name)
+        if df is None or input_name in cfg.sources:
+            continue
+        cols = rules.get(input_name, {})
+        key = spec.get("key")
+        found = table_problems(
+            df, region=key if key in df.columns else None, level=spec.get("level") if key else None,
+            period=spec.get("period") if spec.get("period") in df.columns else None,
+            numeric=[c for c, r in cols.items() if r == "finite"],
+            nonnegative=[c for c, r in cols.items() if r == "nonnegative"],
+            positive=[c for c, r in cols.items() if r == "positive"], what=f"[inputs.{input_name}]")
+        for problem in found:
+            where, _, message = str(problem).partition(", ")
+            problems.add(where, message)
+        for note in df.attrs.get("notes", []) or []:
+            cfg.notes.append(f"[inputs.{input_name}] {note}")
     if w and w.get("kind") == "table" and "neighbours" in w:
         _check_neighbour_codes(settings, cfg, w, problems)
     if w and "crs" in w:
@@ -305,7 +266,9 @@ def _read_input(name: str, spec: dict, base: Path, cfg: RunConfig, problems: Pro
         try:
             kwargs = {"encoding": spec.get("encoding")} if "encoding" in spec else {}
             if "sheet" in spec:
-                kwargs["sheet_name"] = spec["sheet"]
+                kwargs["sheet"] = spec["sheet"]
+            if spec.get("missing"):
+                kwargs["missing"] = list(spec["missing"])
             df = read_table(files[0], **kwargs)
         except Exception as exc:
             problems.add(where, f"cannot read {files[0]}: {exc}")
@@ -327,8 +290,9 @@ def _read_input(name: str, spec: dict, base: Path, cfg: RunConfig, problems: Pro
         period = spec.get("period")
         if period is not None and period not in df.columns:
             problems.add(where, f"period column {period!r} is not in the table")
-            period = None
-        _check_keys_unique(where, df, key, period, problems)
+        notes = list(getattr(codes, "attrs", {}).get("notes", []) or [])
+        if notes:
+            df.attrs["notes"] = list(df.attrs.get("notes", []) or []) + notes
     if "scheme" in spec and "code" in df.columns:
         from spatialhealth.regions import region_of
 

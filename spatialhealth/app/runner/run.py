@@ -74,6 +74,8 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
     task = progress.add_task("run", total=len(steps)) if progress is not None else None
     with locked(out.resolve()), atomic_dir(out, mark=TMP_MARK) as tmp:
         outputs = Outputs(root=tmp, csv_bom=cfg.settings["run"]["csv_bom"])
+        for note in cfg.notes:
+            outputs.note(note)
         state: dict = {}
         timings = []
         for label, func in steps:

@@ -167,7 +167,8 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
         "permutations": _k(INT, default=999, low=1, high=1_000_000),
     },
     "qap": {
-        "y": _k(STR, default="flow", help="Edge attribute of the [network] graph (flow) as the dependent network."),
+        "y": _k(STR, default="weight", help="Edge attribute of the [network] graph (its flow, `weight`) as the "
+                "dependent network."),
         "x": _k(LIST, required=True, help="Edge covariates as regressors: geo_prox, same_province, same_dialect."),
         "method": _k(STR, default="dekker", choices=("dekker", "y-permutation")),
         "family": _k(STR, default="auto", choices=("auto", "ols", "logit")),
@@ -225,8 +226,10 @@ INPUT_KEYS: dict[str, Key] = {
     "path": _k(STR, path=True, help="CSV (UTF-8, BOM or GBK), Excel or Parquet; a glob for OD files."),
     "dataset": _k(STR, choices=("province_health", "mobility_records", "mobility_cities", "dea_panel"),
                   help="A bundled sample table instead of a path."),
-    "encoding": _k(STR),
-    "sheet": _k((str, int)),
+    "encoding": _k(STR, help="Text encoding of a CSV (detected when omitted: UTF-8, UTF-8 with BOM or GBK)."),
+    "sheet": _k((str, int), help="Excel sheet (name or 0-based position); required when a workbook has "
+                "several sheets."),
+    "missing": _k(LIST, help="Cell texts that mean a missing value (e.g. [\"-\", \"n/a\"]); others are errors."),
     "key": _k(STR, help="Column with region codes or names (joined to boundaries); each region once (once per period with `period`)."),
     "period": _k(STR, help="Period column (e.g. year) of a panel: region keys must be unique within each period."),
     "names": _k(BOOL, default=False, help="The key column holds names: harmonise them to codes."),
