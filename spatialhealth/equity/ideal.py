@@ -85,7 +85,7 @@ from ..errors import InputError, InputTypeError, SpatialHealthError, format_rows
 from ._common import as_column_list, numeric, row_names
 
 __all__ = ["IdealAllocationResult", "InfeasibleAllocationError", "ideal_allocation",
-           "gini_of_shares"]
+           "gini_of_shares", "water_filling"]
 
 #: regions above which the Gini is handled by cutting planes instead of pairwise rows
 PAIRS_LIMIT = 400
@@ -125,13 +125,38 @@ def gini_of_shares(shares, population) -> float:
     return float(max(np.sum(s[order] * (x[:-1] + x[1:])) - 1.0, 0.0))
 
 
-def _cut_coefficients(s: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Coefficients ``c`` with ``G(s) = c·s`` (and ``G(t) >= c·t`` for every ``t``)."""
-    order = np.argsort(s / p, kind="stable")
-    x = np.concatenate([[0.0], np.cumsum(p[order])])
-    c = np.empty_like(s)
-    c[order] = x[:-1] + x[1:] - 1.0
-    return c
+def water_filling(p, lo, hi) -> np.ndarray:
+    """Gini-minimal shares under box bounds and a unit total: ``s_i = clip(t p_i, lo_i, hi_i)``.
+
+    The level ``t`` solves ``Σ_i clip(t p_i, lo_i, hi_i) = 1`` exactly (the sum is
+    piecewise linear in ``t``; the segment is found among the sorted breakpoints).
+    Raising every region towards a common per-capita level as far as its bounds allow
+    gives an allocation that Lorenz-dominates every other one with the same bounds and
+    total, so it minimises the Gini (and every other Schur-convex inequality measure).
+    This is the fairness level alone, one resource at a time; the LP gives the same
+    value (tested).
+
+    Examples
+    --------
+    >>> water_filling(np.array([0.2, 0.3, 0.5]), np.array([0.27, 0.27, 0.36]),
+    ...               np.array([0.33, 0.33, 0.44])).round(4).tolist()
+    [0.27, 0.29, 0.44]
+    """
+    p, lo, hi = (np.asarray(v, dtype=float) for v in (p, lo, hi))
+    if lo.sum() > 1 + 1e-12 or hi.sum() < 1 - 1e-12:
+        raise InputError("The bounds cannot allocate a unit total.")
+    knots = np.unique(np.concatenate([[0.0], lo / p, hi / p]))
+    knots = knots[np.isfinite(knots)]
+    total = np.clip(knots[:, None] * p[None, :], lo, hi).sum(axis=1)
+    r = int(np.searchsorted(total, 1.0, side="left"))
+    if r == 0:
+        return np.clip(knots[0] * p, lo, hi)
+    if r >= len(knots):
+        return np.clip(knots[-1] * p, lo, hi)
+    a, b = knots[r - 1], knots[r]
+    fa, fb = total[r - 1], total[r]
+    t = a if fb == fa else a + (1.0 - fa) * (b - a) / (fb - fa)
+    return np.clip(t * p, lo, hi)
 
 
 # ---------------------------------------------------------------------------
@@ -417,7 +442,7 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
     if method == "auto":
         method = "pairs" if n <= PAIRS_LIMIT else "cuts"
     if method not in ("pairs", "cuts"):
-        raise InputError(f"`method` must be 'auto', 'pairs' or 'cuts'; {method!r} was given.")
+        raise InputError(f"`method` must be 'auto', 'pairs', 'cuts' or 'closed'; {method!r} was given.")
     ns = n * m
     t0 = time.perf_counter()
     lower_level = bool(n_req)
@@ -479,17 +504,15 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
             add(slack, 0.0, np.where(pinned, 0.0, np.inf))
 
     info = {"method": method, "rounds": 1}
-    cuts = []
-    if method == "cuts":  # first cuts at the population shares
+    cuts = []  # (rows over [model vars | this cut's vars], row_lo, row_hi, number of new vars)
+    if method == "cuts":  # first model at the water-filling-like start clip(p, lo, hi)
         for k in range(m):
-            cuts.append(_cut_row(_cut_coefficients(np.clip(p, lo[:, k], hi[:, k]), p), k, n, ns, nvar, sp))
+            cuts.append(_block_cut(np.clip(p, lo[:, k], hi[:, k]), p, k, n, ns))
     rounds = 0
     while True:
         rounds += 1
-        a = sp.vstack(blocks + cuts, format="csc")
-        row_lo = np.concatenate(blo + [np.full(len(cuts), -np.inf)])
-        row_hi = np.concatenate(bhi + [np.zeros(len(cuts))])
-        sol = _run_highs(c, a, row_lo, row_hi, lb, ub, integrality if free else None,
+        a, row_lo, row_hi, cc, cl, cu, ci = _assemble(blocks, blo, bhi, cuts, c, lb, ub, integrality)
+        sol = _run_highs(cc, a, row_lo, row_hi, cl, cu, ci if free else None,
                          mip_gap=mip_gap, time_limit=time_limit, start=start)
         status = sol["status"]
         if sol["x"] is None:
@@ -500,38 +523,126 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
             break
         ginis = np.array([gini_of_shares(np.maximum(shares[:, k], 0), p) for k in range(m)])
         viol = ginis - x[ns:ns + m]
-        if np.all(viol <= 1e-9) or status not in ("optimal",):
+        if np.all(viol <= 1e-9) or status != "optimal":
             break
-        if rounds >= 1000:
+        if rounds >= 200:
             status = "cutting planes did not converge"
             break
         for k in np.nonzero(viol > 1e-9)[0]:
-            cuts.append(_cut_row(_cut_coefficients(shares[:, k], p), k, n, ns, nvar, sp))
+            cuts.append(_block_cut(shares[:, k], p, k, n, ns))
+    x = x[:len(c)]
     info.update(status=status, mip_gap=gap, dual_bound=bound, rounds=rounds,
                 seconds=time.perf_counter() - t0, x=x,
                 certificate=None if free else {"row_dual": sol["row_dual"], "col_dual": sol["col_dual"],
                                                 "A": a, "row_lo": row_lo, "row_hi": row_hi,
-                                                "lb": lb, "ub": ub, "c": c, "x": x})
+                                                "lb": cl, "ub": cu, "c": cc, "x": sol["x"]})
     if lower_level:
         info["u"] = float(x[off_u])
         info["on_frontier"] = x[off_u + 1:] > 0.5 if free else pinned
     return shares, info
 
 
-def _cut_row(coef, k, n, ns, nvar, sp):
-    """Row ``Σ_i c_i s_ik - g_k <= 0``."""
-    cols = np.concatenate([k * n + np.arange(n), [ns + k]])
-    data = np.concatenate([coef, [-1.0]])
-    return sp.csr_matrix((data, (np.zeros(n + 1, int), cols)), shape=(1, nvar))
+def _block_cut(s, p, k, n, ns, tol=1e-7):
+    """A lower model of ``G_k`` exact at ``s``: linear across tie groups, a deviation within.
+
+    Regions are grouped by equal per-capita value ``s_i / p_i`` (relative ``tol``) in
+    ascending order ``B_1 < B_2 < ...``. For any allocation ``t``,
+    ``G(t) >= Σ_i t_i (P_before(B(i)) - P_after(B(i))) + ½ Σ_B Σ_{i∈B} |t_i P_B - p_i T_B|``
+    (``|a| >= a`` across groups; within a group its Gini exceeds its Hoover index), with
+    equality at ``t = s``. Returns (rows, row_lo, row_hi, number of new variables) for
+    ``g_k - linear - ½ Σ h_i >= 0``, ``h_i >= ±(t_i P_B - p_i T_B)``, ``T_B = Σ_{i∈B} t_i``.
+    """
+    import scipy.sparse as sp
+
+    z = s / p
+    order = np.argsort(z, kind="stable")
+    zs = z[order]
+    brk = np.r_[True, np.diff(zs) > tol * np.maximum(1.0, np.abs(zs[1:]))]
+    gid = np.empty(n, dtype=int)
+    gid[order] = np.cumsum(brk) - 1
+    pg = np.bincount(gid, weights=p)
+    cum = np.cumsum(pg)
+    lin = (cum - pg)[gid] - (cum[-1] - cum)[gid]
+    size = np.bincount(gid)
+    multi = np.nonzero(size > 1)[0]
+    members = np.nonzero(size[gid] > 1)[0]
+    nh, nb = len(members), len(multi)
+    block_of = np.full(len(size), -1)
+    block_of[multi] = np.arange(nb)
+    # new variables (after the model's): h (nh), then T_B (nb); columns are offsets from 0
+    rows, cols, vals, lo_r, hi_r = [], [], [], [], []
+    r = 0
+    # cut row: g_k - Σ lin_i s_ik - ½ Σ h_i >= 0
+    rows += [r] * (n + 1 + nh)
+    cols += [("m", ns + k)] + [("m", k * n + i) for i in range(n)] + [("x", j) for j in range(nh)]
+    vals += [1.0] + list(-lin) + [-0.5] * nh
+    lo_r.append(0.0)
+    hi_r.append(np.inf)
+    r += 1
+    # T_B - Σ_{i∈B} s_ik = 0
+    for b, g in enumerate(multi):
+        idx = np.nonzero(gid == g)[0]
+        rows += [r] * (len(idx) + 1)
+        cols += [("x", nh + b)] + [("m", k * n + i) for i in idx]
+        vals += [1.0] + [-1.0] * len(idx)
+        lo_r.append(0.0)
+        hi_r.append(0.0)
+        r += 1
+    # h_i -+ (P_B s_i - p_i T_B) >= 0
+    for j, i in enumerate(members):
+        b = block_of[gid[i]]
+        for sign in (1.0, -1.0):
+            rows += [r] * 3
+            cols += [("x", j), ("m", k * n + i), ("x", nh + b)]
+            vals += [1.0, -sign * pg[gid[i]], sign * p[i]]
+            lo_r.append(0.0)
+            hi_r.append(np.inf)
+            r += 1
+    return (np.asarray(rows), cols, np.asarray(vals), np.asarray(lo_r), np.asarray(hi_r), nh + nb)
+
+
+def _assemble(blocks, blo, bhi, cuts, c, lb, ub, integrality):
+    """The model's rows plus every cut's rows and new columns, as one HiGHS problem."""
+    import scipy.sparse as sp
+
+    nvar = len(c)
+    base = sp.vstack(blocks, format="csr")
+    extra = sum(cut[5] for cut in cuts)
+    total = nvar + extra
+    mats = [sp.hstack([base, sp.csr_matrix((base.shape[0], extra))], format="csr")]
+    los, his = list(blo), list(bhi)
+    offset = nvar
+    for rows, cols, vals, lo_r, hi_r, nnew in cuts:
+        col_idx = np.array([ci if kind == "m" else offset + ci for kind, ci in cols], dtype=int)
+        mats.append(sp.csr_matrix((vals, (rows, col_idx)), shape=(len(lo_r), total)))
+        los.append(lo_r)
+        his.append(hi_r)
+        offset += nnew
+    a = sp.vstack(mats, format="csc")
+    cc = np.r_[c, np.zeros(extra)]
+    cl = np.r_[lb, np.full(extra, -np.inf)]
+    cu = np.r_[ub, np.full(extra, np.inf)]
+    ci = np.r_[integrality, np.zeros(extra)]
+    return a, np.concatenate(los), np.concatenate(his), cc, cl, cu, ci
 
 
 def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mip_gap,
                   time_limit, where):
     """Solve one period under the chosen frontier rule; raise a named error if infeasible."""
     n = len(p)
+    if method == "closed" and n_req:
+        raise InputError("`method='closed'` (the water-filling closed form) solves the fairness "
+                         "level alone; with `efficiency` use 'pairs' or 'cuts'.")
     if frontier not in ("best", "free"):
         raise InputError(f"`frontier` must be 'best' or 'free'; {frontier!r} was given.")
     if not n_req:
+        if method == "closed" or (method == "auto" and n > PAIRS_LIMIT):
+            t0 = time.perf_counter()
+            shares = np.column_stack([water_filling(p, lo[:, k], hi[:, k]) for k in range(lo.shape[1])])
+            return shares, {"method": "closed form", "rounds": 0, "status": "optimal", "mip_gap": 0.0,
+                            "dual_bound": float(sum(gini_of_shares(shares[:, k], p)
+                                                    for k in range(lo.shape[1]))),
+                            "seconds": time.perf_counter() - t0}, None
         shares, info = _solve_one(p, y, lo, hi, 0, method=method, mip_gap=mip_gap,
                                   time_limit=time_limit)
         if shares is None:
@@ -679,9 +790,13 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
         its branch and bound grows exponentially: practical up to a few dozen regions,
         use ``time_limit`` and read ``.solver['mip_gap']``). ``"free"`` is never worse
         than ``"best"``: the "best" solution is its starting point.
-    method : {"auto", "pairs", "cuts"}
-        Gini as pairwise absolute differences (exact LP/MILP rows) or exact cutting
-        planes; ``"auto"`` uses pairs up to 400 regions.
+    method : {"auto", "pairs", "cuts", "closed"}
+        Gini as pairwise absolute differences (exact LP/MILP rows, ``n(n-1)/2`` per
+        resource), exact cutting planes (stops when every Gini equals its lower model;
+        converges slowly when the efficiency rows split many regions), or (fairness
+        only) the closed-form water-filling :func:`water_filling`. ``"auto"``: pairs up
+        to 400 regions; above, the closed form without ``efficiency`` and cutting
+        planes with it.
     mip_gap : float
         Relative MIP gap at which HiGHS stops (default 1e-6).
     time_limit : float, optional

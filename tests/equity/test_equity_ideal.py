@@ -97,7 +97,7 @@ def test_fairness_only_equals_water_filling(seed):
 
 
 def test_fairness_cutting_planes_equal_pairs():
-    df = _table(25, seed=11, m=3)
+    df = _table(12, seed=11, m=3)
     kw = dict(resources=["r0", "r1", "r2"], population="pop", demand="need", output="out",
               bounds=(0.85, 1.2), efficiency=0.2)
     a = ideal_allocation(df, method="pairs", **kw)
@@ -359,3 +359,20 @@ def test_health_distance_rejects_negative_values():
         health_distance(actual, ideal)
     with pytest.raises(InputError, match=r"`ideal` has negative values at .*\(Beijing, 'beds'\) = -0.2"):
         health_distance(actual.abs(), ideal.assign(beds=[-0.2, 0.1]))
+
+
+def test_closed_form_fairness_equals_linear_programme():
+    from spatialhealth.equity.ideal import water_filling
+
+    df = _table(40, seed=21, m=2)
+    kw = dict(resources=["r0", "r1"], population="pop", demand="need", bounds=(0.85, 1.2))
+    lp = ideal_allocation(df, method="pairs", **kw)
+    closed = ideal_allocation(df, method="closed", **kw)
+    np.testing.assert_allclose(closed.ideal_table(), lp.ideal_table(), rtol=1e-7, atol=1e-7)
+    assert closed.solver["method"].iloc[0] == "closed form"
+    p = (df["pop"] / df["pop"].sum()).to_numpy()
+    d = (df["need"] / df["need"].sum()).to_numpy()
+    np.testing.assert_allclose(water_filling(p, 0.85 * d, 1.2 * d), _water_filling(p, 0.85 * d, 1.2 * d),
+                               atol=1e-12)
+    with pytest.raises(InputError, match="fairness level alone"):
+        ideal_allocation(df, method="closed", efficiency=0.5, **kw)
