@@ -452,7 +452,7 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
     if method == "pairs":
         ii, jj = np.triu_indices(n, 1)
         npair = len(ii)
-        nd = m * npair
+        nd = 2 * m * npair  # d+ and d- of every pair: p_j s_i - p_i s_j = d+ - d-
     else:
         nd = m  # one epigraph variable per resource
     off_u = ns + nd
@@ -476,12 +476,12 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
     if method == "pairs":
         r = np.arange(npair)
         for k in range(m):
-            si, sj, dk = k * n + ii, k * n + jj, ns + k * npair + r
-            # d >= +-(p_j s_i - p_i s_j)
-            for sign in (1.0, -1.0):
-                data = np.concatenate([np.ones(npair), -sign * p[jj], sign * p[ii]])
-                add(sp.csr_matrix((data, (np.concatenate([r, r, r]), np.concatenate([dk, si, sj]))),
-                                  shape=(npair, nvar)), 0.0, np.inf)
+            si, sj = k * n + ii, k * n + jj
+            dp = ns + 2 * k * npair + r
+            # p_j s_i - p_i s_j - d+ + d- = 0
+            data = np.concatenate([p[jj], -p[ii], -np.ones(npair), np.ones(npair)])
+            add(sp.csr_matrix((data, (np.tile(r, 4), np.concatenate([si, sj, dp, dp + npair]))),
+                              shape=(npair, nvar)), 0.0, 0.0)
     if lower_level:
         j = np.arange(n)
         s_cols = (np.arange(m)[None, :] * n + j[:, None]).ravel()
