@@ -490,11 +490,17 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
         slack = sp.csr_matrix((np.concatenate([np.ones(ns), -y]),
                                (np.concatenate([s_rows, j]), np.concatenate([s_cols, np.full(n, off_u)]))),
                               shape=(n, nvar))
+        # valid bounds on u: at most min_j H_j / y_j (every region on or above the
+        # frontier), at least the N-th smallest L_j / y_j (N regions reach it)
+        low_ratio = lo.sum(axis=1) / y
+        cap = float((hi.sum(axis=1) / y).min())
+        ub[off_u] = cap
+        lb[off_u] = float(np.sort(low_ratio)[n_req - 1]) if n_req <= n else 0.0
         if free:
             add(slack, 0.0, np.inf)
             integrality[off_u + 1:] = 1
-            ub[off_u + 1:] = 1.0
-            big_m = hi.sum(axis=1)
+            ub[off_u + 1:] = np.where(low_ratio <= cap * (1 + 1e-12), 1.0, 0.0)
+            big_m = np.maximum(hi.sum(axis=1) - lb[off_u] * y, 0.0)
             # Σ_k s_jk - u y_j + M_j e_j <= M_j
             add(slack + sp.csr_matrix((big_m, (j, off_u + 1 + j)), shape=(n, nvar)), -np.inf, big_m)
             add(sp.csr_matrix((np.ones(n), (np.zeros(n, int), off_u + 1 + j)), shape=(1, nvar)),
@@ -658,8 +664,11 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
             f"be on the frontier, but with the bounds at most {int(eligible.sum())} can be "
             f"(regions that can: {format_rows(names[eligible]) or 'none'}). Lower `efficiency` or "
             "widen `bounds`.", "efficiency")
-    # the N eligible regions most efficient in the actual allocation (ties: larger output)
-    order = np.lexsort((-y, -np.where(eligible, score_act, -np.inf)))
+    # the N eligible regions most efficient under the fairness-only allocation (the
+    # allocation the lower level would evaluate first; ties: the actual scores, output)
+    fair = np.column_stack([water_filling(p, lo[:, k], hi[:, k]) for k in range(lo.shape[1])])
+    score_fair = _ar_scores(fair.sum(axis=1), y)
+    order = np.lexsort((-y, -score_act, -np.where(eligible, score_fair, -np.inf)))
     pinned = np.zeros(n, dtype=bool)
     pinned[order[:n_req]] = True
     shares, info = _solve_one(p, y, lo, hi, n_req, pinned=pinned, method=method,
@@ -744,7 +753,7 @@ def _check_bounds(lo, hi, resources, names, where):
 def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: str | None = None,
                      output: str | None = None, totals=None, bounds=None, efficiency=None,
                      period: str | None = None, region: str | None = None,
-                     frontier: str = "best", method: str = "auto", mip_gap: float = 1e-6,
+                     frontier: str = "free", method: str = "auto", mip_gap: float = 1e-6,
                      time_limit: float | None = None) -> IdealAllocationResult:
     """Ideal allocation of resources by the fairness–efficiency bi-level model, solved exactly.
 
@@ -781,15 +790,17 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
     region : str, optional
         Column naming the regions in the result (default: ``code``/``name`` column, or
         the index).
-    frontier : {"best", "free"}
-        Which regions the efficiency requirement puts on the frontier. ``"best"``
-        (default): the ``N`` regions with the highest DEA scores of the actual
-        allocation among those the bounds allow on the frontier; the model is then a
-        linear programme (exact, with duals, fast at any size). ``"free"``: the model
-        chooses the ``N`` regions itself (the literal bi-level model, a MILP; exact but
-        its branch and bound grows exponentially: practical up to a few dozen regions,
-        use ``time_limit`` and read ``.solver['mip_gap']``). ``"free"`` is never worse
-        than ``"best"``: the "best" solution is its starting point.
+    frontier : {"free", "best"}
+        Which regions the efficiency requirement puts on the frontier. ``"free"``
+        (default, the literal bi-level model): the model chooses the ``N`` regions
+        itself; a MILP solved to proven optimality by branch and bound, whose time grows
+        quickly with the number of regions (seconds for 31 provinces on the bundled
+        table; use ``time_limit`` and read ``.solver['mip_gap']`` beyond). ``"best"``:
+        the ``N`` regions (among those the bounds allow on the frontier) with the
+        highest DEA scores under the fairness-only allocation are placed on it; the
+        model is then a linear programme (exact for that choice, with duals, fast at
+        any size) and its objective an upper bound of the free one, whose search
+        starts from it.
     method : {"auto", "pairs", "cuts", "closed"}
         Gini as pairwise absolute differences (exact LP/MILP rows, ``n(n-1)/2`` per
         resource), exact cutting planes (stops when every Gini equals its lower model;

@@ -112,7 +112,7 @@ def test_fairness_cutting_planes_equal_pairs():
 def test_linear_programme_certificate_strong_duality():
     df = _table(10, seed=4)
     res = ideal_allocation(df, resources=["r0", "r1"], population="pop", demand="need",
-                           output="out", bounds=(0.8, 1.25), efficiency=0.3)
+                           output="out", bounds=(0.8, 1.25), efficiency=0.3, frontier="best")
     cert = res._certificate["certificate"]
     a, y, z, c, x = cert["A"], cert["row_dual"], cert["col_dual"], cert["c"], cert["x"]
     # dual feasibility: reduced costs c - A'y are the column duals
