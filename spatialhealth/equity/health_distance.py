@@ -18,7 +18,6 @@ import pandas as pd
 from ..errors import InputError, InputTypeError, format_rows
 from ._common import Result, title_block
 
-
 # ---------------------------------------------------------------------------
 # classification
 
@@ -235,7 +234,7 @@ def _classify(values: pd.Series, k, cuts):
     if cuts is not None:
         lev = classify_by_cuts(values.to_numpy(), cuts)
         return pd.Series(lev, index=values.index, name="level"), tuple(float(c) for c in cuts), "cut-points"
-    labels, centres, _ = kmeans_1d(values.to_numpy(), k)
+    labels, _centres, _ = kmeans_1d(values.to_numpy(), k)
     x = values.to_numpy()
     bounds = tuple(float(x[labels == c + 1].min()) for c in range(1, k))
     return pd.Series(labels, index=values.index, name="level"), bounds, f"exact 1-D k-means, k={k}"

@@ -23,8 +23,13 @@ import pandas as pd
 import pytest
 
 from spatialhealth._results import Result
-from spatialhealth.equity import (InfeasibleAllocationError, IdealAllocationResult, gini,
-                                  health_distance, ideal_allocation)
+from spatialhealth.equity import (
+    IdealAllocationResult,
+    InfeasibleAllocationError,
+    gini,
+    health_distance,
+    ideal_allocation,
+)
 from spatialhealth.equity.ideal import gini_of_shares
 from spatialhealth.errors import InputError
 
@@ -98,8 +103,8 @@ def test_fairness_only_equals_water_filling(seed):
 
 def test_fairness_cutting_planes_equal_pairs():
     df = _table(12, seed=11, m=3)
-    kw = dict(resources=["r0", "r1", "r2"], population="pop", demand="need", output="out",
-              bounds=(0.85, 1.2), efficiency=0.2)
+    kw = {"resources": ["r0", "r1", "r2"], "population": "pop", "demand": "need", "output": "out",
+              "bounds": (0.85, 1.2), "efficiency": 0.2}
     a = ideal_allocation(df, method="pairs", **kw)
     b = ideal_allocation(df, method="cuts", **kw)
     assert b.solver["objective"].iloc[0] == pytest.approx(a.solver["objective"].iloc[0], abs=1e-8)
@@ -118,7 +123,7 @@ def test_linear_programme_certificate_strong_duality():
     # dual feasibility: reduced costs c - A'y are the column duals
     np.testing.assert_allclose(c - a.T @ y, z, atol=1e-9)
     # a row dual > 0 prices the lower side, < 0 the upper side (minimisation)
-    pick = lambda d, lo, hi: np.where(d > 1e-10, lo, np.where(d < -1e-10, hi, 0.0))  # noqa: E731
+    pick = lambda d, lo, hi: np.where(d > 1e-10, lo, np.where(d < -1e-10, hi, 0.0))
     row_side = pick(y, cert["row_lo"], cert["row_hi"])
     col_side = pick(z, cert["lb"], cert["ub"])
     assert np.all(np.isfinite(row_side)) and np.all(np.isfinite(col_side))
@@ -132,7 +137,6 @@ def test_linear_programme_certificate_strong_duality():
 
 def _brute(pop, dem, out, lo_f, hi_f, n_req, grid, choose="free", pinned=None):
     """Exhaustive search over shares in units of 1/grid (n = 3, m = 2), exact integers."""
-    n = 3
     pop, out = np.asarray(pop), np.asarray(out)
     d = np.asarray(dem) / np.sum(dem)
     lo = np.ceil(lo_f * d * grid - 1e-9).astype(int)
@@ -181,8 +185,8 @@ def test_small_instance_equals_brute_force(n_req, frontier):
 def test_small_instance_four_regions_free_matches_enumeration_of_frontier_sets():
     """Free MILP = best over all frontier sets solved as LPs (second formulation)."""
     df = _table(5, seed=7)
-    kw = dict(resources=["r0", "r1"], population="pop", demand="need", output="out",
-              bounds=(0.8, 1.3))
+    kw = {"resources": ["r0", "r1"], "population": "pop", "demand": "need", "output": "out",
+              "bounds": (0.8, 1.3)}
     free = ideal_allocation(df, efficiency=2, frontier="free", **kw)
     from spatialhealth.equity import ideal as mod
 
@@ -194,7 +198,7 @@ def test_small_instance_four_regions_free_matches_enumeration_of_frontier_sets()
     for pair in itertools.combinations(range(5), 2):
         pinned = np.zeros(5, bool)
         pinned[list(pair)] = True
-        shares, info = mod._solve_one(p, y, lo, hi, 2, pinned=pinned)
+        shares, _info = mod._solve_one(p, y, lo, hi, 2, pinned=pinned)
         if shares is not None:
             best = min(best, sum(gini_of_shares(shares[:, k], p) for k in range(2)))
     assert free.solver["objective"].iloc[0] == pytest.approx(best, abs=1e-8)
@@ -254,8 +258,8 @@ def _ccr_strongly_efficient(x, y, o):
 @pytest.mark.parametrize("frontier", ["best", "free"])
 def test_efficiency_requirement_effect_and_dea_check(frontier):
     df = _table(8, seed=9)
-    kw = dict(resources=["r0", "r1"], population="pop", demand="need", output="out",
-              bounds=(0.8, 1.3))
+    kw = {"resources": ["r0", "r1"], "population": "pop", "demand": "need", "output": "out",
+              "bounds": (0.8, 1.3)}
     fair = ideal_allocation(df, **kw)
     eff = ideal_allocation(df, efficiency=0.5, frontier=frontier, **kw)
     assert fair.efficiency["on_frontier"].sum() < 4
@@ -318,8 +322,8 @@ def test_bad_inputs_are_named():
 def test_period_panel_equals_separate_solves_and_same_type(tmp_path):
     a, b = _table(7, seed=1), _table(7, seed=2)
     panel = pd.concat([a.assign(year=2019), b.assign(year=2020)], ignore_index=True)
-    kw = dict(resources=["r0", "r1"], population="pop", demand="need", output="out",
-              bounds=(0.8, 1.25), efficiency=0.3)
+    kw = {"resources": ["r0", "r1"], "population": "pop", "demand": "need", "output": "out",
+              "bounds": (0.8, 1.25), "efficiency": 0.3}
     res = ideal_allocation(panel, period="year", **kw)
     single = ideal_allocation(b, **kw)
     assert isinstance(res, IdealAllocationResult) and isinstance(single, IdealAllocationResult)
@@ -365,7 +369,7 @@ def test_closed_form_fairness_equals_linear_programme():
     from spatialhealth.equity.ideal import water_filling
 
     df = _table(40, seed=21, m=2)
-    kw = dict(resources=["r0", "r1"], population="pop", demand="need", bounds=(0.85, 1.2))
+    kw = {"resources": ["r0", "r1"], "population": "pop", "demand": "need", "bounds": (0.85, 1.2)}
     lp = ideal_allocation(df, method="pairs", **kw)
     closed = ideal_allocation(df, method="closed", **kw)
     np.testing.assert_allclose(closed.ideal_table(), lp.ideal_table(), rtol=1e-7, atol=1e-7)
