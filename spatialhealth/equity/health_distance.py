@@ -18,7 +18,6 @@ import pandas as pd
 from ..errors import InputError, InputTypeError, format_rows
 from ._common import Result, title_block
 
-
 # ---------------------------------------------------------------------------
 # classification
 
@@ -235,7 +234,7 @@ def _classify(values: pd.Series, k, cuts):
     if cuts is not None:
         lev = classify_by_cuts(values.to_numpy(), cuts)
         return pd.Series(lev, index=values.index, name="level"), tuple(float(c) for c in cuts), "cut-points"
-    labels, centres, _ = kmeans_1d(values.to_numpy(), k)
+    labels, _centres, _ = kmeans_1d(values.to_numpy(), k)
     x = values.to_numpy()
     bounds = tuple(float(x[labels == c + 1].min()) for c in range(1, k))
     return pd.Series(labels, index=values.index, name="level"), bounds, f"exact 1-D k-means, k={k}"
@@ -258,7 +257,7 @@ def _reject_negative(values: np.ndarray, frame: pd.DataFrame, what: str) -> None
 def health_distance(actual, ideal, weights=None, *, k: int | None = None, cuts=None,
                     resources=None, population: str | None = None, demand: str | None = None,
                     output: str | None = None, totals=None, bounds=None, efficiency=None,
-                    frontier: str = "best", period: str | None = None) -> HealthDistanceResult:
+                    frontier: str = "free", period: str | None = None) -> HealthDistanceResult:
     """Health-distance mismatch degree ``HD(p, q) = Σ_j w_j |(p_j - q_j) / q_j|``.
 
     Parameters
@@ -331,9 +330,9 @@ def health_distance(actual, ideal, weights=None, *, k: int | None = None, cuts=N
                                       demand=demand, output=output, totals=totals, bounds=bounds,
                                       efficiency=efficiency, frontier=frontier, period=period)
         ideal = allocation
-    elif any(v is not None for key, v in given.items() if key != "frontier") or frontier != "best":
+    elif any(v is not None for key, v in given.items() if key != "frontier") or frontier != "free":
         named = ", ".join(key for key, v in given.items()
-                          if (v is not None and key != "frontier") or (key == "frontier" and v != "best"))
+                          if (v is not None and key != "frontier") or (key == "frontier" and v != "free"))
         raise InputError(f"{named} only apply with `ideal='bilevel'`.")
     if allocation is None and type(ideal).__name__ == "IdealAllocationResult":
         allocation = ideal

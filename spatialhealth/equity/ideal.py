@@ -60,13 +60,22 @@ notebook 06):
 5. *N/n*: ``efficiency`` is the share (``N = ceil(share · n)``) or, as an int >= 1,
    the number of regions required on the frontier.
 6. *Totals*: the national totals default to the sums of the actual allocation.
+7. *Which regions are on the frontier*: the literal model lets the optimiser choose
+   them (``frontier="free"``, the default: a MILP, proven optimal by branch and
+   bound, exponential in the worst case). ``frontier="best"`` fixes them to the ``N``
+   regions most efficient under the fairness-only allocation (among those the bounds
+   allow on the frontier): a linear programme with duals (well under a second for
+   31 provinces), whose optimum is an upper bound of the free one.
 
-Large problems: the pairwise form has ``n(n-1)/2`` rows per resource. Above
-``pairs_limit`` regions the Gini is handled by exact cutting planes instead:
-``G_k = max over orderings π of Σ_i c_i(π) s_ik`` with ``c_i = X_{i-1} + X_i - 1``
-(``X`` the cumulative population share along π); the sort of the current solution
-gives the deepest cut, and the loop stops when every Gini equals its epigraph
-variable to 1e-9 (then the solution is optimal for the full problem).
+Sizes: the pairwise form has ``n(n-1)/2`` rows per resource (written as
+``p_j s_ik - p_i s_jk = d⁺ - d⁻``). Above ``PAIRS_LIMIT`` regions the fairness level
+alone uses the closed form :func:`water_filling` (exact: the water-filling allocation
+Lorenz-dominates every allocation with the same bounds and total), and the bi-level
+model uses cutting planes: each round adds, per resource, a lower model of the Gini
+that is exact at the current solution (linear across groups of equal per-capita
+value, a Hoover-type deviation inside each group); the loop stops when every Gini
+equals its model to 1e-9, which proves optimality. It can need many rounds when the
+efficiency rows split the regions into many distinct per-capita values.
 """
 
 from __future__ import annotations
@@ -84,8 +93,13 @@ from .._validate import require_columns, require_frame
 from ..errors import InputError, InputTypeError, SpatialHealthError, format_rows
 from ._common import as_column_list, numeric, row_names
 
-__all__ = ["IdealAllocationResult", "InfeasibleAllocationError", "ideal_allocation",
-           "gini_of_shares"]
+__all__ = [
+    "IdealAllocationResult",
+    "InfeasibleAllocationError",
+    "gini_of_shares",
+    "ideal_allocation",
+    "water_filling",
+]
 
 #: regions above which the Gini is handled by cutting planes instead of pairwise rows
 PAIRS_LIMIT = 400
@@ -125,13 +139,38 @@ def gini_of_shares(shares, population) -> float:
     return float(max(np.sum(s[order] * (x[:-1] + x[1:])) - 1.0, 0.0))
 
 
-def _cut_coefficients(s: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Coefficients ``c`` with ``G(s) = c·s`` (and ``G(t) >= c·t`` for every ``t``)."""
-    order = np.argsort(s / p, kind="stable")
-    x = np.concatenate([[0.0], np.cumsum(p[order])])
-    c = np.empty_like(s)
-    c[order] = x[:-1] + x[1:] - 1.0
-    return c
+def water_filling(p, lo, hi) -> np.ndarray:
+    """Gini-minimal shares under box bounds and a unit total: ``s_i = clip(t p_i, lo_i, hi_i)``.
+
+    The level ``t`` solves ``Σ_i clip(t p_i, lo_i, hi_i) = 1`` exactly (the sum is
+    piecewise linear in ``t``; the segment is found among the sorted breakpoints).
+    Raising every region towards a common per-capita level as far as its bounds allow
+    gives an allocation that Lorenz-dominates every other one with the same bounds and
+    total, so it minimises the Gini (and every other Schur-convex inequality measure).
+    This is the fairness level alone, one resource at a time; the LP gives the same
+    value (tested).
+
+    Examples
+    --------
+    >>> water_filling(np.array([0.2, 0.3, 0.5]), np.array([0.27, 0.27, 0.36]),
+    ...               np.array([0.33, 0.33, 0.44])).round(4).tolist()
+    [0.27, 0.29, 0.44]
+    """
+    p, lo, hi = (np.asarray(v, dtype=float) for v in (p, lo, hi))
+    if lo.sum() > 1 + 1e-12 or hi.sum() < 1 - 1e-12:
+        raise InputError("The bounds cannot allocate a unit total.")
+    knots = np.unique(np.concatenate([[0.0], lo / p, hi / p]))
+    knots = knots[np.isfinite(knots)]
+    total = np.clip(knots[:, None] * p[None, :], lo, hi).sum(axis=1)
+    r = int(np.searchsorted(total, 1.0, side="left"))
+    if r == 0:
+        return np.clip(knots[0] * p, lo, hi)
+    if r >= len(knots):
+        return np.clip(knots[-1] * p, lo, hi)
+    a, b = knots[r - 1], knots[r]
+    fa, fb = total[r - 1], total[r]
+    t = a if fb == fa else a + (1.0 - fa) * (b - a) / (fb - fa)
+    return np.clip(t * p, lo, hi)
 
 
 # ---------------------------------------------------------------------------
@@ -204,8 +243,8 @@ class IdealAllocationResult(Result):
                  + (f" · periods {len(s)}" if self.period else ""),
                  f"efficiency requirement : {self.settings.get('efficiency_text')}",
                  f"bounds (x demand share): {self.settings.get('bounds_text')}",
-                 f"solver                 : HiGHS, status {self.status}, max MIP gap "
-                 f"{self.mip_gap:.2g}, {s['seconds'].sum():.2f} s", "",
+                 (f"solver                 : HiGHS, status {self.status}, max MIP gap "
+                 f"{self.mip_gap:.2g}, {s['seconds'].sum():.2f} s"), "",
                  "Gini before and after"]
         lines.append(g.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         front = self.efficiency.groupby(self.period, sort=False)["on_frontier"].sum() \
@@ -220,7 +259,7 @@ class IdealAllocationResult(Result):
         if resource not in self.resources:
             raise InputError(f"`resource` must be one of {', '.join(map(repr, self.resources))}; "
                              f"{resource!r} was given.")
-        fig, ax = figure_axes(ax, figsize=(5.5, 5))
+        _fig, ax = figure_axes(ax, figsize=(5.5, 5))
         f = self._frame[self._frame["resource"] == resource]
         if self.period:
             first = f[self.period].iloc[0]
@@ -417,7 +456,7 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
     if method == "auto":
         method = "pairs" if n <= PAIRS_LIMIT else "cuts"
     if method not in ("pairs", "cuts"):
-        raise InputError(f"`method` must be 'auto', 'pairs' or 'cuts'; {method!r} was given.")
+        raise InputError(f"`method` must be 'auto', 'pairs', 'cuts' or 'closed'; {method!r} was given.")
     ns = n * m
     t0 = time.perf_counter()
     lower_level = bool(n_req)
@@ -427,7 +466,7 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
     if method == "pairs":
         ii, jj = np.triu_indices(n, 1)
         npair = len(ii)
-        nd = m * npair
+        nd = 2 * m * npair  # d+ and d- of every pair: p_j s_i - p_i s_j = d+ - d-
     else:
         nd = m  # one epigraph variable per resource
     off_u = ns + nd
@@ -451,12 +490,12 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
     if method == "pairs":
         r = np.arange(npair)
         for k in range(m):
-            si, sj, dk = k * n + ii, k * n + jj, ns + k * npair + r
-            # d >= +-(p_j s_i - p_i s_j)
-            for sign in (1.0, -1.0):
-                data = np.concatenate([np.ones(npair), -sign * p[jj], sign * p[ii]])
-                add(sp.csr_matrix((data, (np.concatenate([r, r, r]), np.concatenate([dk, si, sj]))),
-                                  shape=(npair, nvar)), 0.0, np.inf)
+            si, sj = k * n + ii, k * n + jj
+            dp = ns + 2 * k * npair + r
+            # p_j s_i - p_i s_j - d+ + d- = 0
+            data = np.concatenate([p[jj], -p[ii], -np.ones(npair), np.ones(npair)])
+            add(sp.csr_matrix((data, (np.tile(r, 4), np.concatenate([si, sj, dp, dp + npair]))),
+                              shape=(npair, nvar)), 0.0, 0.0)
     if lower_level:
         j = np.arange(n)
         s_cols = (np.arange(m)[None, :] * n + j[:, None]).ravel()
@@ -465,11 +504,17 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
         slack = sp.csr_matrix((np.concatenate([np.ones(ns), -y]),
                                (np.concatenate([s_rows, j]), np.concatenate([s_cols, np.full(n, off_u)]))),
                               shape=(n, nvar))
+        # valid bounds on u: at most min_j H_j / y_j (every region on or above the
+        # frontier), at least the N-th smallest L_j / y_j (N regions reach it)
+        low_ratio = lo.sum(axis=1) / y
+        cap = float((hi.sum(axis=1) / y).min())
+        ub[off_u] = cap
+        lb[off_u] = float(np.sort(low_ratio)[n_req - 1]) if n_req <= n else 0.0
         if free:
             add(slack, 0.0, np.inf)
             integrality[off_u + 1:] = 1
-            ub[off_u + 1:] = 1.0
-            big_m = hi.sum(axis=1)
+            ub[off_u + 1:] = np.where(low_ratio <= cap * (1 + 1e-12), 1.0, 0.0)
+            big_m = np.maximum(hi.sum(axis=1) - lb[off_u] * y, 0.0)
             # Σ_k s_jk - u y_j + M_j e_j <= M_j
             add(slack + sp.csr_matrix((big_m, (j, off_u + 1 + j)), shape=(n, nvar)), -np.inf, big_m)
             add(sp.csr_matrix((np.ones(n), (np.zeros(n, int), off_u + 1 + j)), shape=(1, nvar)),
@@ -479,17 +524,15 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
             add(slack, 0.0, np.where(pinned, 0.0, np.inf))
 
     info = {"method": method, "rounds": 1}
-    cuts = []
-    if method == "cuts":  # first cuts at the population shares
+    cuts = []  # (rows over [model vars | this cut's vars], row_lo, row_hi, number of new vars)
+    if method == "cuts":  # first model at the water-filling-like start clip(p, lo, hi)
         for k in range(m):
-            cuts.append(_cut_row(_cut_coefficients(np.clip(p, lo[:, k], hi[:, k]), p), k, n, ns, nvar, sp))
+            cuts.append(_block_cut(np.clip(p, lo[:, k], hi[:, k]), p, k, n, ns))
     rounds = 0
     while True:
         rounds += 1
-        a = sp.vstack(blocks + cuts, format="csc")
-        row_lo = np.concatenate(blo + [np.full(len(cuts), -np.inf)])
-        row_hi = np.concatenate(bhi + [np.zeros(len(cuts))])
-        sol = _run_highs(c, a, row_lo, row_hi, lb, ub, integrality if free else None,
+        a, row_lo, row_hi, cc, cl, cu, ci = _assemble(blocks, blo, bhi, cuts, c, lb, ub, integrality)
+        sol = _run_highs(cc, a, row_lo, row_hi, cl, cu, ci if free else None,
                          mip_gap=mip_gap, time_limit=time_limit, start=start)
         status = sol["status"]
         if sol["x"] is None:
@@ -500,38 +543,133 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
             break
         ginis = np.array([gini_of_shares(np.maximum(shares[:, k], 0), p) for k in range(m)])
         viol = ginis - x[ns:ns + m]
-        if np.all(viol <= 1e-9) or status not in ("optimal",):
+        # the model's optimum is a lower bound of the true one: a certified relative gap
+        # (the binaries' own gap, if any, comes on top)
+        if not free:
+            bound = float(x[ns:ns + m].sum())
+            gap = float(max(ginis.sum() - bound, 0.0) / max(ginis.sum(), 1e-12))
+        if np.all(viol <= 1e-9) or status != "optimal":
             break
-        if rounds >= 1000:
+        if rounds >= 200:
             status = "cutting planes did not converge"
             break
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            status = "time limit"
+            break
         for k in np.nonzero(viol > 1e-9)[0]:
-            cuts.append(_cut_row(_cut_coefficients(shares[:, k], p), k, n, ns, nvar, sp))
+            cuts.append(_block_cut(shares[:, k], p, k, n, ns))
+    x = x[:len(c)]
     info.update(status=status, mip_gap=gap, dual_bound=bound, rounds=rounds,
                 seconds=time.perf_counter() - t0, x=x,
                 certificate=None if free else {"row_dual": sol["row_dual"], "col_dual": sol["col_dual"],
                                                 "A": a, "row_lo": row_lo, "row_hi": row_hi,
-                                                "lb": lb, "ub": ub, "c": c, "x": x})
+                                                "lb": cl, "ub": cu, "c": cc, "x": sol["x"]})
     if lower_level:
         info["u"] = float(x[off_u])
         info["on_frontier"] = x[off_u + 1:] > 0.5 if free else pinned
     return shares, info
 
 
-def _cut_row(coef, k, n, ns, nvar, sp):
-    """Row ``Σ_i c_i s_ik - g_k <= 0``."""
-    cols = np.concatenate([k * n + np.arange(n), [ns + k]])
-    data = np.concatenate([coef, [-1.0]])
-    return sp.csr_matrix((data, (np.zeros(n + 1, int), cols)), shape=(1, nvar))
+def _block_cut(s, p, k, n, ns, tol=1e-7):
+    """A lower model of ``G_k`` exact at ``s``: linear across tie groups, a deviation within.
+
+    Regions are grouped by equal per-capita value ``s_i / p_i`` (relative ``tol``) in
+    ascending order ``B_1 < B_2 < ...``. For any allocation ``t``,
+    ``G(t) >= Σ_i t_i (P_before(B(i)) - P_after(B(i))) + ½ Σ_B Σ_{i∈B} |t_i P_B - p_i T_B|``
+    (``|a| >= a`` across groups; within a group its Gini exceeds its Hoover index), with
+    equality at ``t = s``. Returns (rows, row_lo, row_hi, number of new variables) for
+    ``g_k - linear - ½ Σ h_i >= 0``, ``h_i >= ±(t_i P_B - p_i T_B)``, ``T_B = Σ_{i∈B} t_i``.
+    """
+
+    z = s / p
+    order = np.argsort(z, kind="stable")
+    zs = z[order]
+    brk = np.r_[True, np.diff(zs) > tol * np.maximum(1.0, np.abs(zs[1:]))]
+    gid = np.empty(n, dtype=int)
+    gid[order] = np.cumsum(brk) - 1
+    pg = np.bincount(gid, weights=p)
+    cum = np.cumsum(pg)
+    lin = (cum - pg)[gid] - (cum[-1] - cum)[gid]
+    size = np.bincount(gid)
+    multi = np.nonzero(size > 1)[0]
+    members = np.nonzero(size[gid] > 1)[0]
+    nh, nb = len(members), len(multi)
+    block_of = np.full(len(size), -1)
+    block_of[multi] = np.arange(nb)
+    # new variables (after the model's): h (nh), then T_B (nb); columns are offsets from 0
+    rows, cols, vals, lo_r, hi_r = [], [], [], [], []
+    r = 0
+    # cut row: g_k - Σ lin_i s_ik - ½ Σ h_i >= 0
+    rows += [r] * (n + 1 + nh)
+    cols += [("m", ns + k)] + [("m", k * n + i) for i in range(n)] + [("x", j) for j in range(nh)]
+    vals += [1.0] + list(-lin) + [-0.5] * nh
+    lo_r.append(0.0)
+    hi_r.append(np.inf)
+    r += 1
+    # T_B - Σ_{i∈B} s_ik = 0
+    for b, g in enumerate(multi):
+        idx = np.nonzero(gid == g)[0]
+        rows += [r] * (len(idx) + 1)
+        cols += [("x", nh + b)] + [("m", k * n + i) for i in idx]
+        vals += [1.0] + [-1.0] * len(idx)
+        lo_r.append(0.0)
+        hi_r.append(0.0)
+        r += 1
+    # h_i -+ (P_B s_i - p_i T_B) >= 0
+    for j, i in enumerate(members):
+        b = block_of[gid[i]]
+        for sign in (1.0, -1.0):
+            rows += [r] * 3
+            cols += [("x", j), ("m", k * n + i), ("x", nh + b)]
+            vals += [1.0, -sign * pg[gid[i]], sign * p[i]]
+            lo_r.append(0.0)
+            hi_r.append(np.inf)
+            r += 1
+    return (np.asarray(rows), cols, np.asarray(vals), np.asarray(lo_r), np.asarray(hi_r), nh + nb)
+
+
+def _assemble(blocks, blo, bhi, cuts, c, lb, ub, integrality):
+    """The model's rows plus every cut's rows and new columns, as one HiGHS problem."""
+    import scipy.sparse as sp
+
+    nvar = len(c)
+    base = sp.vstack(blocks, format="csr")
+    extra = sum(cut[5] for cut in cuts)
+    total = nvar + extra
+    mats = [sp.hstack([base, sp.csr_matrix((base.shape[0], extra))], format="csr")]
+    los, his = list(blo), list(bhi)
+    offset = nvar
+    for rows, cols, vals, lo_r, hi_r, nnew in cuts:
+        col_idx = np.array([ci if kind == "m" else offset + ci for kind, ci in cols], dtype=int)
+        mats.append(sp.csr_matrix((vals, (rows, col_idx)), shape=(len(lo_r), total)))
+        los.append(lo_r)
+        his.append(hi_r)
+        offset += nnew
+    a = sp.vstack(mats, format="csc")
+    cc = np.r_[c, np.zeros(extra)]
+    cl = np.r_[lb, np.full(extra, -np.inf)]
+    cu = np.r_[ub, np.full(extra, np.inf)]
+    ci = np.r_[integrality, np.zeros(extra)]
+    return a, np.concatenate(los), np.concatenate(his), cc, cl, cu, ci
 
 
 def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mip_gap,
                   time_limit, where):
     """Solve one period under the chosen frontier rule; raise a named error if infeasible."""
     n = len(p)
+    if method == "closed" and n_req:
+        raise InputError("`method='closed'` (the water-filling closed form) solves the fairness "
+                         "level alone; with `efficiency` use 'pairs' or 'cuts'.")
     if frontier not in ("best", "free"):
         raise InputError(f"`frontier` must be 'best' or 'free'; {frontier!r} was given.")
     if not n_req:
+        if method == "closed" or (method == "auto" and n > PAIRS_LIMIT):
+            t0 = time.perf_counter()
+            shares = np.column_stack([water_filling(p, lo[:, k], hi[:, k]) for k in range(lo.shape[1])])
+            return shares, {"method": "closed form", "rounds": 0, "status": "optimal", "mip_gap": 0.0,
+                            "dual_bound": float(sum(gini_of_shares(shares[:, k], p)
+                                                    for k in range(lo.shape[1]))),
+                            "seconds": time.perf_counter() - t0}, None
         shares, info = _solve_one(p, y, lo, hi, 0, method=method, mip_gap=mip_gap,
                                   time_limit=time_limit)
         if shares is None:
@@ -547,8 +685,11 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
             f"be on the frontier, but with the bounds at most {int(eligible.sum())} can be "
             f"(regions that can: {format_rows(names[eligible]) or 'none'}). Lower `efficiency` or "
             "widen `bounds`.", "efficiency")
-    # the N eligible regions most efficient in the actual allocation (ties: larger output)
-    order = np.lexsort((-y, -np.where(eligible, score_act, -np.inf)))
+    # the N eligible regions most efficient under the fairness-only allocation (the
+    # allocation the lower level would evaluate first; ties: the actual scores, output)
+    fair = np.column_stack([water_filling(p, lo[:, k], hi[:, k]) for k in range(lo.shape[1])])
+    score_fair = _ar_scores(fair.sum(axis=1), y)
+    order = np.lexsort((-y, -score_act, -np.where(eligible, score_fair, -np.inf)))
     pinned = np.zeros(n, dtype=bool)
     pinned[order[:n_req]] = True
     shares, info = _solve_one(p, y, lo, hi, n_req, pinned=pinned, method=method,
@@ -606,7 +747,7 @@ def _max_frontier(y, lo, hi):
                constraints=[LinearConstraint(eq, 1, 1), LinearConstraint(a1, -np.inf, 0),
                             LinearConstraint(a2, -np.inf, big_m)],
                options={"disp": False, "time_limit": 60.0})
-    return None if res.x is None else int(round(-res.fun))
+    return None if res.x is None else round(-res.fun)
 
 
 def _check_bounds(lo, hi, resources, names, where):
@@ -633,7 +774,7 @@ def _check_bounds(lo, hi, resources, names, where):
 def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: str | None = None,
                      output: str | None = None, totals=None, bounds=None, efficiency=None,
                      period: str | None = None, region: str | None = None,
-                     frontier: str = "best", method: str = "auto", mip_gap: float = 1e-6,
+                     frontier: str = "free", method: str = "auto", mip_gap: float = 1e-6,
                      time_limit: float | None = None) -> IdealAllocationResult:
     """Ideal allocation of resources by the fairness–efficiency bi-level model, solved exactly.
 
@@ -670,18 +811,24 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
     region : str, optional
         Column naming the regions in the result (default: ``code``/``name`` column, or
         the index).
-    frontier : {"best", "free"}
-        Which regions the efficiency requirement puts on the frontier. ``"best"``
-        (default): the ``N`` regions with the highest DEA scores of the actual
-        allocation among those the bounds allow on the frontier; the model is then a
-        linear programme (exact, with duals, fast at any size). ``"free"``: the model
-        chooses the ``N`` regions itself (the literal bi-level model, a MILP; exact but
-        its branch and bound grows exponentially: practical up to a few dozen regions,
-        use ``time_limit`` and read ``.solver['mip_gap']``). ``"free"`` is never worse
-        than ``"best"``: the "best" solution is its starting point.
-    method : {"auto", "pairs", "cuts"}
-        Gini as pairwise absolute differences (exact LP/MILP rows) or exact cutting
-        planes; ``"auto"`` uses pairs up to 400 regions.
+    frontier : {"free", "best"}
+        Which regions the efficiency requirement puts on the frontier. ``"free"``
+        (default, the literal bi-level model): the model chooses the ``N`` regions
+        itself; a MILP solved to proven optimality by branch and bound, whose time grows
+        quickly with the number of regions (seconds for 31 provinces on the bundled
+        table; use ``time_limit`` and read ``.solver['mip_gap']`` beyond). ``"best"``:
+        the ``N`` regions (among those the bounds allow on the frontier) with the
+        highest DEA scores under the fairness-only allocation are placed on it; the
+        model is then a linear programme (exact for that choice, with duals, well under
+        a second for 31 provinces) and its objective an upper bound of the free one,
+        whose search starts from it.
+    method : {"auto", "pairs", "cuts", "closed"}
+        Gini as pairwise absolute differences (exact LP/MILP rows, ``n(n-1)/2`` per
+        resource), exact cutting planes (stops when every Gini equals its lower model;
+        converges slowly when the efficiency rows split many regions), or (fairness
+        only) the closed-form water-filling :func:`water_filling`. ``"auto"``: pairs up
+        to 400 regions; above, the closed form without ``efficiency`` and cutting
+        planes with it.
     mip_gap : float
         Relative MIP gap at which HiGHS stops (default 1e-6).
     time_limit : float, optional
@@ -726,7 +873,7 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
             raise InputError(f"Column {period!r} (the period) is missing in rows "
                              f"{format_rows(df.index[df[period].isna()])}.")
         groups = list(df.groupby(period, sort=True))
-    if isinstance(totals, Mapping) or isinstance(totals, pd.Series):
+    if isinstance(totals, (Mapping, pd.Series)):
         totals = dict(totals.items())
         missing = [r for r in resources if r not in totals]
         if missing:
@@ -757,13 +904,14 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
         _check_bounds(lo, hi, resources, names, where)
         n_req = _required(efficiency, n)
         if n_req:
-            n_req_text = (f"at least {efficiency:g} of regions on the frontier" if not isinstance(
-                efficiency, (int, np.integer)) else f"at least {efficiency} regions on the frontier")
+            n_req_text = (f"at least {n_req} of {n} regions on the frontier"
+                          + ("" if isinstance(efficiency, (int, np.integer))
+                             else f" (share {efficiency:g})") + f", frontier={frontier!r}")
         if bounds is not None:
             bounds_text = "; ".join(f"{r}: [{a:g}, {b:g}]" for r, (a, b) in zip(resources, pairs))
         act_share = x / np.where(x.sum(axis=0) > 0, x.sum(axis=0), 1.0)
         score_act = _ar_scores(act_share.sum(axis=1), y)
-        shares, info, chosen = _solve_period(p, y, lo, hi, n_req, score_act, names, frontier=frontier,
+        shares, info, _chosen = _solve_period(p, y, lo, hi, n_req, score_act, names, frontier=frontier,
                                              method=method, mip_gap=mip_gap, time_limit=time_limit,
                                              where=where)
         ideal = shares * tot
