@@ -86,7 +86,7 @@ def _emit(outputs, section, name, result, title=None, figure=True):
 EQUITY_NEEDS = {"gini": ("resource", "population"), "theil": ("resource", "population"),
                 "concentration": ("resource", "population", "rank_by"), "dagum": ("value", "group"),
                 "entropy": ("columns",), "rsr": ("columns",), "gm11": ("series",), "cluster": ("columns",),
-                "health_distance": ("actual", "ideal")}
+                "health_distance": ("actual", "ideal"), "mismatch": ("resources", "population")}
 
 
 def equity_result(df, spec: dict):
@@ -153,9 +153,48 @@ def equity_result(df, spec: dict):
     return equity.health_distance(df[spec["actual"]], df[spec["ideal"]]), spec["actual"]
 
 
+def _mismatch(cfg, outputs, state, spec, index):
+    """The published pipeline: entropy weights, ideal allocation, health distance, levels, Dagum by group.
+
+    The health distance (``hd``) and its level (``hd_level``) are added to the input, so
+    later [[moran]], [[lisa]] and [[maps]] of that input can use them.
+    """
+    from spatialhealth import equity
+
+    df = cfg.tables[spec["input"]]
+    R, P, year = list(spec["resources"]), spec["population"], spec.get("year")
+    section = "mismatch"
+    weights = None
+    if spec["weighting"] == "entropy":
+        per_capita = df[R].div(df[P], axis=0)
+        ew = equity.entropy_weights(per_capita, columns=R)
+        weights = ew.weights
+        _emit(outputs, section, "mismatch_entropy_weights", ew, "entropy weights of the resources")
+    bounds = tuple(spec.get("bounds") or (0.5, 1.5))
+    try:
+        alloc = equity.ideal_allocation(df, resources=R, population=P, demand=spec.get("demand"),
+                                        output=spec.get("output"), bounds=bounds, efficiency=spec.get("efficiency"),
+                                        frontier=spec["frontier"], period=year, time_limit=spec.get("time_limit"))
+    except equity.InfeasibleAllocationError as exc:
+        raise InputError(f"[equity #{index}] mismatch: {exc}") from None
+    _emit(outputs, section, "ideal_allocation", alloc, "ideal allocation (fairness-efficiency bi-level model)")
+    outputs.table(section, "ideal_allocation_gini", alloc.gini.reset_index() if hasattr(alloc.gini, "reset_index")
+                  else pd.DataFrame(alloc.gini), "ideal allocation: Gini before and after")
+    hd = equity.health_distance(df, alloc, weights=weights, k=spec["k"])
+    df["hd"] = hd.values.reindex(df.index).to_numpy() if hasattr(hd.values, "reindex") else hd.values
+    if hd.levels is not None:
+        df["hd_level"] = hd.levels.reindex(df.index).to_numpy() if hasattr(hd.levels, "reindex") else hd.levels
+    _emit(outputs, section, "health_distance", hd, "health distance (mismatch degree) and levels")
+    if spec.get("group"):
+        dg = equity.dagum_gini(df, "hd", spec["group"], by=year)
+        _emit(outputs, section, "mismatch_dagum", dg, f"Dagum Gini of the mismatch by {spec['group']}")
+
+
 def _equity(cfg, outputs, state, spec, index):
     df = cfg.tables[spec["input"]]
     m = spec["measure"]
+    if m == "mismatch":
+        return _mismatch(cfg, outputs, state, spec, index)
     res, label = equity_result(df, spec)
     if m == "entropy":
         score_col = spec.get("score") or "entropy_score"

@@ -333,8 +333,15 @@ def _check_columns(where: str, section: dict, keys: dict[str, Key], cfg: RunConf
 
 def _added_columns(settings: dict, input_name: str) -> set[str]:
     """Columns a run adds to an input before later steps read it (the entropy composite score)."""
-    return {e.get("score") or "entropy_score" for e in settings.get("equity", [])
-            if e.get("measure") == "entropy" and e.get("input", "indicators") == input_name}
+    added = set()
+    for e in settings.get("equity", []):
+        if e.get("input", "indicators") != input_name:
+            continue
+        if e.get("measure") == "entropy":
+            added.add(e.get("score") or "entropy_score")
+        if e.get("measure") == "mismatch":
+            added |= {"hd", "hd_level"}
+    return added
 
 
 def load_config(path=None, text: str | None = None) -> RunConfig:

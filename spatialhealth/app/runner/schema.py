@@ -104,7 +104,21 @@ TABLE_SECTIONS: dict[str, dict[str, Key]] = {
 ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
     "equity": {
         "measure": _k(STR, required=True, choices=("gini", "theil", "concentration", "dagum", "entropy",
-                                                   "rsr", "gm11", "cluster", "health_distance")),
+                                                   "rsr", "gm11", "cluster", "health_distance", "mismatch"),
+                      help="mismatch: entropy weights -> fairness-efficiency ideal allocation -> health "
+                      "distance -> levels -> Dagum Gini by `group` (the published pipeline)."),
+        "resources": _k(LIST, column=True, numeric="nonnegative", help="mismatch: resource columns (totals)."),
+        "demand": _k(STR, column=True, numeric="positive", help="mismatch: demand index (default population)."),
+        "output": _k(STR, column=True, numeric="positive", help="mismatch: DEA output of the efficiency level."),
+        "bounds": _k(LIST, help="mismatch: [low, high] factors of each region's demand share (default [0.5, 1.5])."),
+        "efficiency": _k(FLOAT, low=0, high=1, help="mismatch: share of regions on the DEA frontier (omit for "
+                         "fairness only)."),
+        "frontier": _k(STR, default="best", choices=("best", "free"), help="mismatch: 'best' fixes the frontier "
+                       "regions by their fairness-only scores (an LP, fast); 'free' lets the solver choose (MILP)."),
+        "weighting": _k(STR, default="entropy", choices=("entropy", "equal"),
+                        help="mismatch: weights of the resources in the health distance."),
+        "k": _k(INT, default=4, low=2, high=9, help="mismatch: number of mismatch levels (optimal 1-D k-means)."),
+        "time_limit": _k(FLOAT, low=0, open_low=True, help="mismatch: seconds the solver may take per period."),
         "input": _k(STR, default="indicators"),
         "name": _k(STR, help="Name of the output files (default: measure and column)."),
         "resource": _k(STR, column=True, numeric="nonnegative"),
