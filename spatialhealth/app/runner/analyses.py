@@ -306,7 +306,8 @@ def _moran(cfg, outputs, state, spec, index):
     variables = spec["variable"] if isinstance(spec["variable"], list) else [spec["variable"]]
     rows = []
     for var in variables:
-        res = moran(_values(cfg, state, spec["input"], var), state["weights"], permutations=perms, seed=cfg.seed)
+        res = moran(_values(cfg, state, spec["input"], var), weights=state["weights"], permutations=perms,
+                    seed=cfg.seed)
         frame = res.frame.copy()
         if "variable" not in frame.columns:
             frame.insert(0, "variable", var)
@@ -344,10 +345,11 @@ def _lisa(cfg, outputs, state, spec, index):
         res = lisa_bv(var, spec["with"], state["weights"], data=data, **common)
         var = f"{var}_with_{spec['with']}"
     else:
-        data = _joined(cfg, state, spec["input"]) if "boundaries" in state else _values(cfg, state, spec["input"], var)
-        res = lisa(data, value=var, weights=state["weights"], **common)
         if "boundaries" in state:
+            res = lisa(_joined(cfg, state, spec["input"]), value=var, weights=state["weights"], **common)
             _figure(outputs, "LISA", f"lisa_cluster_{var}", res, f"LISA: {var}")
+        else:
+            res = lisa(_values(cfg, state, spec["input"], var), weights=state["weights"], **common)
     frame = res.frame
     outputs.table("LISA", f"lisa_{var}", frame, f"LISA: {var}")
     outputs.text("LISA", f"lisa_{var}", res.summary(), f"LISA: {var}")
@@ -481,19 +483,16 @@ def _dea(cfg, outputs, state, spec, index):
     from spatialhealth import efficiency
 
     df = cfg.tables[spec["input"]]
-    extra = {k: spec[k] for k in ("unit",) if k in spec}
+    common = dict(inputs=spec["inputs"], outputs=spec["outputs"], region=spec.get("region"))
     if spec["model"] in ("ccr", "bcc"):
-        res = efficiency.dea(df, spec["inputs"], spec["outputs"], model=spec["model"],
-                             orientation=spec["orientation"], by=spec.get("time"), **extra)
+        res = efficiency.dea(df, model=spec["model"], orientation=spec["orientation"], by=spec.get("period"), **common)
     elif spec["model"] == "sbm":
-        res = efficiency.sbm(df, spec["inputs"], spec["outputs"], undesirable=spec["undesirable"], rts=spec["rts"],
-                             by=spec.get("time"), **extra)
+        res = efficiency.sbm(df, undesirable=spec["undesirable"], rts=spec["rts"], by=spec.get("period"), **common)
     else:
         if "group" not in spec:
             raise InputError(f"[dea #{index}] model 'metafrontier' needs `group`.")
-        res = efficiency.metafrontier(df, spec["inputs"], spec["outputs"], spec["group"],
-                                      undesirable=spec["undesirable"], rts=spec["rts"],
-                                      time=spec.get("time"), **extra)
+        res = efficiency.metafrontier(df, group=spec["group"], undesirable=spec["undesirable"], rts=spec["rts"],
+                                      period=spec.get("period"), **common)
     name = spec.get("name") or f"dea_{spec['model']}_{index}"
     _emit(outputs, "DEA", name, res, title=f"DEA {spec['model']}")
     state.setdefault("dea", {})[name] = res
@@ -503,21 +502,20 @@ def _did(cfg, outputs, state, spec, index):
     from spatialhealth import policy
 
     df = cfg.tables[spec["input"]]
-    common = dict(unit=spec["unit"], time=spec["time"], cluster=spec.get("cluster"), controls=tuple(spec["controls"]))
+    design = dict(outcome=spec["outcome"], treatment=spec["treatment"], region=spec["region"],
+                  period=spec["period"], cluster=spec.get("cluster"), controls=tuple(spec["controls"]))
+    section = "difference-in-differences"
     name = spec.get("name") or f"did_{slug(spec['outcome'])}"
-    res = policy.twfe_did(df, spec["outcome"], spec["treatment"], **common)
-    outputs.table("difference-in-differences", name, res.frame, f"TWFE DiD: {spec['outcome']}")
-    outputs.text("difference-in-differences", name, res.summary(), f"TWFE DiD: {spec['outcome']}")
     bad = sorted(set(spec["estimators"]) - {"twfe", "did2s", "saturated", "lpdid"})
     if bad:
         raise InputError(f"[did] estimators: {', '.join(map(repr, bad))} unknown; "
                          "use twfe, did2s, saturated or lpdid.")
+    res = policy.twfe_did(df, **design)
+    outputs.table(section, name, res.frame, f"TWFE DiD: {spec['outcome']}")
+    outputs.text(section, name, res.summary(), f"TWFE DiD: {spec['outcome']}")
     window = {k: spec[k] for k in ("leads", "lags") if k in spec}
-    cmp = policy.compare_estimators(df, spec["outcome"], spec["unit"], spec["time"], treatment=spec["treatment"],
-                                    cluster=spec.get("cluster"), controls=tuple(spec["controls"]),
-                                    estimators=tuple(spec["estimators"]), event=spec["event_study"],
-                                    ref=spec["ref"], **window)
-    section = "difference-in-differences"
+    cmp = policy.compare_estimators(df, estimators=tuple(spec["estimators"]), event=spec["event_study"],
+                                    ref=spec["ref"], **design, **window)
     title = f"TWFE and robust estimators: {spec['outcome']}"
     outputs.table(section, f"{name}_estimators", cmp.frame, title)
     outputs.text(section, f"{name}_estimators", cmp.summary(), title)
@@ -526,8 +524,8 @@ def _did(cfg, outputs, state, spec, index):
         _figure(outputs, section, f"{name}_event_study", cmp, f"event study: {spec['outcome']}")
     if spec["placebo"]:
         n = min(spec["placebo"], 200) if cfg.settings["run"]["quick"] else spec["placebo"]
-        pl = policy.placebo_test(df, spec["outcome"], spec["treatment"], n=n, seed=cfg.seed, **common)
-        _emit(outputs, "difference-in-differences", f"{name}_placebo", pl, f"placebo test: {spec['outcome']}")
+        pl = policy.placebo_test(df, permutations=n, seed=cfg.seed, **design)
+        _emit(outputs, section, f"{name}_placebo", pl, f"placebo test: {spec['outcome']}")
 
 
 # ---------------------------------------------------------------- maps and QGIS

@@ -412,6 +412,21 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
         settings[name] = []
         for i, item in enumerate(given, 1):
             settings[name].append(_check_keys(f"[{name} #{i}]", item, keys, problems))
+    deprecated: list[str] = []
+    for name in ("dea", "did"):
+        for i, section in enumerate(settings.get(name, []), 1):
+            for old, new in (("unit", "region"), ("time", "period")):
+                if old in section:
+                    if new in section:
+                        problems.add(f"[{name} #{i}]", f"give `{new}` only (`{old}` is its old name)")
+                    else:
+                        section[new] = section.pop(old)
+                        deprecated.append(f"[{name} #{i}] `{old}` is now called `{new}`; the old name will stop "
+                                          "working in the next release.")
+            if name == "did":
+                for key in ("region", "period"):
+                    if key not in section:
+                        problems.add(f"[did #{i}]", f"missing required key {key!r}")
     for m in settings.get("maps", []):
         if m.get("kind") == "choropleth":
             m.setdefault("input", "indicators")
@@ -424,6 +439,7 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
 
     settings["_base"] = str(base)
     cfg = RunConfig(path=Path(path) if path is not None else None, settings=settings)
+    cfg.notes += deprecated
     for name, spec in settings["inputs"].items():
         _read_input(name, spec, base, cfg, problems)
     for name, keys in {**TABLE_SECTIONS, **ARRAY_SECTIONS}.items():
@@ -461,7 +477,8 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
 def _check_requirements(settings: dict, problems: Problems) -> None:
     spatial = [k for k in ("moran", "lisa", "getis_ord", "local_geary", "join_counts") if settings.get(k)]
     if spatial and "weights" not in settings:
-        problems.add("[weights]", f"{', '.join(f'[[{k}]]' for k in spatial)} need a [weights] section")
+        problems.add("[weights]", f"Moran/LISA need a [weights] section (asked for by "
+                     f"{', '.join(f'[[{k}]]' for k in spatial)})")
     for i, _ in enumerate(settings.get("qap", []), 1):
         if "network" not in settings:
             problems.add(f"[qap #{i}]", "needs a [network] section (the dependent network)")
