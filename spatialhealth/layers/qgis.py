@@ -45,7 +45,7 @@ from .._io import atomic_path, write_text
 from .._validate import numeric_column, require_columns
 from ..errors import InputError, InputTypeError
 from . import _palette
-from ._palette import LISA_COLOURS, LISA_LABELS, classify
+from ._palette import LISA_COLOURS, classify
 from ._qml import (QGIS_VERSION, RasterStyle, Style, StyleClass, raster_qml, renderer_xml,
                    vector_qml)
 
@@ -69,7 +69,7 @@ def safe_layer_name(name: str, taken=()) -> str:
     >>> safe_layer_name("lisa_beds")
     'lisa_beds'
     >>> safe_layer_name("lisa_每千人床位")
-    'lisa_u9b0d6a3'
+    'lisa_u5eeeedd'
     """
     import hashlib
 
@@ -89,11 +89,28 @@ def safe_layer_name(name: str, taken=()) -> str:
 
 
 # ----------------------------------------------------------------------------- styles
-def lisa_style(column: str = "cluster", title: str = "LISA clusters") -> Style:
-    """Categorized style of LISA codes (HH red, LH light blue, LL blue, HL orange, ns grey)."""
-    classes = tuple(StyleClass(f"{LISA_LABELS[c]} ({c})", LISA_COLOURS[c], value=c)
-                    for c in LISA_COLOURS)
-    return Style("categorized", column, classes, title=title, description="LISA clusters")
+def lisa_style(column: str = "cluster", title: str | None = None, *, lang: str = "en",
+               neighborless: bool = True) -> Style:
+    """Categorized style of LISA codes in GeoDa's colours, labels in ``lang``.
+
+    HH red, LL blue, LH light blue, HL pink, ns light grey and (``neighborless=True``) a
+    separate grey class for units without neighbours (value ``neighborless``).
+
+    Examples
+    --------
+    >>> [c.label for c in lisa_style(lang="zh").classes][:2]
+    ['高-高 (HH)', '低-低 (LL)']
+    """
+    from .._i18n import check_lang, label, labels
+    from ._palette import LISA_CLASS_COLOURS
+
+    lang = check_lang(lang)
+    names = labels("lisa", lang)
+    codes = list(LISA_CLASS_COLOURS) if neighborless else list(LISA_COLOURS)
+    classes = tuple(StyleClass(f"{names[c]} ({c})" if c in LISA_COLOURS else names[c],
+                               LISA_CLASS_COLOURS[c], value=c) for c in codes)
+    title = title or label("title.lisa_cluster", lang)
+    return Style("categorized", column, classes, title=title, description=title)
 
 
 def categorized_style(column: str, colours: dict, labels: dict | None = None,
@@ -154,6 +171,13 @@ class QgisLayer:
     name: str
     style: Style | None = None
     title: str | None = None
+    #: field -> display name (QGIS field alias); defaults come from ``lang``
+    aliases: dict | None = None
+    #: field whose value labels the features (None: no labels)
+    label_field: str | None = None
+    #: label only the ``label_top`` features with the largest ``label_rank`` (None: all)
+    label_top: int | None = None
+    label_rank: str | None = None
 
 
 @dataclass(frozen=True)
@@ -244,15 +268,17 @@ def project_qgs(entries, extent, crs, title: str = "spatialhealth") -> str:
     units = "degrees" if crs.is_geographic else "meters"
     tree, maplayers = [], []
     for e in entries:
+        checked = "Qt::Checked" if e.get("visible", True) else "Qt::Unchecked"
         tree.append(f'<layer-tree-layer id={quoteattr(e["id"])} name={quoteattr(e["title"])} '
                     f'source={quoteattr(e["source"])} providerKey="{e["provider"]}" '
-                    'checked="Qt::Checked" expanded="1"/>')
+                    f'checked="{checked}" expanded="1"/>')
         if e["geometry"] is None:
             head = '<maplayer type="raster">'
             tail = f"<pipe>{e['renderer']}</pipe>"
         else:
-            head = f'<maplayer type="vector" geometry="{e["geometry"]}">'
-            tail = e["renderer"]
+            lab = ' labelsEnabled="1"' if e.get("labels") else ""
+            head = f'<maplayer type="vector" geometry="{e["geometry"]}"{lab}>'
+            tail = e["renderer"] + e.get("extra", "")
         maplayers.append(
             f"{head}<id>{escape(e['id'])}</id><datasource>{escape(e['source'])}</datasource>"
             f"<layername>{escape(e['title'])}</layername><srs>{_srs_xml(e['crs'])}</srs>"
@@ -352,9 +378,56 @@ def _refuse_inputs(path: Path, inputs) -> None:
                              "Write the result to another GeoPackage.")
 
 
+#: the project's CRS: Asia North Albers Equal Area Conic, an equal-area CRS QGIS knows by name
+PROJECT_CRS = "ESRI:102025"
+_NAME_FIELDS = {"zh": ("name_zh", "short_zh", "name", "label", "name_en"),
+                "en": ("name_en", "name", "label", "pinyin", "name_zh")}
+
+
+def _default_aliases(gdf, lang):
+    from .maps import _alias, _measure_title
+
+    out = {}
+    for c in gdf.columns:
+        if c == gdf.geometry.name:
+            continue
+        a = _alias(c, lang)
+        if a == str(c):
+            a = _measure_title(c, lang)
+        if a != str(c):
+            out[str(c)] = a
+    return out
+
+
+def _layer_labels(lyr, gdf, geom_name, style, lang):
+    """(field, filter expression or None, description) of a layer's labels, or None."""
+    from ._qml import labeling_xml
+
+    field_ = lyr.label_field
+    if field_ is False or geom_name == "Line":
+        return ""
+    if field_ is None:
+        field_ = next((c for c in _NAME_FIELDS[lang] if c in gdf.columns), None)
+        if field_ is None:
+            return ""
+    require_columns(gdf, [field_], f"layer {lyr.name!r}")
+    sym = {"Polygon": "fill", "Point": "marker"}[geom_name]
+    top = lyr.label_top if lyr.label_top is not None else (10 if geom_name == "Point" else None)
+    rank = lyr.label_rank or (style.attr if style is not None else None)
+    if top is None or rank is None or rank not in gdf.columns or len(gdf) <= top:
+        return labeling_xml(field_, sym)
+    v = pd.to_numeric(gdf[rank], errors="coerce").dropna().sort_values(ascending=False)
+    if v.empty:
+        return labeling_xml(field_, sym)
+    threshold = float(v.iloc[min(int(top), len(v)) - 1])
+    expr = f'"{rank}" >= {threshold!r}'
+    return labeling_xml(field_, sym, expr, f"top {int(top)} by {rank}")
+
+
 def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = True,
                      store_project: bool = True, title: str = "spatialhealth",
-                     rasters=(), inputs=()) -> QgisExport:
+                     rasters=(), inputs=(), project_crs=PROJECT_CRS, lang: str = "en",
+                     visible: int = 1) -> QgisExport:
     """Write styled layers to one GeoPackage (+ a QGIS project) atomically.
 
     Parameters
@@ -382,6 +455,19 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
         :func:`write_raster_style`).
     inputs : iterable of path
         Files the caller is reading; writing into one of them is refused.
+    project_crs : CRS-like or None
+        CRS of the QGIS project (the map canvas): by default ``ESRI:102025``, Asia North
+        Albers Equal Area Conic, so China is not stretched as in EPSG:4326; layers keep
+        ``crs`` and QGIS reprojects them on the fly. ``None``: the layers' CRS.
+    lang : {"zh", "en"}
+        Language of field aliases, LISA labels and of the name field used for labels
+        (``name_zh`` for ``"zh"``).
+    visible : int
+        How many layers (from the top of the legend) are switched on; the others are listed
+        but off, so the top analysis layer is not hidden by the ones below.
+
+    Polygon layers are labelled with their name field, point layers with the names of the
+    10 features with the largest value of their style's field (``QgisLayer.label_*``).
 
     Layer names that are not ASCII identifiers (e.g. ``lisa_每千人床位``) get a safe table
     name from :func:`safe_layer_name`; the original name becomes the layer's title.
@@ -428,18 +514,29 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
     frames = [_prepare(lyr, target) for lyr in layers]
     target = CRS.from_user_input(frames[0].crs)
 
+    from .._i18n import check_lang
+    from ._qml import aliases_xml
+
+    lang = check_lang(lang)
+    pcrs = CRS.from_user_input(project_crs) if project_crs is not None else target
     entries, style_rows, info = [], [], []
     bounds = np.array([f.total_bounds for f in frames])
-    for lyr, gdf in zip(layers, frames):
+    for pos, (lyr, gdf) in enumerate(zip(layers, frames)):
         sym, geom_name = _geom_kind(gdf)
         style = lyr.style or single_style(title=lyr.title or lyr.name)
         rxml = renderer_xml(style, sym)
         ttl = lyr.title or style.title or lyr.name
-        style_rows.append((lyr.name, vector_qml(style, sym), style.description or ttl))
+        aliases = {**_default_aliases(gdf, lang), **(lyr.aliases or {})}
+        labeling = _layer_labels(lyr, gdf, geom_name, lyr.style, lang)
+        extra = labeling + aliases_xml(aliases)
+        style_rows.append((lyr.name, vector_qml(style, sym, extra, labels=bool(labeling)),
+                           style.description or ttl))
         entries.append({"id": _layer_id(lyr.name), "title": ttl, "geometry": geom_name,
                         "source": f"./{path.name}|layername={lyr.name}", "provider": "ogr",
-                        "renderer": rxml, "crs": target})
+                        "renderer": rxml, "crs": target, "extra": extra, "labels": bool(labeling),
+                        "visible": pos < visible})
         info.append({"layer": lyr.name, "title": ttl, "geometry": geom_name, "features": len(gdf),
+                     "visible": pos < visible, "labels": bool(labeling),
                      "renderer": {"categorized": "categorizedSymbol", "graduated": "graduatedSymbol",
                                   "single": "singleSymbol"}[style.kind],
                      "attribute": style.attr or "", "classes": len(style.classes)})
@@ -456,12 +553,18 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
 
         entries.append({"id": _layer_id(r_path.stem), "title": r_title, "geometry": None,
                         "source": f"./{Path(rel).as_posix()}", "provider": "gdal",
-                        "renderer": raster_renderer_xml(rs), "crs": r_crs})
+                        "renderer": raster_renderer_xml(rs), "crs": r_crs,
+                        "visible": len(entries) < visible})
     xmin, ymin = bounds[:, 0].min(), bounds[:, 1].min()
     xmax, ymax = bounds[:, 2].max(), bounds[:, 3].max()
+    if not pcrs.equals(target):
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs(target, pcrs, always_xy=True)
+        xmin, ymin, xmax, ymax = tr.transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21)
     pad = 0.03 * max(xmax - xmin, ymax - ymin, 1e-6)
     extent = (float(xmin - pad), float(ymin - pad), float(xmax + pad), float(ymax + pad))
-    qgs = project_qgs(entries, extent, target, title)
+    qgs = project_qgs(entries, extent, pcrs, title)
 
     with atomic_path(path) as tmp:
         if path.exists():
