@@ -223,6 +223,7 @@ def _prepare(layer: QgisLayer, crs):
     if frame.crs is None:
         raise InputError(f"Layer {layer.name!r} has no CRS; set it with gdf.set_crs(...).")
     gdf = frame.to_crs(crs) if crs is not None and not frame.crs.equals(crs) else frame.copy()
+    gdf = gdf.set_crs(named_crs(gdf.crs), allow_override=True)
     for c in gdf.columns:
         if c != gdf.geometry.name and (isinstance(gdf[c].dtype, pd.CategoricalDtype)
                                        or gdf[c].dtype == object):
@@ -689,28 +690,128 @@ def _raster_sample(path, band, max_cells=1_000_000):
     return np.asarray(arr.compressed(), dtype=float)
 
 
+def _raster_categories(path, band, lang):
+    """Categories of a categorical GeoTIFF (as :func:`spatialhealth.layers.raster.rasterize` writes).
+
+    ``category_<k>`` tags name the class of cell value ``k`` (LISA codes get GeoDa's colours
+    and labels in ``lang``); ``class_<k>`` tags hold class bounds (colours from the file's
+    colour table). Returns ``{value: (colour, label)}`` or None for a continuous band.
+    """
+    import rasterio
+
+    from .._i18n import labels
+    from ._palette import LISA_CLASS_COLOURS, NEIGHBORLESS_CODES
+
+    with rasterio.open(path) as src:
+        tags = src.tags()
+        try:
+            cmap = src.colormap(band)
+        except ValueError:
+            cmap = None
+    names = labels("lisa", lang)
+    cats = {}
+    for key, value in tags.items():
+        m = re.fullmatch(r"(category|class)_(\d+)", key)
+        if not m:
+            continue
+        k = int(m.group(2))
+        code = "neighborless" if str(value).lower() in NEIGHBORLESS_CODES else str(value)
+        if m.group(1) == "category" and code in LISA_CLASS_COLOURS:
+            lab = f"{names[code]} ({code})" if code in LISA_COLOURS else names[code]
+            cats[k] = (LISA_CLASS_COLOURS[code], lab)
+        else:
+            rgba = (cmap or {}).get(k)
+            colour = "#{:02x}{:02x}{:02x}".format(*rgba[:3]) if rgba else _palette.sequential_colours(
+                max(k, 1), "tab20" if m.group(1) == "category" else "YlOrRd")[k - 1]
+            cats[k] = (colour, _class_label(str(value)))
+    return dict(sorted(cats.items())) or None
+
+
+def _class_label(text: str) -> str:
+    """A ``"lo - hi"`` tag re-formatted without e-notation."""
+    from ._palette import range_label
+
+    parts = text.split(" - ")
+    try:
+        nums = [float(x) for x in parts]
+    except ValueError:
+        return text
+    return range_label(nums[0], nums[1]) if len(nums) == 2 else text
+
+
 def raster_style(path, *, band: int = 1, scheme: str = "quantiles", k: int = 5, breaks=None,
                  palette: str = "YlOrRd", categories: dict | None = None,
-                 title: str | None = None) -> RasterStyle:
-    """Style of a GeoTIFF band: discrete classes (pseudocolour) or ``categories`` (paletted).
+                 title: str | None = None, lang: str = "en") -> RasterStyle:
+    """Style of a GeoTIFF band: categories (paletted) or discrete classes (pseudocolour).
 
-    ``categories`` maps integer cell values to ``"#rrggbb"`` or to
-    ``(colour, label)``; without it the band is classified like a choropleth
-    (no-data cells excluded).
+    ``categories`` maps integer cell values to ``"#rrggbb"`` or to ``(colour, label)``.
+    Without it, a band written by :func:`spatialhealth.layers.raster.rasterize` (tags
+    ``category_<k>`` / ``class_<k>``) is styled with exactly its categories (LISA rasters:
+    HH/LL/LH/HL/ns in GeoDa's colours, labels in ``lang``), never the 256 entries of the
+    colour table; any other band is classified like a choropleth (no-data cells excluded).
+
+    Examples
+    --------
+    >>> style = raster_style("lisa_clusters.tif", lang="zh")   # doctest: +SKIP
+    >>> [c.label for c in style.classes]                       # doctest: +SKIP
+    ['高-高 (HH)', '低-低 (LL)', '不显著 (ns)']
     """
+    from .._i18n import check_lang
+
+    lang = check_lang(lang)
+    if not categories:
+        import rasterio  # noqa: F401  (a clear ImportError before any work)
+
+        categories = _raster_categories(path, band, lang)
     if categories:
         classes = []
         for v, spec in categories.items():
             colour, label = (spec, str(v)) if isinstance(spec, str) else spec
             classes.append(StyleClass(label, colour, value=int(v)))
         return RasterStyle("paletted", tuple(classes), band, title or "")
-    import rasterio  # noqa: F401  (a clear ImportError before any work)
-
     values = _raster_sample(path, band)
     cl = classify(values, f"band {band}", scheme=scheme, k=k, breaks=breaks, palette=palette)
     classes = tuple(StyleClass(lab, c, lower=lo, upper=hi)
                     for lab, c, lo, hi in zip(cl.labels, cl.colours, cl.lower, cl.upper))
     return RasterStyle("pseudocolor", classes, band, title or "")
+
+
+def named_crs(crs):
+    """``crs`` with a descriptive name when it has none (QGIS shows an unnamed CRS as "Unknown").
+
+    A CRS with an authority code or a name is returned unchanged; an unnamed one (e.g. from
+    a PROJ string such as the China Albers of spatialhealth) gets a name built from its
+    projection and parameters; its definition is unchanged.
+
+    Examples
+    --------
+    >>> named_crs("+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m").name
+    'Albers Equal Area (lon_0=105, lat_1=25, lat_2=47), WGS 84'
+    """
+    import warnings
+
+    from pyproj import CRS
+
+    crs = CRS.from_user_input(crs)
+    if crs.name and crs.name.lower() not in ("unknown", "undefined", "custom"):
+        return crs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params = crs.to_dict()
+    proj = crs.coordinate_operation.method_name if crs.coordinate_operation else params.get("proj", "custom")
+    keys = [k for k in ("lon_0", "lat_0", "lat_1", "lat_2", "k", "zone") if k in params
+            and not (k == "lat_0" and float(params[k]) == 0)]
+    detail = ", ".join(f"{k}={params[k]:g}" if isinstance(params[k], float) else f"{k}={params[k]}"
+                       for k in keys)
+    datum = "WGS 84" if params.get("datum") == "WGS84" or params.get("ellps") == "WGS84" else \
+        (crs.datum.name if crs.datum else "")
+    name = f"{proj} ({detail})" + (f", {datum}" if datum else "")
+    data = crs.to_json_dict()
+    data["name"] = name
+    base = data.get("base_crs")
+    if isinstance(base, dict) and str(base.get("name", "")).lower() in ("unknown", "") and datum:
+        base["name"] = datum
+    return CRS.from_json_dict(data)
 
 
 def write_raster_style(path, style: RasterStyle | None = None, **kwargs) -> Path:
@@ -725,5 +826,24 @@ def write_raster_style(path, style: RasterStyle | None = None, **kwargs) -> Path
     path = Path(path)
     if not path.exists():
         raise InputError(f"Raster {str(path)!r} does not exist.")
+    _name_raster_crs(path)
     style = style or raster_style(path, **kwargs)
     return write_text(path.with_suffix(".qml"), raster_qml(style))
+
+
+def _name_raster_crs(path) -> None:
+    """Give an unnamed GeoTIFF CRS a name in place (metadata only), so QGIS shows a known CRS."""
+    import rasterio
+    from rasterio.crs import CRS as RioCRS
+
+    with rasterio.open(path) as src:
+        crs = src.crs
+    if crs is None:
+        return
+    from pyproj import CRS
+
+    original = CRS.from_wkt(crs.to_wkt())
+    named = named_crs(original)
+    if named.name != original.name:
+        with rasterio.open(path, "r+") as dst:
+            dst.crs = RioCRS.from_wkt(named.to_wkt("WKT1_GDAL"))

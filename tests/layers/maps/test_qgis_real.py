@@ -155,3 +155,55 @@ def test_qgis_project_in_custom_albers_crs(tmp_path, grid, qgis_probe):
     assert layer["valid"] and layer["renderer"] == "categorizedSymbol"
     for colour in LISA_COLOURS.values():
         assert proj["render"]["colours"].get(colour, 0) > 200
+
+
+def test_qgis_rasterized_lisa_gets_its_categories(tmp_path, grid, qgis_probe):
+    """rasterize() output styled without arguments: HH/LL/LH/HL/ns, not 256 classes or one colour."""
+    from spatialhealth.layers.raster import rasterize
+
+    albers = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
+    tif = rasterize(grid, "cluster", tmp_path / "lisa.tif", resolution=2000, crs=albers)
+    qgis.write_raster_style(tif, lang="zh")
+    style = qgis.raster_style(tif, lang="zh")
+    assert [c.label for c in style.classes] == ["高-高 (HH)", "低-低 (LL)", "低-高 (LH)", "高-低 (HL)",
+                                                "不显著 (ns)"]
+    (info,) = qgis_probe("layers", tif)
+    assert info["renderer"] == "paletted"
+    assert info["crs_description"].startswith("Albers Equal Area (lon_0=105")  # not "unknown"
+    assert [c[1] for c in info["classes"]] == [LISA_COLOURS[c] for c in ("HH", "LL", "LH", "HL", "ns")]
+    assert [c[2] for c in info["classes"]] == [c.label for c in style.classes]
+    # numeric classes keep their bounds, formatted without e-notation
+    g = grid.assign(tiny=grid["beds_per_1k"] * 1e-5)
+    tif2 = rasterize(g, "tiny", tmp_path / "tiny.tif", resolution=2000, classes=4, crs=albers)
+    labels = [c.label for c in qgis.raster_style(tif2).classes]
+    assert len(labels) == 4 and not any("e-" in lab for lab in labels)
+
+
+def test_qgis_chinese_project_labels_aliases_safe_names(tmp_path, grid, cities, qgis_probe):
+    """Chinese variable names: safe table names, original titles, zh aliases, top-N city labels."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    rng = np.random.default_rng(0)
+    pts = gpd.GeoDataFrame({"code": [f"{i:06d}" for i in range(30)],
+                            "name_zh": [f"城市{i}" for i in range(30)],
+                            "pagerank": rng.random(30)},
+                           geometry=[Point(116 + 0.02 * i, 39.6 + 0.01 * i) for i in range(30)], crs=4326)
+    g = grid.assign(name_zh=[f"区{i}" for i in range(25)])
+    res = qgis.write_geopackage(
+        [qgis.QgisLayer(g, "lisa_每千人床位", qgis.lisa_style(lang="zh")),
+         qgis.QgisLayer(pts, "城市_pagerank", qgis.graduated_style(pts, "pagerank", k=4))],
+        tmp_path / "zh.gpkg", lang="zh")
+    proj = qgis_probe("project", res.project, tmp_path / "zh.png")
+    lisa, city = proj["layers"]
+    assert lisa["name"] == "lisa_每千人床位" and city["name"] == "城市_pagerank"
+    assert "layername=lisa_u" in lisa["source"]
+    assert [lisa["visible"], city["visible"]] == [True, False]
+    assert lisa["aliases"]["cluster"] == "聚类" and lisa["aliases"]["code"] == "代码"
+    assert city["aliases"]["pagerank"] == "PageRank"
+    assert lisa["labels"] == "simple"
+    assert city["labels"] == "rule-based"
+    ((expr, field_),) = city["label_rules"]
+    threshold = float(expr.split(">=")[1])
+    assert field_ == "name_zh" and (pts["pagerank"] >= threshold).sum() == 10
+    assert [c[1] for c in lisa["categories"]][:2] == ["高-高 (HH)", "低-低 (LL)"]
