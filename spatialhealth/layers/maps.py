@@ -33,7 +33,7 @@ import pandas as pd
 from .._validate import require_columns
 from ..errors import InputError, InputTypeError
 from . import _palette
-from ._palette import LISA_COLOURS, LISA_LABELS, NO_DATA, OUTLINE, classify
+from ._palette import NO_DATA, OUTLINE, classify
 
 __all__ = [
     "lisa_map",
@@ -432,7 +432,8 @@ def lisa_map(data, cluster: str = "cluster", *, name: str | None = None, tooltip
     >>> m = lisa_map(res.frame, offline=True, lang="zh")   # doctest: +SKIP
     >>> save_map(m, "lisa.html")                           # doctest: +SKIP
     """
-    from .._i18n import check_lang, label, labels as i18n_labels
+    from .._i18n import check_lang, label
+    from .._i18n import labels as i18n_labels
     from ._palette import LISA_CLASS_COLOURS
 
     lang = check_lang(lang)

@@ -44,20 +44,27 @@ from .._i18n import check_lang, label, labels
 from .._validate import numeric_column, require_columns
 from ..errors import InputError, InputTypeError
 from . import _palette
-from ._palette import (GI_COLOURS, LISA_CLASS_COLOURS, NO_DATA, SIGNIFICANCE_COLOURS, classify,
-                       gi_class, significance_class)
+from ._palette import (
+    GI_COLOURS,
+    LISA_CLASS_COLOURS,
+    NO_DATA,
+    SIGNIFICANCE_COLOURS,
+    classify,
+    gi_class,
+    significance_class,
+)
 
 __all__ = [
     "CHINA_ALBERS",
-    "choropleth",
-    "lisa",
-    "significance",
-    "hotspot",
     "centrality",
-    "flows",
-    "save_figure",
-    "save_all",
     "china_basemap",
+    "choropleth",
+    "flows",
+    "hotspot",
+    "lisa",
+    "save_all",
+    "save_figure",
+    "significance",
 ]
 
 #: Albers equal-area conic for China (like ESRI:102025 "Asia North Albers", re-centred on China)
@@ -330,7 +337,7 @@ def _polygon_map(gdf, fills, handles, legend_title, *, lang, title, ax, figsize,
     if prov is None:
         ax.set_xlim(window[0], window[2])
         ax.set_ylim(window[1], window[3])
-    if prov is not None and len(nd_codes) or (colours == NO_DATA).any():
+    if (prov is not None and len(nd_codes)) or (colours == NO_DATA).any():
         handles = [*handles, _patch(NO_DATA_FILL, label("legend.no_data", lang), NO_DATA_HATCH)]
     return _finish(fig, ax, lang, title, handles, legend_title, prov, dashes, draw, inset)
 

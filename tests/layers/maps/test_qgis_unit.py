@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import io
+import re
 import sqlite3
 import zipfile
 
@@ -90,7 +89,6 @@ def test_qgis_shapefile_names_are_laundered_and_style_follows(tmp_path, grid):
 
 
 def test_qgis_non_ascii_layer_names_get_safe_names_and_keep_titles(tmp_path, grid):
-    import pyogrio
 
     res = qgis.write_geopackage([qgis.QgisLayer(grid, "lisa_每千人床位", qgis.lisa_style()),
                                  qgis.QgisLayer(grid, "lisa_每千人医生", qgis.lisa_style())],

