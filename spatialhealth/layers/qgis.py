@@ -51,7 +51,7 @@ from ._qml import (QGIS_VERSION, RasterStyle, Style, StyleClass, raster_qml, ren
 
 __all__ = [
     "Style", "StyleClass", "RasterStyle", "QgisLayer", "QgisExport",
-    "lisa_style", "graduated_style", "categorized_style", "flow_style", "single_style",
+    "lisa_style", "significance_style", "hotspot_style", "graduated_style", "categorized_style", "flow_style", "single_style",
     "write_geopackage", "write_layer", "write_raster_style", "raster_style",
     "launder_shapefile_names", "vector_qml", "safe_layer_name",
 ]
@@ -110,6 +110,51 @@ def lisa_style(column: str = "cluster", title: str | None = None, *, lang: str =
     classes = tuple(StyleClass(f"{names[c]} ({c})" if c in LISA_COLOURS else names[c],
                                LISA_CLASS_COLOURS[c], value=c) for c in codes)
     title = title or label("title.lisa_cluster", lang)
+    return Style("categorized", column, classes, title=title, description=title)
+
+
+def significance_style(column: str = "p_sim", title: str | None = None, *,
+                       lang: str = "en") -> Style:
+    """Graduated style of pseudo p-values in GeoDa's significance classes (as the web map).
+
+    Ranges ``[0, 0.0001]``, ``(0.0001, 0.001]``, ``(0.001, 0.01]``, ``(0.01, 0.05]`` and
+    ``(0.05, 1]`` (not significant).
+
+    Examples
+    --------
+    >>> [c.label for c in significance_style(lang="zh").classes][-1]
+    '不显著'
+    """
+    from .._i18n import check_lang, label, labels
+    from ._palette import SIGNIFICANCE_COLOURS
+
+    lang = check_lang(lang)
+    names = labels("sig", lang)
+    bounds = [(0.0, 0.0001, "p0.0001"), (0.0001, 0.001, "p0.001"), (0.001, 0.01, "p0.01"),
+              (0.01, 0.05, "p0.05"), (0.05, 1.0, "ns")]
+    classes = tuple(StyleClass(names[c], SIGNIFICANCE_COLOURS[c], lower=lo, upper=hi)
+                    for lo, hi, c in bounds)
+    title = title or label("title.lisa_significance", lang)
+    return Style("graduated", column, classes, title=title, description=title)
+
+
+def hotspot_style(column: str = "gi_class", title: str | None = None, *, lang: str = "en") -> Style:
+    """Categorized style of Getis-Ord Gi* classes (``hot99`` ... ``cold99``, ``ns``).
+
+    Compute the class column with :func:`spatialhealth.layers._palette.gi_class` (z, p).
+
+    Examples
+    --------
+    >>> [c.value for c in hotspot_style().classes][:3]
+    ['hot99', 'hot95', 'hot90']
+    """
+    from .._i18n import check_lang, label, labels
+    from ._palette import GI_COLOURS
+
+    lang = check_lang(lang)
+    names = labels("gi", lang)
+    classes = tuple(StyleClass(names[c], colour, value=c) for c, colour in GI_COLOURS.items())
+    title = title or label("title.hotspot", lang)
     return Style("categorized", column, classes, title=title, description=title)
 
 

@@ -207,3 +207,25 @@ def test_qgis_chinese_project_labels_aliases_safe_names(tmp_path, grid, cities, 
     threshold = float(expr.split(">=")[1])
     assert field_ == "name_zh" and (pts["pagerank"] >= threshold).sum() == 10
     assert [c[1] for c in lisa["categories"]][:2] == ["高-高 (HH)", "低-低 (LL)"]
+
+
+def test_qgis_significance_and_hotspot_styles(tmp_path, grid, qgis_probe):
+    from spatialhealth.layers._palette import GI_COLOURS, SIGNIFICANCE_COLOURS, gi_class
+
+    rng = np.random.default_rng(4)
+    g = grid.assign(p_sim=rng.choice([0.00005, 0.0005, 0.005, 0.03, 0.4], 25),
+                    z=rng.normal(0, 2, 25))
+    g["gi_class"] = gi_class(g["z"], g["p_sim"])
+    res = qgis.write_geopackage([qgis.QgisLayer(g, "sig", qgis.significance_style(lang="zh")),
+                                 qgis.QgisLayer(g, "gi", qgis.hotspot_style(lang="en"))],
+                                tmp_path / "s.gpkg", project=False)
+    sig, gi = qgis_probe("layers", f"{res.gpkg}|layername=sig", f"{res.gpkg}|layername=gi")
+    assert sig["renderer"] == "graduatedSymbol" and sig["attr"] == "p_sim"
+    assert [r[2] for r in sig["ranges"]] == ["p = 0.0001", "p = 0.001", "p = 0.01", "p = 0.05", "不显著"]
+    assert [r[3] for r in sig["ranges"]] == [SIGNIFICANCE_COLOURS[c] for c in
+                                             ("p0.0001", "p0.001", "p0.01", "p0.05", "ns")]
+    expected = [int(((g.p_sim > lo) | (lo == 0)) .mul(g.p_sim <= hi).sum())
+                for lo, hi in [(0, 0.0001), (0.0001, 0.001), (0.001, 0.01), (0.01, 0.05), (0.05, 1)]]
+    assert sig["range_counts"] == expected
+    assert gi["renderer"] == "categorizedSymbol" and gi["attr"] == "gi_class"
+    assert {c[0]: c[2] for c in gi["categories"]} == GI_COLOURS
