@@ -941,7 +941,7 @@ def curved_arrows(lines, scale, bend: float = 0.12, n: int = 24):
 def flow_map(edges, nodes, *, origin: str = "origin", destination: str = "destination",
              flow: str = "flow", node_code: str = "code", top: int | None = 100,
              min_flow: float | None = None, scheme: str = "quantiles", k: int = 5, breaks=None,
-             palette: str = "Reds", arrows: bool = True, show_nodes: bool = True,
+             palette: str = "Purples", arrows: bool = True, show_nodes: bool = True,
              title: str | None = None, layer_name: str | None = None, lang: str = "en",
              outlines="auto", label_top: int = 10, offline: bool = False,
              tiles: str = "OpenStreetMap", m=None):

@@ -194,7 +194,7 @@ def graduated_style(data, column: str, *, scheme: str = "quantiles", k: int = 5,
 
 
 def flow_style(data, column: str = "flow", *, scheme: str = "quantiles", k: int = 5, breaks=None,
-               palette: str = "Reds", arrows: bool = True, title: str | None = None) -> Style:
+               palette: str = "Purples", arrows: bool = True, title: str | None = None) -> Style:
     """Graduated line style: colour and width by volume class, arrowhead at the destination.
 
     Same classes, colours and widths as :func:`~spatialhealth.layers.maps.flow_map`.

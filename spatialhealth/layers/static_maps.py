@@ -344,7 +344,7 @@ def _polygon_map(gdf, fills, handles, legend_title, *, lang, title, ax, figsize,
 
 # ----------------------------------------------------------------------------- public maps
 def choropleth(data, column: str, *, scheme: str = "quantiles", k: int = 5, breaks=None,
-               palette: str = "YlOrRd", lang: str = "zh", title: str | None = None,
+               palette: str = "YlOrRd", lang: str = "en", title: str | None = None,
                legend_title: str | None = None, ax=None, figsize=(8, 6.4), basemap: bool = True,
                inset: bool = True, simplify: float = 1500.0):
     """Static choropleth of one indicator (same classes and colours as the web map).
@@ -413,7 +413,7 @@ def _categorical(gdf, codes, colours, group, *, lang, title, legend_title, ax, f
                         figsize=figsize, basemap=basemap, inset=inset, present=present)
 
 
-def lisa(data, cluster: str = "cluster", *, lang: str = "zh", title: str | None = None,
+def lisa(data, cluster: str = "cluster", *, lang: str = "en", title: str | None = None,
          neighborless=None, ax=None, figsize=(8, 6.4), basemap: bool = True, inset: bool = True,
          simplify: float = 1500.0):
     """Static LISA cluster map in GeoDa's colours, neighbourless units as their own class.
@@ -456,7 +456,7 @@ def lisa(data, cluster: str = "cluster", *, lang: str = "zh", title: str | None 
                         always_show=("HH", "LL", "LH", "HL", "ns"), show_code=True)
 
 
-def significance(data, p: str = "p_sim", *, lang: str = "zh", title: str | None = None, ax=None,
+def significance(data, p: str = "p_sim", *, lang: str = "en", title: str | None = None, ax=None,
                  figsize=(8, 6.4), basemap: bool = True, inset: bool = True, simplify: float = 1500.0):
     """Static LISA significance map (p = 0.05 / 0.01 / 0.001 / 0.0001, GeoDa's greens).
 
@@ -484,7 +484,7 @@ def significance(data, p: str = "p_sim", *, lang: str = "zh", title: str | None 
                         always_show=("ns", "p0.05", "p0.01", "p0.001"))
 
 
-def hotspot(data, z: str = "z_sim", p: str = "p_sim", *, lang: str = "zh", title: str | None = None,
+def hotspot(data, z: str = "z_sim", p: str = "p_sim", *, lang: str = "en", title: str | None = None,
             ax=None, figsize=(8, 6.4), basemap: bool = True, inset: bool = True,
             simplify: float = 1500.0):
     """Static Getis-Ord Gi* hot/cold spot map at 99/95/90 % confidence.
@@ -540,7 +540,7 @@ def _network_base(ax, figsize, basemap):
 
 def centrality(data, column: str, *, geometry=None, on: str = "code", scheme: str = "quantiles",
                k: int = 5, breaks=None, palette: str = "viridis", label_top: int = 10,
-               lang: str = "zh", title: str | None = None, ax=None, figsize=(8, 6.4),
+               lang: str = "en", title: str | None = None, ax=None, figsize=(8, 6.4),
                basemap: bool = True, inset: bool = True):
     """Static centrality map: city points coloured and sized by class over the provinces.
 
@@ -611,7 +611,7 @@ def centrality(data, column: str, *, geometry=None, on: str = "code", scheme: st
 def flows(edges, nodes, *, origin: str = "origin", destination: str = "destination",
           flow: str = "flow", node_code: str = "code", top: int | None = 100,
           min_flow: float | None = None, scheme: str = "quantiles", k: int = 5, breaks=None,
-          palette: str = "Reds", label_top: int = 10, lang: str = "zh", title: str | None = None,
+          palette: str = "Purples", label_top: int = 10, lang: str = "en", title: str | None = None,
           ax=None, figsize=(8, 6.4), basemap: bool = True, inset: bool = False):
     """Static flow map: curved arrows (reciprocal flows bend apart) over the provinces.
 
