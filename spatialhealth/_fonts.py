@@ -23,7 +23,7 @@ import re
 import warnings
 from pathlib import Path
 
-__all__ = ["ensure_cjk_font", "cjk_font_path", "has_cjk", "CJK_FAMILIES"]
+__all__ = ["CJK_FAMILIES", "cjk_font_path", "ensure_cjk_font", "has_cjk"]
 
 #: Family names tried on the system when the PyPI font is absent, best first.
 CJK_FAMILIES = (

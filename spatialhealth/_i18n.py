@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .errors import InputError
 
-__all__ = ["LANGS", "label", "labels", "check_lang", "VOCABULARY"]
+__all__ = ["LANGS", "VOCABULARY", "check_lang", "label", "labels"]
 
 LANGS = ("zh", "en")
 

@@ -50,9 +50,31 @@ def install_plugin(profile_dir=None, executable: str | None = None) -> Path:
     (``spatialhealth_executable.txt``); the environment variable
     ``SPATIALHEALTH_EXE`` or the QGIS setting ``spatialhealth/executable``
     override it.
+
+    Raises
+    ------
+    InputError
+        When the profile folder does not exist (a typo would otherwise install the plugin
+        where QGIS never looks) or the executable does not exist / is not executable.
+
+    Examples
+    --------
+    >>> install_plugin("~/.local/share/QGIS/QGIS3/profiles/default")   # doctest: +SKIP
     """
     profile = Path(profile_dir).expanduser() if profile_dir else default_profile_dir()
+    if not profile.is_dir():
+        hint = ("pass the folder shown by QGIS under Settings > User Profiles > Open Active "
+                "Profile Folder" if profile_dir else
+                "start QGIS once so that it creates its default profile, or pass --profile-dir")
+        raise InputError(f"The QGIS profile folder {str(profile)!r} does not exist; {hint}.")
     exe = executable or this_executable()
+    exe_path = Path(exe).expanduser()
+    if not exe_path.is_file():
+        raise InputError(f"The spatialhealth executable {exe!r} does not exist; pass the path of "
+                         "the `spatialhealth` command of the Python environment to use.")
+    if not sys.platform.startswith("win") and not os.access(exe_path, os.X_OK):
+        raise InputError(f"{exe!r} is not executable; pass the path of the `spatialhealth` command.")
+    exe = str(exe_path.resolve())
     target = profile / "python" / "plugins" / PLUGIN_NAME
     src = plugin_source()
     with atomic_dir(target) as tmp:

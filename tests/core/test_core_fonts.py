@@ -8,12 +8,12 @@ import warnings
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from spatialhealth._fonts import cjk_font_path, ensure_cjk_font, has_cjk  # noqa: E402
-from spatialhealth._results import figure_axes  # noqa: E402
+from spatialhealth._fonts import cjk_font_path, ensure_cjk_font, has_cjk
+from spatialhealth._results import figure_axes
 
 
 def _chinese_figure():

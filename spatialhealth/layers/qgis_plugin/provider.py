@@ -1,6 +1,11 @@
 """The ``spatialhealth`` Processing provider."""
 
+from pathlib import Path
+
 from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+ICON = str(Path(__file__).resolve().with_name("icon.svg"))
 
 
 class SpatialHealthProvider(QgsProcessingProvider):
@@ -9,6 +14,12 @@ class SpatialHealthProvider(QgsProcessingProvider):
 
     def name(self):
         return "spatialhealth"
+
+    def icon(self):
+        return QIcon(ICON)
+
+    def svgIconPath(self):  # noqa: N802
+        return ICON
 
     def longName(self):  # noqa: N802
         return "spatialhealth (health-resource allocation research)"

@@ -9,9 +9,12 @@ finally ``spatialhealth`` on PATH.
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from queue import Empty, Queue
 
 from qgis.core import QgsProcessingException, QgsSettings
 
@@ -52,30 +55,86 @@ def clean_env():
     return env
 
 
-def run(args, feedback=None):
-    """Run ``spatialhealth ARGS``; stream its output to the Processing log; raise on failure."""
+class Cancelled(QgsProcessingException):
+    """The user cancelled the run; the subprocess has been stopped."""
+
+
+def _stop(proc):
+    """Terminate the subprocess (and its children), then kill it if it does not exit in 5 s."""
+    try:
+        if sys.platform.startswith("win"):
+            proc.terminate()
+        else:
+            os.killpg(proc.pid, signal.SIGTERM)
+    except (OSError, ProcessLookupError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        try:
+            if sys.platform.startswith("win"):
+                proc.kill()
+            else:
+                os.killpg(proc.pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
+        proc.wait()
+
+
+def run(args, feedback=None, poll=0.2):
+    """Run ``spatialhealth ARGS``; stream its output to the Processing log; raise on failure.
+
+    Cancelling in QGIS stops the subprocess within about ``poll`` seconds (even while it
+    prints nothing) and raises :class:`Cancelled` ("spatialhealth was cancelled").
+    """
     cmd = command() + [str(a) for a in args]
     if feedback is not None:
         feedback.pushCommandInfo(" ".join(cmd))
     kwargs = {}
     if sys.platform.startswith("win"):
-        kwargs["creationflags"] = 0x08000000  # CREATE_NO_WINDOW
+        kwargs["creationflags"] = 0x08000000 | 0x00000200  # CREATE_NO_WINDOW | NEW_PROCESS_GROUP
+    else:
+        kwargs["start_new_session"] = True  # its own process group: cancel stops its children too
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 encoding="utf-8", errors="replace", env=clean_env(), **kwargs)
     except OSError as exc:
         raise QgsProcessingException(f"Could not start {cmd[0]}: {exc}")
     lines = []
-    with proc:
+    queue = Queue()
+
+    def read():
         for line in proc.stdout:
-            line = line.rstrip()
+            queue.put(line.rstrip())
+        queue.put(None)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    cancelled = False
+    done = False
+    while not done:
+        try:
+            line = queue.get(timeout=poll)
+        except Empty:
+            line = ""
+        if line is None:
+            done = True
+        elif line:
             lines.append(line)
             if feedback is not None:
                 feedback.pushConsoleInfo(line)
-                if feedback.isCanceled():
-                    proc.terminate()
-                    break
-        rc = proc.wait()
+        if feedback is not None and feedback.isCanceled():
+            cancelled = True
+            _stop(proc)
+            break
+    rc = proc.wait()
+    reader.join(timeout=2)
+    if proc.stdout:
+        proc.stdout.close()
+    if cancelled:
+        if feedback is not None:
+            feedback.reportError("spatialhealth was cancelled.")
+        raise Cancelled("spatialhealth was cancelled.")
     if rc != 0:
         tail = "\n".join(lines[-15:])
         raise QgsProcessingException(f"spatialhealth failed (exit code {rc}):\n{tail}")

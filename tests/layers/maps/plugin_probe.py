@@ -11,7 +11,14 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from qgis.core import QgsApplication, QgsProcessingFeedback, QgsProject, QgsVectorLayer  # noqa: E402
+from qgis.core import (  # noqa: E402
+    QgsApplication,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProject,
+    QgsVectorLayer,
+)
 
 
 class Feedback(QgsProcessingFeedback):
@@ -42,16 +49,43 @@ def main(plugins_dir, alg_id, params, output_uri):
     started = qgis.utils.startProcessingPlugin("spatialhealth_qgis")
     provider = QgsApplication.processingRegistry().providerById("spatialhealth")
     algs = sorted(a.id() for a in provider.algorithms()) if provider else []
+    import threading
+    import time
+
     import processing
 
+    # PROBE_EXISTING_LAYER: a layer of that name is already in the project (unique names)
+    existing = os.environ.get("PROBE_EXISTING_LAYER")
+    if existing:
+        QgsProject.instance().addMapLayer(QgsVectorLayer("Point?crs=EPSG:4326", existing, "memory"))
     fb = Feedback()
-    result = processing.run(alg_id, params, feedback=fb)
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    cancel_after = float(os.environ.get("PROBE_CANCEL_AFTER", "0") or 0)
+    if cancel_after:
+        threading.Timer(cancel_after, fb.cancel).start()
+    started_at = time.monotonic()
+    error = None
+    result = {}
+    try:
+        result = processing.run(alg_id, params, context=context, feedback=fb)
+    except QgsProcessingException as exc:
+        error = str(exc)
+    elapsed = time.monotonic() - started_at
+    alg = QgsApplication.processingRegistry().algorithmById(alg_id)
+    meta = {"groups": sorted({a.group() for a in provider.algorithms()}) if provider else [],
+            "provider_icon": provider.svgIconPath() if provider else "",
+            "alg_icon": alg.svgIconPath() if alg else "",
+            "loaded_names": [lyr.name() for lyr in context.temporaryLayerStore().mapLayers().values()]}
+    if error is not None:
+        return {"loaded": loaded, "started": started, "algorithms": algs, "error": error,
+                "elapsed": elapsed, "log": fb.lines[-30:], **meta}
     layer = QgsVectorLayer(output_uri, "out", "ogr")
     r = layer.renderer()
-    out = {"loaded": loaded, "started": started, "algorithms": algs,
+    out = {"loaded": loaded, "started": started, "algorithms": algs, "elapsed": elapsed,
            "result": {k: str(v) for k, v in result.items()}, "log": fb.lines[-30:],
            "valid": layer.isValid(), "renderer": r.type() if r else None,
-           "features": layer.featureCount()}
+           "features": layer.featureCount(), **meta}
     if r is None:  # a table (e.g. ERGM coefficients)
         out["fields"] = [f.name() for f in layer.fields()]
         out["rows"] = [[str(v) for v in f.attributes()] for f in layer.getFeatures()]

@@ -36,10 +36,21 @@ def symbol_info(sym):
     return out
 
 
+def labels_info(layer):
+    if not layer.labelsEnabled() or layer.labeling() is None:
+        return None
+    return layer.labeling().type()
+
+
 def vector_info(layer):
     r = layer.renderer()
     info = {"valid": layer.isValid(), "features": layer.featureCount(), "renderer": r.type(),
-            "geometry": int(layer.geometryType())}
+            "geometry": int(layer.geometryType()), "labels": labels_info(layer),
+            "aliases": {f.name(): f.alias() for f in layer.fields() if f.alias()},
+            "crs": layer.crs().authid(), "crs_description": layer.crs().description()}
+    if info["labels"] == "rule-based":
+        info["label_rules"] = [[c.filterExpression(), c.settings().fieldName]
+                               for c in layer.labeling().rootRule().children()]
     if r.type() == "categorizedSymbol":
         info["attr"] = r.classAttribute()
         info["categories"] = [[str(c.value()), c.label(), c.symbol().color().name()] for c in r.categories()]
@@ -64,7 +75,8 @@ def vector_info(layer):
 
 def raster_info(layer):
     r = layer.renderer()
-    info = {"valid": layer.isValid(), "renderer": r.type()}
+    info = {"valid": layer.isValid(), "renderer": r.type(), "crs": layer.crs().authid(),
+            "crs_description": layer.crs().description()}
     if r.type() == "paletted":
         info["classes"] = [[c.value, c.color.name(), c.label] for c in r.classes()]
     elif r.type() == "singlebandpseudocolor":
@@ -121,11 +133,14 @@ def render(layers, png):
 def project_info(png):
     proj = QgsProject.instance()
     root = proj.layerTreeRoot()
-    layers = [node.layer() for node in root.findLayers()]
+    nodes = root.findLayers()
+    layers = [node.layer() for node in nodes]
     out = {"crs": proj.crs().authid(), "crs_valid": proj.crs().isValid(),
            "crs_geographic": proj.crs().isGeographic(), "crs_proj": proj.crs().toProj(),
            "absolute_paths": proj.readBoolEntry("Paths", "/Absolute")[0],
-           "layers": [dict(name=lyr.name(), source=lyr.source(), **info_of(lyr)) for lyr in layers]}
+           "crs_description": proj.crs().description(),
+           "layers": [dict(name=lyr.name(), source=lyr.source(), visible=node.itemVisibilityChecked(),
+                           **info_of(lyr)) for node, lyr in zip(nodes, layers)]}
     out["render"] = render(layers, png)
     return out
 

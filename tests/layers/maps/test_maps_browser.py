@@ -205,6 +205,9 @@ def test_maps_provinces_choropleth_in_chromium(tmp_path, open_page):
     classes = m._sh_classes
     assert Counter(fills) == Counter(dict(zip(classes.colours, classes.counts)))
     assert fills == classes.colour_of(gdf["beds_per_1k"])
+    # the complete territory: 34 provincial units beneath, Taiwan/Hong Kong/Macao as no data
+    assert len(pg.attrs("path.sh-outline", "d")) == 34
+    assert "No data (3)" in pg.page.locator(".sh-legend").inner_text()
 
 
 def test_maps_chinese_names_and_missing_values_in_chromium(grid, tmp_path, open_page):

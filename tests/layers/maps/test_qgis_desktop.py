@@ -43,5 +43,6 @@ def test_qgis_desktop_snapshot_of_project(tmp_path, grid):
     total = len(pixels)
     for colour in LISA_COLOURS.values():
         assert counts[colour] > 0.01 * total, (colour, counts.most_common(8))
-    # the 5 x 5 grid fills most of the frame: the saved extent was used
-    assert counts["#ffffff"] < 0.5 * total
+    # the 5 x 5 grid (turned ~15 degrees by the equal-area project CRS, lon_0 = 95 E) fills much
+    # of the frame: the saved extent was used
+    assert counts["#ffffff"] < 0.65 * total

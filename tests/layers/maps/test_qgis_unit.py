@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import io
+import re
 import sqlite3
 import zipfile
 
@@ -34,10 +33,13 @@ def test_qgis_gpkg_layout(tmp_path, grid, cities):
     name, content = con.execute("SELECT name, content FROM qgis_projects").fetchone()
     qgs = zipfile.ZipFile(io.BytesIO(bytes.fromhex(content))).read("a.qgs").decode()
     assert name == "a" and "./a.gpkg|layername=cities" in qgs
-    assert qgs.index('name="pagerank"') < qgs.index('name="LISA clusters"')  # legend order kept
+    assert qgs.index('name="pagerank"') < qgs.index('name="LISA cluster map"')  # legend order kept
     con.close()
     assert res.frame["renderer"].tolist() == ["graduatedSymbol", "categorizedSymbol"]
-    assert res.extent[0] < 116.0 and res.extent[2] > 116.5
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs(4326, qgis.PROJECT_CRS, always_xy=True)
+    assert res.extent[0] < tr.transform(116.0, 39.5)[0] and res.extent[2] > tr.transform(116.5, 40.0)[0]
     assert "a.qgz" in res.summary()
 
 
@@ -87,7 +89,6 @@ def test_qgis_shapefile_names_are_laundered_and_style_follows(tmp_path, grid):
 
 
 def test_qgis_non_ascii_layer_names_get_safe_names_and_keep_titles(tmp_path, grid):
-    import pyogrio
 
     res = qgis.write_geopackage([qgis.QgisLayer(grid, "lisa_每千人床位", qgis.lisa_style()),
                                  qgis.QgisLayer(grid, "lisa_每千人医生", qgis.lisa_style())],
