@@ -325,6 +325,18 @@ def _perms(cfg, spec) -> int:
     return min(99, spec["permutations"]) if cfg.settings["run"]["quick"] else spec["permutations"]
 
 
+def _static(cfg, outputs, section, name, title, draw):
+    """Draw a static publication map with ``draw()`` -> (fig, ax); a missing boundary package is a note."""
+    try:
+        fig, _ = draw()
+    except InputError as exc:
+        if "cnmaps" not in str(exc) and "china" not in str(exc):
+            raise
+        outputs.note(f"Static map {name!r} not drawn: {exc}")
+        return
+    outputs.static_map(section, f"{name}_static", fig, title)
+
+
 def _on_boundaries(state, frame):
     """A local-statistic frame joined to the boundaries (for maps and QGIS), or None."""
     if "boundaries" not in state:
@@ -361,13 +373,20 @@ def _lisa(cfg, outputs, state, spec, index):
         state.setdefault("lisa", {})[var] = gdf
         from spatialhealth.layers.maps import lisa_map, significance_map
 
+        from spatialhealth.layers import static_maps
+
+        lang = _lang(cfg)
         if spec.get("map", True):
-            m = lisa_map(gdf, offline=True, title=f"LISA: {var}", simplify=state.get("simplify"), lang=_lang(cfg))
+            m = lisa_map(gdf, offline=True, title=f"LISA: {var}", simplify=state.get("simplify"), lang=lang)
             outputs.map("LISA", f"lisa_map_{var}", m, f"LISA: {var}")
+            _static(cfg, outputs, "LISA", f"lisa_map_{var}", f"LISA: {var}",
+                    lambda: static_maps.lisa(gdf, lang=lang, title=f"LISA: {var}"))
         if spec.get("significance_map", True):
             m = significance_map(gdf, offline=True, title=f"LISA p: {var}", simplify=state.get("simplify"),
-                                 lang=_lang(cfg))
+                                 lang=lang)
             outputs.map("LISA", f"lisa_significance_{var}", m, f"LISA: {var}")
+            _static(cfg, outputs, "LISA", f"lisa_significance_{var}", f"LISA: {var}",
+                    lambda: static_maps.significance(gdf, lang=lang, title=f"LISA p: {var}"))
 
 
 def _local(cfg, outputs, state, spec, index, kind):
@@ -394,8 +413,12 @@ def _local(cfg, outputs, state, spec, index, kind):
     if kind == "getis_ord" and gdf is not None and spec.get("map", True):
         from spatialhealth.layers.maps import hotspot_map
 
+        from spatialhealth.layers import static_maps
+
         m = hotspot_map(gdf, offline=True, title=title, simplify=state.get("simplify"), lang=_lang(cfg))
         outputs.map(section, f"hotspots_{label}", m, title)
+        _static(cfg, outputs, section, f"hotspots_{label}", title,
+                lambda: static_maps.hotspot(gdf, lang=_lang(cfg), title=title))
         state.setdefault("hotspots", {})[label] = gdf
 
 
@@ -416,7 +439,8 @@ def _network(cfg, outputs, state):
     if report is not None:
         outputs.text("mobility network", "od_report", report.summary() if hasattr(report, "summary") else str(report),
                       "aggregation report")
-    nodes = cfg.tables[n["nodes"]] if "nodes" in n else None
+    nodes = n.get("nodes")
+    nodes = cfg.tables[nodes] if nodes in cfg.tables else nodes  # an input table, "bundled", or None
     G = mobility_graph(edges, nodes=nodes, threshold=n.get("threshold"), top_k=n.get("top_k"))
     state["graph"] = G
     state["edges"] = edges
@@ -529,35 +553,56 @@ def _did(cfg, outputs, state, spec, index):
 
 
 # ---------------------------------------------------------------- maps and QGIS
+def _nodes(cfg, state):
+    """City coordinates for flow maps: the run's node table, else the bundled city list."""
+    n = cfg.settings.get("network", {})
+    if n.get("nodes") and n["nodes"] in cfg.tables:
+        return cfg.tables[n["nodes"]]
+    from spatialhealth.networks.graph import load_cities
+
+    return load_cities()
+
+
 def _map(cfg, outputs, state, spec, index):
-    from spatialhealth.layers import maps
+    from spatialhealth.layers import maps, static_maps
 
     kind = spec["kind"]
     title = spec.get("title")
+    lang = _lang(cfg)
     if kind == "choropleth":
         data = _joined(cfg, state, spec["input"])
+        title = title or spec["variable"]
         m = maps.choropleth_map(data, spec["variable"], scheme=spec["scheme"], k=spec["k"],
-                                breaks=spec.get("breaks"), title=title or spec["variable"], offline=spec["offline"],
-                                simplify=state.get("simplify"))
+                                breaks=spec.get("breaks"), title=title, offline=spec["offline"],
+                                simplify=state.get("simplify"), lang=lang)
         name = f"choropleth_{spec['variable']}"
+        draw = lambda: static_maps.choropleth(data, spec["variable"], scheme=spec["scheme"], k=spec["k"],  # noqa: E731
+                                              breaks=spec.get("breaks"), lang=lang, title=title)
     elif kind == "lisa":
         lisas = state.get("lisa", {})
         var = spec.get("variable") or next(iter(lisas), None)
         if var not in lisas:
             raise InputError(f"[maps #{index}]: no LISA result for {var!r}; add a [[lisa]] with variable = {var!r}.")
-        m = maps.lisa_map(lisas[var], title=title or f"LISA clusters: {var}", offline=spec["offline"],
-                          simplify=state.get("simplify"))
+        title = title or f"LISA: {var}"
+        m = maps.lisa_map(lisas[var], title=title, offline=spec["offline"], simplify=state.get("simplify"),
+                          lang=lang)
         name = f"lisa_{var}"
+        draw = lambda: static_maps.lisa(lisas[var], lang=lang, title=title)  # noqa: E731
     elif kind == "centrality":
         column = spec.get("variable") or "in_degree"
-        m = maps.centrality_map(state["centrality"], column, title=title or column, offline=spec["offline"])
+        title = title or column
+        m = maps.centrality_map(state["centrality"], column, title=title, offline=spec["offline"], lang=lang)
         name = f"centrality_{column}"
+        draw = lambda: static_maps.centrality(state["centrality"], column, lang=lang, title=title)  # noqa: E731
     else:
-        from spatialhealth.networks.graph import load_cities
-
-        m = maps.flow_map(state["edges"], load_cities(), title=title or "flows", offline=spec["offline"])
+        nodes = _nodes(cfg, state)
+        title = title or "flows"
+        m = maps.flow_map(state["edges"], nodes, title=title, offline=spec["offline"], lang=lang)
         name = "flows"
-    outputs.map("maps", name, m, title or name)
+        draw = lambda: static_maps.flows(state["edges"], nodes, lang=lang, title=title)  # noqa: E731
+    outputs.map("maps", name, m, title)
+    if spec["static"]:
+        _static(cfg, outputs, "maps", name, title, draw)
 
 
 def _qgis(cfg, outputs, state):
@@ -585,7 +630,8 @@ def _qgis(cfg, outputs, state):
         layers.append(qgis.QgisLayer(pts, "cities", qgis.graduated_style(pts, "in_degree", palette="viridis",
                                                                          sized=True), "Cities: in-degree"))
     for var, gdf in state.get("lisa", {}).items():
-        layers.append(qgis.QgisLayer(web(gdf), f"lisa_{slug(var)}", qgis.lisa_style(), f"LISA clusters: {var}"))
+        layers.append(qgis.QgisLayer(web(gdf), f"lisa_{slug(var)}", qgis.lisa_style(lang=_lang(cfg)),
+                                     f"LISA clusters: {var}"))
     for spec in cfg.settings.get("maps", []):
         if spec["kind"] == "choropleth":
             gdf = web(_joined(cfg, state, spec["input"]))
@@ -597,7 +643,8 @@ def _qgis(cfg, outputs, state):
     if not layers:
         return
     export = qgis.write_geopackage(layers, outputs.root / "qgis" / "spatialhealth.gpkg",
-                                   project=cfg.settings["qgis"]["project"], title=cfg.settings["run"]["title"])
+                                   project=cfg.settings["qgis"]["project"], title=cfg.settings["run"]["title"],
+                                   lang=_lang(cfg), inputs=[f.path for f in cfg.files])
     outputs.file("QGIS", "GeoPackage and project", [export.gpkg] + ([export.project] if export.project else []))
     outputs.text("QGIS", "qgis_export", export.summary(), "what QGIS will open")
 

@@ -497,6 +497,10 @@ def _check_requirements(settings: dict, problems: Problems) -> None:
             problems.add(f"[maps #{i}]", "a LISA map needs a [[lisa]] analysis")
         if m.get("kind") in ("centrality", "flows") and "network" not in settings:
             problems.add(f"[maps #{i}]", f"a {m.get('kind')} map needs [network]")
+    net = settings.get("network") or {}
+    if net.get("nodes") and net["nodes"] != "bundled" and net["nodes"] not in settings.get("inputs", {}):
+        problems.add("[network]", f"nodes {net['nodes']!r} is neither an input ([inputs.{net['nodes']}]) nor "
+                     "\"bundled\"")
     for i, e in enumerate(settings.get("ergm", []), 1):
         if "network" not in e and "network" not in settings:
             problems.add(f"[ergm #{i}]", "needs a [network] section, or `network` naming a bundled network")

@@ -83,6 +83,14 @@ class Outputs:
         save_map(fmap, html)
         self.items.append(Item(section, title or name, "map", [html]))
 
+    def static_map(self, section: str, name: str, fig, title: str | None = None) -> None:
+        """A publication map: ``maps/<name>.png``, ``.svg`` and ``.pdf`` at 300 dpi (reproducible bytes)."""
+        from spatialhealth.layers.static_maps import save_all
+
+        stem = self._path("maps", name, "")
+        paths = save_all(fig, stem)
+        self.items.append(Item(section, title or name, "figure", sorted(paths, key=lambda q: q.suffix != ".png")))
+
     def text(self, section: str, name: str, text: str, title: str | None = None) -> None:
         p = self._path("summaries", name, ".txt")
         p.write_text(text, encoding="utf-8")

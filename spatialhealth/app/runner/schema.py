@@ -95,7 +95,8 @@ TABLE_SECTIONS: dict[str, dict[str, Key]] = {
         "self_flows": _k(STR, default="drop", choices=("drop", "keep")),
         "threshold": _k(FLOAT, low=0, help="Keep edges with flow above this."),
         "top_k": _k(INT, low=1, help="Keep each city's k largest out-flows."),
-        "nodes": _k(STR, help="Input with city attributes (code column `code`)."),
+        "nodes": _k(STR, help="Input with city attributes (code column `code`), or \"bundled\" for the "
+                    "bundled city names and coordinates; without it the graph has exactly the places of the edges."),
         "engine": _k(STR, default="duckdb", choices=("duckdb", "dask")),
     },
 }
@@ -198,6 +199,8 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
         "breaks": _k(LIST),
         "title": _k(STR),
         "offline": _k(BOOL, default=True),
+        "static": _k(BOOL, default=True, help="Also a publication map (PNG, SVG, PDF at 300 dpi): Chinese labels, "
+                     "legend, scale bar, north arrow, equal-area projection, South China Sea inset."),
     },
     "ergm": {
         "formula": _k(STR, required=True),
