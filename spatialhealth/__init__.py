@@ -7,6 +7,14 @@ and policy evaluation (:mod:`spatialhealth.policy`), all keyed by GB/T 2260
 region codes (:mod:`spatialhealth.regions`).
 """
 
-__version__ = "0.1.0"
+try:
+    from ._version import version as __version__  # written by setuptools-scm at install
+except ImportError:  # a source tree that was never installed
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        __version__ = version("spatialhealth")
+    except PackageNotFoundError:
+        __version__ = "0+unknown"
 
 __all__ = ["__version__"]

@@ -28,7 +28,7 @@ from .._compat import positional_deprecated, renamed_kwargs
 from .._validate import one_of
 from ._data import DEAData, frontier_sets, peers_text, prepare, snap_one, warn_small_frontiers
 from ._lp import METHODS, LPBatch, solve_batch
-from ._progress import lp_progress
+from .._progress import progress_callback
 from ._result import DEAResult
 
 __all__ = ["dea", "multiplier_scores"]
@@ -111,8 +111,9 @@ def dea(df, *, inputs, outputs, model="ccr", orientation="input", by=None, regio
     method : {"auto", "highspy", "block", "unit"}
         How the LPs are solved (see :mod:`spatialhealth.efficiency._lp`); "auto"
         uses highspy when installed, else "block". All give the same optimum.
-    progress : bool
-        Show a progress bar of the linear programs (rich).
+    progress : bool or callable
+        ``True`` shows a progress bar of the linear programs; a callable is called as
+        ``progress(k)`` after every ``k`` programs (see :mod:`spatialhealth._progress`).
 
     Returns
     -------
@@ -139,7 +140,7 @@ def dea(df, *, inputs, outputs, model="ccr", orientation="input", by=None, regio
     sets = frontier_sets(df, by, d.labels)
     m, s = d.X.shape[1], d.Yg.shape[1]
     notes = warn_small_frontiers(sets, (m * s, m + s))
-    with lp_progress(progress, 2 * d.n) as tick:
+    with progress_callback(progress, 2 * d.n, "DEA linear programs") as tick:
         res = _fit_sets(d, sets, model == "bcc", orientation, method, tick)
     frame = _frame(d, res, orientation, sets)
     if unit is not None:

@@ -39,7 +39,7 @@ from ..errors import InputError, InputTypeError
 from ._data import (DEAData, DEAInputError, format_rows, frontier_sets, peers_text, prepare,
                     snap_one, warn_small_frontiers)
 from ._lp import METHODS, LPBatch, solve_batch
-from ._progress import lp_progress
+from .._progress import progress_callback
 from ._result import DEAResult
 
 __all__ = ["sbm"]
@@ -230,8 +230,9 @@ def sbm(df, *, inputs, outputs, undesirable=(), rts="crs", direction=None, by=No
     method : {"auto", "highspy", "block", "unit"}
         How the LPs are solved (see :mod:`spatialhealth.efficiency._lp`); "auto"
         uses highspy when installed, else "block". All give the same optimum.
-    progress : bool
-        Show a progress bar of the linear programs (rich).
+    progress : bool or callable
+        ``True`` shows a progress bar of the linear programs; a callable is called as
+        ``progress(k)`` after every ``k`` programs (see :mod:`spatialhealth._progress`).
 
     Returns
     -------
@@ -264,7 +265,7 @@ def sbm(df, *, inputs, outputs, undesirable=(), rts="crs", direction=None, by=No
     notes = warn_small_frontiers(sets, (m * (s1 + s2), m + s1 + s2))
     vrs = rts == "vrs"
     G = None if ratio else _directions(df, d, direction)
-    with lp_progress(progress, d.n) as tick:
+    with progress_callback(progress, d.n, "DEA linear programs") as tick:
         res = _fit_sets(d, sets, lambda ev, ref: (
             _sbm_core(d, ev, ref, vrs, method, tick) if ratio
             else _ddf_core(d, ev, ref, vrs, G[ev], ddf_weighting, method, tick)))

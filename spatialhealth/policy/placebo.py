@@ -266,8 +266,9 @@ def placebo_test(
     strata : str, optional
         Unit-level column (constant within unit, e.g. ``"region3"``); adoption
         times are shuffled only among units of the same stratum.
-    progress : bool
-        Show a progress bar (rich).
+    progress : bool or callable
+        ``True`` shows a progress bar; a callable is called as ``progress(k)`` after
+        every ``k`` draws (see :mod:`spatialhealth._progress`).
 
     Returns
     -------
@@ -305,14 +306,10 @@ def placebo_test(
     rng = as_generator(seed)
     draws = _draw_assignments(panel.unit_g, n, rng, strata_codes)
 
-    if progress:
-        from rich.progress import Progress
+    from .._progress import progress_callback
 
-        with Progress(transient=True) as bar:
-            task = bar.add_task("placebo draws", total=n)
-            estimates = placebo_estimates(panel, draws, progress=lambda k: bar.advance(task, k))
-    else:
-        estimates = placebo_estimates(panel, draws)
+    with progress_callback(progress, n, "placebo draws") as tick:
+        estimates = placebo_estimates(panel, draws, progress=tick if progress else None)
 
     b = observed_result.coef
     valid = estimates[np.isfinite(estimates)]
