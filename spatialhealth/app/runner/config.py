@@ -331,6 +331,22 @@ def _check_columns(where: str, section: dict, keys: dict[str, Key], cfg: RunConf
                 problems.add(where, f"{key}: column {v!r} is not in input {input_name!r}{hint}")
 
 
+def _default_input(settings: dict, raw: dict) -> None:
+    """A section that names no input reads the only input of the file when there is just one."""
+    inputs = list(settings.get("inputs", {}))
+    if len(inputs) != 1:
+        return
+    for name, keys in {**TABLE_SECTIONS, **ARRAY_SECTIONS}.items():
+        if "input" not in keys or name not in settings:
+            continue
+        given = raw.get(name)
+        sections = settings[name] if isinstance(settings[name], list) else [settings[name]]
+        given = given if isinstance(given, list) else [given]
+        for section, original in zip(sections, given):
+            if isinstance(original, dict) and "input" not in original:
+                section["input"] = inputs[0]
+
+
 def _added_columns(settings: dict, input_name: str) -> set[str]:
     """Columns a run adds to an input before later steps read it (the entropy composite score)."""
     added = set()
@@ -437,6 +453,7 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
     settings["inputs"] = {name: _check_keys(f"[inputs.{name}]", spec, INPUT_KEYS, problems)
                           for name, spec in inputs.items()}
 
+    _default_input(settings, raw)
     settings["_base"] = str(base)
     cfg = RunConfig(path=Path(path) if path is not None else None, settings=settings)
     cfg.notes += deprecated
