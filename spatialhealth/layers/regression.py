@@ -128,7 +128,7 @@ def _w(graph):
 
 def spatial_regression(df, *, y: str, x, weights, model: str = "ols", panel: str | None = None,
                        region: str = "code", method: str = "full", impact_draws: int = 1000, seed=None,
-                       alpha: float = 0.05) -> SpatialRegressionResult:  # noqa: PLR0913
+                       alpha: float = 0.05) -> SpatialRegressionResult:
     """Spatial regression (spreg): OLS + LM diagnostics, ML lag, ML error or spatial Durbin.
 
     Parameters
@@ -189,7 +189,7 @@ def spatial_regression(df, *, y: str, x, weights, model: str = "ols", panel: str
 def _fit(df, y, x, weights, model, panel, region, method, impact_draws, seed, alpha):
     import spreg
 
-    graph, Y, X, names, periods = _design(df, y, x, weights, region, panel)
+    graph, Y, X, names, _periods = _design(df, y, x, weights, region, panel)
     w = _w(graph)
     Yc = Y.reshape(-1, 1)
     diagnostics = None

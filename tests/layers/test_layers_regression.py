@@ -104,7 +104,7 @@ def test_provinces_lag_model_equals_spreg():
 
 
 def test_panel_fixed_effects_equal_spreg(columbus):
-    df, w, W, y, X = columbus
+    df, w, W, _y, _X = columbus
     rng = np.random.default_rng(4)
     rows = []
     for t in range(4):
