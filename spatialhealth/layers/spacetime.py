@@ -23,6 +23,8 @@ Examples
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -71,8 +73,8 @@ class SpaceTimeResult(Result):
         lines = [f"Space-time analysis of {self.variable!r} over {len(self._frame)} periods",
                  self._frame.round(4).to_string(index=False), "",
                  "LISA quadrant transitions (counts, rows: from):", self.lisa_transitions.to_string(), "",
-                 f"Spatial Markov ({len(self.spatial_markov)} lag classes x {len(self.markov)} value classes, "
-                 "pooled quantiles): probabilities given the lag class"]
+                 (f"Spatial Markov ({len(self.spatial_markov)} lag classes x {len(self.markov)} value classes, "
+                 "pooled quantiles): probabilities given the lag class")]
         for lag_class, P in self.spatial_markov.items():
             lines += [f"  lag class {lag_class}:", P.round(3).to_string()]
         return "\n".join(lines)
@@ -159,7 +161,7 @@ def space_time(df, *, value: str, weights, period: str = "year", region: str = "
     # LISA quadrant transitions between consecutive periods
     quad = lisa_long.pivot(index="code", columns=period, values="quadrant").loc[ids]
     T = pd.DataFrame(0, index=pd.Index(QUADRANTS, name="from"), columns=pd.Index(QUADRANTS, name="to"))
-    for a, b in zip(periods[:-1], periods[1:]):
+    for a, b in itertools.pairwise(periods):
         ok = quad[a].notna() & quad[b].notna()
         for qa, qb in zip(quad.loc[ok, a], quad.loc[ok, b]):
             T.loc[qa, qb] += 1
