@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._results import Result
 from .._validate import one_of, require_columns
 from ..errors import InputError, InputTypeError, format_rows
 
@@ -367,8 +368,9 @@ def grid_weights(valid, contiguity: str = "rook"):
     n = len(flat)
     number[flat] = np.arange(n)
     r, c = np.divmod(flat, w)
-    offsets = [(-1, 0), (0, -1), (0, 1), (1, 0)] if contiguity == "rook" else \
-        [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
+    rook = [(-1, 0), (0, -1), (0, 1), (1, 0)]
+    queen = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
+    offsets = rook if contiguity == "rook" else queen
     cols = np.full((n, len(offsets)), -1, dtype=np.int64)
     for k, (dr, dc) in enumerate(offsets):  # offsets in row-major order: neighbour numbers ascend
         rr, cc = r + dr, c + dc
@@ -388,7 +390,7 @@ def grid_weights(valid, contiguity: str = "rook"):
     return W, flat
 
 
-class RasterLocalResult:
+class RasterLocalResult(Result):
     """Local statistics of a grid: class grid and per-cell values, writable as a GeoTIFF.
 
     Attributes
@@ -420,13 +422,11 @@ class RasterLocalResult:
         return pd.DataFrame({"class": c.index, "code": list(self.codes), "cells": c.to_numpy()})
 
     def summary(self) -> str:
-        lines = [f"{self.name} on a {self.classes.shape[0]} x {self.classes.shape[1]} grid: {self.n} valid cells, "
-                 f"{self.contiguity} contiguity, {self.permutations} permutations ({self.draws} draws)"]
+        head = (f"{self.name} on a {self.classes.shape[0]} x {self.classes.shape[1]} grid: {self.n} valid cells, "
+                f"{self.contiguity} contiguity, {self.permutations} permutations ({self.draws} draws)")
+        lines = [head]
         lines += [f"  {k:<13} {v:>10}" for k, v in self.counts.items()]
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"<RasterLocalResult: {self.summary().splitlines()[0]}>"
 
     def to_file(self, path) -> Path:
         """Write the class grid as a uint8 GeoTIFF with a colour table (nodata 255)."""
@@ -438,8 +438,7 @@ class RasterLocalResult:
         profile.update(driver="GTiff", dtype="uint8", count=1, nodata=RASTER_CLASS_NODATA, compress="deflate")
         for key in ("blockxsize", "blockysize", "tiled", "interleave", "photometric"):
             profile.pop(key, None)
-        with atomic_path(path, suffix=".tif") as tmp:
-            with rasterio.open(tmp, "w", **profile) as dst:
+        with atomic_path(path, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
                 dst.write(self.classes, 1)
                 dst.write_colormap(1, {k: (*rgb, 255) for k, rgb in self.colours.items()})
                 dst.update_tags(1, **{f"class_{k}": v for k, v in self.codes.items()})
@@ -496,7 +495,7 @@ def raster_moran(raster, *, band: int = 1, contiguity: str = "rook", nodata=None
     WT = W.T.tocsr()
     S1 = 0.5 * ((W + WT).multiply(W + WT)).sum()
     S2 = float(((np.asarray(W.sum(axis=1)).ravel() + np.asarray(W.sum(axis=0)).ravel()) ** 2).sum())
-    I = n / S0 * (z @ (W @ z)) / (z @ z)  # noqa: E741
+    I = n / S0 * (z @ (W @ z)) / (z @ z)
     EI = -1.0 / (n - 1)
     VI_norm = (n * n * S1 - n * S2 + 3 * S0 * S0) / ((n * n - 1) * S0 * S0) - EI**2
     k = (n * (z**4).sum()) / ((z @ z) ** 2)
