@@ -377,8 +377,9 @@ class MoranPanelResult(Result):
         return ax
 
 
-def moran_panel(data: pd.DataFrame, column: str, weights, *, year_col: str = "year", id_col: str = "code",
-                permutations: int = 999, seed=None) -> MoranPanelResult:
+@renamed_kwargs(data="df", column="value", w="weights", year_col="period", id_col="region")
+def moran_panel(df: pd.DataFrame, value: str | None = None, weights=None, *, period: str = "year",
+                region: str = "code", permutations: int = 999, seed=None) -> MoranPanelResult:
     """Global Moran's I for each year of a long table (one row per region and year).
 
     Every year must cover exactly the units of ``weights``. Each year gets its own
@@ -396,17 +397,20 @@ def moran_panel(data: pd.DataFrame, column: str, weights, *, year_col: str = "ye
     """
     from .._random import as_generator
 
-    require_columns(data, [id_col, year_col, column], "panel table")
+    if value is None or weights is None:
+        raise InputTypeError("moran_panel() needs `value` (the column) and `weights`, e.g. "
+                             "moran_panel(df, 'beds', weights=w, period='year').")
+    require_columns(df, [region, period, value], "panel table")
     rng = as_generator(seed)
     rows = []
-    for year, part in data.groupby(year_col, sort=True):
-        res = moran(part, weights, permutations=permutations, seed=int(rng.integers(0, 2**31 - 1)),
-                    column=column, id_col=id_col)
-        rows.append({year_col: year, **res.frame.drop(columns=["variable"]).iloc[0].to_dict()})
+    for year, part in df.groupby(period, sort=True):
+        res = moran(part, value, weights=weights, permutations=permutations, seed=int(rng.integers(0, 2**31 - 1)),
+                    region=region)
+        rows.append({period: year, **res.frame.drop(columns=["variable"]).iloc[0].to_dict()})
     frame = pd.DataFrame(rows)
     frame["permutations"] = frame["permutations"].astype(int)
     frame["n"] = frame["n"].astype(int)
-    return MoranPanelResult(frame=frame, variable=column)
+    return MoranPanelResult(frame=frame, variable=value)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
