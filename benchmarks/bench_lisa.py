@@ -234,7 +234,7 @@ def spread(perms, timeout, with_esda=True):
             print(f"  {label:<48} counts {r[mode]}  mean {v.mean():7.1f}  sd {v.std(ddof=1):6.1f}")
 
 
-def raster_bench(cells, perms, timeout):
+def raster_bench(cells, perms, timeout, per_site=False):
     import tempfile
 
     import numpy as np
@@ -251,7 +251,7 @@ def raster_bench(cells, perms, timeout):
     write_array(path, grid, bounds=(73, 18, 135, 54), crs="EPSG:4326", nodata=-9999.0)  # non-square pixels
     del grid
     print(f"\nRaster LISA: {side} x {side} = {side * side:,} cells (1 % nodata), {perms} permutations, rook")
-    for draws in ("shared", "per_site"):
+    for draws in ("shared", "per_site") if per_site else ("shared",):
         r = run_child(RASTER, {"what": "full", "path": path, "P": perms, "draws": draws}, timeout)
         if "error" in r:
             print(f"  {draws}: error {r['error']}")
@@ -298,6 +298,7 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--spread", action="store_true", help="seed-to-seed spread of significant counts, both draw modes")
     ap.add_argument("--raster", type=int, default=0, help="cells of a GeoTIFF to run raster LISA on (e.g. 10000000)")
+    ap.add_argument("--raster-per-site", action="store_true", help="also time per-site draws on the raster")
     ap.add_argument("--first-call", action="store_true", help="fresh-process first raster LISA call, imports included")
     a = ap.parse_args(argv)
     sizes = [] if a.sizes == "none" else a.sizes.split(",")
@@ -338,7 +339,7 @@ def main(argv=None):
     if a.spread:
         spread(perms, a.timeout)
     if a.raster:
-        raster_bench(a.raster, perms, a.timeout)
+        raster_bench(a.raster, perms, a.timeout, a.raster_per_site)
     if a.first_call:
         first_call(a.timeout)
 
