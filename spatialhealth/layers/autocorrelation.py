@@ -20,6 +20,17 @@ Conventions
   exactly esda's, so for the same integer seed p-values equal
   ``esda.Moran_Local(..., seed=seed).p_sim``; above it they are drawn by our own
   linear-time sampler.
+* Ties (``ties="tolerance"``, the default): permuted local statistics within a relative
+  1e-10 of the observed one count as equal on both sides of the fold,
+  ``p = (min(#{sim >= obs}, #{sim <= obs}) + 1) / (P + 1)``; esda's count
+  (``ties="esda"``) lets rounding decide and folds all exact ties onto one side, so a
+  triangle of 3 units gets p = 0.001 where exact enumeration gives 1. Without ties
+  both give the same p-values.
+* Draws (``draws="shared"``, the default, esda's convention) are one set reused for every
+  site: neighbouring p-values are correlated and the whole significance map moves with the
+  seed (2,025-unit lattice, 5 seeds: significant counts 581-644, sd 28); ``draws="per_site"``
+  draws independently for every site at the same linear cost (same lattice: 618-629, sd 4.8).
+  Use per-site draws when the count or the map of significant units is the finding.
 * A unit without neighbours (an island kept with ``islands="keep"``) has no local
   statistic: ``Ii`` and ``p_sim`` are missing, ``quadrant`` is missing and the cluster
   is ``"ns"`` (esda reports Ii = 0 and the smallest possible p for it).
