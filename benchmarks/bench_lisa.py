@@ -204,7 +204,7 @@ else:  # crop: ours against esda with libpysal lattice weights
 def run_child(code, spec, timeout):
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-c", code, json.dumps(spec)], capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, "-c", code, json.dumps(spec)], capture_output=True, text=True, check=False,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout} s"}
@@ -241,7 +241,7 @@ def raster_bench(cells, perms, timeout, per_site=False):
 
     from spatialhealth.layers.raster import write_array
 
-    side = int(round(cells ** 0.5))
+    side = round(cells ** 0.5)
     rng = np.random.default_rng(0)
     rows = np.linspace(0, 6, side)[:, None]
     grid = (np.sin(rows) + np.cos(np.linspace(0, 5, side))[None, :]).astype(np.float32)
