@@ -13,7 +13,19 @@ and its start-up cost are its own. For every size we time:
 esda is skipped at 1,000,000 cells unless ``--esda-1m`` is given (it takes many
 minutes and holds an n x permutations array: 8 GB at 999 permutations).
 
+Two further sections (issue 14):
+
+* ``--spread``: the seed-to-seed spread of the number of significant units (p < 0.05)
+  on a rook lattice of ~2,000 units over 5 seeds, for shared draws (esda's convention,
+  ours and esda's own) and independent per-site draws (ours, ``draws="per_site"``).
+* ``--raster CELLS``: LISA on a GeoTIFF of CELLS cells (synthetic smooth field plus
+  noise, 1 % nodata) read by windows, in a fresh process (time, peak RSS), and on a
+  100 x 100 crop ours against esda with libpysal's lattice weights in the same run (the
+  ratio); esda itself is quadratic and is not run on the full grid.
+* ``--first-call``: a fresh process's first raster LISA call, imports included.
+
 Usage: python benchmarks/bench_lisa.py [--quick] [--permutations 999] [--sizes 31,2850,100000,1000000] [--esda-1m]
+       python benchmarks/bench_lisa.py --sizes none --spread --raster 10000000 --first-call
 """
 
 from __future__ import annotations
@@ -117,6 +129,149 @@ print("RESULT " + json.dumps(out))
 """
 
 
+SPREAD = r"""
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+from libpysal.graph import Graph
+from scipy import sparse
+spec = json.loads(sys.argv[1])
+side = spec["side"]
+n = side * side
+idx = np.arange(n).reshape(side, side)
+pairs = [(idx[:, :-1], idx[:, 1:]), (idx[:-1, :], idx[1:, :])]
+i = np.concatenate([a.ravel() for a, b in pairs] + [b.ravel() for a, b in pairs])
+j = np.concatenate([b.ravel() for a, b in pairs] + [a.ravel() for a, b in pairs])
+g = Graph.from_sparse(sparse.csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))).transform("r")
+rows, cols = np.divmod(np.arange(n), side)
+y = np.sin(rows / side * 6) + np.cos(cols / side * 5) + np.random.default_rng(0).normal(size=n)
+from spatialhealth.layers.autocorrelation import lisa
+out = {"n": n}
+for mode in ("shared", "per_site"):
+    out[mode] = [int((lisa(y, g, permutations=spec["P"], seed=s, draws=mode).frame.p_sim < 0.05).sum())
+                 for s in spec["seeds"]]
+if spec["esda"]:
+    import esda
+    out["esda"] = [int((esda.Moran_Local(y, g, permutations=spec["P"], seed=s).p_sim < 0.05).sum())
+                   for s in spec["seeds"]]
+print("RESULT " + json.dumps(out))
+"""
+
+RASTER = r"""
+import json, resource, sys, time, warnings
+warnings.simplefilter("ignore")
+t_start = time.perf_counter()
+spec = json.loads(sys.argv[1])
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if spec["what"] == "first":
+    from spatialhealth.layers.raster import raster_lisa
+    import numpy as np
+    raster_lisa(np.add.outer(np.arange(50.0), np.arange(50.0)), permutations=999, seed=1)
+    print("RESULT " + json.dumps({"first_call_s": time.perf_counter() - t_start}))
+    raise SystemExit
+import numpy as np
+from spatialhealth.layers.raster import raster_lisa
+if spec["what"] == "full":
+    t0 = time.perf_counter()
+    res = raster_lisa(spec["path"], permutations=spec["P"], seed=1, draws=spec.get("draws", "shared"))
+    t = time.perf_counter() - t0
+    print("RESULT " + json.dumps({"time_s": t, "peak_rss_mb": rss_mb(), "n": int(res.n),
+                                  "counts": {k: int(v) for k, v in res.counts.items()}}))
+else:  # crop: ours against esda with libpysal lattice weights
+    from spatialhealth.layers.raster import read_band
+    vals, valid, _ = read_band(spec["path"], window_rows=100)
+    crop = np.where(valid[:100, :100], vals[:100, :100], np.nan)
+    ok = np.isfinite(crop)
+    raster_lisa(crop[:10, :10], permutations=9, seed=0)  # load our cached kernels
+    t0 = time.perf_counter()
+    ours = raster_lisa(crop, permutations=spec["P"], seed=3, ties="esda")
+    t_ours = time.perf_counter() - t0
+    import esda
+    from libpysal.weights import lat2W, w_subset
+    full = lat2W(100, 100, rook=True)
+    W = w_subset(full, [k for k in full.id_order if ok.ravel()[k]], silence_warnings=True)
+    W.transform = "r"
+    esda.Moran_Local(np.arange(31.0), lat2W(1, 31), permutations=9, seed=0)  # esda compiles here
+    t0 = time.perf_counter()
+    m = esda.Moran_Local(crop[ok], W, permutations=spec["P"], seed=3)
+    t_esda = time.perf_counter() - t0
+    same = float(np.mean(ours.p_sim[ok] == m.p_sim))
+    print("RESULT " + json.dumps({"ours_s": t_ours, "esda_s": t_esda, "n": int(ok.sum()), "same_p": same}))
+"""
+
+
+def run_child(code, spec, timeout):
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-c", code, json.dumps(spec)], capture_output=True, text=True, check=False,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s"}
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            res = json.loads(line[7:])
+            res["process_s"] = time.perf_counter() - t0
+            return res
+    return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["failed"]}
+
+
+def spread(perms, timeout, with_esda=True):
+    import numpy as np
+
+    seeds = [1, 2, 3, 4, 5]
+    r = run_child(SPREAD, {"side": 45, "P": perms, "seeds": seeds, "esda": with_esda}, timeout)
+    if "error" in r:
+        print(f"spread: error {r['error']}")
+        return
+    print(f"\nSeed-to-seed spread of the number of significant units (p < 0.05), {r['n']:,}-unit rook lattice, "
+          f"{perms} permutations, seeds {seeds}")
+    for mode in ("shared", "per_site", "esda"):
+        if mode in r:
+            v = np.array(r[mode], float)
+            label = {"shared": "ours, shared draws (default, esda's convention)",
+                     "per_site": "ours, per-site draws", "esda": "esda (shared draws)"}[mode]
+            print(f"  {label:<48} counts {r[mode]}  mean {v.mean():7.1f}  sd {v.std(ddof=1):6.1f}")
+
+
+def raster_bench(cells, perms, timeout, per_site=False):
+    import tempfile
+
+    import numpy as np
+
+    from spatialhealth.layers.raster import write_array
+
+    side = round(cells ** 0.5)
+    rng = np.random.default_rng(0)
+    rows = np.linspace(0, 6, side)[:, None]
+    grid = (np.sin(rows) + np.cos(np.linspace(0, 5, side))[None, :]).astype(np.float32)
+    grid += rng.normal(size=(side, side)).astype(np.float32)
+    grid[rng.random((side, side)) < 0.01] = -9999.0
+    path = tempfile.mkdtemp() + "/grid.tif"
+    write_array(path, grid, bounds=(73, 18, 135, 54), crs="EPSG:4326", nodata=-9999.0)  # non-square pixels
+    del grid
+    print(f"\nRaster LISA: {side} x {side} = {side * side:,} cells (1 % nodata), {perms} permutations, rook")
+    for draws in ("shared", "per_site") if per_site else ("shared",):
+        r = run_child(RASTER, {"what": "full", "path": path, "P": perms, "draws": draws}, timeout)
+        if "error" in r:
+            print(f"  {draws}: error {r['error']}")
+            continue
+        print(f"  ours ({draws} draws): {r['time_s']:.1f} s, peak {r['peak_rss_mb']:,.0f} MB, {r['n']:,} valid cells; "
+              f"classes {r['counts']}")
+    c = run_child(RASTER, {"what": "crop", "path": path, "P": perms}, timeout)
+    if "error" in c:
+        print(f"  crop: error {c['error']}")
+    else:
+        print(f"  100 x 100 crop ({c['n']:,} cells): ours {c['ours_s']:.3f} s, esda {c['esda_s']:.2f} s, "
+              f"ratio esda/ours {c['esda_s'] / c['ours_s']:.0f}x; p_sim identical for {c['same_p']:.0%}")
+
+
+def first_call(timeout):
+    times = [run_child(RASTER, {"what": "first"}, timeout).get("first_call_s", float("nan")) for _ in range(3)]
+    print(f"\nFresh process, first raster LISA call incl. imports: {', '.join(f'{t:.2f}' for t in times)} s "
+          f"(load average {__import__('os').getloadavg()[0]:.1f} on {__import__('os').cpu_count()} cores)")
+
+
 def run(size, engine, permutations, timeout):
     spec = json.dumps({"size": size, "engine": engine, "permutations": permutations})
     t0 = time.perf_counter()
@@ -141,8 +296,12 @@ def main(argv=None):
                     help="comma-separated: provinces, counties, or a number of lattice cells")
     ap.add_argument("--esda-1m", action="store_true", help="also time esda at 1,000,000 cells (minutes, ~8 GB)")
     ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--spread", action="store_true", help="seed-to-seed spread of significant counts, both draw modes")
+    ap.add_argument("--raster", type=int, default=0, help="cells of a GeoTIFF to run raster LISA on (e.g. 10000000)")
+    ap.add_argument("--raster-per-site", action="store_true", help="also time per-site draws on the raster")
+    ap.add_argument("--first-call", action="store_true", help="fresh-process first raster LISA call, imports included")
     a = ap.parse_args(argv)
-    sizes = a.sizes.split(",")
+    sizes = [] if a.sizes == "none" else a.sizes.split(",")
     perms = a.permutations
     if a.quick:
         sizes = [s for s in sizes if s in ("provinces", "counties", "100000")]
@@ -177,6 +336,12 @@ def main(argv=None):
             print(f"{'':>10} p_sim of the first {ok.sum()} units: identical for {same:.0%}, "
                   f"mean |difference| {np.mean(np.abs(po[ok] - pe[ok])):.4f} ({ours.get('engine')}); source: {ours['source']}")
     print("first call: ours loads its cached compiled kernel; esda compiles its numba code in every new process.")
+    if a.spread:
+        spread(perms, a.timeout)
+    if a.raster:
+        raster_bench(a.raster, perms, a.timeout, a.raster_per_site)
+    if a.first_call:
+        first_call(a.timeout)
 
 
 if __name__ == "__main__":

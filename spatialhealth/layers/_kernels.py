@@ -299,6 +299,16 @@ def conditional_generic(kind, zi, zsrc, indptr, weights, selfw, permuted, perms,
     p = np.empty(n)
     mean = np.empty(n)
     sd = np.empty(n)
+    # shared draws: gather their values once (cache-resident tables, as conditional_pseudo_p does)
+    kmax = permuted.shape[1]
+    lo = np.empty((perms if not per_site else 1, kmax))
+    hi = np.empty((perms if not per_site else 1, kmax))
+    if not per_site:
+        for r in range(perms):
+            for j in range(kmax):
+                idx = permuted[r, j]
+                lo[r, j] = zsrc[idx]
+                hi[r, j] = zsrc[idx + 1] if idx + 1 < n else 0.0
     for i in prange(n):
         start = indptr[i]
         card = indptr[i + 1] - start
@@ -312,6 +322,27 @@ def conditional_generic(kind, zi, zsrc, indptr, weights, selfw, permuted, perms,
         state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(i) * np.uint64(0xD1B54A32D192ED03)
         m = n - 1
         z_i = zi[i]
+        equal_w = True
+        for j in range(1, card):
+            if weights[start + j] != weights[start]:
+                equal_w = False
+        if not per_site:
+            selfw_i = selfw[i]
+            obs_i = observed[i]
+            for r in range(perms):
+                acc = 0.0
+                for j in range(card):
+                    v = lo[r, j] if permuted[r, j] < i else hi[r, j]
+                    if kind == 3:
+                        d = z_i - v
+                        acc += d * d * weights[start + j]
+                    else:
+                        acc += v * weights[start + j]
+                stats[r] = acc if kind == 3 else _stat_scalar(kind, acc, z_i, selfw_i, scaling)
+            p[i] = _fold(stats, obs_i, tol[i], exact_ties)
+            mean[i] = stats.mean()
+            sd[i] = stats.std()
+            continue
         for r in range(perms):
             if per_site:
                 cnt = 0
@@ -324,11 +355,12 @@ def conditional_generic(kind, zi, zsrc, indptr, weights, selfw, permuted, perms,
                             break
                     picks[cnt] = jj if dup else t
                     cnt += 1
-                for q in range(card - 1, 0, -1):  # a uniform order: weights may differ by position
-                    state, s = _randbelow(state, q + 1)
-                    tmp = picks[q]
-                    picks[q] = picks[s]
-                    picks[s] = tmp
+                if not equal_w:  # a uniform order: weights differ by position
+                    for q in range(card - 1, 0, -1):
+                        state, s = _randbelow(state, q + 1)
+                        tmp = picks[q]
+                        picks[q] = picks[s]
+                        picks[s] = tmp
             else:
                 for j in range(card):
                     picks[j] = permuted[r, j]

@@ -20,6 +20,17 @@ Conventions
   exactly esda's, so for the same integer seed p-values equal
   ``esda.Moran_Local(..., seed=seed).p_sim``; above it they are drawn by our own
   linear-time sampler.
+* Ties (``ties="tolerance"``, the default): permuted local statistics within a relative
+  1e-10 of the observed one count as equal on both sides of the fold,
+  ``p = (min(#{sim >= obs}, #{sim <= obs}) + 1) / (P + 1)``; esda's count
+  (``ties="esda"``) lets rounding decide and folds all exact ties onto one side, so a
+  triangle of 3 units gets p = 0.001 where exact enumeration gives 1. Without ties
+  both give the same p-values.
+* Draws (``draws="shared"``, the default, esda's convention) are one set reused for every
+  site: neighbouring p-values are correlated and the whole significance map moves with the
+  seed (2,025-unit lattice, 5 seeds: significant counts 581-644, sd 28); ``draws="per_site"``
+  draws independently for every site at the same linear cost (same lattice: 618-629, sd 4.8).
+  Use per-site draws when the count or the map of significant units is the finding.
 * A unit without neighbours (an island kept with ``islands="keep"``) has no local
   statistic: ``Ii`` and ``p_sim`` are missing, ``quadrant`` is missing and the cluster
   is ``"ns"`` (esda reports Ii = 0 and the smallest possible p for it).
@@ -377,8 +388,9 @@ class MoranPanelResult(Result):
         return ax
 
 
-def moran_panel(data: pd.DataFrame, column: str, weights, *, year_col: str = "year", id_col: str = "code",
-                permutations: int = 999, seed=None) -> MoranPanelResult:
+@renamed_kwargs(data="df", column="value", w="weights", year_col="period", id_col="region")
+def moran_panel(df: pd.DataFrame, value: str | None = None, weights=None, *, period: str = "year",
+                region: str = "code", permutations: int = 999, seed=None) -> MoranPanelResult:
     """Global Moran's I for each year of a long table (one row per region and year).
 
     Every year must cover exactly the units of ``weights``. Each year gets its own
@@ -396,17 +408,20 @@ def moran_panel(data: pd.DataFrame, column: str, weights, *, year_col: str = "ye
     """
     from .._random import as_generator
 
-    require_columns(data, [id_col, year_col, column], "panel table")
+    if value is None or weights is None:
+        raise InputTypeError("moran_panel() needs `value` (the column) and `weights`, e.g. "
+                             "moran_panel(df, 'beds', weights=w, period='year').")
+    require_columns(df, [region, period, value], "panel table")
     rng = as_generator(seed)
     rows = []
-    for year, part in data.groupby(year_col, sort=True):
-        res = moran(part, weights, permutations=permutations, seed=int(rng.integers(0, 2**31 - 1)),
-                    column=column, id_col=id_col)
-        rows.append({year_col: year, **res.frame.drop(columns=["variable"]).iloc[0].to_dict()})
+    for year, part in df.groupby(period, sort=True):
+        res = moran(part, value, weights=weights, permutations=permutations, seed=int(rng.integers(0, 2**31 - 1)),
+                    region=region)
+        rows.append({period: year, **res.frame.drop(columns=["variable"]).iloc[0].to_dict()})
     frame = pd.DataFrame(rows)
     frame["permutations"] = frame["permutations"].astype(int)
     frame["n"] = frame["n"].astype(int)
-    return MoranPanelResult(frame=frame, variable=column)
+    return MoranPanelResult(frame=frame, variable=value)
 
 
 @dataclass(frozen=True, repr=False, eq=False)

@@ -22,8 +22,31 @@ from ._palette import LISA_COLOURS, LISA_LABELS
 CLUSTER_ORDER = ("HH", "LH", "LL", "HL", "ns")
 
 
-def moran_scatter(result, ax=None, labels: bool = False, title: str | None = None, annotate_slope: bool = True,
-                  max_labels: int = 60):
+#: cluster names by language (GeoDa's, and the Chinese a report uses)
+CLUSTER_NAMES = {
+    "en": {"HH": "High-High", "LL": "Low-Low", "LH": "Low-High", "HL": "High-Low", "ns": "Not significant",
+           "neighborless": "Neighborless"},
+    "zh": {"HH": "高-高", "LL": "低-低", "LH": "低-高", "HL": "高-低", "ns": "不显著", "neighborless": "无邻居"},
+}
+_AXIS_TEXT = {
+    "en": ("standardised value", "spatial lag", "standardised {}", "spatial lag of standardised {}",
+           "Moran scatter plot: {}"),
+    "zh": ("标准化值", "空间滞后", "标准化 {}", "标准化 {} 的空间滞后", "Moran 散点图：{}"),
+}
+CJK_FONTS = ("Noto Sans CJK SC", "Droid Sans Fallback", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "AR PL UMing CN")
+
+
+def _cjk_font():
+    """The first installed font that has Chinese glyphs (None if there is none)."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((f for f in CJK_FONTS if f in names), None)
+
+
+def moran_scatter(result, ax=None, labels=False, title: str | None = None, annotate_slope: bool = True,
+                  max_labels: int = 60, lang: str = "en", legend: bool = True):
     """Moran scatter plot: standardised values against their spatial lag.
 
     Draws the points (coloured by LISA cluster when given a LISA result), the
@@ -35,18 +58,36 @@ def moran_scatter(result, ax=None, labels: bool = False, title: str | None = Non
     ----------
     result : MoranResult, MoranBVResult or LisaResult
     ax : matplotlib Axes, optional
-    labels : bool
-        Write each point's region name (or code) beside it (at most ``max_labels``
-        points, the most extreme first).
+    labels : bool or list of str
+        ``True``: write each point's region name (or code) beside it (at most
+        ``max_labels`` points, the most extreme first); a list: label only the regions
+        named (by name or code), e.g. ``["Beijing", "440000"]``.
     title : str, optional
+    lang : {"en", "zh"}
+        Language of the key, the quadrant names and the axis labels (Chinese: 高-高,
+        低-低, 低-高, 高-低, 不显著, 无邻居; a CJK font is used when one is installed).
+    legend : bool
+        Key of the cluster colours with the number of units in each (LISA results).
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
+    from .._validate import one_of
+
+    one_of(lang, ("en", "zh"), "lang")
+    words = CLUSTER_NAMES[lang]
+    text = _AXIS_TEXT[lang]
+    cjk = _cjk_font() if lang == "zh" else None
+    font = {"family": ["DejaVu Sans", cjk]} if cjk else {}  # Latin from DejaVu, Chinese falls back to cjk
     z, lag, names, colours, bivariate, var = _scatter_data(result)
+    codes = None
+    if hasattr(result, "frame") and "Ii" in getattr(result, "frame", pd.DataFrame()).columns:
+        f = result.frame
+        codes = f["code"].astype(str).to_numpy()[f["Ii"].notna().to_numpy()]
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 5.0))
     ax.scatter(z, lag, s=22, c=colours, edgecolor="0.25", linewidth=0.4, zorder=3)
@@ -58,21 +99,46 @@ def moran_scatter(result, ax=None, labels: bool = False, title: str | None = Non
     ax.plot(xs, slope * xs, color="firebrick", lw=1.3, zorder=2)
     ax.set_xlim(-span, span)
     ax.set_ylim(-span, span)
-    for text, (sx, sy) in {"HH": (1, 1), "LH": (-1, 1), "LL": (-1, -1), "HL": (1, -1)}.items():
-        ax.text(sx * span * 0.93, sy * span * 0.93, text, ha="right" if sx > 0 else "left",
-                va="top" if sy > 0 else "bottom", fontsize=11, fontweight="bold", color="0.35")
+    for quad, (sx, sy) in {"HH": (1, 1), "LH": (-1, 1), "LL": (-1, -1), "HL": (1, -1)}.items():
+        ax.text(sx * span * 0.93, sy * span * 0.93, quad if lang == "en" else words[quad],
+                ha="right" if sx > 0 else "left", va="top" if sy > 0 else "bottom", fontsize=11,
+                fontweight="bold", color="0.35", **font)
     if annotate_slope:
         stat = getattr(result, "I", None)
         ann = f"slope = {slope:.3f}" + (f"  (Moran's I = {stat:.3f})" if stat is not None and not np.isclose(stat, slope) else "")
         ax.text(0.5, 0.98, ann, transform=ax.transAxes, fontsize=8, color="firebrick", va="top", ha="center")
-    if labels:
+    if labels is True:
         order = np.argsort(-(z**2 + lag**2))[:max_labels]
-        for i in order:
-            ax.annotate(str(names[i]), (z[i], lag[i]), xytext=(3, 3), textcoords="offset points", fontsize=7)
-    ax.set_xlabel("standardised value" if not bivariate else f"standardised {var[0]}")
-    ax.set_ylabel("spatial lag" if not bivariate else f"spatial lag of standardised {var[1]}")
+    elif labels:
+        wanted = {str(v) for v in ([labels] if isinstance(labels, str) else labels)}
+        hit = np.array([str(nm) in wanted or (codes is not None and str(codes[i]) in wanted)
+                        for i, nm in enumerate(names)], dtype=bool)
+        found = {str(names[i]) for i in np.flatnonzero(hit)} | (
+            {str(codes[i]) for i in np.flatnonzero(hit)} if codes is not None else set())
+        missing = sorted(wanted - found)
+        if missing:
+            raise InputError(f"labels: no point is named {', '.join(missing)} (names or codes of the units with a "
+                             "statistic).")
+        order = np.flatnonzero(hit)
+    else:
+        order = []
+    for i in order:
+        ax.annotate(str(names[i]), (z[i], lag[i]), xytext=(3, 3), textcoords="offset points", fontsize=7, **font)
+    if legend and codes is not None:
+        f = result.frame
+        cls = f["map_class"] if "map_class" in f.columns else f["cluster"]
+        counts = cls.astype(str).value_counts()
+        keys = [c for c in ("HH", "LL", "LH", "HL", "ns", "neighborless") if c in counts.index or c != "neighborless"]
+        handles = [Patch(facecolor=LISA_COLOURS.get(c, "#9e9e9e"), edgecolor="0.35",
+                         label=f"{words[c]} ({int(counts.get(c, 0))})") for c in keys]
+        leg = ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=7)
+        if font:
+            for t in leg.get_texts():
+                t.set_fontfamily(font["family"])
+    ax.set_xlabel(text[0] if not bivariate else text[2].format(var[0]), **font)
+    ax.set_ylabel(text[1] if not bivariate else text[3].format(var[1]), **font)
     ax.set_aspect("equal")
-    ax.set_title(title if title is not None else f"Moran scatter plot: {var if isinstance(var, str) else var[0]}")
+    ax.set_title(title if title is not None else text[4].format(var if isinstance(var, str) else var[0]), **font)
     return ax
 
 

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._results import Result
 from .._validate import one_of, require_columns
 from ..errors import InputError, InputTypeError, format_rows
 
@@ -299,3 +300,347 @@ def rasterize(regions, column: str, path, resolution: float, *, crs=None, colour
                 dst.write_colormap(1, colormap)
             dst.update_tags(**tags)
     return Path(path)
+
+
+# --- Moran, LISA and Getis-Ord directly on a grid -------------------------------------------------
+
+#: class codes of the cluster GeoTIFF written by :meth:`RasterLocalResult.to_file`
+RASTER_CLUSTER_CODES = {0: "ns", 1: "HH", 2: "LL", 3: "LH", 4: "HL", 5: "neighborless"}
+#: Getis-Ord class codes in the GeoTIFF (ArcGIS Gi_Bin shifted by 4: 1 = cold 99 % ... 7 = hot 99 %)
+RASTER_HOTSPOT_CODES = {1: "cold 99%", 2: "cold 95%", 3: "cold 90%", 4: "ns", 5: "hot 90%", 6: "hot 95%",
+                        7: "hot 99%", 8: "neighborless"}
+#: nodata code of the class GeoTIFFs
+RASTER_CLASS_NODATA = 255
+#: GeoDa's colours for the cluster codes (HL pink), RGB
+RASTER_CLUSTER_COLOURS = {0: (238, 238, 238), 1: (255, 0, 0), 2: (0, 0, 255), 3: (167, 173, 249),
+                          4: (244, 173, 168), 5: (153, 153, 153)}
+RASTER_HOTSPOT_COLOURS = {1: (44, 123, 182), 2: (107, 174, 214), 3: (198, 219, 239), 4: (238, 238, 238),
+                          5: (254, 208, 144), 6: (252, 141, 89), 7: (215, 25, 28), 8: (153, 153, 153)}
+
+
+def read_band(path, band: int = 1, window_rows: int = 1024):
+    """Read one band by windows of ``window_rows`` rows into a single float64 array.
+
+    Returns ``(values, valid, profile)``: nodata cells (the band's nodata value, NaN or
+    masked by the file's mask) are ``valid == False``. Only the output array and one
+    window are held in memory (never the grid twice).
+    """
+    import rasterio
+    from rasterio.windows import Window
+
+    with rasterio.open(path) as src:
+        if band < 1 or band > src.count:
+            raise InputError(f"{str(path)!r} has {src.count} band(s); band={band} was asked for.")
+        h, w = src.height, src.width
+        out = np.empty((h, w), dtype=np.float64)
+        valid = np.empty((h, w), dtype=bool)
+        nodata = src.nodatavals[band - 1]
+        for r0 in range(0, h, window_rows):
+            rows = min(window_rows, h - r0)
+            win = Window(0, r0, w, rows)
+            block = src.read(band, window=win, masked=True)
+            data = np.asarray(block.data, dtype=np.float64)
+            ok = ~np.ma.getmaskarray(block) & np.isfinite(data)
+            if nodata is not None and np.isfinite(nodata):
+                ok &= data != nodata
+            out[r0:r0 + rows] = data
+            valid[r0:r0 + rows] = ok
+        profile = src.profile.copy()
+    return out, valid, profile
+
+
+def grid_weights(valid, contiguity: str = "rook"):
+    """Row-standardised CSR weights between valid cells of a grid, from its topology alone.
+
+    Cells are numbered row-major over ``valid`` cells; rook links share an edge, queen links
+    an edge or a corner. Pixel size and CRS play no part (non-square pixels are fine).
+    Returns ``(W, index)``: ``W`` a ``scipy.sparse.csr_matrix`` with sorted indices (no self
+    links; rows of cells without valid neighbours are empty) and ``index`` the flat grid
+    position of each valid cell.
+    """
+    from scipy import sparse
+
+    one_of(contiguity, ("rook", "queen"), "contiguity")
+    valid = np.asarray(valid, dtype=bool)
+    h, w = valid.shape
+    number = np.full(h * w, -1, dtype=np.int64)
+    flat = np.flatnonzero(valid.ravel())
+    n = len(flat)
+    number[flat] = np.arange(n)
+    r, c = np.divmod(flat, w)
+    rook = [(-1, 0), (0, -1), (0, 1), (1, 0)]
+    queen = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
+    offsets = rook if contiguity == "rook" else queen
+    cols = np.full((n, len(offsets)), -1, dtype=np.int64)
+    for k, (dr, dc) in enumerate(offsets):  # offsets in row-major order: neighbour numbers ascend
+        rr, cc = r + dr, c + dc
+        inside = (rr >= 0) & (rr < h) & (cc >= 0) & (cc < w)
+        cols[inside, k] = number[rr[inside] * w + cc[inside]]
+    has = cols >= 0
+    card = has.sum(axis=1)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(card, out=indptr[1:])
+    indices = cols[has]
+    del cols
+    with np.errstate(divide="ignore"):
+        inv = np.where(card > 0, 1.0 / np.maximum(card, 1), 0.0)
+    data = np.repeat(inv, card)
+    W = sparse.csr_matrix((data, indices, indptr), shape=(n, n))
+    W.has_sorted_indices = True
+    return W, flat
+
+
+class RasterLocalResult(Result):
+    """Local statistics of a grid: class grid and per-cell values, writable as a GeoTIFF.
+
+    Attributes
+    ----------
+    classes : numpy.ndarray (uint8, grid shape)
+        Codes of :data:`RASTER_CLUSTER_CODES` (LISA) or :data:`RASTER_HOTSPOT_CODES`
+        (Getis-Ord); :data:`RASTER_CLASS_NODATA` for nodata cells.
+    statistic, p_sim, p_adj : numpy.ndarray (float, grid shape, NaN outside valid cells)
+    codes : dict
+        Code -> class name (what a QGIS style needs).
+    profile : dict
+        The input's rasterio profile (CRS and transform).
+    n, permutations, draws, alpha, adjust, contiguity
+    """
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    @property
+    def counts(self) -> pd.Series:
+        vals, cnt = np.unique(self.classes[self.classes != RASTER_CLASS_NODATA], return_counts=True)
+        s = pd.Series(dict(zip(vals.tolist(), cnt.tolist())))
+        return pd.Series({name: int(s.get(code, 0)) for code, name in self.codes.items()})
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Class counts as a table (the per-cell values stay arrays: grids can have 10^7 cells)."""
+        c = self.counts
+        return pd.DataFrame({"class": c.index, "code": list(self.codes), "cells": c.to_numpy()})
+
+    def summary(self) -> str:
+        head = (f"{self.name} on a {self.classes.shape[0]} x {self.classes.shape[1]} grid: {self.n} valid cells, "
+                f"{self.contiguity} contiguity, {self.permutations} permutations ({self.draws} draws)")
+        lines = [head]
+        lines += [f"  {k:<13} {v:>10}" for k, v in self.counts.items()]
+        return "\n".join(lines)
+
+    def to_file(self, path) -> Path:
+        """Write the class grid as a uint8 GeoTIFF with a colour table (nodata 255)."""
+        import rasterio
+
+        from .._io import atomic_path
+
+        profile = self.profile.copy()
+        profile.update(driver="GTiff", dtype="uint8", count=1, nodata=RASTER_CLASS_NODATA, compress="deflate")
+        for key in ("blockxsize", "blockysize", "tiled", "interleave", "photometric"):
+            profile.pop(key, None)
+        with atomic_path(path, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
+                dst.write(self.classes, 1)
+                dst.write_colormap(1, {k: (*rgb, 255) for k, rgb in self.colours.items()})
+                dst.update_tags(1, **{f"class_{k}": v for k, v in self.codes.items()})
+        return Path(path)
+
+
+def _grid_input(raster, band, nodata, window_rows):
+    if isinstance(raster, (str, Path)):
+        values, valid, profile = read_band(raster, band, window_rows)
+    else:
+        values = np.asarray(raster, dtype=np.float64)
+        if values.ndim != 2:
+            raise InputError(f"`raster` must be a GeoTIFF path or a 2-D array; shape {values.shape} was given.")
+        valid = np.isfinite(values)
+        if nodata is not None:
+            valid &= values != nodata
+        profile = {"height": values.shape[0], "width": values.shape[1], "crs": None, "transform": None}
+    if valid.sum() < 3:
+        raise InputError(f"The grid has {int(valid.sum())} valid cells; at least 3 are needed.")
+    return values, valid, profile
+
+
+def _scatter(shape, flat, vals, fill=np.nan, dtype=float):
+    out = np.full(int(np.prod(shape)), fill, dtype=dtype)
+    out[flat] = vals
+    return out.reshape(shape)
+
+
+def raster_moran(raster, *, band: int = 1, contiguity: str = "rook", nodata=None, window_rows: int = 1024):
+    """Global Moran's I of a grid with analytic inference (normality and randomisation).
+
+    Weights come from the grid topology (:func:`grid_weights`), row-standardised; nodata
+    cells are left out. Formulas as ``esda.Moran`` (Cliff & Ord).
+
+    Returns
+    -------
+    dict
+        ``I, EI, VI_norm, z_norm, p_norm, VI_rand, z_rand, p_rand, n`` (p two-sided).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(raster_moran(np.add.outer(np.arange(6.0), np.arange(5.0)))["I"], 4)
+    0.8689
+    """
+    from scipy import stats
+
+    values, valid, _ = _grid_input(raster, band, nodata, window_rows)
+    W, flat = grid_weights(valid, contiguity)
+    y = values.ravel()[flat]
+    n = len(y)
+    z = y - y.mean()
+    S0 = W.sum()
+    WT = W.T.tocsr()
+    S1 = 0.5 * ((W + WT).multiply(W + WT)).sum()
+    S2 = float(((np.asarray(W.sum(axis=1)).ravel() + np.asarray(W.sum(axis=0)).ravel()) ** 2).sum())
+    I = n / S0 * (z @ (W @ z)) / (z @ z)
+    EI = -1.0 / (n - 1)
+    VI_norm = (n * n * S1 - n * S2 + 3 * S0 * S0) / ((n * n - 1) * S0 * S0) - EI**2
+    k = (n * (z**4).sum()) / ((z @ z) ** 2)
+    A = n * ((n * n - 3 * n + 3) * S1 - n * S2 + 3 * S0 * S0)
+    B = k * ((n * n - n) * S1 - 2 * n * S2 + 6 * S0 * S0)
+    VI_rand = (A - B) / ((n - 1) * (n - 2) * (n - 3) * S0 * S0) - EI**2
+    z_norm = (I - EI) / np.sqrt(VI_norm)
+    z_rand = (I - EI) / np.sqrt(VI_rand)
+    return {"I": float(I), "EI": EI, "VI_norm": float(VI_norm), "z_norm": float(z_norm),
+            "p_norm": float(2 * stats.norm.sf(abs(z_norm))), "VI_rand": float(VI_rand), "z_rand": float(z_rand),
+            "p_rand": float(2 * stats.norm.sf(abs(z_rand))), "n": n}
+
+
+def raster_lisa(raster, *, band: int = 1, contiguity: str = "rook", permutations: int = 999, seed=None,
+                alpha: float = 0.05, adjust: str | None = None, draws: str = "shared", ties: str = "tolerance",
+                nodata=None, window_rows: int = 1024) -> RasterLocalResult:
+    """Local Moran (LISA) of every valid cell of a GeoTIFF (or 2-D array), linear in cells.
+
+    Parameters
+    ----------
+    raster : str, Path or 2-D array
+        GeoTIFF read by windows (:func:`read_band`), or an array (NaN or ``nodata`` = missing).
+    band : int
+    contiguity : {"rook", "queen"}
+        Neighbours from the grid topology (never from cell polygons).
+    permutations, seed, alpha, adjust, draws, ties
+        As :func:`spatialhealth.layers.autocorrelation.lisa` (same conventions; up to
+        20,000 valid cells the shared draws are esda's for an integer seed).
+    nodata : float, optional
+        For arrays: the missing-value code.
+
+    Returns
+    -------
+    RasterLocalResult
+        ``classes`` with codes :data:`RASTER_CLUSTER_CODES` (1 HH, 2 LL, 3 LH, 4 HL, 0 not
+        significant, 5 no valid neighbour, 255 nodata), ``statistic`` (Ii), ``p_sim``, ``p_adj``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = np.add.outer(np.arange(20.0), np.arange(20.0))
+    >>> res = raster_lisa(g, permutations=99, seed=1)
+    >>> int(res.classes[0, 0]), int(res.classes[19, 19])
+    (2, 1)
+    """
+    from .autocorrelation import _check_alpha, _check_permutations, adjust_pvalues
+    from .local import conditional_p
+
+    _check_permutations(permutations)
+    _check_alpha(alpha)
+    values, valid, profile = _grid_input(raster, band, nodata, window_rows)
+    W, flat = grid_weights(valid, contiguity)
+    y = values.ravel()[flat]
+    n = len(y)
+    z = (y - y.mean()) / y.std()
+    lag = W @ z
+    den = z @ z
+    Ii = (n - 1) * z * lag / den
+    card = np.diff(W.indptr)
+    islands = card == 0
+    bound = np.abs(z) * ((n - 1) / den) * np.abs(z).max()
+    p, _, _ = conditional_p(0, z, z, W, np.zeros(n), (n - 1) / den, Ii, bound, permutations=permutations,
+                            seed=seed, draws=draws, ties=ties)
+    p[islands] = np.nan
+    p_adj = adjust_pvalues(p, adjust)
+    sig = np.where(np.isnan(p_adj), False, p_adj < alpha)
+    code = np.where(z > 0, np.where(lag > 0, 1, 4), np.where(lag > 0, 3, 2)).astype(np.uint8)
+    code[~sig] = 0
+    code[islands] = 5
+    Ii[islands] = np.nan
+    shape = valid.shape
+    return RasterLocalResult(
+        name="Local Moran (LISA)", classes=_scatter(shape, flat, code, RASTER_CLASS_NODATA, np.uint8),
+        statistic=_scatter(shape, flat, Ii), p_sim=_scatter(shape, flat, p), p_adj=_scatter(shape, flat, p_adj),
+        codes=dict(RASTER_CLUSTER_CODES), colours=dict(RASTER_CLUSTER_COLOURS), profile=profile, n=n,
+        permutations=permutations, draws=draws, alpha=alpha, adjust=adjust, contiguity=contiguity)
+
+
+def raster_getis_ord(raster, *, band: int = 1, contiguity: str = "rook", star: bool = True,
+                     permutations: int = 999, seed=None, adjust: str | None = None, draws: str = "shared",
+                     ties: str = "tolerance", nodata=None, window_rows: int = 1024) -> RasterLocalResult:
+    """Getis-Ord Gi* (or Gi) hot and cold spots of a grid, row-standardised grid weights.
+
+    Same statistic and classes as :func:`spatialhealth.layers.local.getis_ord` (Gi*: each
+    cell weighs itself like a neighbour, 1 / (k + 1)); codes :data:`RASTER_HOTSPOT_CODES`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = np.ones((15, 15)); g[:5, :5] = 9
+    >>> int(raster_getis_ord(g, permutations=999, seed=1).classes[2, 2])
+    7
+    """
+    from scipy import stats
+
+    from .autocorrelation import _check_permutations, adjust_pvalues
+    from .local import conditional_p
+
+    _check_permutations(permutations)
+    values, valid, profile = _grid_input(raster, band, nodata, window_rows)
+    W, flat = grid_weights(valid, contiguity)
+    y = values.ravel()[flat]
+    if (y < 0).any():
+        raise InputError("Getis-Ord G assumes non-negative values; the grid has negative cells.")
+    n = len(y)
+    card = np.diff(W.indptr)
+    islands = card == 0
+    if star:
+        selfw = 1.0 / (card + 1.0)
+        Wn = W.copy()
+        Wn.data = np.repeat(selfw, card)
+        G = (Wn @ y + selfw * y) / y.sum()
+        rowsum = np.where(islands, 1.0, 1.0)
+        N = n
+        ybar, s2 = y.mean(), y.var()
+        kind, scaling = 2, y.sum()
+    else:
+        selfw = np.zeros(n)
+        Wn = W
+        G = (W @ y) / (y.sum() - y)
+        rowsum = np.where(islands, 0.0, 1.0)
+        N = n - 1
+        ybar = (y.sum() - y) / N
+        s2 = ((y**2).sum() - y**2) / N - ybar**2
+        kind, scaling = 1, y.sum()
+    EG = rowsum / N
+    VG = rowsum * (N - rowsum) / (N - 1) / N**2 * s2 / ybar**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (G - EG) / np.sqrt(VG)
+    bound = (np.abs(y).max() + np.abs(selfw * y)) / abs(scaling) if star else np.abs(y).max() / np.abs(scaling - y)
+    p, _, _ = conditional_p(kind, y, y, Wn, selfw, scaling, G, bound, permutations=permutations, seed=seed,
+                            draws=draws, ties=ties)
+    p_used = p if permutations else 2 * stats.norm.sf(np.abs(z))
+    p_used[islands] = np.nan
+    p_adj = adjust_pvalues(p_used, adjust)
+    level = np.zeros(n, dtype=int)
+    for lv, cut in ((1, 0.10), (2, 0.05), (3, 0.01)):
+        level[np.where(np.isnan(p_adj), False, p_adj < cut)] = lv
+    code = (4 + np.sign(np.nan_to_num(z)).astype(int) * level).astype(np.uint8)
+    code[islands] = 8
+    G[islands] = np.nan
+    shape = valid.shape
+    return RasterLocalResult(
+        name="Getis-Ord Gi*" if star else "Getis-Ord Gi", classes=_scatter(shape, flat, code, RASTER_CLASS_NODATA,
+                                                                          np.uint8),
+        statistic=_scatter(shape, flat, G), p_sim=_scatter(shape, flat, p_used), p_adj=_scatter(shape, flat, p_adj),
+        codes=dict(RASTER_HOTSPOT_CODES), colours=dict(RASTER_HOTSPOT_COLOURS), profile=profile, n=n,
+        permutations=permutations, draws=draws, alpha=0.05, adjust=adjust, contiguity=contiguity)
