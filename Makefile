@@ -13,12 +13,15 @@ $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
+# giddy (space-time analyses) pins esda<2.9; it works beside esda 2.9, so it goes in without its pins
 $(VENV)/.demo-installed: $(VENV)/bin/activate setup.cfg
-	$(PIP) install -q -e '.[china]'
+	$(PIP) install -q -e '.[china]' 'quantecon>=0.7' 'seaborn>=0.13'
+	$(PIP) install -q --no-deps 'giddy>=2.3'
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/bin/activate setup.cfg
 	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q --no-deps 'giddy>=2.3'
 	touch $@ $(VENV)/.demo-installed
 
 ## make demo: install the package and run `spatialhealth demo` on the bundled data into ./out/

@@ -35,6 +35,12 @@ def plan(cfg) -> list:
         for i, spec in enumerate(s.get(kind, []), 1):
             steps.append((f"{kind.replace('_', ' ')}: {spec['variable']}",
                           functools.partial(_local, spec=spec, index=i, kind=kind)))
+    for i, spec in enumerate(s.get("regression", []), 1):
+        steps.append((f"spatial regression: {spec['y']}", functools.partial(_regression, spec=spec, index=i)))
+    for i, spec in enumerate(s.get("space_time", []), 1):
+        steps.append((f"space-time: {spec['variable']}", functools.partial(_space_time, spec=spec, index=i)))
+    for i, spec in enumerate(s.get("raster", []), 1):
+        steps.append((f"raster {spec['statistic']}", functools.partial(_raster, spec=spec, index=i)))
     if "network" in s:
         steps.append(("mobility network", _network))
     for i, spec in enumerate(s.get("ergm", []), 1):
@@ -273,6 +279,7 @@ def _weights(cfg, outputs, state):
         weights = build_weights(data, kind="table", islands=w["islands"], coordinates=coordinates)
     else:
         data = _joined(cfg, state, w["input"]) if w["input"] in cfg.tables else state["boundaries"]
+        data = data.drop_duplicates("code")  # a panel input holds each region once per period
         if kind in DISTANCE_KINDS and (data.crs is None or not data.crs.is_projected or "crs" in w):
             crs = w.get("crs") or CHINA_EQUIDISTANT
             data = data.to_crs(crs)
@@ -420,6 +427,62 @@ def _local(cfg, outputs, state, spec, index, kind):
         _static(cfg, outputs, section, f"hotspots_{label}", title,
                 lambda: static_maps.hotspot(gdf, lang=_lang(cfg), title=title))
         state.setdefault("hotspots", {})[label] = gdf
+
+
+def _regression(cfg, outputs, state, spec, index):
+    from spatialhealth.layers.regression import spatial_regression
+
+    df = cfg.tables[spec["input"]]
+    res = spatial_regression(df, y=spec["y"], x=list(spec["x"]), weights=state["weights"], model=spec["model"],
+                             panel=spec.get("panel"), seed=cfg.seed)
+    name = spec.get("name") or f"regression_{spec['model']}_{spec['y']}"
+    section = "spatial regression"
+    title = f"{spec['model']}: {spec['y']} ~ {' + '.join(spec['x'])}"
+    _emit(outputs, section, name, res, title, figure=False)
+    for part in ("diagnostics", "impacts"):
+        table = getattr(res, part, None)
+        if isinstance(table, pd.DataFrame) and len(table):
+            outputs.table(section, f"{name}_{part}", table.reset_index(), title)
+
+
+def _space_time(cfg, outputs, state, spec, index):
+    from spatialhealth.layers.spacetime import space_time
+
+    df = cfg.tables[spec["input"]]
+    res = space_time(df, value=spec["variable"], weights=state["weights"], period=spec["period"],
+                     permutations=_perms(cfg, spec), alpha=spec["alpha"], seed=cfg.seed, k=spec["k"])
+    section = "space-time"
+    title = f"yearly Moran, LISA transitions and spatial Markov: {spec['variable']}"
+    _emit(outputs, section, f"space_time_{spec['variable']}", res, title)
+    for part in ("lisa_transitions", "lisa_probabilities", "markov"):
+        table = getattr(res, part, None)
+        if isinstance(table, pd.DataFrame):
+            outputs.table(section, f"space_time_{spec['variable']}_{part}", table.reset_index(), title)
+
+
+def _raster(cfg, outputs, state, spec, index):
+    from spatialhealth.layers import qgis, raster
+
+    p = Path(spec["path"])
+    p = p if p.is_absolute() else Path(cfg.settings["_base"]) / p
+    section = "rasters"
+    name = spec.get("name") or f"{p.stem}_{spec['statistic']}"
+    common = dict(band=spec["band"], contiguity=spec["contiguity"])
+    if spec["statistic"] == "moran":
+        res = raster.raster_moran(p, **common)
+        outputs.table(section, name, pd.DataFrame([res]), f"Moran's I of {p.name}")
+        return
+    func = raster.raster_lisa if spec["statistic"] == "lisa" else raster.raster_getis_ord
+    res = func(p, permutations=_perms(cfg, spec), seed=cfg.seed, adjust=spec.get("adjust"), **common,
+               **({"alpha": spec["alpha"]} if spec["statistic"] == "lisa" else {}))
+    tif = outputs.root / "rasters" / f"{slug(name)}.tif"
+    tif.parent.mkdir(parents=True, exist_ok=True)
+    res.to_file(tif)
+    qgis.write_raster_style(tif)
+    outputs.table(section, name, res.frame, f"{spec['statistic']} of {p.name}")
+    outputs.text(section, name, res.summary(), f"{spec['statistic']} of {p.name}")
+    outputs.file(section, f"{spec['statistic']} of {p.name}", [tif] + [q for q in [tif.with_suffix(".qml")]
+                                                                        if q.exists()])
 
 
 # ---------------------------------------------------------------- networks

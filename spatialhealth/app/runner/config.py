@@ -492,7 +492,8 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
 
 
 def _check_requirements(settings: dict, problems: Problems) -> None:
-    spatial = [k for k in ("moran", "lisa", "getis_ord", "local_geary", "join_counts") if settings.get(k)]
+    spatial = [k for k in ("moran", "lisa", "getis_ord", "local_geary", "join_counts", "regression", "space_time")
+               if settings.get(k)]
     if spatial and "weights" not in settings:
         problems.add("[weights]", f"Moran/LISA need a [weights] section (asked for by "
                      f"{', '.join(f'[[{k}]]' for k in spatial)})")
@@ -514,6 +515,11 @@ def _check_requirements(settings: dict, problems: Problems) -> None:
             problems.add(f"[maps #{i}]", "a LISA map needs a [[lisa]] analysis")
         if m.get("kind") in ("centrality", "flows") and "network" not in settings:
             problems.add(f"[maps #{i}]", f"a {m.get('kind')} map needs [network]")
+    if settings.get("space_time"):
+        import importlib.util
+
+        if importlib.util.find_spec("giddy") is None:
+            problems.add("[space_time]", "needs PySAL giddy: pip install 'spatialhealth[spacetime]'")
     net = settings.get("network") or {}
     if net.get("nodes") and net["nodes"] != "bundled" and net["nodes"] not in settings.get("inputs", {}):
         problems.add("[network]", f"nodes {net['nodes']!r} is neither an input ([inputs.{net['nodes']}]) nor "

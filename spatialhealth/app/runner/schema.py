@@ -181,6 +181,33 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
         "variable": _k(STR, required=True, column=True, numeric="finite", help="A 0/1 column."),
         "permutations": _k(INT, default=999, low=1, high=1_000_000),
     },
+    "regression": {
+        "input": _k(STR, default="indicators"),
+        "y": _k(STR, required=True, column=True, numeric="finite", help="Dependent variable."),
+        "x": _k(LIST, required=True, column=True, numeric="finite", help="Explanatory variables."),
+        "model": _k(STR, default="ols", choices=("ols", "lag", "error", "durbin"),
+                    help="OLS with LM diagnostics, ML spatial lag, ML spatial error or spatial Durbin (spreg)."),
+        "panel": _k(STR, column=True, help="Period column: panel fixed-effects lag/error model."),
+        "name": _k(STR),
+    },
+    "space_time": {
+        "input": _k(STR, default="indicators"),
+        "variable": _k(STR, required=True, column=True, numeric="finite"),
+        "period": _k(STR, required=True, column=True, help="Period column of the balanced panel."),
+        "permutations": _k(INT, default=999, low=1, high=1_000_000),
+        "alpha": _k(FLOAT, default=0.05, low=0, high=1, open_low=True),
+        "k": _k(INT, default=5, low=2, high=9, help="Classes of the spatial Markov chain."),
+    },
+    "raster": {
+        "path": _k(STR, required=True, path=True, help="A GeoTIFF (any CRS; nodata cells are left out)."),
+        "statistic": _k(STR, default="lisa", choices=("lisa", "getis_ord", "moran")),
+        "band": _k(INT, default=1, low=1),
+        "contiguity": _k(STR, default="rook", choices=("rook", "queen"), help="Neighbours from the grid topology."),
+        "permutations": _k(INT, default=999, low=1, high=1_000_000),
+        "alpha": _k(FLOAT, default=0.05, low=0, high=1, open_low=True),
+        "adjust": _k(STR, choices=("bonferroni", "fdr")),
+        "name": _k(STR),
+    },
     "qap": {
         "y": _k(STR, default="weight", help="Edge attribute of the [network] graph (its flow, `weight`) as the "
                 "dependent network."),
