@@ -414,8 +414,9 @@ def _local(cfg, outputs, state, spec, index, kind):
     else:
         res = local.join_counts(df, value=var, **common)
     title = f"{section}: {label}"
-    _emit(outputs, section, f"{kind}_{label}", res, title)
     frame = res.frame
+    spatial = "geometry" in getattr(frame, "columns", ())  # class maps need the boundaries
+    _emit(outputs, section, f"{kind}_{label}", res, title, figure=spatial or kind == "join_counts")
     gdf = frame if hasattr(frame, "geometry") and "geometry" in frame.columns else None
     if kind == "getis_ord" and gdf is not None and spec.get("map", True):
         from spatialhealth.layers.maps import hotspot_map

@@ -25,6 +25,10 @@ from spatialhealth.app.runner.schema import ARRAY_SECTIONS, INPUT_KEYS, TABLE_SE
 __all__ = ["ConfigError", "RunConfig", "load_config"]
 
 
+#: sections whose statistic needs the run's spatial weights, over the same regions
+WEIGHTED_SECTIONS = ("moran", "lisa", "getis_ord", "local_geary", "join_counts", "regression", "space_time")
+
+
 class ConfigError(InputError):
     """An analysis file has problems; the message lists all of them."""
 
@@ -172,6 +176,22 @@ def _check_values(settings: dict, cfg: RunConfig, problems: Problems) -> None:
             cfg.notes.append(f"[inputs.{input_name}] {note}")
     if w and w.get("kind") == "table" and "neighbours" in w:
         _check_neighbour_codes(settings, cfg, w, problems)
+    elif w and w.get("input") in cfg.tables and "code" in cfg.tables[w["input"]].columns:
+        have = set(cfg.tables[w["input"]]["code"].astype(str))
+        for name in WEIGHTED_SECTIONS:
+            for i, section in enumerate(settings.get(name, []), 1):
+                table = cfg.tables.get(section.get("input", ""))
+                if table is None or "code" not in table.columns:
+                    continue
+                extra = sorted(set(table["code"].astype(str)) - have)
+                lacking = sorted(have - set(table["code"].astype(str)))
+                if extra or lacking:
+                    problems.add(f"[{name} #{i}]", f"input {section['input']!r} and the weights' input "
+                                 f"{w['input']!r} hold different regions ("
+                                 + "; ".join(x for x in (f"not in the weights: {', '.join(extra[:10])}" if extra else "",
+                                                         f"missing here: {', '.join(lacking[:10])}" if lacking else "")
+                                             if x)
+                                 + "); give [weights] input = the same table")
     if w and "crs" in w:
         from pyproj import CRS
         from pyproj.exceptions import CRSError
@@ -206,7 +226,7 @@ def _check_neighbour_codes(settings: dict, cfg: RunConfig, w: dict, problems: Pr
         problems.add("[weights]", f"regions {', '.join(islands[:10])} have no neighbour in {w['neighbours']!r}; "
                      "islands = 'nearest' needs [boundaries] to find their nearest region (or use islands = "
                      "'keep' or 'raise')")
-    for name in ("moran", "lisa", "getis_ord", "local_geary", "join_counts"):
+    for name in WEIGHTED_SECTIONS:
         for i, section in enumerate(settings.get(name, []), 1):
             table = cfg.tables.get(section.get("input", ""))
             if table is None or "code" not in table.columns:
@@ -492,8 +512,7 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
 
 
 def _check_requirements(settings: dict, problems: Problems) -> None:
-    spatial = [k for k in ("moran", "lisa", "getis_ord", "local_geary", "join_counts", "regression", "space_time")
-               if settings.get(k)]
+    spatial = [k for k in WEIGHTED_SECTIONS if settings.get(k)]
     if spatial and "weights" not in settings:
         problems.add("[weights]", f"Moran/LISA need a [weights] section (asked for by "
                      f"{', '.join(f'[[{k}]]' for k in spatial)})")
