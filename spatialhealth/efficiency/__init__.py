@@ -12,9 +12,9 @@
 
 What the ``efficiency`` column holds (each result also states it in ``.convention``):
 
-=============================  ==============================================
+============================== ==============================================
 model                          ``efficiency``
-=============================  ==============================================
+============================== ==============================================
 CCR/BCC, input-oriented        theta, in (0, 1]
 CCR/BCC, output-oriented       1/phi, in (0, 1] (phi >= 1 in column ``phi``)
 SBM (with undesirable outputs) rho, in (0, 1]; 1 only without any slack
@@ -22,7 +22,7 @@ SBM-DDF                        1/(1+beta) by default; ``1-beta`` or ``beta``
                                (an inefficiency) on request; ``beta`` column
 meta-frontier                  ``te_group``, ``te_meta`` in the model's
                                convention, ``tgr = te_meta / te_group``
-=============================  ==============================================
+============================== ==============================================
 
 Linear programs are solved with HiGHS: warm-started through ``highspy`` when
 it is installed, otherwise in block-diagonal batches through

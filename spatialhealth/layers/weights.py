@@ -259,7 +259,7 @@ def build_weights(
         ``"great_circle"`` haversine on the centroids); ``"distance_band"`` (binary,
         centroids within ``threshold`` metres); ``"inverse_distance"`` (d^-``power``
         between centroids, metres, zero beyond ``cutoff`` metres, all pairs when
-        ``cutoff`` is None); ``"economic"`` (1/|x_i - x_j| on ``column``, all pairs);
+        ``cutoff`` is None); ``"economic"`` (``1/|x_i - x_j|`` on ``column``, all pairs);
         ``"nested"`` (element-wise product of economic weights on ``column`` and the
         geographic weights ``geo``, built with the same options). Ignored for tables and
         files.
