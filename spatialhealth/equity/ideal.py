@@ -391,7 +391,6 @@ def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-6, time_
     a = a.tocsc()
     h = _new_highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))

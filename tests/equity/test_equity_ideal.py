@@ -380,3 +380,21 @@ def test_closed_form_fairness_equals_linear_programme():
                                atol=1e-12)
     with pytest.raises(InputError, match="fairness level alone"):
         ideal_allocation(df, method="closed", efficiency=0.5, **kw)
+
+
+def test_ideal_allocation_after_another_highs_solve_in_the_same_process():
+    """HiGHS refuses a per-model thread count once its global scheduler runs (a DEA solved first)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import pandas as pd\n"
+        "from spatialhealth.efficiency import sbm\n"
+        "from spatialhealth.equity import ideal_allocation\n"
+        "sbm(pd.DataFrame({'x': [4, 7, 8.], 'y': [1, 2, 1.]}), inputs=['x'], outputs=['y'])\n"
+        "d = pd.DataFrame({'a': [10, 20, 30.], 'b': [5, 9, 20.], 'pop': [1, 2, 3.]})\n"
+        "r = ideal_allocation(d, resources=['a', 'b'], population='pop', bounds=(0.9, 1.1))\n"
+        "print(r.status)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "optimal"

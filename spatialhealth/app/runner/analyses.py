@@ -119,7 +119,7 @@ def equity_result(df, spec: dict):
     >>> res, label = equity_result(datasets.load_province_health(),
     ...                            {"measure": "gini", "resource": "beds_10k", "population": "population"})
     >>> label, round(res.value, 4)
-    ('beds_10k', 0.0647)
+    ('beds_10k', 0.0797)
     """
     from spatialhealth import equity
 

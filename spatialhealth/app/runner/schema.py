@@ -326,5 +326,5 @@ def describe() -> str:
     for name, keys in ARRAY_SECTIONS.items():
         lines.append(f"[[{name}]]")
         lines += [f"  {k}{' (required)' if v.required else ''}"
-                  f"{' one of ' + ', '.join(v.choices) if v.choices else ''}  {v.help}" for k, v in keys.items()]
+                  f"{' one of ' + ', '.join(map(str, v.choices)) if v.choices else ''}  {v.help}" for k, v in keys.items()]
     return "\n".join(lines)
