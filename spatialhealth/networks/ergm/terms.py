@@ -591,7 +591,7 @@ def _levels_or_keep(a, lev, vals, call):
         kp = a["keep"] if isinstance(a["keep"], list) else [a["keep"]]
         if not all(_int_like(v) and 0 < int(v) <= len(lev) for v in kp):
             raise InputError(f"`{call}`: `keep` must be positions 1..{len(lev)} of the levels {lev!r}.")
-        return [lev[int(k) - 1] for k in sorted(set(int(k) for k in kp))]
+        return [lev[int(k) - 1] for k in sorted({int(k) for k in kp})]
     return select_levels(a.get("levels"), lev, vals, call)
 
 
@@ -772,7 +772,7 @@ def _t_transitiveties(call, ctx):
         return [Term(name, [name], code, (typ, 0, -1), (0.0, 0.0, K.SP_ANY), dyad_independent=False,
                      needs_tp=True, observed_fn=_sp_observed("esp", typ, K.SP_ANY, 0.0, 0))]
     attr = a["attr"]
-    r, kept = _attr_cats(call, ctx, attr, a["levels"])
+    r, _ = _attr_cats(call, ctx, attr, a["levels"])
     cat = ctx.ncat[r]
     return [Term(name, [f"{name}.{attr}"], code, (typ, 0, r), (0.0, 0.0, K.SP_ANY), dyad_independent=False,
                  needs_tp=True, observed_fn=_sp_observed("esp", typ, K.SP_ANY, 0.0, 0, cat))]

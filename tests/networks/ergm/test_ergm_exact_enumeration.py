@@ -8,7 +8,7 @@ import pytest
 import statsmodels.api as sm
 
 from spatialhealth.errors import ConvergenceError, InputError
-from spatialhealth.networks.ergm.enumerate import (
+from exact_oracle import (
     ExactERGM,
     all_graphs,
     brute_statistics,

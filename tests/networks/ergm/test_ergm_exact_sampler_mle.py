@@ -2,7 +2,7 @@
 
 Tiny sample spaces (5 undirected nodes: 1,024 graphs; 4 directed nodes: 4,096 graphs)
 make the ERGM distribution, its expected statistics and its MLE exactly computable
-(``spatialhealth.networks.ergm.enumerate``).
+(``tests/networks/ergm/exact_oracle.py``).
 
 Tolerances
 ----------
@@ -32,7 +32,7 @@ from scipy import stats
 
 from spatialhealth.networks.ergm import build_model, simulate
 from spatialhealth.networks.ergm.diagnostics import effective_sample_size
-from spatialhealth.networks.ergm.enumerate import ExactERGM
+from exact_oracle import ExactERGM
 
 
 def undirected5():
