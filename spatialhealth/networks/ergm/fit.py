@@ -245,11 +245,17 @@ def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control
         raise InputError(f"`estimate` must be 'MLE' or 'MPLE'; {ctl['estimate']!r} was given.")
     model = G if isinstance(G, Model) else Model(G, formula, edge_covariates, missing=missing)
     if getattr(model, "curved", False):
-        curved = sorted({t.name for t in model.terms if t.curved})
-        raise InputError(
-            f"The formula has curved terms without a fixed decay ({', '.join(curved)}): their statistics can be "
-            "summarised, but estimating the decay is not implemented; give the decay, e.g. "
-            "gwesp(0.5, fixed=TRUE).")
+        nodecay = sorted({t.name for t in model.terms if t.curved and (not t.curve or t.curve[1] is None)})
+        if nodecay:
+            raise InputError(
+                f"The formula has curved terms without a decay ({', '.join(nodecay)}): their statistics can be "
+                "summarised; to fit, give a fixed decay (gwesp(0.5, fixed=TRUE)) or a starting decay to be "
+                "estimated (gwesp(0.5, fixed=FALSE)).")
+        if ctl["estimate"] != "MLE":
+            raise InputError("Curved ERGMs (fixed=FALSE) are fitted by MCMC-MLE only; use estimate='MLE'.")
+        from .curved import fit_curved
+
+        return fit_curved(model, ctl, seed)
     t0 = time.perf_counter()
     fit, tab = mple(model)
     names = model.names

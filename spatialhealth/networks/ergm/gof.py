@@ -43,7 +43,7 @@ UNIT = {"degree": "nodes", "idegree": "nodes", "odegree": "nodes",
 TEXT = {
     "en": {"kind": KIND_LABEL, "unit": UNIT, "observed": "observed",
            "proportion": "proportion of {unit}", "number": "number of {unit}",
-           "model_axis": "(simulated - observed) / sd", "title": "Goodness of fit ({nsim} simulated networks)"},
+           "model_axis": "(simulated - observed) / sd", "title": "Goodness-of-fit diagnostics ({nsim} simulated networks)"},
     "zh": {"kind": {"model": "模型统计量", "degree": "度", "idegree": "入度", "odegree": "出度",
                     "espartners": "边共享伙伴数", "distance": "最短路径距离"},
            "unit": {"degree": "节点", "idegree": "节点", "odegree": "节点", "espartners": "边", "distance": "节点对"},
@@ -259,7 +259,6 @@ class GOFResult:
             ax.tick_params(labelsize=7)
         axes[0, 0].legend(fontsize=7, loc="best")
         fig.suptitle(tx["title"].format(nsim=self.nsim), fontsize=9)
-        fig.suptitle("Goodness-of-fit diagnostics", fontsize=10)
         fig.tight_layout()
         return fig
 

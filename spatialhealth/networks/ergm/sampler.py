@@ -305,8 +305,9 @@ def simulate(model_or_result, coef=None, nsim=1, seed=None, output="network", bu
     if isinstance(model_or_result, ERGMResults):
         res = model_or_result
         model = res.model
-        if coef is None:
-            coef = res.params
+        if coef is None:  # a curved fit samples at its canonical parameters
+            coef = getattr(res, "canonical_params", None)
+            coef = res.params if coef is None else coef
         if interval is None:
             interval = res.control.get("interval")
     elif isinstance(model_or_result, Model):
