@@ -410,27 +410,39 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
         # standard errors and the diagnostics that decide `converged`
         fsize = int(ctl["final_samplesize"] or samplesize)
         fper = max(20, int(np.ceil(fsize / chains)))
-        final = cs.run(theta, burn_mult * interval, interval, fper)
-        theta_sampled = theta
         final_ess = float(ctl["final_ess"] or 0)
-        for _ in range(4):
-            fe = effective_sample_size(final)
-            fv = final.reshape(-1, p).var(0) > 0
-            if not np.any(fv) or float(np.min(fe[fv])) >= final_ess:
-                break
-            more = int(np.ceil(fper * min(3.0, final_ess / max(float(np.min(fe[fv])), 1.0) - 1.0)))
-            final = np.concatenate([final, cs.run(theta, 0, interval, max(more, 20))], axis=1)
         from .diagnostics import diagnose_sample
 
-        try:
-            fdiag = diagnose_sample(final, observed=obs, names=list(names))
-            diag_ok = bool(fdiag.ok)
-            diag_note = "" if diag_ok else (
-                "the final sample fails the Geweke/R-hat checks (largest |Geweke z| "
-                f"{float(np.nanmax(np.abs(fdiag.frame['geweke_z']))):.1f}, largest R-hat "
-                f"{float(np.nanmax(fdiag.frame['rhat'])):.2f})")
-        except InputError:
-            diag_ok, diag_note = True, ""
+        for attempt in range(3):
+            final = cs.run(theta, burn_mult * interval, interval, fper)
+            for _ in range(4):
+                fe = effective_sample_size(final)
+                fv = final.reshape(-1, p).var(0) > 0
+                if not np.any(fv) or float(np.min(fe[fv])) >= final_ess:
+                    break
+                more = int(np.ceil(fper * min(3.0, final_ess / max(float(np.min(fe[fv])), 1.0) - 1.0)))
+                final = np.concatenate([final, cs.run(theta, 0, interval, max(more, 20))], axis=1)
+            try:
+                fdiag = diagnose_sample(final, observed=obs, names=list(names))
+                diag_ok = bool(fdiag.ok)
+                diag_note = "" if diag_ok else (
+                    "the final sample fails the Geweke/R-hat checks (largest |Geweke z| "
+                    f"{float(np.nanmax(np.abs(fdiag.frame['geweke_z']))):.1f}, largest R-hat "
+                    f"{float(np.nanmax(fdiag.frame['rhat'])):.2f})")
+            except InputError:
+                diag_ok, diag_note = True, ""
+            if diag_ok or not ctl["adaptive"] or user_interval:
+                break
+            # the chains drift within the final sample: thin more and burn in longer, then redraw
+            interval = int(min(2 * interval, 50 * model.ndyads))
+            burn_mult = min(2 * burn_mult, 64)
+        theta_sampled = theta
+        if converged and not diag_ok:
+            converged = False
+            msg = ("MCMC-MLE stopped, but " + diag_note + "; treat the estimates with care and refit with a larger "
+                   "`interval` or `samplesize` (see res.mcmc_diagnostics()).")
+            messages.append(msg)
+            warnings.warn(msg, RuntimeWarning, stacklevel=3)
         _, fp, _, fneff = hotelling(final, obs)
         if converged and not diag_ok:
             converged = False
