@@ -8,9 +8,9 @@ to floating-point precision.
 import networkx as nx
 import numpy as np
 import pytest
+from exact_oracle import graph_statistics
 
 from spatialhealth.networks.ergm import summary_statistics
-from exact_oracle import graph_statistics
 
 UNDIRECTED = ("edges + triangle + kstar(2) + kstar(3) + isolates + transitiveties + "
               "gwesp(0.5, fixed=True) + gwesp(1.3, fixed=True) + gwdsp(0.7, fixed=True) + "

@@ -28,11 +28,11 @@ Tolerances
 import networkx as nx
 import numpy as np
 import pytest
+from exact_oracle import ExactERGM
 from scipy import stats
 
 from spatialhealth.networks.ergm import build_model, simulate
 from spatialhealth.networks.ergm.diagnostics import effective_sample_size
-from exact_oracle import ExactERGM
 
 
 def undirected5():

@@ -13,7 +13,13 @@ from scipy import stats
 
 from spatialhealth._results import CoefficientResult
 from spatialhealth.errors import InputError
-from spatialhealth.networks.ergm import ERGMResults, ValuedERGMResults, anova, ergm, valued_ergm
+from spatialhealth.networks.ergm import (
+    ERGMResults,
+    ValuedERGMResults,
+    anova,
+    ergm,
+    valued_ergm,
+)
 from spatialhealth.networks.ergm.datasets import load_network
 
 COLUMNS = ["estimate", "std_error", "z_or_t", "p_value", "ci_lower", "ci_upper"]
