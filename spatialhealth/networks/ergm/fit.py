@@ -213,7 +213,7 @@ def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control
         error naming them (default, as statnet) or leave them out of the network.
     **control
         ``estimate`` ("MLE" or "MPLE"), ``chains``, ``n_jobs``, ``client`` (Dask),
-        ``samplesize``, ``burnin``, ``interval``, ``adaptive``, ``target_ess``,
+        ``samplesize``, ``burnin``, ``interval``, ``adaptive``, ``target_ess``, ``final_ess``,
         ``max_iterations``, ``min_pvalue``, ``final_samplesize``, ``eval_loglik``,
         ``bridges``, ``progress`` (see ``fit.DEFAULTS``).
 
@@ -226,8 +226,11 @@ def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control
     Raises
     ------
     ConvergenceError
-        When the estimate is meaningless (infinite MPLE, degenerate model whose
-        simulated networks never come near the observed one).
+        When the estimate is meaningless (degenerate model whose simulated networks never
+        come near the observed one; an infinite MPLE as the start of an MCMC-MLE).
+        Infinite estimates of an MPLE/MLE fit are returned as +/-inf with a warning, as
+        statnet reports them. Curved terms (``gwesp(0.5, fixed=FALSE)``) are fitted by
+        curved MCMC-MLE (coefficients ``gwesp`` and ``gwesp.decay``).
 
     Examples
     --------
