@@ -20,6 +20,7 @@ Usage::
     python benchmarks/bench_ergm.py            # all models, incl. 288-city dyad-dependent
     python benchmarks/bench_ergm.py --quick    # small models only (about a minute)
     python benchmarks/bench_ergm.py --scale    # also the 2,850-node dyad-independent fit
+    python benchmarks/bench_ergm.py --spread   # issue 13: 5 models x 5 seeds, ratio to statnet
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ MODELS = [
     ("mobility88 +mutual+gwesp(0.5)", "mobility88", MOBILITY_DD, 30.0, True),
     ("mobility288 dyad-independent", "mobility288", MOBILITY_DI, 12.0, True),
     ("mobility288 +mutual+gwesp(0.5)", "mobility288", MOBILITY_DD, 9.25 * 60, False),
+]
+#: issue 13's five speed models: (label, network, formula, statnet seconds measured side by side,
+#: statnet's seed-to-seed spread in SE units where the issue gives it)
+SPEED_MODELS = [
+    ("flomarriage edges+triangle", "flomarriage", "edges + triangle", 0.5, None),
+    ("samplk3 edges+mutual", "samplk3", "edges + mutual", 0.5, None),
+    ("faux.mesa.high gwesp", "faux.mesa.high",
+     "edges + nodefactor('Sex') + nodematch('Grade') + nodematch('Race') + gwesp(0.5, fixed=TRUE)", 4.5, None),
+    ("mobility88 mutual+gwesp", "mobility88", MOBILITY_DD, 17.9, 0.17),
+    ("mobility288 mutual+gwesp", "mobility288", MOBILITY_DD, 306.6, 0.17),
 ]
 STATNET_PROPOSALS_PER_S = {"mobility288 +mutual+gwesp(0.5)": 170_000}
 
@@ -130,6 +141,47 @@ def _fit_worker(label, net, formula, control, q):
         q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
 
 
+def _spread_worker(label, net, formula, seeds, q):
+    """Fit one model with several seeds in one warm process: times and estimates."""
+    try:
+        from spatialhealth.networks.ergm import ergm
+        from spatialhealth.networks.ergm.datasets import load_network
+
+        ergm(load_network("flomarriage"), "edges + triangle", seed=1)  # JIT warm-up / cache load
+        G, covs = _network(net)
+        fits = []
+        for sd in seeds:
+            t0 = time.perf_counter()
+            res = ergm(G, formula, edge_covariates=covs, seed=sd, eval_loglik=False)
+            fits.append({"wall": time.perf_counter() - t0, "params": res.params.to_numpy(),
+                         "bse": res.bse.to_numpy(), "converged": bool(res.converged)})
+        q.put({"label": label, "fits": fits})
+    except Exception as exc:
+        q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
+
+
+def spread(seeds=(1, 2, 3, 4, 5), only=None):
+    """Issue 13's five models, five seeds each: mean time, ratio to statnet, seed spread in SEs."""
+    print(f"{'model':28s} {'mean s':>8s} {'statnet s':>9s} {'ours/statnet':>12s} {'spread/SE':>9s} "
+          f"{'statnet':>7s} {'converged':>9s}")
+    for label, net, formula, st, st_spread in SPEED_MODELS:
+        if only and only not in label:
+            continue
+        r = _run(_spread_worker, label, net, formula, list(seeds), timeout=3600)
+        if "error" in r:
+            print(f"{label:28s} ERROR {r['error']}")
+            continue
+        walls = np.array([f["wall"] for f in r["fits"]])
+        P = np.array([f["params"] for f in r["fits"]])
+        se = np.mean([f["bse"] for f in r["fits"]], axis=0)
+        sd_over_se = float(np.max(P.std(axis=0, ddof=1) / se))
+        conv = sum(f["converged"] for f in r["fits"])
+        print(f"{label:28s} {walls.mean():8.2f} {st:9.1f} {walls.mean() / st:12.2f} {sd_over_se:9.2f} "
+              f"{st_spread if st_spread else float('nan'):7.2f} {conv:>5d}/{len(seeds)}", flush=True)
+    print("spread/SE: largest seed-to-seed standard deviation of a coefficient over its mean SE.")
+    print("statnet seconds and spreads are issue 13's side-by-side reference run on this machine kind.")
+
+
 def _floor_worker(label, net, formula, q):
     try:
         import statsmodels.api as sm
@@ -171,7 +223,11 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="small models only")
     ap.add_argument("--scale", action="store_true", help="also the 2,850-node dyad-independent fit")
     ap.add_argument("--only", default=None, help="run only models whose label contains this text")
+    ap.add_argument("--spread", action="store_true",
+                    help="issue 13's five models with 5 seeds each: time ratio to statnet and seed spread")
     args = ap.parse_args(argv)
+    if args.spread:
+        return spread(only=args.only)
 
     models = [m for m in MODELS if (m[4] or not args.quick)]
     if args.scale:

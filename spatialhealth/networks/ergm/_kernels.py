@@ -100,7 +100,7 @@ def _otp(a, b, adj, adjT, tp, use_tp):
     return s
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _spc(typ, a, b, adj, adjT, tp, use_tp, ncat, cr):
     """Shared partners of type ``typ`` of the ordered pair (a, b), partners restricted
     to a's category of row ``cr`` when ``cr >= 0`` (undirected networks use OTP)."""
@@ -152,7 +152,7 @@ def _same(ncat, cr, a, b):
     return cr < 0 or ncat[cr, a] == ncat[cr, b]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _esp_change(i, j, directed, typ, mode, rr, ea, d, cr, present, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
                 ncat):
     """Change of an edgewise shared-partner statistic for adding (i, j)."""
@@ -209,7 +209,7 @@ def _esp_change(i, j, directed, typ, mode, rr, ea, d, cr, present, adj, adjT, in
     return tot
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _dsp_change(i, j, directed, typ, mode, rr, ea, d, present, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
                 ncat):
     """Change of a dyadwise shared-partner statistic for adding (i, j)."""
@@ -239,7 +239,7 @@ def _dsp_change(i, j, directed, typ, mode, rr, ea, d, present, adj, adjT, indeg,
     return tot
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _same_deg(v, lst, deg, ncat, cr):
     """Neighbours in ``lst[v]`` with v's category."""
     c = 0
@@ -260,7 +260,6 @@ def _deg_term(v, dv, flags, d, rr):
 def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                  codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out):
     """Write into ``out`` the change of the statistics of ``terms`` for adding (i, j)."""
-    n = adj.shape[0]
     present = np.int64(adj[i, j])
     for t in terms:
         c = codes[t]

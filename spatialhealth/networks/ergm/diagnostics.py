@@ -152,11 +152,16 @@ class MCMCDiagnostics:
                          "increase burn-in / interval or the sample size and refit.")
         return "\n".join(lines)
 
-    def plot(self, statistics=None, bins: int = 30):
+    def plot(self, statistics=None, bins: int = 30, lang: str = "en"):
         """Trace (left) and density (right) of each statistic's deviation, one colour per chain.
 
-        Returns the matplotlib Figure.
+        ``lang="zh"`` writes the titles and axis labels in Chinese. Returns the matplotlib Figure.
         """
+        tx = {"en": ("trace (sampled - observed)", "density", "draw"),
+              "zh": ("轨迹图（抽样值 - 观测值）", "密度", "抽样序号")}
+        if lang not in tx:
+            raise InputError(f"`lang` must be 'zh' or 'en'; {lang!r} was given.")
+        t_trace, t_density, t_draw = tx[lang]
         import matplotlib.pyplot as plt
 
         idx = range(len(self.names)) if statistics is None else [self.names.index(s) for s in statistics]
@@ -181,9 +186,9 @@ class MCMCDiagnostics:
             ax_t.axhline(0, color="k", lw=0.6)
             ax_d.axvline(0, color="k", lw=0.6)
             ax_t.set_ylabel(self.names[k], fontsize=8)
-        axes[0, 0].set_title("trace (sampled - observed)", fontsize=9)
-        axes[0, 1].set_title("density", fontsize=9)
-        axes[-1, 0].set_xlabel("draw", fontsize=8)
+        axes[0, 0].set_title(t_trace, fontsize=9)
+        axes[0, 1].set_title(t_density, fontsize=9)
+        axes[-1, 0].set_xlabel(t_draw, fontsize=8)
         fig.tight_layout()
         return fig
 

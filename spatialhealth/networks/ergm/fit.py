@@ -37,11 +37,14 @@ DEFAULTS = dict(
     burnin=None,             # proposals before the first draw (default 16 intervals)
     interval=None,           # proposals between draws (default adaptive, start max(1024, dyads/16))
     adaptive=True,           # adapt the interval to reach `target_ess`
-    target_ess=50,           # minimum effective sample size per statistic per iteration
+    target_ess=64,           # minimum effective sample size per statistic per iteration (statnet's
+                             # MCMLE.effectiveSize)
+    final_ess=256,           # effective size of the final sample the estimates and SEs come from:
+                             # the final sample is extended (up to 4 times) until it is reached
     max_iterations=60,
     min_pvalue=0.5,          # Hotelling test: converged when its p-value exceeds this
     steplength_margin=0.05,
-    final_samplesize=None,   # draws of a fresh sample for the standard errors (default: reuse the last)
+    final_samplesize=None,   # draws of the fresh final sample (default: `samplesize`, extended to `final_ess`)
     eval_loglik=True,        # bridge-sampling log-likelihood for AIC/BIC
     bridges=16,              # bridge-sampling steps
     bridge_samplesize=128,   # draws per bridge (all chains together)
@@ -210,7 +213,7 @@ def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control
         error naming them (default, as statnet) or leave them out of the network.
     **control
         ``estimate`` ("MLE" or "MPLE"), ``chains``, ``n_jobs``, ``client`` (Dask),
-        ``samplesize``, ``burnin``, ``interval``, ``adaptive``, ``target_ess``,
+        ``samplesize``, ``burnin``, ``interval``, ``adaptive``, ``target_ess``, ``final_ess``,
         ``max_iterations``, ``min_pvalue``, ``final_samplesize``, ``eval_loglik``,
         ``bridges``, ``progress`` (see ``fit.DEFAULTS``).
 
@@ -223,8 +226,11 @@ def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control
     Raises
     ------
     ConvergenceError
-        When the estimate is meaningless (infinite MPLE, degenerate model whose
-        simulated networks never come near the observed one).
+        When the estimate is meaningless (degenerate model whose simulated networks never
+        come near the observed one; an infinite MPLE as the start of an MCMC-MLE).
+        Infinite estimates of an MPLE/MLE fit are returned as +/-inf with a warning, as
+        statnet reports them. Curved terms (``gwesp(0.5, fixed=FALSE)``) are fitted by
+        curved MCMC-MLE (coefficients ``gwesp`` and ``gwesp.decay``).
 
     Examples
     --------
@@ -242,11 +248,17 @@ def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control
         raise InputError(f"`estimate` must be 'MLE' or 'MPLE'; {ctl['estimate']!r} was given.")
     model = G if isinstance(G, Model) else Model(G, formula, edge_covariates, missing=missing)
     if getattr(model, "curved", False):
-        curved = sorted({t.name for t in model.terms if t.curved})
-        raise InputError(
-            f"The formula has curved terms without a fixed decay ({', '.join(curved)}): their statistics can be "
-            "summarised, but estimating the decay is not implemented; give the decay, e.g. "
-            "gwesp(0.5, fixed=TRUE).")
+        nodecay = sorted({t.name for t in model.terms if t.curved and (not t.curve or t.curve[1] is None)})
+        if nodecay:
+            raise InputError(
+                f"The formula has curved terms without a decay ({', '.join(nodecay)}): their statistics can be "
+                "summarised; to fit, give a fixed decay (gwesp(0.5, fixed=TRUE)) or a starting decay to be "
+                "estimated (gwesp(0.5, fixed=FALSE)).")
+        if ctl["estimate"] != "MLE":
+            raise InputError("Curved ERGMs (fixed=FALSE) are fitted by MCMC-MLE only; use estimate='MLE'.")
+        from .curved import fit_curved
+
+        return fit_curved(model, ctl, seed)
     t0 = time.perf_counter()
     fit, tab = mple(model)
     names = model.names
@@ -361,7 +373,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                 prog.update(task, advance=1, description=f"iteration {it}: step {gamma:.2f}, "
                             f"Hotelling p={pval:.2f}, interval {interval}")
             # a passing test on a sample with very few effective draws proves little
-            enough = neff_it >= 0.5 * target_ess or not ctl["adaptive"] or user_interval
+            enough = neff_it >= target_ess or not ctl["adaptive"] or user_interval
             if gamma >= 1.0 and pval > ctl["min_pvalue"] and enough:
                 converged = True
                 break
@@ -396,14 +408,51 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                 raise ConvergenceError(msg + " " + _runaway_message(model, sample, obs) + ". " + TRY)
             messages.append(msg)
             warnings.warn(msg, RuntimeWarning, stacklevel=3)
-        # the last iteration's sample (at theta) gives the final step and the standard errors;
-        # a fresh sample only when asked for
-        if ctl["final_samplesize"]:
-            fsize = int(ctl["final_samplesize"])
-            final = cs.run(theta, 4 * interval, interval, max(1, int(np.ceil(fsize / chains))))
-            theta_sampled = theta
-        else:
-            final = sample  # drawn at theta_sampled (theta itself may have moved on since)
+        # a fresh final sample at the last coefficients, extended until its effective size
+        # reaches `final_ess` (statnet's adaptive final sample); it gives the final step, the
+        # standard errors and the diagnostics that decide `converged`
+        fsize = int(ctl["final_samplesize"] or samplesize)
+        fper = max(20, int(np.ceil(fsize / chains)))
+        final_ess = float(ctl["final_ess"] or 0)
+        from .diagnostics import diagnose_sample
+
+        for attempt in range(3):
+            final = cs.run(theta, burn_mult * interval, interval, fper)
+            for _ in range(4):
+                fe = effective_sample_size(final)
+                fv = final.reshape(-1, p).var(0) > 0
+                if not np.any(fv) or float(np.min(fe[fv])) >= final_ess:
+                    break
+                more = int(np.ceil(fper * min(3.0, final_ess / max(float(np.min(fe[fv])), 1.0) - 1.0)))
+                final = np.concatenate([final, cs.run(theta, 0, interval, max(more, 20))], axis=1)
+            try:
+                fdiag = diagnose_sample(final, observed=obs, names=list(names))
+                diag_ok = bool(fdiag.ok)
+                diag_note = "" if diag_ok else (
+                    "the final sample fails the Geweke/R-hat checks (largest |Geweke z| "
+                    f"{float(np.nanmax(np.abs(fdiag.frame['geweke_z']))):.1f}, largest R-hat "
+                    f"{float(np.nanmax(fdiag.frame['rhat'])):.2f})")
+            except InputError:
+                diag_ok, diag_note = True, ""
+            if diag_ok or not ctl["adaptive"] or user_interval:
+                break
+            # the chains drift within the final sample: thin more and burn in longer, then redraw
+            interval = int(min(2 * interval, 50 * model.ndyads))
+            burn_mult = min(2 * burn_mult, 64)
+        theta_sampled = theta
+        if converged and not diag_ok:
+            converged = False
+            msg = ("MCMC-MLE stopped, but " + diag_note + "; treat the estimates with care and refit with a larger "
+                   "`interval` or `samplesize` (see res.mcmc_diagnostics()).")
+            messages.append(msg)
+            warnings.warn(msg, RuntimeWarning, stacklevel=3)
+        _, fp, _, fneff = hotelling(final, obs)
+        if converged and not diag_ok:
+            converged = False
+            msg = ("MCMC-MLE stopped, but " + diag_note + "; treat the estimates with care and refit with a larger "
+                   "`interval` or `samplesize` (see res.mcmc_diagnostics()).")
+            messages.append(msg)
+            warnings.warn(msg, RuntimeWarning, stacklevel=3)
         fflat = final.reshape(-1, p)
         theta = theta_sampled
         theta_hat, w, _ = geyer_thompson(theta, fflat, obs)
@@ -441,7 +490,8 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
     info = {"seconds": time.perf_counter() - t0, "proposals": cs.proposals,
             "sampler_seconds": cs.seconds, "proposals_per_second": cs.proposals / max(cs.seconds, 1e-9),
             "acceptance": cs.accepted / max(cs.proposals, 1), "history": pd.DataFrame(history),
-            "hotelling_pvalue": pval}
+            "hotelling_pvalue": pval, "final_hotelling_pvalue": fp, "final_ess": float(fneff),
+            "final_diagnostics_ok": diag_ok}
     return ERGMResults(
         model=model, params=pd.Series(theta_hat, index=names, name="params"),
         cov=pd.DataFrame(cov, index=names, columns=names), llf=float(llf), converged=converged,

@@ -39,6 +39,24 @@ KIND_LABEL = {
 UNIT = {"degree": "nodes", "idegree": "nodes", "odegree": "nodes",
         "espartners": "edges", "distance": "dyads"}
 
+# figure text by language (lang="en" | "zh"); fonts for CJK glyphs are the plotting layer's job
+TEXT = {
+    "en": {"kind": KIND_LABEL, "unit": UNIT, "observed": "observed",
+           "proportion": "proportion of {unit}", "number": "number of {unit}",
+           "model_axis": "(simulated - observed) / sd", "title": "Goodness-of-fit diagnostics ({nsim} simulated networks)"},
+    "zh": {"kind": {"model": "模型统计量", "degree": "度", "idegree": "入度", "odegree": "出度",
+                    "espartners": "边共享伙伴数", "distance": "最短路径距离"},
+           "unit": {"degree": "节点", "idegree": "节点", "odegree": "节点", "espartners": "边", "distance": "节点对"},
+           "observed": "观测值", "proportion": "{unit}比例", "number": "{unit}数",
+           "model_axis": "(模拟值 - 观测值) / 标准差", "title": "拟合优度检验（{nsim} 个模拟网络）"},
+}
+
+
+def _text(lang):
+    if lang not in TEXT:
+        raise InputError(f"`lang` must be 'zh' or 'en'; {lang!r} was given.")
+    return TEXT[lang]
+
 
 # --------------------------------------------------------------------------- summaries
 def _adjacency(G, nodes):
@@ -175,17 +193,19 @@ class GOFResult:
             ].to_string(float_format=lambda v: f"{v:.4g}"))
         return "\n".join(blocks)
 
-    def plot(self, kinds=None, proportions: bool = True):
+    def plot(self, kinds=None, proportions: bool = True, lang: str = "en"):
         """statnet-style boxplots: simulated distribution per value, observed as a black line.
 
         Grey lines mark the 2.5% and 97.5% quantiles of the simulations. Counts are shown as
         proportions of nodes / edges / dyads (statnet's default) unless ``proportions=False``;
         model statistics are drawn centred on the observed values and scaled by their
         simulated standard deviation, so statistics of different scales share one axis.
-        Returns the matplotlib Figure.
+        ``lang="zh"`` writes the titles and axis labels in Chinese. Returns the matplotlib
+        Figure.
         """
         import matplotlib.pyplot as plt
 
+        tx = _text(lang)
         kinds = self.kinds if kinds is None else list(kinds)
         ncols = min(3, len(kinds))
         nrows = int(np.ceil(len(kinds) / ncols))
@@ -201,7 +221,7 @@ class GOFResult:
                 sd[~(sd > 0)] = 1.0
                 sim = (sim - obs[None, :]) / sd
                 obs = np.zeros_like(obs)
-                ylab = "(simulated - observed) / sd"
+                ylab = tx["model_axis"]
             else:
                 any_ = (obs > 0) | (sim.max(0) > 0)
                 if kind == "distance":
@@ -218,13 +238,13 @@ class GOFResult:
                     tot_o = float(self.observed[kind].sum())
                     sim = np.divide(sim, tot_s, out=np.zeros_like(sim), where=tot_s > 0)
                     obs = obs / tot_o if tot_o > 0 else obs
-                    ylab = f"proportion of {UNIT[kind]}"
+                    ylab = tx["proportion"].format(unit=tx["unit"][kind])
                 else:
-                    ylab = f"number of {UNIT[kind]}"
+                    ylab = tx["number"].format(unit=tx["unit"][kind])
             pos = np.arange(1, len(labels) + 1)
             ax.boxplot(sim, positions=pos, widths=0.6, showfliers=True,
                        flierprops={"markersize": 2}, medianprops={"color": "C0"})
-            ax.plot(pos, obs, color="k", lw=2, marker="o", ms=3, label="observed")
+            ax.plot(pos, obs, color="k", lw=2, marker="o", ms=3, label=tx["observed"])
             q = np.quantile(sim, [0.025, 0.975], axis=0)
             ax.plot(pos, q[0], color="0.6", lw=1)
             ax.plot(pos, q[1], color="0.6", lw=1)
@@ -234,11 +254,11 @@ class GOFResult:
                 ticks.append(len(labels) - 1)  # always label the last value (e.g. "inf")
             ax.set_xticks(pos[ticks])
             ax.set_xticklabels([labels[t] for t in ticks], rotation=90 if kind == "model" else 0, fontsize=7)
-            ax.set_xlabel(KIND_LABEL[kind], fontsize=8)
+            ax.set_xlabel(tx["kind"][kind], fontsize=8)
             ax.set_ylabel(ylab, fontsize=8)
             ax.tick_params(labelsize=7)
         axes[0, 0].legend(fontsize=7, loc="best")
-        fig.suptitle("Goodness-of-fit diagnostics", fontsize=10)
+        fig.suptitle(tx["title"].format(nsim=self.nsim), fontsize=9)
         fig.tight_layout()
         return fig
 

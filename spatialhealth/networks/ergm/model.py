@@ -12,7 +12,6 @@ from . import _kernels as K
 from .formula import parse_formula
 from .terms import BuildContext, build_terms
 
-
 # node indices and two-path counts fit in int16 for any network whose dense adjacency
 # could be sampled (n < 32,000); see Model.__init__ for the check
 IDX = np.int16

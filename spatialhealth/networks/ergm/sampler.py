@@ -173,6 +173,10 @@ class ChainSet:
             else np.asarray(start_stats, float)
         self.states = [st0.copy() for _ in range(self.chains)]
         self.stats = [stats0.copy() for _ in range(self.chains)]
+        # every chain's random stream depends on the seed, the chain index and the run
+        # number only, never on where the chain runs (this process, workers, Dask)
+        self._entropy = int(self.rng.integers(0, 2**63 - 1))
+        self._runs = 0
         self.proposals = 0
         self.seconds = 0.0
         self.accepted = 0
@@ -183,7 +187,7 @@ class ChainSet:
         job = {"n": m.n, "directed": m.directed, "use_tp": m.needs_tp, "pack": m.pack(),
                "dd_terms": m.dd_terms, "di_terms": m.di_terms, "eta0": eta0,
                "theta": np.asarray(theta, float), "stats": self.stats[k], "burnin": int(burnin),
-               "interval": int(interval), "nsamp": int(nsamp), "seed": int(self.rng.integers(1, 2**31 - 1))}
+               "interval": int(interval), "nsamp": int(nsamp), "seed": self.chain_seed(k)}
         if ship_state:
             job["edges"] = self.states[k].edge_array().copy()
         else:
@@ -191,8 +195,18 @@ class ChainSet:
             job["return_state"] = True
         return job
 
+    def chain_seed(self, k) -> int:
+        """Seed of chain ``k`` in the current run (from the seed, ``k`` and the run number)."""
+        ss = np.random.SeedSequence([self._entropy, int(k), self._runs])
+        return int(ss.generate_state(1, dtype=np.uint32)[0] % (2**31 - 2)) + 1
+
     def run(self, theta, burnin, interval, nsamp):
-        """Run every chain at ``theta``; returns the sample (chains, nsamp, p)."""
+        """Run every chain at ``theta``; returns the sample (chains, nsamp, p).
+
+        Each chain starts from its network rebuilt in canonical order (see
+        :meth:`NetState.from_edges`), wherever it runs, so the same seed gives
+        bit-identical samples in this process, in worker processes and on Dask.
+        """
         m = self.model
         theta = np.asarray(theta, float)
         if not np.all(np.isfinite(theta)):
@@ -221,7 +235,7 @@ class ChainSet:
                 self.n_jobs = 1
                 results = [run_chain_job(job) for job in jobs]
         else:
-            results = [run_chain_job(self._job(k, eta0, theta, burnin, interval, nsamp, False))
+            results = [run_chain_job(self._job(k, eta0, theta, burnin, interval, nsamp, True))
                        for k in range(self.chains)]
         for k, r in enumerate(results):
             if "state" in r:
@@ -230,6 +244,7 @@ class ChainSet:
                 self.states[k] = NetState.from_edges(m.n, m.directed, r["edges"], m.needs_tp)
             self.stats[k] = r["stats"]
             self.accepted += r["accepted"]
+        self._runs += 1
         self.proposals += total
         self.seconds += time.perf_counter() - t0
         return np.stack([r["sample"] for r in results])
@@ -290,8 +305,9 @@ def simulate(model_or_result, coef=None, nsim=1, seed=None, output="network", bu
     if isinstance(model_or_result, ERGMResults):
         res = model_or_result
         model = res.model
-        if coef is None:
-            coef = res.params
+        if coef is None:  # a curved fit samples at its canonical parameters
+            coef = getattr(res, "canonical_params", None)
+            coef = res.params if coef is None else coef
         if interval is None:
             interval = res.control.get("interval")
     elif isinstance(model_or_result, Model):
@@ -330,6 +346,7 @@ def simulate(model_or_result, coef=None, nsim=1, seed=None, output="network", bu
         stats = cs.stats[k]
         for d in range(per[k]):
             job = cs._job(k, eta0, coef, burnin if d == 0 else 0, interval, 1, False)
+            cs._runs += 1
             r = run_chain_job(job)
             cs.states[k], cs.stats[k] = r["state"], r["stats"]
             st, stats = cs.states[k], cs.stats[k]

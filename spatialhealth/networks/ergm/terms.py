@@ -67,6 +67,7 @@ class Term:
     dyad_independent: bool = True
     needs_tp: bool = False
     curved: bool = False
+    curve: tuple = ()  # curved terms: (label of the curved parameter pair, starting decay, k)
     observed_fn: object = field(default=None, repr=False)
 
     @property
@@ -591,7 +592,7 @@ def _levels_or_keep(a, lev, vals, call):
         kp = a["keep"] if isinstance(a["keep"], list) else [a["keep"]]
         if not all(_int_like(v) and 0 < int(v) <= len(lev) for v in kp):
             raise InputError(f"`{call}`: `keep` must be positions 1..{len(lev)} of the levels {lev!r}.")
-        return [lev[int(k) - 1] for k in sorted(set(int(k) for k in kp))]
+        return [lev[int(k) - 1] for k in sorted({int(k) for k in kp})]
     return select_levels(a.get("levels"), lev, vals, call)
 
 
@@ -715,11 +716,12 @@ def _t_sp(kind, weighted):
         typ, tname = _sp_type(call, ctx, a["type"])
         pre = f"{kind}.{tname}" if ctx.directed else kind
         code = _SP_CODE[kind]
-        if weighted and (a["fixed"] or a["decay"] is not None):
+        explicit_curved = weighted and a["decay"] is not None and "fixed" in call.kwargs and not a["fixed"]
+        if weighted and (a["fixed"] or a["decay"] is not None) and not explicit_curved:
             if not a["fixed"]:
                 raise InputError(
-                    f"`{call}`: estimating the decay (a curved ERGM, fixed=FALSE) is not implemented; write "
-                    f"{call.name}({a['decay']}, fixed=TRUE).")
+                    f"`{call}`: give fixed=TRUE for a fixed decay, e.g. {call.name}({a['decay']}, fixed=TRUE), or "
+                    f"fixed=FALSE to estimate the decay (a curved ERGM).")
             decay = _decay_value(call, a["decay"] if a["decay"] is not None else 0.0)
             r = 1.0 - math.exp(-decay)
             label = f"gw{pre}.fixed.{_fmt(decay)}"
@@ -729,6 +731,7 @@ def _t_sp(kind, weighted):
         if weighted:  # the curved term's canonical statistics: counts 1..cutoff
             cutoff = int(a["cutoff"])
             ds, names, curved = range(1, cutoff + 1), [f"{pre}#{d}" for d in range(1, cutoff + 1)], True
+            decay0 = _decay_value(call, a["decay"]) if a["decay"] is not None else None
         else:
             dv = a["d"] if isinstance(a["d"], list) else [a["d"]]
             if not all(_int_like(d) and int(d) >= 0 for d in dv):
@@ -739,6 +742,8 @@ def _t_sp(kind, weighted):
                for d, nm in zip(ds, names)]
         if curved:
             out[0].observed_fn = _cutoff_check(out[0].observed_fn, call, ctx, kind, typ, int(a["cutoff"]))
+            for t, d in zip(out, ds):
+                t.curve = (f"gw{pre}", decay0, d)
         return out
     return build
 
@@ -772,7 +777,7 @@ def _t_transitiveties(call, ctx):
         return [Term(name, [name], code, (typ, 0, -1), (0.0, 0.0, K.SP_ANY), dyad_independent=False,
                      needs_tp=True, observed_fn=_sp_observed("esp", typ, K.SP_ANY, 0.0, 0))]
     attr = a["attr"]
-    r, kept = _attr_cats(call, ctx, attr, a["levels"])
+    r, _ = _attr_cats(call, ctx, attr, a["levels"])
     cat = ctx.ncat[r]
     return [Term(name, [f"{name}.{attr}"], code, (typ, 0, r), (0.0, 0.0, K.SP_ANY), dyad_independent=False,
                  needs_tp=True, observed_fn=_sp_observed("esp", typ, K.SP_ANY, 0.0, 0, cat))]
@@ -901,10 +906,11 @@ def _t_gwdeg(kind):
     def build(call, ctx):
         a = _args(call, [("decay", None), ("fixed", False), ("attr", None), ("cutoff", 30), ("levels", None)])
         _need(ctx, call, kind != "gwdegree")
-        if not a["fixed"] and a["decay"] is not None:
+        explicit_curved = a["decay"] is not None and "fixed" in call.kwargs and not a["fixed"]
+        if not a["fixed"] and a["decay"] is not None and not explicit_curved:
             raise InputError(
-                f"`{call}`: estimating the decay (a curved ERGM, fixed=FALSE) is not implemented; write "
-                f"{call.name}({a['decay']}, fixed=TRUE).")
+                f"`{call}`: give fixed=TRUE for a fixed decay, e.g. {call.name}({a['decay']}, fixed=TRUE), or "
+                f"fixed=FALSE to estimate the decay (a curved ERGM).")
         cat, kept, r = None, None, -1
         if a["attr"] is not None:
             vals, lev = ctx.levels(a["attr"], call.name)
@@ -924,9 +930,10 @@ def _t_gwdeg(kind):
                         f"Term `{kind}` has encountered a network for which {what} of some node exceeded the "
                         f"cut-off setting of {cutoff}. Increase the term argument `cutoff`.")
                 return float(np.sum(x == d))
+            decay0 = _decay_value(call, a["decay"]) if a["decay"] is not None else None
             return [Term(kind, [f"{kind}#{d}"], K.DEGREE, (-1, d, flag), (0.0, -1.0, 0.0), dyad_independent=False,
-                         curved=True, observed_fn=(first if d == 1 else
-                                                   (lambda c, d=d: float(np.sum(_degrees(c, deg) == d)))))
+                         curved=True, curve=(short, decay0, d),
+                         observed_fn=(first if d == 1 else (lambda c, d=d: float(np.sum(_degrees(c, deg) == d)))))
                     for d in range(1, cutoff + 1)]
         decay = _decay_value(call, a["decay"])
         rr = 1.0 - math.exp(-decay)
@@ -983,7 +990,7 @@ ALIASES = {"triangles": "triangle", "ttriad": "ttriple", "ctriad": "ctriple", "d
 def build_terms(calls, ctx) -> list[Term]:
     """Turn parsed :class:`TermCall` objects into kernel terms."""
     out = []
-    for call in calls:
+    for ci, call in enumerate(calls):
         name = call.name
         if name in ALIASES:
             name = ALIASES[name]
@@ -992,5 +999,9 @@ def build_terms(calls, ctx) -> list[Term]:
             raise InputError(
                 f"Unknown ERGM term {name!r}; available terms: {', '.join(sorted(TERMS))}."
             )
-        out.extend(TERMS[name](call, ctx))
+        built = TERMS[name](call, ctx)
+        for t in built:
+            if t.curved and t.curve:
+                t.curve = (*t.curve, ci)  # (label, decay0, k, formula position)
+        out.extend(built)
     return out

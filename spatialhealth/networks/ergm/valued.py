@@ -36,16 +36,17 @@ tests). Dyad-dependent valued terms (e.g. ``mutual(form="min")``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy import stats
 from scipy.special import gammaln
 
+from ..._results import CoefficientResult, coef_table
 from ...errors import ConvergenceError, InputError
 from .formula import parse_formula
+from .results import LikelihoodMixin
 
 _SUM_TERMS = ("sum", "nodecov", "nodeicov", "nodeocov", "edgecov", "nodematch")
 
@@ -191,50 +192,37 @@ def _loglik_parts(theta, d: ValuedDesign):
     return ll, grad, H  # H = Fisher information (negative Hessian of ll)
 
 
-@dataclass(frozen=True)
-class ValuedERGMResults:
-    """A fitted Poisson-reference valued ERGM (exact MLE)."""
+class ValuedERGMResults(LikelihoodMixin, CoefficientResult):
+    """A fitted Poisson-reference valued ERGM (exact MLE).
 
-    params: pd.Series
-    cov: pd.DataFrame
-    llf: float
-    null_llf: float
-    design: ValuedDesign = field(repr=False)
-    iterations: int = 0
-    converged: bool = True
+    The coefficient table (``.coefficients``: estimate, std_error, z_or_t, p_value,
+    ci_lower, ci_upper) and the inference accessors come from
+    :class:`spatialhealth._results.CoefficientResult`; ``aic``/``bic`` from ``llf``.
+    """
+
+    title = "Valued ERGM fit"
+
+    def __init__(self, params, cov, llf, null_llf, design, iterations=0, converged=True):
+        self.cov = cov
+        self.llf = float(llf)
+        self.null_llf = float(null_llf)
+        self.design = design
+        self.iterations = int(iterations)
+        self.converged = bool(converged)
+        self.df_resid = None
+        se = np.sqrt(np.clip(np.diag(cov.to_numpy(dtype=float)), 0, None))
+        self.coefficients = coef_table(np.asarray(params, dtype=float), se, names=params.index)
 
     @property
-    def bse(self) -> pd.Series:
-        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index, name="bse")
+    def nobs(self) -> int:
+        return len(self.design.y)
 
     @property
     def zvalues(self) -> pd.Series:
-        return self.params / self.bse
-
-    @property
-    def pvalues(self) -> pd.Series:
-        return pd.Series(2 * stats.norm.sf(np.abs(self.zvalues)), index=self.params.index, name="pvalues")
-
-    @property
-    def aic(self) -> float:
-        return -2 * self.llf + 2 * len(self.params)
-
-    @property
-    def bic(self) -> float:
-        return -2 * self.llf + np.log(len(self.design.y)) * len(self.params)
-
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        z = stats.norm.ppf(1 - alpha / 2)
-        return pd.DataFrame({"lower": self.params - z * self.bse, "upper": self.params + z * self.bse})
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        ci = self.conf_int()
-        return pd.DataFrame({"estimate": self.params, "std_error": self.bse, "z": self.zvalues,
-                             "p_value": self.pvalues, "ci_lower": ci["lower"], "ci_upper": ci["upper"]})
+        return self.tvalues
 
     def summary(self) -> str:
-        df = self.frame[["estimate", "std_error", "z", "p_value"]].copy()
+        df = self.coefficients[["estimate", "std_error", "z_or_t", "p_value"]].copy()
         df.columns = ["Estimate", "Std. Error", "z value", "Pr(>|z|)"]
         return "\n".join([
             "Valued ERGM, Poisson reference (exact maximum likelihood; dyad-independent terms)",

@@ -6,14 +6,14 @@ import networkx as nx
 import numpy as np
 import pytest
 import statsmodels.api as sm
-
-from spatialhealth.errors import ConvergenceError, InputError
-from spatialhealth.networks.ergm.enumerate import (
+from exact_oracle import (
     ExactERGM,
     all_graphs,
     brute_statistics,
     graph_statistics,
 )
+
+from spatialhealth.errors import ConvergenceError, InputError
 
 
 def test_sample_space_sizes():

@@ -2,7 +2,7 @@
 
 Tiny sample spaces (5 undirected nodes: 1,024 graphs; 4 directed nodes: 4,096 graphs)
 make the ERGM distribution, its expected statistics and its MLE exactly computable
-(``spatialhealth.networks.ergm.enumerate``).
+(``tests/networks/ergm/exact_oracle.py``).
 
 Tolerances
 ----------
@@ -28,11 +28,11 @@ Tolerances
 import networkx as nx
 import numpy as np
 import pytest
+from exact_oracle import ExactERGM
 from scipy import stats
 
 from spatialhealth.networks.ergm import build_model, simulate
 from spatialhealth.networks.ergm.diagnostics import effective_sample_size
-from spatialhealth.networks.ergm.enumerate import ExactERGM
 
 
 def undirected5():

@@ -10,12 +10,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from statnet_cases import adjacency, load
 
 from spatialhealth.errors import ConvergenceError, InputError
 from spatialhealth.networks.ergm import ergm, summary_statistics
 from spatialhealth.networks.ergm.datasets import load_network
-
-from statnet_cases import adjacency, load
 
 
 def _fit(G, formula, **kw):

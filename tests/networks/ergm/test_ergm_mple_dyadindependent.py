@@ -6,8 +6,7 @@ import pytest
 import statsmodels.api as sm
 
 from spatialhealth.errors import ConvergenceError  # noqa: F401
-from spatialhealth.networks.ergm import ergm
-from spatialhealth.networks.ergm import datasets
+from spatialhealth.networks.ergm import datasets, ergm
 
 
 def _glm(X, y):

@@ -17,11 +17,10 @@ import warnings
 import networkx as nx
 import numpy as np
 import pytest
+from statnet_cases import adjacency, load, r_all_equal
 
 from spatialhealth.errors import InputError
 from spatialhealth.networks.ergm import ergm, summary_statistics
-
-from statnet_cases import adjacency, load, r_all_equal
 
 NETS = {}
 

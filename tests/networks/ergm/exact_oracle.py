@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from ...errors import ConvergenceError, InputError
+from spatialhealth.errors import ConvergenceError, InputError
 
 MAX_DYADS = 16  # 65,536 graphs: still instant; beyond this enumeration is not "tiny"
 
