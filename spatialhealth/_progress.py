@@ -38,3 +38,57 @@ def progress_callback(progress, total: int, description: str = "working") -> Ite
                   TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda k=1: bar.advance(task, k)
+
+
+class _CallbackBar:
+    """The part of a rich ``Progress`` a fit uses, reporting to a callback ``progress(k)``."""
+
+    def __init__(self, callback):
+        self.callback = callback
+
+    def start(self):
+        return None
+
+    def stop(self):
+        return None
+
+    def add_task(self, description: str, total=None) -> int:
+        return 0
+
+    def update(self, task, advance: int = 0, description: str | None = None, **_) -> None:
+        if advance:
+            self.callback(advance)
+
+
+def status_bar(progress, label: str):
+    """A bar with a changing description for iterative fits, or None when ``progress`` is off.
+
+    ``True`` gives a rich bar titled ``label`` on standard error; a callable receives the
+    number of steps done since its last call; ``None``/``False`` gives None.
+
+    Parameters
+    ----------
+    progress : bool or callable
+    label : str
+
+    Returns
+    -------
+    object or None
+        Has ``start()``, ``add_task(description, total)``, ``update(task, advance=,
+        description=)`` and ``stop()``.
+
+    Examples
+    --------
+    >>> steps = []
+    >>> bar = status_bar(steps.append, "ERGM")
+    >>> task = bar.add_task("fit", total=3); bar.update(task, advance=1); steps
+    [1]
+    """
+    if callable(progress):
+        return _CallbackBar(progress)
+    if not progress:
+        return None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn(f"[bold]{label}[/bold] {{task.description}}"), BarColumn(), TimeElapsedColumn(),
+                    transient=True)

@@ -48,7 +48,7 @@ DEFAULTS = dict(
     eval_loglik=True,        # bridge-sampling log-likelihood for AIC/BIC
     bridges=16,              # bridge-sampling steps
     bridge_samplesize=128,   # draws per bridge (all chains together)
-    progress=None,           # rich progress (default: on when the fit is long)
+    progress=None,           # True/False/callable (default: a bar when the fit is long)
 )
 
 
@@ -186,13 +186,11 @@ def burnin_drift(sample) -> float:
     return float(np.max(z))
 
 
-def _progress(enabled):
-    if not enabled:
-        return None
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+def _progress(progress):
+    """A bar (``True``), the caller's callback (a callable) or nothing; see :mod:`spatialhealth._progress`."""
+    from ..._progress import status_bar
 
-    return Progress(TextColumn("[bold]ERGM[/bold] {task.description}"), BarColumn(), TimeElapsedColumn(),
-                    transient=True)
+    return status_bar(progress, "ERGM")
 
 
 def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control) -> ERGMResults:
