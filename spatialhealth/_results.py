@@ -58,9 +58,8 @@ class Result:
     #: a plain-words name used in ``__repr__`` and the HTML heading; defaults to the class name
     _title: str | None = None
 
-    @property
-    def frame(self) -> pd.DataFrame:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
+    # every subclass defines ``frame`` (a property, or a dataclass field): it is not declared
+    # here, so that frozen dataclasses can hold it as a field
 
     def summary(self) -> str:
         """The result as text; subclasses write a table a researcher would paste."""

@@ -162,6 +162,13 @@ def dagum_gini(df: pd.DataFrame, value: str, group, *, by="auto") -> DagumResult
     by : "auto", None or str
         Panel handling (one row per ``year``).
 
+    Returns
+    -------
+    DagumResult
+        ``total``, ``within``, ``between`` (net) and ``transvariation`` with their
+        shares, the within-group Gini of each group and the between-group Gini of each
+        pair (``.frame``); a panel result with ``by``.
+
     Examples
     --------
     >>> import pandas as pd

@@ -557,26 +557,34 @@ class LisaResult(Result):
         return lisa_cluster_map(self, ax=ax, **kwargs)
 
     def to_file(self, path):
-        """Write ``.frame``: GeoPackage/GeoJSON/shapefile when it has geometries, else CSV/parquet."""
+        """Write ``.frame`` by suffix: .csv (UTF-8 with BOM), .xlsx, .parquet, or with geometries
+        .gpkg (only that layer is replaced), .geojson, .shp.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+
+        Returns
+        -------
+        pathlib.Path
+        """
         from pathlib import Path
 
-        from .._io import atomic_path, write_csv
+        from .._io import atomic_path
+        from .._results import TABLE_SUFFIXES, write_table
 
         path = Path(path)
         suffix = path.suffix.lower()
-        if suffix == ".csv":
-            f = self.frame.drop(columns="geometry", errors="ignore")
-            return write_csv(pd.DataFrame(f), path)
+        if suffix in TABLE_SUFFIXES:
+            return write_table(self.frame, path)
+        driver = {".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
+        one_of(suffix, tuple(driver) + TABLE_SUFFIXES, "file suffix")
+        if "geometry" not in self.frame.columns:
+            raise InputError(f"{suffix} needs geometries; the LISA input had none. Use .csv, .xlsx or .parquet.")
         with atomic_path(path) as tmp:
-            if suffix == ".parquet":
-                self.frame.to_parquet(tmp)
-            else:
-                if "geometry" not in self.frame.columns:
-                    raise InputError(f"{suffix} needs geometries; the LISA input had none. Use .csv or .parquet.")
-                driver = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
-                one_of(suffix, tuple(driver), "file suffix")
-                kw = {"layer": path.stem} if suffix in (".gpkg", ".shp") else {}
-                self.frame.to_file(tmp, driver=driver[suffix], **kw)
+            tmp.unlink()
+            kw = {"layer": path.stem} if suffix == ".shp" else {}
+            self.frame.to_file(tmp, driver=driver[suffix], **kw)
         return path
 
 

@@ -59,8 +59,8 @@ def _quiet(fn):
     return wrapper
 
 
-@dataclass(frozen=True)
-class ZonalResult:
+@dataclass(frozen=True, repr=False)
+class ZonalResult(Result):
     """Zonal statistics per region: ``.frame`` with ``code`` and one column per statistic."""
 
     frame: pd.DataFrame
@@ -71,10 +71,6 @@ class ZonalResult:
         return (f"Zonal statistics of {self.raster} ({self.method} cells), {len(self.frame)} regions\n"
                 + self.frame.to_string(index=False, max_rows=40))
 
-    def to_file(self, path):
-        from .._io import write_csv
-
-        return write_csv(self.frame, path)
 
 
 @_quiet
@@ -429,10 +425,23 @@ class RasterLocalResult(Result):
         return "\n".join(lines)
 
     def to_file(self, path) -> Path:
-        """Write the class grid as a uint8 GeoTIFF with a colour table (nodata 255)."""
+        """Write the class grid as a uint8 GeoTIFF with a colour table (nodata 255) for ``.tif``/
+        ``.tiff``; any other suffix writes the class counts (:attr:`frame`) as a table.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+
+        Returns
+        -------
+        pathlib.Path
+        """
         import rasterio
 
         from .._io import atomic_path
+
+        if Path(path).suffix.lower() not in (".tif", ".tiff"):
+            return super().to_file(path)
 
         profile = self.profile.copy()
         profile.update(driver="GTiff", dtype="uint8", count=1, nodata=RASTER_CLASS_NODATA, compress="deflate")

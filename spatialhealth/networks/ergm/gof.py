@@ -26,6 +26,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ..._results import Result
 from ...errors import InputError
 
 KIND_LABEL = {
@@ -149,8 +150,8 @@ def mc_pvalue(observed: float, simulated: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------- result
-@dataclass(frozen=True)
-class GOFResult:
+@dataclass(frozen=True, repr=False)
+class GOFResult(Result):
     """Simulated versus observed network summaries of a fitted ERGM.
 
     Attributes
@@ -262,11 +263,6 @@ class GOFResult:
         fig.tight_layout()
         return fig
 
-    def to_file(self, path) -> None:
-        """Write :attr:`frame` as CSV."""
-        from ..._io import write_csv
-
-        write_csv(self.frame, path)
 
 
 def _default_kinds(directed):

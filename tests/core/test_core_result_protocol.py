@@ -9,6 +9,7 @@ that is not in the list.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from pathlib import Path
 
@@ -23,8 +24,11 @@ from matplotlib.axes import Axes  # noqa: E402
 
 from spatialhealth._results import COEF_COLUMNS, CoefficientResult, Result  # noqa: E402
 
-#: packages whose exported result classes must all be covered by FACTORIES
-PACKAGES = ["spatialhealth.equity", "spatialhealth.efficiency", "spatialhealth.policy"]
+#: packages whose public result classes (in any of their modules) must all be covered by FACTORIES
+PACKAGES = ["spatialhealth.equity", "spatialhealth.efficiency", "spatialhealth.policy", "spatialhealth.layers",
+            "spatialhealth.networks"]
+#: results that draw a grid of panels: plot() returns the figure's Axes array, not one Axes
+MULTI_PANEL = {"GOFResult", "SpaceTimeResult"}
 
 
 # ---------------------------------------------------------------- small data
@@ -138,7 +142,123 @@ FACTORIES = [
     ("BaconResult", _policy("bacon_decomposition", treatment="treated")),
     ("Comparison", _policy("compare_estimators", cohort="first_treat", leads=2, lags=2)),
     ("HeterogeneityResult", _policy("heterogeneity", treatment="treated", group="region3")),
+    ("IdealAllocationResult", _equity("ideal_allocation", resources=["beds", "doctors"], population="pop",
+                                      bounds=(0.8, 1.2))),
+    ("MoranResult", lambda: _layers()[0]),
+    ("LisaResult", lambda: _layers()[1]),
+    ("MoranBVResult", lambda: _layers()[2]),
+    ("MoranPanelResult", lambda: _layers()[3]),
+    ("LocalResult", lambda: _layers()[4]),
+    ("JoinCountsResult", lambda: _layers()[5]),
+    ("SpatialRegressionResult", lambda: _layers()[6]),
+    ("SpaceTimeResult", lambda: _layers()[7]),
+    ("ZonalResult", lambda: _raster()[0]),
+    ("RasterLocalResult", lambda: _raster()[1]),
+    ("ODResult", lambda: _od()),
+    ("ODReport", lambda: _od().report),
+    ("CentralityResult", lambda: _network()[0]),
+    ("NetworkSummary", lambda: _network()[1]),
+    ("QAPRegressionResult", lambda: _network()[2]),
+    ("QAPCorrelationResult", lambda: _network()[3]),
+    ("ERGMResults", lambda: _ergm()[0]),
+    ("ValuedERGMResults", lambda: _ergm()[1]),
+    ("AnovaResult", lambda: _ergm()[2]),
+    ("GOFResult", lambda: _ergm()[3]),
 ]
+
+
+def _grid(n=5):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    rng = np.random.default_rng(3)
+    cells = [{"code": f"{110101 + i:06d}", "x": float(abs(rng.normal())) + (i % n), "y": float(rng.normal()),
+              "hi": int(i % 3 == 0), "geometry": box(i % n, i // n, i % n + 1, i // n + 1)} for i in range(n * n)]
+    return gpd.GeoDataFrame(cells, crs=3857)
+
+
+_CACHE: dict = {}
+
+
+def _layers():
+    if "layers" not in _CACHE:
+        from spatialhealth.layers import (build_weights, getis_ord, join_counts, lisa, moran, moran_bv,
+                                          moran_panel, space_time, spatial_regression)
+
+        g = _grid()
+        w = build_weights(g, kind="queen")
+        panel = pd.concat([g.assign(year=2019), g.assign(year=2020, x=g.x * 1.2 + 0.3)], ignore_index=True)
+        _CACHE["layers"] = (
+            moran(g, value="x", weights=w, permutations=99, seed=1),
+            lisa(g, value="x", weights=w, permutations=99, seed=1),
+            moran_bv("x", "y", w, permutations=99, seed=1, data=g),
+            moran_panel(pd.DataFrame(panel.drop(columns="geometry")), "x", w),
+            getis_ord(g, value="x", weights=w, permutations=99, seed=1),
+            join_counts(g, value="hi", weights=w, permutations=99, seed=1),
+            spatial_regression(g, y="y", x=["x"], weights=w, model="lag"),
+            space_time(pd.DataFrame(panel.drop(columns="geometry")), value="x", weights=w, period="year",
+                       permutations=99, seed=1, k=3) if importlib.util.find_spec("giddy") else None,
+        )
+    return _CACHE["layers"]
+
+
+def _raster():
+    if "raster" not in _CACHE:
+        import tempfile
+
+        import rasterio
+        from rasterio.transform import from_origin
+
+        from spatialhealth.layers.raster import raster_lisa, zonal_stats
+
+        d = Path(tempfile.mkdtemp())
+        a = np.random.default_rng(2).random((12, 10)).astype("float32")
+        a[:4, :4] += 2
+        with rasterio.open(d / "g.tif", "w", driver="GTiff", height=12, width=10, count=1, dtype="float32",
+                           crs="EPSG:3857", transform=from_origin(0, 12, 1, 1)) as dst:
+            dst.write(a, 1)
+        g = _grid(3).set_crs(3857, allow_override=True)
+        _CACHE["raster"] = (zonal_stats(d / "g.tif", g), raster_lisa(d / "g.tif", permutations=99, seed=1))
+    return _CACHE["raster"]
+
+
+def _od():
+    from spatialhealth.networks import aggregate_od
+
+    recs = pd.DataFrame({"o": ["北京市", "上海市", "北京市", "成都市"], "d": ["上海市", "北京市", "上海市", "重庆市"],
+                         "w": [1.0, 2.0, 1.5, 3.0]})
+    return aggregate_od(recs, "o", "d", weight="w")
+
+
+def _network():
+    if "network" not in _CACHE:
+        import networkx as nx
+
+        from spatialhealth.networks import centrality, network_summary, qap_correlation, qap_regression
+
+        G = nx.gnp_random_graph(12, 0.3, seed=4, directed=True)
+        for u, v in G.edges:
+            G.edges[u, v]["weight"] = float(1 + (u + v) % 4)
+        x = np.abs(np.subtract.outer(np.arange(12), np.arange(12))).astype(float)
+        _CACHE["network"] = (centrality(G), network_summary(G),
+                             qap_regression(G, {"dist": x}, weight="weight", permutations=50, seed=1),
+                             qap_correlation(G, x, weight="weight", permutations=50, seed=1))
+    return _CACHE["network"]
+
+
+def _ergm():
+    if "ergm" not in _CACHE:
+        from spatialhealth.networks.ergm import anova, ergm, valued_ergm
+        from spatialhealth.networks.ergm.datasets import load_network
+
+        G = load_network("flomarriage")
+        a = ergm(G, "edges", seed=1)
+        b = ergm(G, "edges + nodecov('wealth')", seed=1)
+        V = G.copy()
+        for u, v in V.edges:
+            V.edges[u, v]["w"] = 1 + (hash((u, v)) % 3)
+        _CACHE["ergm"] = (b, valued_ergm(V, "sum", weight="w"), anova(a, b), b.gof(nsim=20, seed=1))
+    return _CACHE["ergm"]
 
 _BUILT: dict = {}
 
@@ -150,13 +270,21 @@ def build(name, factory):
 
 
 def _public_result_classes():
+    import pkgutil
+
     found = {}
     for pkg in PACKAGES:
-        mod = importlib.import_module(pkg)
-        for attr in getattr(mod, "__all__", dir(mod)):
-            obj = getattr(mod, attr)
-            if inspect.isclass(obj) and (issubclass(obj, Result) or attr.endswith("Result")):
-                found[attr] = pkg
+        root = importlib.import_module(pkg)
+        names = [pkg] + [m.name for m in pkgutil.walk_packages(root.__path__, prefix=pkg + ".")
+                         if "qgis_plugin" not in m.name]
+        for name in names:
+            if any(part.startswith("_") for part in name.split(".")[1:]):
+                continue
+            mod = importlib.import_module(name)
+            for attr, obj in vars(mod).items():
+                if (inspect.isclass(obj) and not attr.startswith("_") and obj.__module__ == name
+                        and (issubclass(obj, Result) or attr.endswith("Result"))):
+                    found[attr] = name
     return found
 
 
@@ -179,7 +307,7 @@ def test_result_protocol(name, factory, tmp_path):
     assert "\n" not in r and len(r) <= 120, r
     html = res._repr_html_()
     assert isinstance(html, str) and "<table" in html
-    if hasattr(res, "plot"):
+    if hasattr(res, "plot") and name not in MULTI_PANEL:
         import matplotlib.pyplot as plt
 
         ax = res.plot()
