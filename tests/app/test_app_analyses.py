@@ -122,3 +122,31 @@ def test_mismatch_pipeline_equals_its_steps(run, direct):
     np.testing.assert_allclose(np.sort(got[value_col].to_numpy()), np.sort(hd.values.to_numpy()), rtol=1e-9)
     dagum = _table(run, "mismatch_dagum")
     assert len(dagum) > 0
+
+
+def test_migration_index_layout_runs_as_the_library_aggregates_it(tmp_path):
+    from spatialhealth.datasets import mobility_sample
+    from spatialhealth.networks.migration import aggregate_migration_index
+
+    (tmp_path / "mi.toml").write_text("""
+[inputs.flows]
+dataset = "migration_index"
+[network]
+layout = "migration_index"
+city = "城市代码"
+partner = "对方城市"
+share = "占比"
+direction = "方向"
+scale = "规模指数"
+date = "日期"
+how = "mean"
+""", encoding="utf-8")
+    run_analysis(tmp_path / "mi.toml", out=tmp_path / "res")
+    got = _table(tmp_path / "res", "od_edges")
+    ref = aggregate_migration_index(mobility_sample("migration_index"), city="城市代码", partner="对方城市",
+                                    share="占比", direction="方向", scale="规模指数", date="日期", how="mean").edges
+    got = got.astype({"origin": str, "destination": str}).sort_values(["origin", "destination"])
+    ref = ref.astype({"origin": str, "destination": str}).sort_values(["origin", "destination"])
+    np.testing.assert_allclose(got["flow"].to_numpy(), ref["flow"].to_numpy(), rtol=1e-12)
+    report = (tmp_path / "res" / "summaries" / "od_report.txt").read_text(encoding="utf-8")
+    assert "top-10 truncation" in report

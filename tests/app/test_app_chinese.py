@@ -7,6 +7,7 @@ CSV with a byte-order mark, and every table also in tables.xlsx.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import warnings
@@ -36,6 +37,7 @@ quick = true
 [inputs."省级指标"]
 path = "{path}"
 key = "省份"
+label = "省份"
 {sheet}
 derive = {{ "每千人床位" = "`床位数（万张）` * 1e7 / 常住人口", "每千人卫技" = "`卫生技术人员（万人）` * 1e7 / 常住人口" }}
 [[equity]]
@@ -101,6 +103,9 @@ enabled = true
     assert len(lisa) == 31 and set(lisa["cluster"]) <= {"HH", "LL", "LH", "HL", "ns", "neighborless"}
     sheets = pd.ExcelFile(out / "tables.xlsx").sheet_names
     assert "lisa_每千人床位" in sheets
+    page = (out / "maps" / "lisa_map_每千人床位.html").read_text(encoding="utf-8")
+    for name in ("内蒙古自治区", "河北"):                   # the user's own 省份 names label the map
+        assert name in page or json.dumps(name)[1:-1] in page, name
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "目录" in report and "复现本次运行" in report and "2020年各省卫生资源配置" in report
     with sqlite3.connect(out / "qgis" / "spatialhealth.gpkg") as con:

@@ -344,6 +344,11 @@ def _static(cfg, outputs, section, name, title, draw):
     outputs.static_map(section, f"{name}_static", fig, title)
 
 
+def _label(cfg, input_name):
+    """The input's own name column for maps and figure labels (``[inputs.X] label``), or None."""
+    return cfg.settings["inputs"].get(input_name, {}).get("label")
+
+
 def _on_boundaries(state, frame):
     """A local-statistic frame joined to the boundaries (for maps and QGIS), or None."""
     if "boundaries" not in state:
@@ -365,7 +370,8 @@ def _lisa(cfg, outputs, state, spec, index):
         var = f"{var}_with_{spec['with']}"
     else:
         if "boundaries" in state:
-            res = lisa(_joined(cfg, state, spec["input"]), value=var, weights=state["weights"], **common)
+            res = lisa(_joined(cfg, state, spec["input"]), value=var, weights=state["weights"],
+                       label=_label(cfg, spec["input"]), **common)
             _figure(outputs, "LISA", f"lisa_cluster_{var}", res, f"LISA: {var}")
         else:
             res = lisa(_values(cfg, state, spec["input"], var), weights=state["weights"], **common)
@@ -384,13 +390,14 @@ def _lisa(cfg, outputs, state, spec, index):
 
         lang = _lang(cfg)
         if spec.get("map", True):
-            m = lisa_map(gdf, offline=True, title=f"LISA: {var}", simplify=state.get("simplify"), lang=lang)
+            m = lisa_map(gdf, offline=True, title=f"LISA: {var}", simplify=state.get("simplify"), lang=lang,
+                         name=_label(cfg, spec["input"]))
             outputs.map("LISA", f"lisa_map_{var}", m, f"LISA: {var}")
             _static(cfg, outputs, "LISA", f"lisa_map_{var}", f"LISA: {var}",
                     lambda: static_maps.lisa(gdf, lang=lang, title=f"LISA: {var}"))
         if spec.get("significance_map", True):
             m = significance_map(gdf, offline=True, title=f"LISA p: {var}", simplify=state.get("simplify"),
-                                 lang=lang)
+                                 lang=lang, name=_label(cfg, spec["input"]))
             outputs.map("LISA", f"lisa_significance_{var}", m, f"LISA: {var}")
             _static(cfg, outputs, "LISA", f"lisa_significance_{var}", f"LISA: {var}",
                     lambda: static_maps.significance(gdf, lang=lang, title=f"LISA p: {var}"))
@@ -423,7 +430,8 @@ def _local(cfg, outputs, state, spec, index, kind):
 
         from spatialhealth.layers import static_maps
 
-        m = hotspot_map(gdf, offline=True, title=title, simplify=state.get("simplify"), lang=_lang(cfg))
+        m = hotspot_map(gdf, offline=True, title=title, simplify=state.get("simplify"), lang=_lang(cfg),
+                        name=_label(cfg, spec["input"]))
         outputs.map(section, f"hotspots_{label}", m, title)
         _static(cfg, outputs, section, f"hotspots_{label}", title,
                 lambda: static_maps.hotspot(gdf, lang=_lang(cfg), title=title))
@@ -494,9 +502,17 @@ def _network(cfg, outputs, state):
 
     n = cfg.settings["network"]
     source = cfg.sources.get(n["input"]) or cfg.tables[n["input"]]
-    kwargs = {k: n[k] for k in ("weight", "flow", "date", "start", "end") if k in n}
-    res = aggregate_od(source, n["origin"], n["destination"], engine=n["engine"], how=n["how"],
-                       self_flows=n["self_flows"], level=n["level"], **kwargs)
+    if n["layout"] == "migration_index":
+        from spatialhealth.networks.migration import aggregate_migration_index
+
+        kwargs = {k: n[k] for k in ("scale", "date", "start", "end") if k in n}
+        res = aggregate_migration_index(source, city=n["city"], partner=n["partner"], share=n["share"],
+                                        direction=n["direction"], use=n["use"], how=n["how"], level=n["level"],
+                                        self_flows=n["self_flows"], engine=n["engine"], **kwargs)
+    else:
+        kwargs = {k: n[k] for k in ("weight", "flow", "date", "start", "end") if k in n}
+        res = aggregate_od(source, n["origin"], n["destination"], engine=n["engine"], how=n["how"],
+                           self_flows=n["self_flows"], level=n["level"], **kwargs)
     edges = res.edges if hasattr(res, "edges") else res
     outputs.table("mobility network", "od_edges", edges, "aggregated city-pair edges")
     report = getattr(res, "report", None)
@@ -638,7 +654,7 @@ def _map(cfg, outputs, state, spec, index):
         title = title or spec["variable"]
         m = maps.choropleth_map(data, spec["variable"], scheme=spec["scheme"], k=spec["k"],
                                 breaks=spec.get("breaks"), title=title, offline=spec["offline"],
-                                simplify=state.get("simplify"), lang=lang)
+                                simplify=state.get("simplify"), lang=lang, name=_label(cfg, spec["input"]))
         name = f"choropleth_{spec['variable']}"
         draw = lambda: static_maps.choropleth(data, spec["variable"], scheme=spec["scheme"], k=spec["k"],  # noqa: E731
                                               breaks=spec.get("breaks"), lang=lang, title=title)

@@ -307,6 +307,8 @@ def _read_input(name: str, spec: dict, base: Path, cfg: RunConfig, problems: Pro
             return
         df = df.copy()
         df["code"] = codes.to_numpy()
+        if spec.get("label") and spec["label"] not in df.columns:
+            problems.add(where, f"label column {spec['label']!r} is not in the table")
         period = spec.get("period")
         if period is not None and period not in df.columns:
             problems.add(where, f"period column {period!r} is not in the table")
@@ -540,6 +542,12 @@ def _check_requirements(settings: dict, problems: Problems) -> None:
         if importlib.util.find_spec("giddy") is None:
             problems.add("[space_time]", "needs PySAL giddy: pip install 'spatialhealth[spacetime]'")
     net = settings.get("network") or {}
+    if net:
+        need = (("city", "partner", "share", "direction") if net.get("layout") == "migration_index"
+                else ("origin", "destination"))
+        for key in need:
+            if key not in net:
+                problems.add("[network]", f"layout {net.get('layout', 'pairs')!r} needs `{key}`")
     if net.get("nodes") and net["nodes"] != "bundled" and net["nodes"] not in settings.get("inputs", {}):
         problems.add("[network]", f"nodes {net['nodes']!r} is neither an input ([inputs.{net['nodes']}]) nor "
                      "\"bundled\"")

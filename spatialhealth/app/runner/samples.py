@@ -18,7 +18,7 @@ import pandas as pd
 
 from spatialhealth.errors import InputError
 
-SAMPLES = ("province_health", "mobility_records", "mobility_cities", "dea_panel")
+SAMPLES = ("province_health", "mobility_records", "mobility_cities", "dea_panel", "migration_index", "city_flows")
 SAMPLE_SEED = 20201101
 
 
@@ -42,6 +42,11 @@ def load_sample(name: str) -> pd.DataFrame:
         from spatialhealth.networks.graph import load_cities
 
         return load_cities()
+    if name in ("migration_index", "city_flows"):
+        from spatialhealth.datasets import mobility_sample
+        from spatialhealth.io import read_table
+
+        return read_table(mobility_sample("flows" if name == "city_flows" else name))
     if name == "dea_panel":
         from spatialhealth.efficiency.synthetic import synthetic_panel
 

@@ -85,8 +85,19 @@ TABLE_SECTIONS: dict[str, dict[str, Key]] = {
     },
     "network": {
         "input": _k(STR, default="flows", help="Input holding OD records or city-pair flows."),
-        "origin": _k(STR, required=True, column=True),
-        "destination": _k(STR, required=True, column=True),
+        "layout": _k(STR, default="pairs", choices=("pairs", "migration_index"),
+                     help="pairs: one row per person or city pair (origin, destination); migration_index: the "
+                     "Baidu/Amap layout (per city and day a scale index and the shares of its top partner "
+                     "cities), turned into flows = index x share (the top-N truncation is stated in the report)."),
+        "origin": _k(STR, column=True, help="pairs: origin column (codes or names)."),
+        "destination": _k(STR, column=True, help="pairs: destination column."),
+        "city": _k(STR, column=True, help="migration_index: the city whose index and list a row belongs to."),
+        "partner": _k(STR, column=True, help="migration_index: the listed partner city."),
+        "share": _k(STR, column=True, help="migration_index: the partner's share (percent)."),
+        "direction": _k(STR, column=True, help="migration_index: column telling in- from out-migration rows."),
+        "scale": _k(STR, column=True, help="migration_index: the scale index column."),
+        "use": _k(STR, default="out", choices=("out", "in"), help="migration_index: build flows from each city's "
+                  "out-lists or in-lists."),
         "weight": _k(STR, column=True, help="Survey-weight column of individual records."),
         "flow": _k(STR, column=True, help="Flow column of city-pair flow rows (else each row is one person)."),
         "how": _k(STR, default="sum", choices=("sum", "mean"), help="Flow rows: total or mean per date."),
@@ -274,7 +285,8 @@ ARRAY_SECTIONS: dict[str, dict[str, Key]] = {
 #: keys of each ``[inputs.NAME]`` table
 INPUT_KEYS: dict[str, Key] = {
     "path": _k(STR, path=True, help="CSV (UTF-8, BOM or GBK), Excel or Parquet; a glob for OD files."),
-    "dataset": _k(STR, choices=("province_health", "mobility_records", "mobility_cities", "dea_panel"),
+    "dataset": _k(STR, choices=("province_health", "mobility_records", "mobility_cities", "dea_panel",
+                                "migration_index", "city_flows"),
                   help="A bundled sample table instead of a path."),
     "encoding": _k(STR, help="Text encoding of a CSV (detected when omitted: UTF-8, UTF-8 with BOM or GBK)."),
     "sheet": _k((str, int), help="Excel sheet (name or 0-based position); required when a workbook has "
@@ -282,6 +294,8 @@ INPUT_KEYS: dict[str, Key] = {
     "missing": _k(LIST, help="Cell texts that mean a missing value (e.g. [\"-\", \"n/a\"]); others are errors."),
     "key": _k(STR, help="Column with region codes or names (joined to boundaries); each region once (once per period with `period`)."),
     "period": _k(STR, help="Period column (e.g. year) of a panel: region keys must be unique within each period."),
+    "label": _k(STR, help="Column with the region names to show in maps, tooltips and figure labels (e.g. "
+                "\"省份\"; default: the bundled Chinese or English names)."),
     "names": _k(BOOL, default=False, help="The key column holds names: harmonise them to codes."),
     "level": _k(STR, default="province", choices=("province", "city", "county")),
     "scheme": _k(STR, choices=("region3", "region4", "zone6"), help="Add a `group` column with this scheme."),
