@@ -36,7 +36,14 @@ def test_demo_run_writes_every_capability(tmp_path):
     assert tables == styled and {"cities", "flows", "lisa_beds_per_1k"} <= tables
     assert (out / "qgis" / "spatialhealth.qgz").exists()
     manifest = json.loads((out / "run.json").read_text())
-    assert manifest["seed"] == 20201101 and len(manifest["steps"]) > 25
+    assert manifest["seed"] == 20201101 and len(manifest["timing"]["steps"]) > 25
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "synthetic city mobility network" in html  # the synthetic samples are labelled as such
     assert "Reproduce this run" in html
+    for s in ("Getis-Ord hot spots", "local Geary", "spatial regression", "QAP regression", "mismatch"):
+        assert s in sections, s
+    assert (out / "report.html").stat().st_size < 3_000_000          # a page a person opens
+    assert (out / "examples" / "index.html").exists() and "example:" not in html.split("<nav")[0]
+    tmp_prefix = f"{tmp_path}/.out.".encode()                         # no output cites the temporary folder
+    assert not [p for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".txt", ".json", ".csv")
+                and tmp_prefix in p.read_bytes()]

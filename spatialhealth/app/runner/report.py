@@ -4,7 +4,8 @@ A table of contents, one section per analysis (its summary, table, figures and
 maps together), wide tables scrolling inside their box, and a closing section with
 what is needed to repeat the run: the SHA-256 of every input file, the package
 versions and the seed. Figures are inlined (PNG data URIs); maps are the run's own
-offline pages under ``maps/``, shown in sandboxed frames. The packaged worked
+offline pages and 300-dpi publication maps under ``maps/``, shown from there (web maps
+in sandboxed frames), which keeps the page small. The packaged worked
 examples, when a run includes them, get their own page (``examples/index.html``).
 
 Every string that comes from the user (titles, column names, cells, region names)
@@ -45,7 +46,7 @@ WORDS = {
 }
 
 #: no script, nothing from the network; inline styles, data-URI images, and frames of the run's own map pages
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-src 'self' file: blob:; "
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data: 'self' file:; frame-src 'self' file: blob:; "
        "base-uri 'none'; form-action 'none'")
 
 _CSS = """
@@ -171,6 +172,10 @@ def _body(items, root, words, prefix: str = "") -> tuple[list[str], list[str]]:
                     parts.append(f"<pre>{_e(item.payload)}</pre>")
                 elif item.kind == "table":
                     parts.append(table_html(item.payload, more=words["more_rows"]))
+                elif item.kind == "figure" and item.paths[0].parent.name == "maps":
+                    # publication maps are 300-dpi files of their own: shown from the run folder
+                    rel = item.paths[0].relative_to(root).as_posix()
+                    parts.append(f"<img alt='{_e(item.title)}' loading='lazy' src='{_e(prefix + rel)}'>")
                 elif item.kind == "figure":
                     data = base64.b64encode(item.paths[0].read_bytes()).decode()
                     parts.append(f"<img alt='{_e(item.title)}' src='data:image/png;base64,{data}'>")

@@ -92,6 +92,7 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
         write_workbook(outputs, tmp / "tables.xlsx")
         report = tmp / "report.html"
         report.write_text(build_report(outputs, cfg, started, seconds), encoding="utf-8")
+        _cite_final_folder(tmp, out)
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file() and p.name != TMP_MARK)
         manifest = {
             "generator": GENERATOR,
@@ -115,3 +116,17 @@ def _manifest_text(manifest: dict, timing: dict) -> str:
     body = json.dumps(manifest, indent=2, ensure_ascii=False)
     line = json.dumps(timing, ensure_ascii=False, separators=(", ", ": "))
     return body[:-2] + f',\n  "timing": {line}\n}}\n'
+
+
+#: outputs written as text, in which a path of the temporary run folder may appear
+_TEXT_SUFFIXES = (".txt", ".html", ".csv", ".json", ".md", ".qml", ".qgs")
+
+
+def _cite_final_folder(tmp: Path, out: Path) -> None:
+    """Point every text output at the folder the run will have, not the temporary one it is written in."""
+    old, new = str(tmp).encode(), str(Path(out).resolve()).encode()
+    for path in tmp.rglob("*"):
+        if path.is_file() and path.suffix.lower() in _TEXT_SUFFIXES:
+            data = path.read_bytes()
+            if old in data:
+                path.write_bytes(data.replace(old, new))
