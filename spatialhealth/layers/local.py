@@ -588,10 +588,29 @@ def join_counts_local(df, *, value=None, weights=None, permutations: int = 999, 
 class JoinCountsResult(Result):
     """Global join counts for binary data (``esda.Join_Counts``).
 
-    Attributes: ``bb`` (1-1 joins), ``ww`` (0-0), ``bw`` (1-0), ``J`` (all joins),
-    ``chi2``, ``chi2_p`` (contingency test of focal vs neighbour class), ``p_sim_bb``,
-    ``p_sim_bw`` (one-sided permutation p: share of permutations with at least as many
-    joins), ``mean_bb``, ``mean_bw``, ``permutations``, ``variable``.
+    Attributes
+    ----------
+    bb, ww, bw, J : float
+        1-1 joins, 0-0 joins, 1-0 joins and all joins.
+    chi2, chi2_p : float
+        Contingency test of focal vs neighbour class.
+    p_sim_bb, p_sim_bw : float
+        One-sided permutation p: share of permutations with at least as many joins.
+    mean_bb, mean_bw : float
+        Means of the permuted counts.
+    permutations : int
+        Permutations drawn.
+    variable : str
+        The variable analysed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> j = join_counts(pd.Series([1, 1, 0, 0], index=list("abcd")), weights=w, permutations=99, seed=1)
+    >>> j.bb, j.ww, j.bw, j.J
+    (1.0, 1.0, 0.0, 2.0)
     """
 
     def __init__(self, **kw):
