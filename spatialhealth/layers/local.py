@@ -98,6 +98,48 @@ def conditional_p(kind, zi, zsrc, W, selfw, scaling, observed, bound, *, permuta
     the statistic can take (scales the tie tolerance). ``exact_draws``: True to draw
     esda's shared set and form statistics by BLAS as esda does; default up to
     :data:`ESDA_DRAW_MAX_N` units.
+
+    Parameters
+    ----------
+    kind : int
+        The local statistic (a code of :mod:`spatialhealth.layers._kernels`).
+    zi, zsrc : numpy.ndarray
+        The value at each site, and the values the neighbours are drawn from.
+    W : scipy.sparse.csr_matrix
+        Weights without self weights.
+    selfw : numpy.ndarray
+        Each site's weight on itself (Gi*), else zeros.
+    scaling : float or numpy.ndarray
+        Constant turning the weighted sums into the statistic.
+    observed : numpy.ndarray
+        The observed statistic at each site.
+    bound : numpy.ndarray
+        Largest absolute value of the statistic at each site.
+    permutations : int
+        Conditional permutations per site.
+    seed : int or numpy.random.Generator
+        Seed of the draws.
+    draws : {"shared", "per_site"}
+        One set of draws for all sites (esda's) or a set per site.
+    ties : str
+        How permuted values equal to the observed one count.
+    exact_draws : bool, optional
+        See above.
+
+    Returns
+    -------
+    p : numpy.ndarray
+        Folded pseudo p-value per site.
+    mean, sd : numpy.ndarray
+        Mean and standard deviation of the permuted statistics per site.
+
+    Examples
+    --------
+    Called by :func:`spatialhealth.layers.autocorrelation.lisa` and the local
+    statistics of this module, e.g. for local Moran's I:
+
+    >>> p, mean, sd = conditional_p(0, z, z, W, np.zeros(n), (n - 1) / (z @ z), Ii, bound,
+    ...                             permutations=999, seed=1)  # doctest: +SKIP
     """
     from . import _kernels
 
