@@ -121,7 +121,7 @@ def conditional_p(kind, zi, zsrc, W, selfw, scaling, observed, bound, *, permuta
         Seed of the draws.
     draws : {"shared", "per_site"}
         One set of draws for all sites (esda's) or a set per site.
-    ties : str
+    ties : {"tolerance", "esda"}
         How permuted values equal to the observed one count.
     exact_draws : bool, optional
         See above.
