@@ -29,7 +29,6 @@ import textwrap
 import warnings
 from collections import defaultdict
 
-import pytest
 from numpydoc.docscrape import NumpyDocString
 
 import spatialhealth
