@@ -44,8 +44,25 @@ class ConvergenceError(SpatialHealthError, RuntimeError):
 def format_rows(index: Iterable, limit: int = 10) -> str:
     """Render row labels for an error message, shortening long lists.
 
+    Parameters
+    ----------
+    index : iterable
+        Row labels (index values, row numbers or region codes).
+    limit : int, default 10
+        How many labels to show before cutting the list short.
+
+    Returns
+    -------
+    str
+        The labels joined by ``", "``; past ``limit`` labels, the first ``limit``
+        followed by ``" ... (N in all)"``.
+
+    Examples
+    --------
     >>> format_rows([3, 7, 9])
     '3, 7, 9'
+    >>> format_rows(range(12), limit=3)
+    '0, 1, 2 ... (12 in all)'
     """
     items = [str(i) for i in index]
     if len(items) > limit:

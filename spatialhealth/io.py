@@ -61,6 +61,18 @@ def detect_encoding(path, sample_bytes: int | None = None) -> str:
     The whole file is read in chunks by default (a GBK file may look like UTF-8
     for its first thousand rows of ASCII codes); pass ``sample_bytes`` to bound it.
 
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The text file (CSV, TXT) to inspect.
+    sample_bytes : int, optional
+        Read at most about this many bytes (whole chunks); ``None`` reads the whole file.
+
+    Returns
+    -------
+    str
+        ``"utf-8-sig"`` or ``"gb18030"``, ready for ``open(..., encoding=...)``.
+
     Raises
     ------
     EncodingError
@@ -211,7 +223,22 @@ def read_table(path, encoding: str | None = None, sheet=None, *, missing=(), **k
 
 
 def list_sheets(path) -> list[str]:
-    """The sheet names of an Excel workbook, in order.
+    """Return the sheet names of an Excel workbook, in order.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An ``.xlsx`` or ``.xls`` workbook.
+
+    Returns
+    -------
+    list of str
+        The sheet names, in workbook order.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
 
     Examples
     --------

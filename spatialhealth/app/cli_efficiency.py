@@ -12,6 +12,21 @@ def _split(text: str | None) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``dea`` command (data envelopment analysis) to ``app``.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The ``spatialhealth`` application.
+
+    Examples
+    --------
+    >>> import typer
+    >>> demo = typer.Typer()
+    >>> register(demo)
+    >>> [c.name for c in demo.registered_commands]
+    ['dea']
+    """
     @app.command("dea")
     def dea_command(
         table: Path = typer.Argument(..., help="CSV / xlsx / parquet with one row per unit."),

@@ -19,6 +19,42 @@ def run_measure(df, measure: str, *, resource=None, population=None, group=None,
     """One measure by name, through the runner's dispatcher (:func:`~spatialhealth.app.runner.analyses.equity_result`).
 
     ``by="auto"`` uses a ``year`` column when the table has one; ``None`` pools all rows.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per region (and year).
+    measure : {"gini", "theil", "concentration", "dagum", "entropy", "rsr", "cluster", "gm11"}
+        The measure to compute.
+    resource, population, group, rank_by, value : str, optional
+        Columns the measure needs (the ``spatialhealth equity`` options of the same
+        names); ``value`` is also the series of ``gm11``.
+    columns, negative : sequence of str
+        Indicator columns, and those where smaller is better (entropy, rsr, cluster).
+    levels, n_clusters, kind, steps
+        RSR grades, number of clusters, Theil index kind (``"L"`` or ``"T"``) and GM(1,1)
+        forecast steps.
+    by : str or None
+        Period column, ``"auto"`` or ``None``.
+    year : str
+        Time column of ``gm11``.
+
+    Returns
+    -------
+    spatialhealth._results.Result
+        The measure's result object (e.g. :class:`~spatialhealth.equity.gini.GiniResult`).
+
+    Raises
+    ------
+    InputError
+        If the measure is unknown or a column it needs is not given.
+
+    Examples
+    --------
+    >>> from spatialhealth.app.examples.equity import province_table
+    >>> res = run_measure(province_table(), "gini", resource="beds", population="population")
+    >>> round(res.value, 4)
+    0.0797
     """
     from spatialhealth._validate import one_of
     from spatialhealth.app.runner.analyses import EQUITY_NEEDS, equity_result
@@ -43,6 +79,21 @@ def run_measure(df, measure: str, *, resource=None, population=None, group=None,
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``equity`` command (one equity measure of a table) to ``app``.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The ``spatialhealth`` application.
+
+    Examples
+    --------
+    >>> import typer
+    >>> demo = typer.Typer()
+    >>> register(demo)
+    >>> [c.name for c in demo.registered_commands]
+    ['equity']
+    """
     @app.command("equity")
     def equity_command(
         measure: str = typer.Argument(..., help="gini | theil | concentration | dagum | entropy | rsr | "

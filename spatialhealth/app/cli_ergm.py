@@ -13,6 +13,38 @@ def read_network(edges_path, nodes_path=None, source="from", target="to", node_i
 
     Nodes are added in the order of the node table (then any node only in the edge
     list), so edge covariate matrices given without labels follow that order.
+
+    Parameters
+    ----------
+    edges_path : path-like
+        Edge list (CSV, xlsx or parquet) with one row per tie.
+    nodes_path : path-like, optional
+        Node table with an id column and node attributes.
+    source, target : str
+        Edge-list columns of the sender and the receiver.
+    node_id : str
+        Node-table column of the node ids.
+    directed : bool
+        Build a ``networkx.DiGraph`` (default) or a ``networkx.Graph``.
+
+    Returns
+    -------
+    networkx.DiGraph or networkx.Graph
+        The network, node attributes from the node table (missing values left out).
+
+    Raises
+    ------
+    InputError
+        If a column is missing, node ids repeat, an endpoint is not in the node table
+        or the edge list has self-loops.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pd.DataFrame({"from": ["a", "b"], "to": ["b", "c"]}).to_csv("edges.csv", index=False)
+    >>> G = read_network("edges.csv")
+    >>> sorted(G.edges())
+    [('a', 'b'), ('b', 'c')]
     """
     import networkx as nx
     import pandas as pd
@@ -48,7 +80,34 @@ def read_network(edges_path, nodes_path=None, source="from", target="to", node_i
 
 
 def read_edge_covariate(path, nodes):
-    """An n x n matrix from CSV: with node labels as header and first column, or bare."""
+    """Read an n x n matrix from CSV: with node labels as header and first column, or bare.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    nodes : sequence
+        The node ids, in the order of the network's nodes; a bare matrix is taken in
+        this order, a labelled one is reordered to it.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``len(nodes) x len(nodes)`` matrix, as floats.
+
+    Raises
+    ------
+    InputError
+        If the shape fits neither form or a label is not a node id.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> M = pd.DataFrame([[0, 1], [2, 0]], index=["b", "a"], columns=["b", "a"])
+    >>> M.to_csv("cov.csv")
+    >>> read_edge_covariate("cov.csv", ["a", "b"]).tolist()
+    [[0.0, 2.0], [1.0, 0.0]]
+    """
     import pandas as pd
 
     from spatialhealth.errors import InputError
@@ -73,6 +132,21 @@ def read_edge_covariate(path, nodes):
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``ergm`` command (fit an ERGM to an edge list) to ``app``.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The ``spatialhealth`` application.
+
+    Examples
+    --------
+    >>> import typer
+    >>> demo = typer.Typer()
+    >>> register(demo)
+    >>> [c.name for c in demo.registered_commands]
+    ['ergm']
+    """
     @app.command("ergm")
     def ergm_command(
         edges: Path = typer.Argument(..., help="Edge list (CSV/xlsx/parquet) with columns FROM and TO."),

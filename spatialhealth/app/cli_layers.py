@@ -66,6 +66,21 @@ _ISLANDS = typer.Option("nearest", help="Units without neighbours: nearest (link
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``weights``, ``moran``, ``lisa``, ``zonal``, ``rasterize`` commands (spatial weights, autocorrelation and rasters) to ``app``.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The ``spatialhealth`` application.
+
+    Examples
+    --------
+    >>> import typer
+    >>> demo = typer.Typer()
+    >>> register(demo)
+    >>> [c.name for c in demo.registered_commands]
+    ['weights', 'moran', 'lisa', 'zonal', 'rasterize']
+    """
     @app.command("weights")
     def weights_command(
         data: Path = typer.Argument(..., help="Regions (.gpkg/.geojson/.shp), a neighbour table "

@@ -64,6 +64,21 @@ def _read_nodes(path: Path, layer: str | None, code: str, lon: str, lat: str):
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``map`` and ``qgis-plugin`` command groups to ``app``.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The ``spatialhealth`` application.
+
+    Examples
+    --------
+    >>> import typer
+    >>> demo = typer.Typer()
+    >>> register(demo)
+    >>> [g.name for g in demo.registered_groups]
+    ['map', 'qgis-plugin']
+    """
     app.add_typer(map_app, name="map")
     app.add_typer(plugin_app, name="qgis-plugin")
 
@@ -87,6 +102,20 @@ def lisa_command(
     """Local Moran (LISA) of a column; write a GeoPackage styled by cluster (HH/LH/LL/HL/ns).
 
     Example: spatialhealth map lisa provinces.gpkg lisa.gpkg --column beds_10k --weights queen --html lisa.html
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Parameters
+    ----------
+    input, out, column, layer, id_col, weights, k, permutations, alpha, adjust, seed, html, project
+        The arguments and options of the command (``spatialhealth map lisa --help``
+        describes each).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> CliRunner().invoke(app, ["map", "lisa", "provinces.gpkg", "lisa.gpkg", "-c", "beds_10k"])  # doctest: +SKIP
     """
     from spatialhealth.layers import maps, qgis
     from spatialhealth.layers.autocorrelation import lisa
@@ -129,6 +158,20 @@ def centrality_command(
     """Centralities of the mobility network; write cities (graduated) and flows (sized lines).
 
     Example: spatialhealth map centrality flows.csv cities.gpkg network.gpkg --measure pagerank --top 100
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Parameters
+    ----------
+    edges, nodes, out, measure, origin, destination, flow, code, edges_layer, nodes_layer, lon, lat, top, html, project
+        The arguments and options of the command (``spatialhealth map centrality --help``
+        describes each).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> CliRunner().invoke(app, ["map", "centrality", "flows.csv", "cities.gpkg", "network.gpkg"])  # doctest: +SKIP
     """
     from spatialhealth.errors import InputError
     from spatialhealth.networks.centrality import centrality_table
@@ -185,6 +228,20 @@ def html_command(
     """Draw an interactive map of one column as an HTML page.
 
     Example: spatialhealth map html provinces.gpkg beds.html --column beds_10k --scheme natural_breaks --k 5
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Parameters
+    ----------
+    input, out, column, kind, layer, scheme, k, breaks, palette, title, offline, simplify
+        The arguments and options of the command (``spatialhealth map html --help``
+        describes each).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> CliRunner().invoke(app, ["map", "html", "provinces.gpkg", "beds.html", "-c", "beds_10k"])  # doctest: +SKIP
     """
     from spatialhealth.errors import InputError
     from spatialhealth.layers import maps
@@ -221,6 +278,20 @@ def export_command(
     """Write a layer for QGIS with its style (the same classes and colours as the web maps).
 
     Example: spatialhealth map export provinces.gpkg beds.gpkg --column beds_10k --scheme natural_breaks
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Parameters
+    ----------
+    input, out, column, style, layer, name, scheme, k, breaks, palette
+        The arguments and options of the command (``spatialhealth map export --help``
+        describes each).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> CliRunner().invoke(app, ["map", "export", "provinces.gpkg", "beds.gpkg", "-c", "beds_10k"])  # doctest: +SKIP
     """
     import re
 
@@ -254,6 +325,20 @@ def raster_style_command(
     """Write RASTER's sidecar .qml (discrete colour classes) so QGIS opens it styled.
 
     Example: spatialhealth map raster-style beds_density.tif --scheme natural_breaks --k 6
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Parameters
+    ----------
+    raster, band, scheme, k, palette
+        The arguments and options of the command (``spatialhealth map raster-style --help``
+        describes each).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> CliRunner().invoke(app, ["map", "raster-style", "beds_density.tif"])  # doctest: +SKIP
     """
     from spatialhealth.layers import qgis
 
@@ -271,6 +356,20 @@ def plugin_install(
     """Copy the QGIS plugin into a QGIS profile and point it at this environment's executable.
 
     Example: spatialhealth qgis-plugin install --profile-dir ~/.local/share/QGIS/QGIS3/profiles/default
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Parameters
+    ----------
+    profile_dir, executable
+        The arguments and options of the command (``spatialhealth qgis-plugin install --help``
+        describes each).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> CliRunner().invoke(app, ["qgis-plugin", "install"])  # doctest: +SKIP
     """
     from spatialhealth.layers._qgis_install import install_plugin
 
@@ -284,6 +383,15 @@ def plugin_path():
     """Print the folder of the plugin shipped in this package.
 
     Example: spatialhealth qgis-plugin path
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> print(CliRunner().invoke(app, ["qgis-plugin", "path"]).output)  # doctest: +ELLIPSIS
+    /...qgis_plugin
     """
     from spatialhealth.layers._qgis_install import plugin_source
 

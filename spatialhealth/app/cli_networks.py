@@ -34,6 +34,26 @@ def aggregate(
     """Aggregate OD records or flow rows to a directed edge table.
 
     Example: spatialhealth network aggregate "cmds/*.csv" -o hukou_city -d current_city --weight wt --out edges.csv
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Parameters
+    ----------
+    source, origin, destination, out, weight, flow, how, date, start, end, self_flows, level, strict, engine, scheduler, encoding, memory_limit, report
+        The arguments and options of the command (``spatialhealth network aggregate --help``
+        describes each).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> r = CliRunner().invoke(app, ["network", "synthetic", "--n", "500", "--out", "rec.csv"])
+    >>> print(r.output.strip())
+    Wrote 500 SYNTHETIC records to rec.csv
+    >>> r = CliRunner().invoke(app, ["network", "aggregate", "rec.csv", "--origin", "hukou_city",
+    ...                             "-d", "current_city", "--out", "edges.csv"])
+    >>> print(r.output.splitlines()[-1])
+    Wrote 490 edges to edges.csv
     """
     from rich.console import Console
 
@@ -72,6 +92,29 @@ def centrality(
     """Build the mobility graph from an edge table and write its centrality table.
 
     Example: spatialhealth network centrality edges.csv --threshold 10 --out centrality.csv
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Parameters
+    ----------
+    edges, out, nodes, threshold, top_k, share, origin, destination, flow, weighted_paths, betweenness_k, seed, summary
+        The arguments and options of the command (``spatialhealth network centrality --help``
+        describes each).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> r = CliRunner().invoke(app, ["network", "synthetic", "--n", "500", "--out", "rec.csv"])
+    >>> print(r.output.strip())
+    Wrote 500 SYNTHETIC records to rec.csv
+    >>> r = CliRunner().invoke(app, ["network", "aggregate", "rec.csv", "--origin", "hukou_city",
+    ...                             "-d", "current_city", "--out", "edges.csv"])
+    >>> print(r.output.splitlines()[-1])
+    Wrote 490 edges to edges.csv
+    >>> r = CliRunner().invoke(app, ["network", "centrality", "edges.csv", "--out", "c.csv"])
+    >>> print(r.output.splitlines()[-1])
+    Wrote centralities of 282 nodes to c.csv
     """
     from spatialhealth.io import read_table
     from spatialhealth._io import write_csv
@@ -108,6 +151,22 @@ def synthetic(
     """Write SYNTHETIC individual migrant records (gravity model among real city centroids).
 
     Example: spatialhealth network synthetic --n 100000 --out records.csv
+
+    .. ``--help`` stops at the form feed: the sections below are for the API docs
+
+    Parameters
+    ----------
+    out, n, seed, names, encoding
+        The arguments and options of the command (``spatialhealth network synthetic --help``
+        describes each).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from spatialhealth.app.cli import app
+    >>> r = CliRunner().invoke(app, ["network", "synthetic", "--n", "500", "--out", "rec.csv"])
+    >>> print(r.output.strip())
+    Wrote 500 SYNTHETIC records to rec.csv
     """
     from spatialhealth._io import atomic_path
     from spatialhealth.networks.synthetic import synthetic_records
@@ -122,4 +181,19 @@ def synthetic(
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``network`` command group (aggregate, centrality, synthetic) to ``app``.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The ``spatialhealth`` application.
+
+    Examples
+    --------
+    >>> import typer
+    >>> demo = typer.Typer()
+    >>> register(demo)
+    >>> [g.name for g in demo.registered_groups]
+    ['network']
+    """
     app.add_typer(network_app, name="network")

@@ -12,6 +12,21 @@ def _split(text: str | None) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``did`` command (difference-in-differences) to ``app``.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The ``spatialhealth`` application.
+
+    Examples
+    --------
+    >>> import typer
+    >>> demo = typer.Typer()
+    >>> register(demo)
+    >>> [c.name for c in demo.registered_commands]
+    ['did']
+    """
     @app.command("did")
     def did_command(
         table: Path = typer.Argument(..., help="CSV / xlsx / parquet panel, one row per unit and period."),

@@ -8,6 +8,21 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``run``, ``check``, ``schema`` commands (the analysis file) to ``app``.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The ``spatialhealth`` application.
+
+    Examples
+    --------
+    >>> import typer
+    >>> demo = typer.Typer()
+    >>> register(demo)
+    >>> [c.name for c in demo.registered_commands]
+    ['run', 'check', 'schema']
+    """
     @app.command("run")
     def run(
         config: Path = typer.Argument(..., help="The analysis file (TOML)."),

@@ -54,7 +54,18 @@ def example_module(name: str):
 
 
 def demo_config_path() -> Path:
-    """Path of the bundled analysis file that ``spatialhealth demo`` runs."""
+    """Return the path of the bundled analysis file that ``spatialhealth demo`` runs.
+
+    Returns
+    -------
+    pathlib.Path
+        ``spatialhealth/data/analysis.toml`` inside the installed package.
+
+    Examples
+    --------
+    >>> demo_config_path().name
+    'analysis.toml'
+    """
     from importlib import resources
 
     return Path(str(resources.files("spatialhealth").joinpath("data/analysis.toml")))
@@ -62,7 +73,27 @@ def demo_config_path() -> Path:
 
 @dataclass
 class DemoContext:
-    """What a demo step gets: the output folder, a seed, a log and shared results."""
+    """What a demo step gets: the output folder, a seed, a log and shared results.
+
+    Attributes
+    ----------
+    out : pathlib.Path
+        The demo's output folder.
+    seed : int
+        Seed of every random procedure.
+    quick : bool
+        Fewer permutations and MCMC draws.
+    shared : dict
+        Results one step leaves for a later one (e.g. the mobility network).
+    log : callable, optional
+        Called with each progress message.
+
+    Examples
+    --------
+    >>> ctx = DemoContext(out=Path("out"), log=print)
+    >>> ctx.say("equity: done")
+    equity: done
+    """
 
     out: Path
     seed: int = 20201101
@@ -90,6 +121,13 @@ def run_demo(out="out", seed: int = 20201101, quick: bool = False, steps=None, l
         Labels of the steps to run (default all).
     progress : rich.progress.Progress, optional
         Progress display; one task per step.
+    log : callable, optional
+        Called with each progress message.
+
+    Returns
+    -------
+    dict of str to list of pathlib.Path
+        The files written by each step, by step label.
 
     Examples
     --------

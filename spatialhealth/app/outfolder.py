@@ -62,7 +62,28 @@ def _within(child: Path, parent: Path) -> bool:
 
 
 def previous_run_files(folder: Path) -> set[str] | None:
-    """The files a previous run listed in ``folder/run.json``, or None if it is not one of ours."""
+    """Return the files a previous run listed in ``folder/run.json``, or None if it is not one of ours.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A candidate output folder.
+
+    Returns
+    -------
+    set of str or None
+        The relative paths listed, with ``run.json`` itself; ``None`` without a valid marker.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> previous_run_files(folder) is None
+    True
+    >>> _ = (folder / "run.json").write_text(json.dumps({"generator": "spatialhealth", "files": ["a.csv"]}))
+    >>> sorted(previous_run_files(folder))
+    ['a.csv', 'run.json']
+    """
     marker = folder / MARKER
     try:
         manifest = json.loads(marker.read_text(encoding="utf-8"))
@@ -170,7 +191,35 @@ def check_output_file(out, *, inputs=(), flag: str = "--out") -> Path:
 
 @contextlib.contextmanager
 def locked(out: Path):
-    """Hold an exclusive lock for runs into ``out``; a second run at the same time is refused."""
+    """Hold an exclusive lock for runs into ``out``; a second run at the same time is refused.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output folder; the lock file sits beside it.
+
+    Yields
+    ------
+    None
+        While the lock is held (leftovers of an interrupted run are removed first).
+
+    Raises
+    ------
+    OutputFolderError
+        If another run holds the lock.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "out"
+    >>> with locked(out):
+    ...     try:
+    ...         with locked(out):
+    ...             pass
+    ...     except OutputFolderError:
+    ...         print("second run refused")
+    second run refused
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     lock = out.parent / f".{out.name}.lock"
     fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)

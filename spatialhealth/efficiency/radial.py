@@ -210,6 +210,31 @@ def multiplier_scores(df, inputs, outputs, model="ccr", orientation="input") -> 
     (``u0`` free for BCC); output orientation
     ``min v'x_o (+ v0)  s.t. u'y_o = 1, v'x_j - u'y_j (+ v0) >= 0`` whose reciprocal
     is reported. Returns the ``efficiency`` scores (unscaled data).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit.
+    inputs, outputs : list of str
+        Input and output columns.
+    model : {"ccr", "bcc"}
+        Constant or variable returns to scale.
+    orientation : {"input", "output"}
+        The orientation.
+
+    Returns
+    -------
+    numpy.ndarray
+        Efficiency of each unit, in (0, 1].
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"x": [2.0, 4, 8], "y": [2.0, 3, 4]})
+    >>> multiplier_scores(df, ["x"], ["y"]).round(4).tolist()
+    [1.0, 0.75, 0.5]
+    >>> multiplier_scores(df, ["x"], ["y"], model="bcc").round(4).tolist()
+    [1.0, 1.0, 1.0]
     """
     d = prepare(df, inputs, outputs, (), model=model.upper())
     X, Y = d.X * d.sx, d.Yg * d.sg

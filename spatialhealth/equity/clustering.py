@@ -28,6 +28,30 @@ METRICS = ("sqeuclidean", "euclidean", "cityblock", "chebyshev", "cosine", "corr
 
 
 def zscores(x: np.ndarray, columns) -> np.ndarray:
+    """Standardise each column to mean 0 and sample standard deviation 1 (SPSS's z-scores).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Rows by indicator columns.
+    columns : sequence of str
+        Column names, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(x - mean) / sd`` with ``ddof=1``.
+
+    Raises
+    ------
+    InputError
+        If a column takes one value in every row.
+
+    Examples
+    --------
+    >>> zscores(np.array([[1.0, 10], [2, 20], [3, 30]]), ["a", "b"]).tolist()
+    [[-1.0, -1.0], [0.0, 0.0], [1.0, 1.0]]
+    """
     sd = x.std(axis=0, ddof=1)
     flat = sd == 0
     if flat.any():
@@ -37,7 +61,23 @@ def zscores(x: np.ndarray, columns) -> np.ndarray:
 
 
 def first_appearance_labels(labels: np.ndarray) -> np.ndarray:
-    """Renumber cluster labels 1, 2, ... in order of first appearance (SPSS convention)."""
+    """Renumber cluster labels 1, 2, ... in order of first appearance (SPSS convention).
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        Cluster labels in row order (any values).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer labels from 1, the first row's cluster being 1.
+
+    Examples
+    --------
+    >>> first_appearance_labels(np.array([2, 2, 0, 1, 0])).tolist()
+    [1, 1, 2, 3, 2]
+    """
     mapping: dict = {}
     for v in labels:
         if v not in mapping:

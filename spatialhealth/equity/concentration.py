@@ -20,6 +20,28 @@ def concentration_geometric(res: np.ndarray, pop: np.ndarray, rank: np.ndarray):
 
     Returns ``(ci, x, y)`` with the concentration curve points (origin included)
     over the merged rank groups.
+
+    Parameters
+    ----------
+    res : numpy.ndarray
+        Resource of each row.
+    pop : numpy.ndarray
+        Population of each row.
+    rank : numpy.ndarray
+        The ranking variable (e.g. GDP per capita), lowest first.
+
+    Returns
+    -------
+    ci : float
+        The concentration index.
+    x, y : numpy.ndarray
+        Cumulative population and resource shares.
+
+    Examples
+    --------
+    >>> ci, x, y = concentration_geometric(np.array([10.0, 20, 30]), np.ones(3), np.array([1.0, 2, 3]))
+    >>> round(ci, 6), y.round(4).tolist()
+    (0.222222, [0.0, 0.1667, 0.5, 1.0])
     """
     ranks, inverse = np.unique(rank, return_inverse=True)
     pop_g = np.bincount(inverse, weights=pop, minlength=len(ranks))
@@ -33,6 +55,25 @@ def fractional_rank(rank: np.ndarray, pop: np.ndarray) -> np.ndarray:
     """Population-weighted fractional rank ``R_i = Σ_{j ranked below i} P_j + P_i / 2``.
 
     Rows tied on ``rank`` share the mid-point of their combined population span.
+
+    Parameters
+    ----------
+    rank : numpy.ndarray
+        The ranking variable.
+    pop : numpy.ndarray
+        Population of each row.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``R_i`` in (0, 1), as a share of the total population.
+
+    Examples
+    --------
+    >>> fractional_rank(np.array([1.0, 2, 3]), np.array([1.0, 2, 1])).tolist()
+    [0.125, 0.5, 0.875]
+    >>> fractional_rank(np.array([1.0, 1, 2]), np.array([1.0, 1, 2])).tolist()
+    [0.25, 0.25, 0.75]
     """
     p = pop / pop.sum()
     ranks, inverse = np.unique(rank, return_inverse=True)
@@ -42,7 +83,28 @@ def fractional_rank(rank: np.ndarray, pop: np.ndarray) -> np.ndarray:
 
 
 def concentration_covariance(res: np.ndarray, pop: np.ndarray, rank: np.ndarray) -> float:
-    """Covariance form ``CI = 2 cov_w(h, R) / μ`` with ``h`` per-capita, weights = population."""
+    """Covariance form ``CI = 2 cov_w(h, R) / μ`` with ``h`` per-capita, weights = population.
+
+    Parameters
+    ----------
+    res : numpy.ndarray
+        Resource of each row.
+    pop : numpy.ndarray
+        Population of each row.
+    rank : numpy.ndarray
+        The ranking variable (e.g. GDP per capita), lowest first.
+
+    Returns
+    -------
+    float
+        The concentration index (positive: concentrated among the better-off).
+
+    Examples
+    --------
+    >>> ci = concentration_covariance(np.array([10.0, 20, 30]), np.ones(3), np.array([1.0, 2, 3]))
+    >>> round(ci, 6)
+    0.222222
+    """
     p = pop / pop.sum()
     h = res / pop
     mu = np.sum(p * h)

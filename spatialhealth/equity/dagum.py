@@ -35,6 +35,21 @@ def pair_sums(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """``(Σ_i Σ_r max(a_i - b_r, 0), Σ_i Σ_r max(b_r - a_i, 0))`` in O((n+m) log m).
 
     Uses sorted ``b`` with prefix sums instead of the n·m pairwise matrix.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        Values of two groups.
+
+    Returns
+    -------
+    tuple of float
+        The sums of positive differences ``a - b`` and ``b - a`` over all pairs.
+
+    Examples
+    --------
+    >>> pair_sums(np.array([1.0, 4.0]), np.array([2.0, 3.0]))
+    (3.0, 3.0)
     """
     bs = np.sort(b)
     prefix = np.concatenate([[0.0], np.cumsum(bs)])

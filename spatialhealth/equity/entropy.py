@@ -21,6 +21,28 @@ def entropy_of_columns(z: np.ndarray, columns=None) -> np.ndarray:
 
     Zeros (every range-standardised column has one) contribute ``0·ln 0 = 0``, the
     limit of ``p ln p``; no shift is added.
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Range-standardised indicators, rows by columns.
+    columns : sequence of str, optional
+        Column names, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``e_j`` of each column, in [0, 1].
+
+    Raises
+    ------
+    InputError
+        If a column is zero in every row.
+
+    Examples
+    --------
+    >>> entropy_of_columns(np.array([[0.0, 1], [1, 1], [1, 1]])).round(4).tolist()
+    [0.6309, 1.0]
     """
     n = z.shape[0]
     totals = z.sum(axis=0)

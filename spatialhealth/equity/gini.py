@@ -51,19 +51,82 @@ def gini_grade(value: float) -> str:
 
 
 def lorenz_points(resource: np.ndarray, population: np.ndarray, order: np.ndarray):
-    """Cumulative population and resource shares (with the origin) in ``order``."""
+    """Cumulative population and resource shares (with the origin) in ``order``.
+
+    Parameters
+    ----------
+    resource, population : numpy.ndarray
+        Values of each row.
+    order : numpy.ndarray
+        Row positions in curve order (e.g. by per-capita resource).
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Cumulative population and resource shares, from 0 to 1.
+
+    Examples
+    --------
+    >>> x, y = lorenz_points(np.array([10.0, 20, 30]), np.ones(3), np.array([0, 1, 2]))
+    >>> y.round(4).tolist()
+    [0.0, 0.1667, 0.5, 1.0]
+    """
     x = np.concatenate([[0.0], np.cumsum(population[order]) / population.sum()])
     y = np.concatenate([[0.0], np.cumsum(resource[order]) / resource.sum()])
     return x, y
 
 
 def area_index(x: np.ndarray, y: np.ndarray) -> float:
-    """``1 - Σ (X_i - X_{i-1})(Y_i + Y_{i-1})``: one minus twice the area under the curve."""
+    """``1 - Σ (X_i - X_{i-1})(Y_i + Y_{i-1})``: one minus twice the area under the curve.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Cumulative shares of the curve, origin included.
+
+    Returns
+    -------
+    float
+        The Gini (or concentration) index of the curve.
+
+    Examples
+    --------
+    >>> x, y = lorenz_points(np.array([10.0, 20, 30]), np.ones(3), np.array([0, 1, 2]))
+    >>> round(area_index(x, y), 6)
+    0.222222
+    """
     return float(1.0 - np.sum(np.diff(x) * (y[1:] + y[:-1])))
 
 
 def read_resource_population(df, resource, population):
-    """Validated (resource >= 0, population > 0) arrays; population None -> ones."""
+    """Validated (resource >= 0, population > 0) arrays; population None -> ones.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    resource : str
+        Resource column.
+    population : str or None
+        Population column (``None``: every row weighs 1).
+
+    Returns
+    -------
+    resource, population : numpy.ndarray
+        float arrays.
+
+    Raises
+    ------
+    InputError
+        If a column is missing or a value is negative, missing or (population) zero.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r, p = read_resource_population(pd.DataFrame({"beds": [10, 20]}), "beds", None)
+    >>> r.tolist(), p.tolist()
+    ([10.0, 20.0], [1.0, 1.0])
+    """
     specs = [(resource, {"min_value": 0.0})]
     if population is not None:
         specs.append((population, {"min_value": 0.0, "positive": True}))

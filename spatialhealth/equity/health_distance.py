@@ -79,6 +79,20 @@ def classify_by_cuts(values, cuts: Sequence[float]) -> np.ndarray:
     level ``len(cuts)+1`` is ``>= cuts[-1]``. A value within 1e-12 (relative) below a
     cut counts as on it, so that e.g. a computed 0.19999999999999998 meets a cut at 0.2.
 
+    Parameters
+    ----------
+    values : array_like
+        The values to classify.
+    cuts : sequence of float
+        Ascending cut-points.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer levels from 1 to ``len(cuts) + 1``.
+
+    Examples
+    --------
     >>> classify_by_cuts([0.2, 0.355, 0.5, 0.9], [0.355, 0.492, 0.631, 0.719]).tolist()
     [1, 2, 3, 5]
     """

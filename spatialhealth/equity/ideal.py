@@ -109,6 +109,18 @@ class InfeasibleAllocationError(InputError):
     """The constraints of the ideal-allocation model cannot hold together.
 
     ``constraint`` names the constraint that fails (``"bounds"``, ``"efficiency"``).
+
+    Parameters
+    ----------
+    message : str
+        What cannot hold and why.
+    constraint : {"bounds", "efficiency"}
+        The failing constraint, also kept as ``.constraint``.
+
+    Examples
+    --------
+    >>> InfeasibleAllocationError("lower bounds sum to more than 1", "bounds").constraint
+    'bounds'
     """
 
     def __init__(self, message: str, constraint: str):
@@ -125,6 +137,18 @@ def gini_of_shares(shares, population) -> float:
 
     ``shares`` are the regions' amounts (any scale), ``population`` their weights;
     equal to :func:`spatialhealth.equity.gini` of the same columns, in O(n log n).
+
+    Parameters
+    ----------
+    shares : array_like
+        Amount of each region.
+    population : array_like
+        Population of each region.
+
+    Returns
+    -------
+    float
+        The Gini coefficient.
 
     Examples
     --------
@@ -149,6 +173,18 @@ def water_filling(p, lo, hi) -> np.ndarray:
     total, so it minimises the Gini (and every other Schur-convex inequality measure).
     This is the fairness level alone, one resource at a time; the LP gives the same
     value (tested).
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        Population shares (summing to 1).
+    lo, hi : numpy.ndarray
+        Lower and upper bounds of each share.
+
+    Returns
+    -------
+    numpy.ndarray
+        The shares, summing to 1.
 
     Examples
     --------

@@ -42,7 +42,28 @@ LEVEL_LABELS = {
 
 
 def rank_matrix(x: np.ndarray, negative_mask: np.ndarray, method: str = "integer") -> np.ndarray:
-    """Rank each column (1 = worst); ties get the average rank."""
+    """Rank each column (1 = worst); ties get the average rank.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Rows by indicator columns.
+    negative_mask : numpy.ndarray
+        Bool per column: smaller is better.
+    method : {"integer", "nonint"}
+        Integer ranks (RSR), or the non-integer ranks ``1 + (n - 1)(x - min)/(max - min)``
+        (constant columns get the middle rank).
+
+    Returns
+    -------
+    numpy.ndarray
+        Ranks, same shape as ``x``.
+
+    Examples
+    --------
+    >>> rank_matrix(np.array([[1.0, 5], [3, 5], [2, 1]]), np.array([False, True])).tolist()
+    [[1.0, 1.5], [3.0, 1.5], [2.0, 3.0]]
+    """
     n = x.shape[0]
     if method == "integer":
         signed = np.where(negative_mask, -x, x)
@@ -56,7 +77,25 @@ def rank_matrix(x: np.ndarray, negative_mask: np.ndarray, method: str = "integer
 
 
 def ols(x: np.ndarray, y: np.ndarray) -> dict:
-    """Simple linear regression ``y = a + b x`` with the usual statistics."""
+    """Simple linear regression ``y = a + b x`` with the usual statistics.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Regressor and response.
+
+    Returns
+    -------
+    dict
+        ``a, b, n_points, df_resid, r_squared, se_a, se_b, t_a, t_b, p_a, p_b,
+        adj_r_squared, F, p_F`` (standard errors NaN with fewer than three points).
+
+    Examples
+    --------
+    >>> fit = ols(np.array([1.0, 2, 3, 4]), np.array([2.0, 4.1, 5.9, 8.0]))
+    >>> round(fit["b"], 4), round(fit["r_squared"], 4)
+    (1.98, 0.9991)
+    """
     k = len(x)
     xm, ym = x.mean(), y.mean()
     sxx = np.sum((x - xm) ** 2)

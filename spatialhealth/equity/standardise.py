@@ -28,6 +28,25 @@ def range_standardise(matrix: np.ndarray, negative_mask: np.ndarray, columns=Non
     Positive indicators: ``(x - min) / (max - min)``; negative indicators (smaller
     is better): ``(max - x) / (max - min)``. A constant column has no range and
     raises :class:`InputError` naming it.
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        Rows by indicator columns.
+    negative_mask : numpy.ndarray
+        Bool per column: smaller is better.
+    columns : sequence of str, optional
+        Column names, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        Values in [0, 1], same shape as ``matrix``.
+
+    Examples
+    --------
+    >>> range_standardise(np.array([[1.0, 5], [3, 5], [2, 1]]), np.array([False, True])).tolist()
+    [[0.0, 0.0], [1.0, 0.0], [0.5, 1.0]]
     """
     lo = matrix.min(axis=0)
     hi = matrix.max(axis=0)

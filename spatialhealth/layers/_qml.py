@@ -20,7 +20,26 @@ MM_PER_PX = 25.4 / 96
 
 @dataclass(frozen=True)
 class StyleClass:
-    """One legend entry: a category value or a [lower, upper] range."""
+    """One legend entry: a category value or a [lower, upper] range.
+
+    Attributes
+    ----------
+    label : str
+        Legend text.
+    colour : str
+        ``"#rrggbb"``.
+    value : object, optional
+        The category value.
+    lower, upper : float, optional
+        The range of a graduated class.
+    size : float, optional
+        Marker radius or line width, in pixels.
+
+    Examples
+    --------
+    >>> StyleClass("high", "#ff0000", lower=5.0, upper=10.0).upper
+    10.0
+    """
 
     label: str
     colour: str
@@ -205,14 +224,54 @@ def aliases_xml(aliases: dict) -> str:
 
 
 def vector_qml(style: Style, geom: str, extra: str = "", labels: bool = False) -> str:
-    """Full QML document for a vector layer (``extra``: labeling/aliases elements)."""
+    """Full QML document for a vector layer (``extra``: labeling/aliases elements).
+
+    Parameters
+    ----------
+    style : Style
+        The style.
+    geom : {"point", "line", "polygon"}
+        Geometry type of the layer.
+    extra : str
+        XML elements inserted as they are (labeling, field aliases).
+    labels : bool
+        Turn labels on.
+
+    Returns
+    -------
+    str
+        The ``.qml`` document.
+
+    Examples
+    --------
+    >>> from spatialhealth.layers.qgis import single_style
+    >>> vector_qml(single_style(), "polygon").startswith("<!DOCTYPE qgis")
+    True
+    """
     return qml_document(renderer_xml(style, geom) + extra, labels=labels)
 
 
 # ----------------------------------------------------------------------------- rasters
 @dataclass(frozen=True)
 class RasterStyle:
-    """Raster renderer: ``paletted`` (categories) or ``pseudocolor`` (classes, discrete)."""
+    """Raster renderer: ``paletted`` (categories) or ``pseudocolor`` (classes, discrete).
+
+    Attributes
+    ----------
+    kind : {"paletted", "pseudocolor"}
+        The QGIS renderer.
+    classes : tuple of StyleClass
+        Categories (``value``) or classes (``lower``/``upper``).
+    band : int
+        The styled band.
+    title : str
+        Legend title.
+
+    Examples
+    --------
+    >>> RasterStyle("paletted", (StyleClass("HH", "#ff0000", value=1),)).band
+    1
+    """
 
     kind: str
     classes: tuple

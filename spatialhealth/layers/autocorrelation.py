@@ -248,9 +248,35 @@ def _value_weights(fname, df, value, weights):
 class MoranResult(Result):
     """Global Moran's I with analytic and permutation inference.
 
-    Attributes: ``I``, ``EI``, ``VI_norm``, ``z_norm``, ``p_norm`` (two-sided, normality),
-    ``VI_rand``, ``z_rand``, ``p_rand`` (two-sided, randomisation), ``p_sim`` (folded
-    permutation pseudo p), ``EI_sim``, ``z_sim``, ``permutations``, ``n``, ``variable``.
+    Attributes
+    ----------
+    I, EI : float
+        Moran's I and its expectation under the null, ``-1 / (n - 1)``.
+    VI_norm, z_norm, p_norm : float
+        Variance, z and two-sided p under normality.
+    VI_rand, z_rand, p_rand : float
+        Variance, z and two-sided p under randomisation.
+    p_sim, EI_sim, z_sim : float
+        Folded permutation pseudo p, mean of the permuted I and z against them.
+    permutations, n : int
+        Permutations drawn and units.
+    variable : str
+        The variable analysed.
+    z, lag : numpy.ndarray
+        Standardised values and their spatial lag, in weights order.
+    ids : pandas.Index
+        Region codes, in weights order.
+    labels : pandas.Series, optional
+        Region names for plots.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> res = moran(pd.Series([1.0, 1.5, 5, 6], index=list("abcd")), weights=w, permutations=0)
+    >>> round(res.I, 3), res.n
+    (0.933, 4)
     """
 
     I: float  # noqa: E741
@@ -318,6 +344,15 @@ def moran(df, value=None, weights=None, permutations: int = 999, seed=None, *, r
     seed : int or Generator
         The permutations are esda's (numpy's global RNG, seeded from ``seed`` and
         restored afterwards), so an integer seed gives identical results every run.
+    region : str
+        Region-code column of a table.
+    label : str, optional
+        Region-name column for plots.
+
+    Returns
+    -------
+    MoranResult
+        I with normality, randomisation and permutation inference.
 
     Examples
     --------
@@ -363,7 +398,25 @@ def _check_permutations(permutations):
 
 @dataclass(frozen=True, repr=False, eq=False, kw_only=True)
 class MoranPanelResult(Result):
-    """Global Moran's I per year: ``.frame`` has one row per year."""
+    """Global Moran's I per year: ``.frame`` has one row per year.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per year: I, its expectation, z and p values as in :class:`MoranResult`.
+    variable : str
+        The variable analysed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> long = pd.DataFrame({"code": list("abcd") * 2, "year": [2020] * 4 + [2021] * 4,
+    ...                      "x": [1.0, 1.5, 5, 6, 2, 1, 3, 9]})
+    >>> len(moran_panel(long, "x", w, permutations=0).frame)
+    2
+    """
 
     frame: pd.DataFrame = None  # a field (the default only shadows Result.frame)
     variable: str
@@ -395,6 +448,28 @@ def moran_panel(df: pd.DataFrame, value: str | None = None, weights=None, *, per
 
     Every year must cover exactly the units of ``weights``. Each year gets its own
     seed drawn from ``seed``, so results do not depend on which years are present.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Long table, one row per region and year.
+    value : str
+        The variable analysed.
+    weights : SpatialWeights or libpysal Graph
+        Spatial weights.
+    period : str
+        Year column.
+    region : str
+        Region-code column.
+    permutations : int
+        Random permutations per year (0 to skip).
+    seed : int or numpy.random.Generator, optional
+        Seed of the yearly seeds.
+
+    Returns
+    -------
+    MoranPanelResult
+        One row per year.
 
     Examples
     --------
@@ -429,6 +504,33 @@ class MoranBVResult(Result):
     """Bivariate Moran's I of x against the spatial lag of y (esda.Moran_BV).
 
     Only permutation inference exists for it: ``p_sim`` (folded), ``z_sim``, ``p_z_sim``.
+
+    Attributes
+    ----------
+    I : float
+        Bivariate Moran's I.
+    p_sim, EI_sim, z_sim, p_z_sim : float
+        Folded permutation pseudo p, mean of the permuted I, z and its p.
+    permutations, n : int
+        Permutations drawn and units.
+    x, y : str
+        The variables.
+    z, lag : numpy.ndarray
+        Standardised x and the spatial lag of standardised y, in weights order.
+    ids : pandas.Index
+        Region codes, in weights order.
+    labels : pandas.Series, optional
+        Region names for plots.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> x = pd.Series([1.0, 1.5, 5, 6], index=list("abcd"))
+    >>> y = pd.Series([2.0, 1.0, 7, 5], index=list("abcd"))
+    >>> round(moran_bv(x, y, w, permutations=99, seed=1).I, 3)
+    0.988
     """
 
     I: float  # noqa: E741
@@ -482,6 +584,38 @@ def moran_bv(x, y, weights, permutations: int = 999, seed=None, *, data: pd.Data
     """Bivariate Moran's I: x against the spatial lag of y (esda.Moran_BV).
 
     ``x`` and ``y`` are column names of ``data``, or Series/arrays as in :func:`moran`.
+
+    Parameters
+    ----------
+    x, y : str, pandas.Series or array_like
+        The two variables.
+    weights : SpatialWeights or libpysal Graph
+        Spatial weights.
+    permutations : int
+        Random permutations for ``p_sim``.
+    seed : int or numpy.random.Generator, optional
+        Seed of the permutations.
+    data : pandas.DataFrame, optional
+        Table holding ``x`` and ``y``.
+    id_col : str
+        Region-code column of ``data``.
+    label_col : str, optional
+        Region-name column for plots.
+
+    Returns
+    -------
+    MoranBVResult
+        I with permutation inference.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> x = pd.Series([1.0, 1.5, 5, 6], index=list("abcd"))
+    >>> y = pd.Series([2.0, 1.0, 7, 5], index=list("abcd"))
+    >>> round(moran_bv(x, y, w, permutations=99, seed=1).I, 3)
+    0.988
     """
     import esda
 
@@ -516,6 +650,34 @@ class LisaResult(Result):
     ``significance`` (GeoDa's significance map: ``"0.001"``, ``"0.01"``, ``"0.05"`` for the
     smallest level the adjusted p falls below, ``"ns"``, ``"neighborless"``), plus the
     input's other columns.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        One row per unit, as above.
+    variable : str
+        The variable analysed.
+    alpha : float
+        Significance level.
+    adjust : str or None
+        Multiple-testing adjustment of ``p_adj``.
+    permutations : int
+        Conditional permutations drawn.
+    engine : str
+        The permutation engine used.
+    islands : tuple
+        Codes of the units without neighbours.
+    bivariate : bool
+        A bivariate LISA (:func:`lisa_bv`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> res = lisa(pd.Series([1.0, 1.5, 5, 6], index=list("abcd")), w, permutations=99, seed=1)
+    >>> res.frame["quadrant"].tolist()
+    ['LL', 'LL', 'HH', 'HH']
     """
 
     frame: pd.DataFrame = None  # a field (the default only shadows Result.frame)
@@ -591,6 +753,20 @@ class LisaResult(Result):
 def adjust_pvalues(p: np.ndarray, method: str | None) -> np.ndarray:
     """Bonferroni or Benjamini–Hochberg adjusted p-values; NaN entries are left out and kept NaN.
 
+    Parameters
+    ----------
+    p : numpy.ndarray
+        The p-values.
+    method : {None, "none", "bonferroni", "fdr"}
+        The adjustment (``None``/``"none"``: unchanged).
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values, at most 1.
+
+    Examples
+    --------
     >>> adjust_pvalues(np.array([0.01, 0.04, 0.03]), "fdr").round(3).tolist()
     [0.03, 0.04, 0.04]
     """
@@ -805,6 +981,36 @@ def lisa_bv(x, y, weights, permutations: int = 999, alpha: float = 0.05, adjust:
     ``Ii = (n - 1) zx_i lag(zy)_i / sum zx^2``; the quadrant's first letter is x, the
     second the lag of y; conditional permutation draws y at the other sites. Same
     conventions and options as :func:`lisa`; ``EI``/``VI`` are not defined and are missing.
+
+    Parameters
+    ----------
+    x, y : str, pandas.Series or array_like
+        Column names of ``data``, or values as in :func:`moran`.
+    weights : SpatialWeights or libpysal Graph
+        Spatial weights.
+    permutations, alpha, adjust, seed, engine, draws, ties
+        As in :func:`lisa`.
+    data : pandas.DataFrame, optional
+        Table holding ``x`` and ``y``.
+    id_col : str
+        Region-code column of ``data``.
+    label_col : str, optional
+        Region-name column for plots.
+
+    Returns
+    -------
+    LisaResult
+        With ``bivariate=True``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> x = pd.Series([1.0, 1.5, 5, 6], index=list("abcd"))
+    >>> y = pd.Series([2.0, 1.0, 7, 5], index=list("abcd"))
+    >>> lisa_bv(x, y, w, permutations=99, seed=1).frame["quadrant"].tolist()
+    ['LL', 'LL', 'HH', 'HH']
     """
     _check_permutations(permutations)
     _check_alpha(alpha)

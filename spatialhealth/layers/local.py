@@ -98,6 +98,48 @@ def conditional_p(kind, zi, zsrc, W, selfw, scaling, observed, bound, *, permuta
     the statistic can take (scales the tie tolerance). ``exact_draws``: True to draw
     esda's shared set and form statistics by BLAS as esda does; default up to
     :data:`ESDA_DRAW_MAX_N` units.
+
+    Parameters
+    ----------
+    kind : int
+        The local statistic (a code of :mod:`spatialhealth.layers._kernels`).
+    zi, zsrc : numpy.ndarray
+        The value at each site, and the values the neighbours are drawn from.
+    W : scipy.sparse.csr_matrix
+        Weights without self weights.
+    selfw : numpy.ndarray
+        Each site's weight on itself (Gi*), else zeros.
+    scaling : float or numpy.ndarray
+        Constant turning the weighted sums into the statistic.
+    observed : numpy.ndarray
+        The observed statistic at each site.
+    bound : numpy.ndarray
+        Largest absolute value of the statistic at each site.
+    permutations : int
+        Conditional permutations per site.
+    seed : int or numpy.random.Generator
+        Seed of the draws.
+    draws : {"shared", "per_site"}
+        One set of draws for all sites (esda's) or a set per site.
+    ties : {"tolerance", "esda"}
+        How permuted values equal to the observed one count.
+    exact_draws : bool, optional
+        See above.
+
+    Returns
+    -------
+    p : numpy.ndarray
+        Folded pseudo p-value per site.
+    mean, sd : numpy.ndarray
+        Mean and standard deviation of the permuted statistics per site.
+
+    Examples
+    --------
+    Called by :func:`spatialhealth.layers.autocorrelation.lisa` and the local
+    statistics of this module, e.g. for local Moran's I:
+
+    >>> p, mean, sd = conditional_p(0, z, z, W, np.zeros(n), (n - 1) / (z @ z), Ii, bound,
+    ...                             permutations=999, seed=1)  # doctest: +SKIP
     """
     from . import _kernels
 
@@ -588,10 +630,29 @@ def join_counts_local(df, *, value=None, weights=None, permutations: int = 999, 
 class JoinCountsResult(Result):
     """Global join counts for binary data (``esda.Join_Counts``).
 
-    Attributes: ``bb`` (1-1 joins), ``ww`` (0-0), ``bw`` (1-0), ``J`` (all joins),
-    ``chi2``, ``chi2_p`` (contingency test of focal vs neighbour class), ``p_sim_bb``,
-    ``p_sim_bw`` (one-sided permutation p: share of permutations with at least as many
-    joins), ``mean_bb``, ``mean_bw``, ``permutations``, ``variable``.
+    Attributes
+    ----------
+    bb, ww, bw, J : float
+        1-1 joins, 0-0 joins, 1-0 joins and all joins.
+    chi2, chi2_p : float
+        Contingency test of focal vs neighbour class.
+    p_sim_bb, p_sim_bw : float
+        One-sided permutation p: share of permutations with at least as many joins.
+    mean_bb, mean_bw : float
+        Means of the permuted counts.
+    permutations : int
+        Permutations drawn.
+    variable : str
+        The variable analysed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> j = join_counts(pd.Series([1, 1, 0, 0], index=list("abcd")), weights=w, permutations=99, seed=1)
+    >>> j.bb, j.ww, j.bw, j.J
+    (1.0, 1.0, 0.0, 2.0)
     """
 
     def __init__(self, **kw):

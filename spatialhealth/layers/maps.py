@@ -842,9 +842,38 @@ def flow_lines(edges, nodes, *, origin: str = "origin", destination: str = "dest
     (largest drawn last, on top). Columns: origin, destination, flow,
     ``origin_name``, ``destination_name`` (``name_zh`` for ``lang="zh"``), geometry.
 
+    Parameters
+    ----------
+    edges : pandas.DataFrame
+        OD table.
+    nodes : geopandas.GeoDataFrame
+        City points (or polygons, whose centroids are used) with a code column.
+    origin, destination, flow : str
+        Columns of ``edges``.
+    node_code : str
+        Code column of ``nodes``.
+    top : int, optional
+        Keep the largest ``top`` edges.
+    min_flow : float, optional
+        Keep edges with at least this flow.
+    lang : {"en", "zh"}
+        Language of the name columns.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One line per edge kept, in EPSG:4326.
+
     Examples
     --------
-    >>> lines = flow_lines(od, city_points, top=50)   # doctest: +SKIP
+    >>> import pandas as pd, geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> cities = gpd.GeoDataFrame({"code": ["a", "b", "c"]}, crs="EPSG:4326",
+    ...                           geometry=[Point(116.4, 39.9), Point(121.5, 31.2), Point(113.3, 23.1)])
+    >>> od = pd.DataFrame({"origin": ["a", "b", "a"], "destination": ["b", "a", "c"],
+    ...                    "flow": [5.0, 2.0, 9.0]})
+    >>> flow_lines(od, cities, top=2)["flow"].tolist()
+    [5.0, 9.0]
     """
     import geopandas as gpd
     from shapely.geometry import LineString
@@ -886,6 +915,17 @@ def curved_arrows(lines, scale, bend: float = 0.12, n: int = 24):
     A->B bends to the right of A->B and B->A to the right of B->A, i.e. to the other side,
     so reciprocal flows never overlap. Works in a local equirectangular frame
     (x = lon * cos(lat0)); ``scale`` is the arrowhead size in degrees of latitude.
+
+    Parameters
+    ----------
+    lines : sequence of shapely.geometry.LineString
+        Straight origin-destination lines (lon, lat).
+    scale : float
+        Arrowhead size, in degrees of latitude (``None`` or 0: no heads).
+    bend : float
+        Height of the arc as a share of the line's length.
+    n : int
+        Points along each arc.
 
     Returns
     -------
@@ -1164,6 +1204,20 @@ def save_map(m, path, *, seed: int = 0) -> Path:
 
     Raises :class:`InputError` if an offline map would still load an external
     script, stylesheet or image (e.g. a folium plugin with CDN assets).
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map from this module.
+    path : path-like
+        The HTML file.
+    seed : int
+        Seed of the deterministic element ids.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
 
     Examples
     --------

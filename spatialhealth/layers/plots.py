@@ -72,6 +72,17 @@ def moran_scatter(result, ax=None, labels=False, title: str | None = None, annot
     Returns
     -------
     matplotlib.axes.Axes
+        The plot's axes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from spatialhealth.layers.autocorrelation import moran
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> ax = moran_scatter(moran(pd.Series([1.0, 1.5, 5, 6], index=list("abcd")), weights=w, permutations=0))
+    >>> ax.get_xlabel()
+    'standardised value'
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
@@ -182,6 +193,19 @@ def lisa_cluster_map(result, ax=None, title: str | None = None, legend: bool = T
     Returns
     -------
     matplotlib.axes.Axes
+        The map's axes.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from spatialhealth.layers.autocorrelation import lisa
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> g = gpd.GeoDataFrame({"code": list("abcd"), "x": [1.0, 1.5, 5, 6]}, crs="EPSG:3857",
+    ...                      geometry=[box(i, 0, i + 1, 1) for i in range(4)])
+    >>> res = lisa(g, "x", build_weights(g, kind="rook"), permutations=99, seed=1)
+    >>> lisa_cluster_map(res).get_legend() is not None
+    True
     """
     import geopandas as gpd
     import matplotlib.pyplot as plt
@@ -241,6 +265,19 @@ def class_map(result, ax=None, column: str | None = None, title: str | None = No
     Returns
     -------
     matplotlib.axes.Axes
+        The map's axes.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from spatialhealth.layers.autocorrelation import lisa
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> g = gpd.GeoDataFrame({"code": list("abcd"), "x": [1.0, 1.5, 5, 6]}, crs="EPSG:3857",
+    ...                      geometry=[box(i, 0, i + 1, 1) for i in range(4)])
+    >>> res = lisa(g, "x", build_weights(g, kind="rook"), permutations=99, seed=1)
+    >>> type(class_map(res, column="significance")).__name__
+    'Axes'
     """
     import geopandas as gpd
     import matplotlib.pyplot as plt

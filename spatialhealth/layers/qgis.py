@@ -64,6 +64,18 @@ def safe_layer_name(name: str, taken=()) -> str:
     ``_``; a short hash of the original name keeps names that differ only in Chinese apart.
     The original name is kept by :func:`write_geopackage` as the layer title.
 
+    Parameters
+    ----------
+    name : str
+        The layer's name (any script).
+    taken : iterable of str
+        Names already used in the file; a suffix keeps the new one apart.
+
+    Returns
+    -------
+    str
+        The table name.
+
     Examples
     --------
     >>> safe_layer_name("lisa_beds")
@@ -96,6 +108,22 @@ def lisa_style(column: str = "cluster", title: str | None = None, *, lang: str =
     HH red, LL blue, LH light blue, HL pink, ns light grey and (``neighborless=True``) a
     separate grey class for units without neighbours (value ``neighborless``).
 
+    Parameters
+    ----------
+    column : str
+        The field holding the LISA codes.
+    title : str, optional
+        Legend title.
+    lang : {"en", "zh"}
+        Language of the labels.
+    neighborless : bool
+        Add the ``neighborless`` class.
+
+    Returns
+    -------
+    Style
+        A categorized style.
+
     Examples
     --------
     >>> [c.label for c in lisa_style(lang="zh").classes][:2]
@@ -120,6 +148,20 @@ def significance_style(column: str = "p_sim", title: str | None = None, *,
     Ranges ``[0, 0.0001]``, ``(0.0001, 0.001]``, ``(0.001, 0.01]``, ``(0.01, 0.05]`` and
     ``(0.05, 1]`` (not significant).
 
+    Parameters
+    ----------
+    column : str
+        The p-value field.
+    title : str, optional
+        Legend title.
+    lang : {"en", "zh"}
+        Language of the labels.
+
+    Returns
+    -------
+    Style
+        A graduated style with five classes.
+
     Examples
     --------
     >>> [c.label for c in significance_style(lang="zh").classes][-1]
@@ -143,6 +185,20 @@ def hotspot_style(column: str = "gi_class", title: str | None = None, *, lang: s
 
     Compute the class column with :func:`spatialhealth.layers._palette.gi_class` (z, p).
 
+    Parameters
+    ----------
+    column : str
+        The class field.
+    title : str, optional
+        Legend title.
+    lang : {"en", "zh"}
+        Language of the labels.
+
+    Returns
+    -------
+    Style
+        A categorized style.
+
     Examples
     --------
     >>> [c.value for c in hotspot_style().classes][:3]
@@ -160,14 +216,55 @@ def hotspot_style(column: str = "gi_class", title: str | None = None, *, lang: s
 
 def categorized_style(column: str, colours: dict, labels: dict | None = None,
                       title: str | None = None) -> Style:
-    """Categorized style from ``{value: "#rrggbb"}`` (labels default to the values)."""
+    """Categorized style from ``{value: "#rrggbb"}`` (labels default to the values).
+
+    Parameters
+    ----------
+    column : str
+        The field the style reads.
+    colours : dict
+        ``{value: "#rrggbb"}``, in legend order.
+    labels : dict, optional
+        ``{value: label}``.
+    title : str, optional
+        Legend title (default ``column``).
+
+    Returns
+    -------
+    Style
+        One class per value.
+
+    Examples
+    --------
+    >>> s = categorized_style("grade", {"A": "#ff0000", "B": "#0000ff"}, labels={"A": "good"})
+    >>> [(c.value, c.label, c.colour) for c in s.classes]
+    [('A', 'good', '#ff0000'), ('B', 'B', '#0000ff')]
+    """
     labels = labels or {}
     classes = tuple(StyleClass(str(labels.get(v, v)), c, value=v) for v, c in colours.items())
     return Style("categorized", column, classes, title=title or column)
 
 
 def single_style(colour: str = "#9e9ac8", title: str = "") -> Style:
-    """One symbol for every feature."""
+    """One symbol for every feature.
+
+    Parameters
+    ----------
+    colour : str
+        ``"#rrggbb"``.
+    title : str
+        Legend title.
+
+    Returns
+    -------
+    Style
+        A single-symbol style.
+
+    Examples
+    --------
+    >>> single_style("#ff0000").classes[0].colour
+    '#ff0000'
+    """
     return Style("single", None, (StyleClass(title, colour),), title=title)
 
 
@@ -184,6 +281,36 @@ def graduated_style(data, column: str, *, scheme: str = "quantiles", k: int = 5,
     ``data`` is the frame holding ``column`` (or the values themselves).
     ``sized=True`` also grows point markers with the class, as
     :func:`~spatialhealth.layers.maps.centrality_map` does.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or array_like
+        The frame holding ``column``, or the values themselves.
+    column : str
+        The field the style classifies.
+    scheme : {"quantiles", "natural_breaks", "equal_interval", "user"}
+        Classification.
+    k : int
+        Number of classes.
+    breaks : sequence of float, optional
+        Class upper bounds for ``scheme="user"``.
+    palette : str
+        Sequential palette.
+    sized : bool
+        Grow point markers with the class.
+    title : str, optional
+        Legend title (default ``column``).
+
+    Returns
+    -------
+    Style
+        A graduated style, one class per range.
+
+    Examples
+    --------
+    >>> s = graduated_style(range(1, 11), "x", k=2)
+    >>> [(c.lower, c.upper) for c in s.classes]
+    [(1.0, 5.5), (5.5, 10.0)]
     """
     cl = classify(_values(data, column), column, scheme=scheme, k=k, breaks=breaks, palette=palette)
     radii = _palette.class_radii(cl.k) if sized else [5.0] * cl.k
@@ -198,6 +325,36 @@ def flow_style(data, column: str = "flow", *, scheme: str = "quantiles", k: int 
     """Graduated line style: colour and width by volume class, arrowhead at the destination.
 
     Same classes, colours and widths as :func:`~spatialhealth.layers.maps.flow_map`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or array_like
+        The frame holding ``column``, or the values themselves.
+    column : str
+        The field the style classifies.
+    scheme : {"quantiles", "natural_breaks", "equal_interval", "user"}
+        Classification.
+    k : int
+        Number of classes.
+    breaks : sequence of float, optional
+        Class upper bounds for ``scheme="user"``.
+    palette : str
+        Sequential palette.
+    arrows : bool
+        Draw an arrowhead at the destination end.
+    title : str, optional
+        Legend title (default ``column``).
+
+    Returns
+    -------
+    Style
+        A graduated line style.
+
+    Examples
+    --------
+    >>> s = flow_style(range(1, 11), k=2)
+    >>> [(c.lower, c.upper) for c in s.classes]
+    [(1.0, 5.5), (5.5, 10.0)]
     """
     cl = classify(_values(data, column), column, scheme=scheme, k=k, breaks=breaks, palette=palette)
     widths = _palette.class_widths(cl.k)
@@ -210,7 +367,32 @@ def flow_style(data, column: str = "flow", *, scheme: str = "quantiles", k: int 
 # ----------------------------------------------------------------------------- layers
 @dataclass(frozen=True)
 class QgisLayer:
-    """One layer to export: a GeoDataFrame, its table name and its style."""
+    """One layer to export: a GeoDataFrame, its table name and its style.
+
+    Attributes
+    ----------
+    frame : geopandas.GeoDataFrame
+        The features.
+    name : str
+        Layer name (any script; the table name is made ASCII by :func:`safe_layer_name`).
+    style : Style, optional
+        Its style.
+    title : str, optional
+        Title shown in QGIS (default ``name``).
+    aliases : dict, optional
+        ``{field: display name}``.
+    label_field : str, optional
+        Field whose value labels the features.
+    label_top : int, optional
+        Label only this many features, those largest on ``label_rank``.
+    label_rank : str, optional
+        Field ranking the labelled features.
+
+    Examples
+    --------
+    >>> QgisLayer(frame=None, name="lisa", style=lisa_style()).style.attr
+    'cluster'
+    """
 
     frame: object
     name: str
@@ -227,7 +409,27 @@ class QgisLayer:
 
 @dataclass(frozen=True)
 class QgisExport:
-    """What :func:`write_geopackage` wrote."""
+    """What :func:`write_geopackage` wrote.
+
+    Attributes
+    ----------
+    gpkg : pathlib.Path
+        The GeoPackage.
+    project : pathlib.Path or None
+        The ``.qgz`` project file, if written.
+    project_in_gpkg : str or None
+        Name of the project stored inside the GeoPackage, if any.
+    frame : pandas.DataFrame
+        One row per layer written.
+    extent : tuple
+        ``(xmin, ymin, xmax, ymax)`` of all layers.
+
+    Examples
+    --------
+    >>> out = write_geopackage([QgisLayer(gdf, "lisa", lisa_style())], "lisa.gpkg")  # doctest: +SKIP
+    >>> out.gpkg.name  # doctest: +SKIP
+    'lisa.gpkg'
+    """
 
     gpkg: Path
     project: Path | None
@@ -648,6 +850,20 @@ def write_geopackage(layers, path, *, crs=None, project: bool | str | Path = Tru
 def launder_shapefile_names(columns, geometry: str = "geometry") -> dict:
     """``{old: new}`` field names that fit a shapefile (10 characters, unique).
 
+    Parameters
+    ----------
+    columns : iterable of str
+        The field names.
+    geometry : str
+        The geometry column, left out.
+
+    Returns
+    -------
+    dict
+        ``{old: new}`` for every field.
+
+    Examples
+    --------
     >>> launder_shapefile_names(["beds_per_1k", "beds_per_1m", "code"])
     {'beds_per_1k': 'beds_per_1', 'beds_per_1m': 'beds_per_2', 'code': 'code'}
     """
@@ -678,6 +894,22 @@ def write_layer(frame, path, style: Style | None = None, *, layer: str | None = 
     no sidecar: a sidecar would apply to every layer of the file). Shapefile
     field names are laundered to 10 characters and the style's field follows.
     GeoJSON is written in EPSG:4326 (RFC 7946).
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The layer.
+    path : path-like
+        ``.fgb``, ``.geojson``, ``.shp`` or ``.gpkg``.
+    style : Style, optional
+        Its style (none: QGIS's default).
+    layer : str, optional
+        Table name in a GeoPackage (default: the file's stem).
+
+    Returns
+    -------
+    pathlib.Path
+        The layer file written.
 
     Examples
     --------
@@ -795,6 +1027,26 @@ def raster_style(path, *, band: int = 1, scheme: str = "quantiles", k: int = 5, 
     HH/LL/LH/HL/ns in GeoDa's colours, labels in ``lang``), never the 256 entries of the
     colour table; any other band is classified like a choropleth (no-data cells excluded).
 
+    Parameters
+    ----------
+    path : path-like
+        The GeoTIFF.
+    band : int
+        Band to style.
+    scheme, k, breaks, palette
+        Classification of a continuous band, as in :func:`graduated_style`.
+    categories : dict, optional
+        ``{cell value: colour or (colour, label)}``.
+    title : str, optional
+        Legend title.
+    lang : {"en", "zh"}
+        Language of the LISA labels.
+
+    Returns
+    -------
+    RasterStyle
+        ``paletted`` (categories) or ``pseudocolor`` (classes).
+
     Examples
     --------
     >>> style = raster_style("lisa_clusters.tif", lang="zh")   # doctest: +SKIP
@@ -863,6 +1115,20 @@ def write_raster_style(path, style: RasterStyle | None = None, **kwargs) -> Path
     """Write ``<basename>.qml`` beside a GeoTIFF so QGIS opens it styled.
 
     ``kwargs`` go to :func:`raster_style` when no ``style`` is given.
+
+    Parameters
+    ----------
+    path : path-like
+        The GeoTIFF.
+    style : RasterStyle, optional
+        The style (default: :func:`raster_style` of the file).
+    **kwargs
+        Options of :func:`raster_style`.
+
+    Returns
+    -------
+    pathlib.Path
+        The ``.qml`` file written.
 
     Examples
     --------

@@ -61,7 +61,27 @@ def _quiet(fn):
 
 @dataclass(frozen=True, repr=False)
 class ZonalResult(Result):
-    """Zonal statistics per region: ``.frame`` with ``code`` and one column per statistic."""
+    """Zonal statistics per region: ``.frame`` with ``code`` and one column per statistic.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per region.
+    method : {"centre", "all_touched", "exact"}
+        Which cells belonged to a region.
+    raster : str
+        The raster file.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np
+    >>> from shapely.geometry import box
+    >>> p = write_array("v.tif", np.array([[1.0, 2, 3, 4], [5, 6, 7, 8]]), (0, 0, 2, 1), "EPSG:3857")
+    >>> regions = gpd.GeoDataFrame({"code": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+    ...                            crs="EPSG:3857")
+    >>> zonal_stats(p, regions).frame["sum"].tolist()
+    [14.0, 22.0]
+    """
 
     frame: pd.DataFrame
     method: str
@@ -78,6 +98,32 @@ def write_array(path, array, bounds, crs, nodata=None, dtype=None) -> Path:
     """Write a 2-D array as a single-band GeoTIFF covering ``bounds`` (west, south, east, north).
 
     Row 0 is the northern edge. Written atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        The GeoTIFF to write.
+    array : numpy.ndarray
+        2-D values.
+    bounds : tuple of float
+        ``(west, south, east, north)`` in units of ``crs``.
+    crs : str or rasterio.crs.CRS
+        E.g. ``"EPSG:4326"``.
+    nodata : float, optional
+        The nodata value stored in the file.
+    dtype : str, optional
+        Cell type (default: the array's).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> write_array("g.tif", np.zeros((2, 3)), (0, 0, 3, 2), "EPSG:4326").name
+    'g.tif'
     """
     import rasterio
     from rasterio.transform import from_bounds
@@ -119,6 +165,16 @@ def zonal_stats(raster, regions, stats=("sum", "mean", "count"), method: str = "
     -------
     ZonalResult
         A region with no valid cell gets ``count`` 0, ``sum`` 0 and missing ``mean``/``min``/``max``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np
+    >>> from shapely.geometry import box
+    >>> p = write_array("v.tif", np.array([[1.0, 2, 3, 4], [5, 6, 7, 8]]), (0, 0, 2, 1), "EPSG:3857")
+    >>> regions = gpd.GeoDataFrame({"code": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+    ...                            crs="EPSG:3857")
+    >>> zonal_stats(p, regions).frame["mean"].tolist()
+    [3.5, 5.5]
     """
     import geopandas as gpd
     import rasterio
@@ -223,6 +279,17 @@ def rasterize(regions, column: str, path, resolution: float, *, crs=None, colour
     pathlib.Path
         The code -> category (or class bounds) mapping is stored in the GeoTIFF's tags
         (``category_1`` = ``HH``, ...).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, rasterio
+    >>> from shapely.geometry import box
+    >>> regions = gpd.GeoDataFrame({"code": ["a", "b"], "cluster": ["HH", "ns"]},
+    ...                            geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:3857")
+    >>> path = rasterize(regions, "cluster", "clusters.tif", 0.5)
+    >>> with rasterio.open(path) as r:
+    ...     r.read(1).tolist(), r.tags()["category_1"]
+    ([[1, 1, 2, 2], [1, 1, 2, 2]], 'HH')
     """
     import geopandas as gpd
     import rasterio
@@ -320,6 +387,32 @@ def read_band(path, band: int = 1, window_rows: int = 1024):
     Returns ``(values, valid, profile)``: nodata cells (the band's nodata value, NaN or
     masked by the file's mask) are ``valid == False``. Only the output array and one
     window are held in memory (never the grid twice).
+
+    Parameters
+    ----------
+    path : path-like
+        A raster file readable by rasterio.
+    band : int
+        The band.
+    window_rows : int
+        Rows read at a time.
+
+    Returns
+    -------
+    values : numpy.ndarray
+        float64 grid.
+    valid : numpy.ndarray
+        Bool grid, False for nodata cells.
+    profile : dict
+        The file's rasterio profile.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = write_array("g.tif", np.arange(6.0).reshape(2, 3), (0, 0, 3, 2), "EPSG:4326")
+    >>> values, valid, profile = read_band(p)
+    >>> values.tolist(), bool(valid.all()), profile["width"]
+    ([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]], True, 3)
     """
     import rasterio
     from rasterio.windows import Window
@@ -353,6 +446,27 @@ def grid_weights(valid, contiguity: str = "rook"):
     Returns ``(W, index)``: ``W`` a ``scipy.sparse.csr_matrix`` with sorted indices (no self
     links; rows of cells without valid neighbours are empty) and ``index`` the flat grid
     position of each valid cell.
+
+    Parameters
+    ----------
+    valid : numpy.ndarray
+        Bool grid (rows, columns), True for cells with a value.
+    contiguity : {"rook", "queen"}
+        Which cells are neighbours.
+
+    Returns
+    -------
+    W : scipy.sparse.csr_matrix
+        Row-standardised weights between valid cells.
+    index : numpy.ndarray
+        Flat grid position of each valid cell.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W, index = grid_weights(np.array([[True, True], [True, False]]))
+    >>> W.toarray().tolist(), index.tolist()
+    ([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]], [0, 1, 2])
     """
     from scipy import sparse
 
@@ -482,6 +596,19 @@ def raster_moran(raster, *, band: int = 1, contiguity: str = "rook", nodata=None
     Weights come from the grid topology (:func:`grid_weights`), row-standardised; nodata
     cells are left out. Formulas as ``esda.Moran`` (Cliff & Ord).
 
+    Parameters
+    ----------
+    raster : path-like or numpy.ndarray
+        A GeoTIFF, or a 2-D array (NaN cells are nodata).
+    band : int
+        Band of a file.
+    contiguity : {"rook", "queen"}
+        Cells sharing an edge, or an edge or a corner.
+    nodata : float, optional
+        Cell value treated as missing, besides the file's own nodata and NaN.
+    window_rows : int
+        Rows read at a time from a file.
+
     Returns
     -------
     dict
@@ -590,6 +717,35 @@ def raster_getis_ord(raster, *, band: int = 1, contiguity: str = "rook", star: b
 
     Same statistic and classes as :func:`spatialhealth.layers.local.getis_ord` (Gi*: each
     cell weighs itself like a neighbour, 1 / (k + 1)); codes :data:`RASTER_HOTSPOT_CODES`.
+
+    Parameters
+    ----------
+    raster : path-like or numpy.ndarray
+        A GeoTIFF, or a 2-D array (NaN cells are nodata).
+    band : int
+        Band of a file.
+    contiguity : {"rook", "queen"}
+        Cells sharing an edge, or an edge or a corner.
+    star : bool
+        Gi* (the cell counts itself) or Gi.
+    permutations : int
+        Conditional permutations.
+    seed : int or numpy.random.Generator, optional
+        Seed of the permutations.
+    adjust : {None, "bonferroni", "fdr"}
+        Multiple-testing adjustment.
+    draws, ties
+        As in :func:`spatialhealth.layers.local.getis_ord`.
+    nodata : float, optional
+        Cell value treated as missing, besides the file's own nodata and NaN.
+    window_rows : int
+        Rows read at a time from a file.
+
+    Returns
+    -------
+    RasterLocalResult
+        Grids of class codes, statistic and pseudo p-values (``.classes``,
+        ``.statistic``, ``.p_sim``, ``.p_adj``).
 
     Examples
     --------

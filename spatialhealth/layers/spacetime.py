@@ -124,6 +124,21 @@ def space_time(df, *, value: str, weights, period: str = "year", region: str = "
     Returns
     -------
     SpaceTimeResult
+        Yearly Moran's I and LISA (``.frame``, ``.lisa``), LISA transitions and the
+        spatial Markov chain.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import box
+    >>> from spatialhealth.layers.weights import build_weights
+    >>> g = gpd.GeoDataFrame({"code": list("abcd")}, geometry=[box(i, 0, i + 1, 1) for i in range(4)])
+    >>> long = pd.DataFrame({"code": list("abcd") * 3, "year": [2019] * 4 + [2020] * 4 + [2021] * 4,
+    ...                      "x": [1.0, 1.5, 5, 6, 2, 1, 3, 9, 1, 2, 3, 4]})
+    >>> st = space_time(long, value="x", weights=build_weights(g, kind="rook"), permutations=99,
+    ...                 seed=1, k=2)
+    >>> st.frame["year"].tolist(), round(float(st.frame["I"].iloc[0]), 3)
+    ([2019, 2020, 2021], 0.537)
     """
     require_columns(df, [region, period, value], "panel table")
     graph = as_graph(weights)

@@ -735,9 +735,30 @@ def save_figure(fig, path, *, dpi: int = DPI) -> Path:
 def save_all(fig, stem, formats=_FORMATS, *, dpi: int = DPI, close: bool = True) -> list[Path]:
     """Write ``<stem>.png``, ``.svg`` and ``.pdf`` (or the given formats); close the figure.
 
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    stem : path-like
+        Path without suffix (folders are created).
+    formats : sequence of str
+        Suffixes to write.
+    dpi : int
+        Resolution of raster formats.
+    close : bool
+        Close the figure afterwards.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in ``formats`` order.
+
     Examples
     --------
-    >>> save_all(choropleth(gdf, "beds")[0], "out/maps/beds")   # doctest: +SKIP
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> [p.name for p in save_all(fig, "maps/empty")]
+    ['empty.png', 'empty.svg', 'empty.pdf']
     """
     stem = Path(stem)
     out = [save_figure(fig, stem.with_name(f"{stem.name}.{f}"), dpi=dpi) for f in formats]

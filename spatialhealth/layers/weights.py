@@ -411,7 +411,25 @@ def build_weights(
 
 
 def as_graph(weights):
-    """Return the ``libpysal.graph.Graph`` of ``weights`` (SpatialWeights, Graph or libpysal W)."""
+    """Return the ``libpysal.graph.Graph`` of ``weights`` (SpatialWeights, Graph or libpysal W).
+
+    Parameters
+    ----------
+    weights : SpatialWeights, libpysal.graph.Graph or libpysal.weights.W
+        Spatial weights.
+
+    Returns
+    -------
+    libpysal.graph.Graph
+        The same links and weights.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> as_graph(w).n
+    4
+    """
     from libpysal.graph import Graph
 
     if isinstance(weights, SpatialWeights):

@@ -185,8 +185,24 @@ class CentralityResult(Result):
 
 
 def centrality(G: nx.DiGraph, weight: str = "weight", **kwargs) -> CentralityResult:
-    """:func:`centrality_table` as a result object (``.frame``, ``.summary()``, ``.plot()``,
-    ``.to_file()``).
+    """Compute :func:`centrality_table` and wrap it in a result object.
+
+    The result has ``.frame``, ``.summary()``, ``.plot()`` and ``.to_file()``.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        E.g. from :func:`spatialhealth.networks.graph.mobility_graph`.
+    weight : str
+        Edge attribute holding the flow (missing weights count as 1).
+    **kwargs
+        ``weighted_paths``, ``attributes``, ``betweenness_k`` and ``seed`` of
+        :func:`centrality_table`.
+
+    Returns
+    -------
+    CentralityResult
+        The centrality table as ``.frame``, one row per node.
 
     Examples
     --------
@@ -206,6 +222,29 @@ class NetworkSummary(Result):
     coefficient (3 x triangles / connected triples) of the undirected graph
     obtained by ignoring direction; ``clustering`` the mean directed clustering
     coefficient (Fagiolo 2007).
+
+    Attributes
+    ----------
+    nodes, edges : int
+        Counts (self-loops ignored).
+    density, reciprocity, transitivity, clustering : float
+        As defined above.
+    weak_components, strong_components : int
+        Numbers of weakly and strongly connected components.
+    largest_weak_component, largest_strong_component : int
+        Nodes in the largest of each.
+    isolates : int
+        Nodes without any edge.
+    mean_degree : float
+        Mean total (in + out) degree, ``2 edges / nodes``.
+    total_weight : float
+        Sum of the edge weights.
+
+    Examples
+    --------
+    >>> s = network_summary(nx.DiGraph([("a", "b"), ("b", "c")]))
+    >>> s.nodes, s.weak_components, s.strong_components
+    (3, 1, 3)
     """
 
     nodes: int
@@ -241,6 +280,18 @@ class NetworkSummary(Result):
 
 def network_summary(G: nx.DiGraph, weight: str = "weight") -> NetworkSummary:
     """Nodes, edges, density, reciprocity, transitivity and components of ``G``.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The network (self-loops are ignored).
+    weight : str
+        Edge attribute summed into ``total_weight`` (missing weights count as 1).
+
+    Returns
+    -------
+    NetworkSummary
+        The measures as attributes, ``.frame`` and ``.summary()``.
 
     Examples
     --------

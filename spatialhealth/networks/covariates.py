@@ -29,6 +29,16 @@ EARTH_RADIUS_KM = 6371.0088
 def great_circle_km(lon1, lat1, lon2, lat2):
     """Great-circle distance in km (haversine formula, spherical Earth).
 
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2 : float or array_like
+        Longitudes and latitudes in degrees (broadcast together).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Distance in km on a sphere of radius 6,371 km.
+
     Examples
     --------
     >>> round(float(great_circle_km(116.4, 39.9, 121.47, 31.23)), 0)  # Beijing-Shanghai
@@ -117,6 +127,11 @@ def geo_proximity(nodes, lon: str = "lon", lat: str = "lat", region: str = "code
     InputError
         If two different nodes share a location (infinite proximity).
 
+    Returns
+    -------
+    pandas.DataFrame
+        Square matrix indexed by node code in both directions, zero diagonal.
+
     Examples
     --------
     >>> import pandas as pd
@@ -151,6 +166,13 @@ def same_group(nodes, group, region: str = "code") -> pd.DataFrame:
         A column/node attribute holding each node's group, or a mapping from
         code to group (codes absent from the mapping are an error). Nodes with a
         missing group are in no group (0 with everyone).
+    region : str
+        Code column of a node table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square 0/1 integer matrix indexed by node code in both directions.
 
     Examples
     --------

@@ -45,6 +45,11 @@ def load_cities(kinds=None) -> pd.DataFrame:
     kinds : iterable of str, optional
         Keep only these kinds, e.g. ``["municipality", "prefecture_city"]``.
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per city (a fresh copy).
+
     Examples
     --------
     >>> c = load_cities()
@@ -237,6 +242,18 @@ def _plain(v):
 
 def edges_from_graph(G: nx.DiGraph, weight: str = "weight") -> pd.DataFrame:
     """The edge table (``origin``, ``destination``, ``flow``) of a graph, sorted.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The network.
+    weight : str
+        Edge attribute written as ``flow`` (missing weights count as 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per edge, columns ``origin, destination, flow``.
 
     Examples
     --------

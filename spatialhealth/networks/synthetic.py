@@ -50,7 +50,14 @@ def gravity_probabilities(cities: pd.DataFrame | None = None, **coefficients) ->
 
     Returns
     -------
-    DataFrame with ``origin``, ``destination``, ``p`` (summing to 1).
+    pandas.DataFrame
+        ``origin``, ``destination``, ``p`` (summing to 1).
+
+    Examples
+    --------
+    >>> p = gravity_probabilities()
+    >>> len(p), round(float(p.p.sum()), 6)
+    (134322, 1.0)
     """
     coef = {**GRAVITY_DEFAULTS, **coefficients}
     unknown = set(coefficients) - set(GRAVITY_DEFAULTS)
@@ -82,8 +89,22 @@ def gravity_probabilities(cities: pd.DataFrame | None = None, **coefficients) ->
 def synthetic_flows(total: float = 1e6, seed=None, cities=None, **coefficients) -> pd.DataFrame:
     """SYNTHETIC city-pair flows: Poisson counts with mean ``total * p_ij``.
 
-    Returns ``origin``, ``destination``, ``flow`` for pairs with a positive
-    flow; ``df.attrs["synthetic"]`` is True.
+    Parameters
+    ----------
+    total : float
+        Expected total flow.
+    seed : int or numpy.random.Generator, optional
+        Seed of the Poisson draws.
+    cities : pandas.DataFrame, optional
+        City table, as in :func:`gravity_probabilities`.
+    **coefficients
+        Override :data:`GRAVITY_DEFAULTS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin``, ``destination``, ``flow`` for pairs with a positive flow;
+        ``df.attrs["synthetic"]`` is True.
 
     Examples
     --------
@@ -108,6 +129,28 @@ def synthetic_records(n: int = 170_000, seed=None, cities=None, *, ids: str = "c
     ``year``. ``ids="name"`` gives Chinese city names instead of codes (to
     exercise name matching). ``stay_share`` of the rows get the origin as the
     current city (self-flows). ``df.attrs["synthetic"]`` is True.
+
+    Parameters
+    ----------
+    n : int
+        Number of records.
+    seed : int or numpy.random.Generator, optional
+        Seed of the draws.
+    cities : pandas.DataFrame, optional
+        City table, as in :func:`gravity_probabilities`.
+    ids : {"code", "name"}
+        City codes or Chinese city names.
+    year : int
+        Value of the ``year`` column.
+    stay_share : float
+        Share of the rows whose current city is the origin.
+    **coefficients
+        Override :data:`GRAVITY_DEFAULTS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per person.
 
     Examples
     --------
@@ -145,6 +188,31 @@ def write_synthetic_records(folder, n: int, seed=None, *, chunk_rows: int = 5_00
 
     Codes are stored as int32 (``hukou_city``, ``current_city``), the weight as
     float32; memory use is bounded by ``chunk_rows``. Returns the paths.
+
+    Parameters
+    ----------
+    folder : path-like
+        Output folder (created).
+    n : int
+        Number of records.
+    seed : int or numpy.random.Generator, optional
+        Seed of the draws.
+    chunk_rows : int
+        Records per Parquet file.
+    cities : pandas.DataFrame, optional
+        City table, as in :func:`gravity_probabilities`.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The Parquet files, in order.
+
+    Examples
+    --------
+    >>> [p.name for p in write_synthetic_records("records", 1000, seed=1)]
+    ['part-00000.parquet']
     """
     import pyarrow as pa
     import pyarrow.parquet as pq

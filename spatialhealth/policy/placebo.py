@@ -208,7 +208,35 @@ class _FWLPlacebo:
 
 def placebo_estimates(panel: Panel, unit_g_draws: np.ndarray, batch: int = 200,
                       progress=None) -> np.ndarray:
-    """Exact TWFE coefficients for placebo adoption periods (draws x units, -1 never)."""
+    """Exact TWFE coefficients for placebo adoption periods (draws x units, -1 never).
+
+    Parameters
+    ----------
+    panel : Panel
+        The prepared panel (``spatialhealth.policy._panel.prepare_panel``).
+    unit_g_draws : numpy.ndarray
+        Shape (draws, units): each unit's placebo adoption period, in the coding of
+        ``panel.unit_g`` (-1 for never treated).
+    batch : int
+        Draws solved together.
+    progress : callable, optional
+        Called with the number of draws of each batch once it is solved.
+
+    Returns
+    -------
+    numpy.ndarray
+        The TWFE coefficient of each draw.
+
+    Examples
+    --------
+    The observed assignment gives back the observed TWFE coefficient:
+
+    >>> from spatialhealth.efficiency.synthetic import synthetic_panel
+    >>> from spatialhealth.policy._panel import prepare_panel
+    >>> panel = prepare_panel(synthetic_panel(seed=1), "true_u", "code", "year", treatment="treated")
+    >>> placebo_estimates(panel, panel.unit_g[None, :]).round(4).tolist()
+    [-0.1196]
+    """
     fwl = _FWLPlacebo(panel)
     idx = np.searchsorted(fwl.cohorts, unit_g_draws)  # cohorts are sorted and unique
     if unit_g_draws.size and not np.array_equal(fwl.cohorts[idx], unit_g_draws):

@@ -29,7 +29,6 @@ import textwrap
 import warnings
 from collections import defaultdict
 
-import pytest
 from numpydoc.docscrape import NumpyDocString
 
 import spatialhealth
@@ -262,12 +261,6 @@ def test_walk_covers_the_capability_packages():
     assert ("gini", gini) in public_objects(importlib.import_module("spatialhealth.equity"))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 11: public docstrings still lack Parameters/Returns/"
-    "Examples sections; the failure message lists them per package (remove this "
-    "mark once the list is empty)",
-)
 def test_every_public_function_has_numpydoc_sections():
     found = offenders()
     if found:

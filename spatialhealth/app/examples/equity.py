@@ -26,7 +26,20 @@ RESOURCES = {  # column in the table -> (label, per-capita column, scale)
 
 
 def province_table() -> pd.DataFrame:
-    """The bundled table with resource totals in units and per-capita columns."""
+    """Return the bundled table with resource totals in units and per-capita columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`~spatialhealth.datasets.load_province_health` plus ``personnel``,
+        ``beds`` and ``institutions_per_10k, personnel_per_1k, beds_per_1k``.
+
+    Examples
+    --------
+    >>> df = province_table()
+    >>> len(df), round(float(df.loc[df.code == "110000", "beds_per_1k"].iloc[0]), 2)
+    (31, 5.8)
+    """
     from spatialhealth.datasets import load_province_health
 
     df = load_province_health().copy()
@@ -38,6 +51,24 @@ def province_table() -> pd.DataFrame:
 
 
 def run(ctx) -> list[Path]:
+    """Run the equity measures step of the demo: write its tables, figures and notes.
+
+    Parameters
+    ----------
+    ctx : DemoContext
+        The output folder, seed, ``quick`` flag, log and shared results of the demo.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, under ``ctx.out / "equity"``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from spatialhealth.app.demo import DemoContext
+    >>> paths = run(DemoContext(out=Path("out"), quick=True))  # doctest: +SKIP
+    """
     import matplotlib
 
     matplotlib.use("Agg")

@@ -28,7 +28,26 @@ EDGE_COVS = ("geo_prox", "same_dialect")
 
 
 def coefficient_table(res) -> pd.DataFrame:
-    """Estimates, standard errors, z, p and 95% intervals of a fit as a tidy table."""
+    """Tabulate estimates, standard errors, z, p and 95% intervals of a fit.
+
+    Parameters
+    ----------
+    res : ERGMResults
+        A fitted ERGM.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``term, estimate, std_error, z, p_value, ci_lower, ci_upper, method``.
+
+    Examples
+    --------
+    >>> from spatialhealth.networks.ergm import ergm
+    >>> G, covs, _ = demo_network()
+    >>> res = ergm(G, "edges + edgecov('geo_prox')", edge_covariates=covs, seed=1)  # doctest: +SKIP
+    >>> coefficient_table(res).estimate.round(2).tolist()  # doctest: +SKIP
+    [-2.82, 1.8]
+    """
     ci = res.conf_int(0.05)
     ci = ci.to_numpy() if hasattr(ci, "to_numpy") else np.asarray(ci)
     params = res.params
@@ -47,7 +66,36 @@ def coefficient_table(res) -> pd.DataFrame:
 
 def write_fit(res, folder: Path, stem: str, gof_nsim: int = 0, seed=None,
               diagnostics: bool = True) -> list[Path]:
-    """Write summary text, coefficient CSV and (if MCMC) diagnostics, (optionally) GOF."""
+    """Write summary text, coefficient CSV and (if MCMC) diagnostics, (optionally) GOF.
+
+    Parameters
+    ----------
+    res : ERGMResults
+        A fitted ERGM.
+    folder : pathlib.Path
+        Where to write.
+    stem : str
+        Prefix of the file names.
+    gof_nsim : int
+        Networks simulated for goodness of fit (0: no GOF).
+    seed : int, optional
+        Seed of the GOF simulations.
+    diagnostics : bool
+        Write MCMC diagnostics when the fit has an MCMC sample.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Examples
+    --------
+    >>> from spatialhealth.networks.ergm import ergm
+    >>> G, covs, _ = demo_network()
+    >>> res = ergm(G, "edges + edgecov('geo_prox')", edge_covariates=covs, seed=1)  # doctest: +SKIP
+    >>> [p.name for p in write_fit(res, Path("fit"), "m")]  # doctest: +SKIP
+    ['m_summary.txt', 'm_coefficients.csv']
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -80,7 +128,31 @@ def write_fit(res, folder: Path, stem: str, gof_nsim: int = 0, seed=None,
 
 
 def demo_network(ctx=None):
-    """(graph, edge covariates, description) for the demo fits."""
+    """Return (graph, edge covariates, description) for the demo fits.
+
+    The demo's own mobility network (the networks step) when it has the node
+    attributes and edge covariates the formulas need, else the bundled mobility88.
+
+    Parameters
+    ----------
+    ctx : DemoContext, optional
+        The demo context; its ``shared`` results may hold the network.
+
+    Returns
+    -------
+    graph : networkx.DiGraph
+        The network.
+    covariates : dict of str to numpy.ndarray
+        ``geo_prox`` and ``same_dialect`` matrices.
+    description : str
+        Where the network came from.
+
+    Examples
+    --------
+    >>> G, covs, what = demo_network()
+    >>> what, G.number_of_nodes(), sorted(covs)
+    ('bundled synthetic mobility88', 88, ['geo_prox', 'same_dialect'])
+    """
     shared = getattr(ctx, "shared", {}) or {}
     G = shared.get("mobility_graph")
     covs = shared.get("edge_covariates")
@@ -99,6 +171,24 @@ def demo_network(ctx=None):
 
 
 def run(ctx) -> list[Path]:
+    """Run the ERGM step of the demo: write its tables, figures and notes.
+
+    Parameters
+    ----------
+    ctx : DemoContext
+        The output folder, seed, ``quick`` flag, log and shared results of the demo.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, under ``ctx.out / "ergm"``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from spatialhealth.app.demo import DemoContext
+    >>> paths = run(DemoContext(out=Path("out"), quick=True))  # doctest: +SKIP
+    """
     from spatialhealth.networks.ergm import ergm
 
     out = Path(ctx.out) / "ergm"

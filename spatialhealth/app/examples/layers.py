@@ -60,6 +60,24 @@ def _weights(df, has_geometry):
 
 
 def run(ctx) -> list[Path]:
+    """Run the spatial autocorrelation (weights, Moran, LISA) step of the demo: write its tables, figures and notes.
+
+    Parameters
+    ----------
+    ctx : DemoContext
+        The output folder, seed, ``quick`` flag, log and shared results of the demo.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, under ``ctx.out / "layers"``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from spatialhealth.app.demo import DemoContext
+    >>> paths = run(DemoContext(out=Path("out"), quick=True))  # doctest: +SKIP
+    """
     import matplotlib
 
     matplotlib.use("Agg")

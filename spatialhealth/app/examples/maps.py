@@ -87,6 +87,24 @@ def _clean_for_export(frame):
 
 
 def run(ctx) -> list[Path]:
+    """Run the web maps and QGIS layers step of the demo: write its tables, figures and notes.
+
+    Parameters
+    ----------
+    ctx : DemoContext
+        The output folder, seed, ``quick`` flag, log and shared results of the demo.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, under ``ctx.out / "maps"``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from spatialhealth.app.demo import DemoContext
+    >>> paths = run(DemoContext(out=Path("out"), quick=True))  # doctest: +SKIP
+    """
     import geopandas as gpd
 
     from spatialhealth.layers import maps, qgis

@@ -23,6 +23,24 @@ THRESHOLD = 10.0
 
 
 def run(ctx) -> list[Path]:
+    """Run the mobility network step of the demo: write its tables, figures and notes.
+
+    Parameters
+    ----------
+    ctx : DemoContext
+        The output folder, seed, ``quick`` flag, log and shared results of the demo.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, under ``ctx.out / "networks"``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from spatialhealth.app.demo import DemoContext
+    >>> paths = run(DemoContext(out=Path("out"), quick=True))  # doctest: +SKIP
+    """
     from spatialhealth._io import atomic_path, write_csv, write_text
     from spatialhealth.networks.centrality import centrality_table, network_summary
     from spatialhealth.networks.covariates import edge_covariates

@@ -41,6 +41,24 @@ def _panel(ctx):
 
 
 def run(ctx):
+    """Run the difference-in-differences (policy) step of the demo: write its tables, figures and notes.
+
+    Parameters
+    ----------
+    ctx : DemoContext
+        The output folder, seed, ``quick`` flag, log and shared results of the demo.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, under ``ctx.out / "policy"``.
+
+    Examples
+    --------
+    >>> import pathlib
+    >>> from spatialhealth.app.demo import DemoContext
+    >>> paths = run(DemoContext(out=pathlib.Path("out"), quick=True))  # doctest: +SKIP
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)

@@ -19,6 +19,32 @@ from spatialhealth.app.runner.outputs import Item, slug
 
 
 def plan(cfg) -> list:
+    """List the steps of a run, in order: one per section entry of the analysis file.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        A checked analysis file (:func:`~spatialhealth.app.runner.config.load_config`).
+
+    Returns
+    -------
+    list of (str, callable)
+        ``(label, step)`` pairs; each step writes its outputs when called by the run.
+
+    Examples
+    --------
+    >>> from spatialhealth.app.runner.config import load_config
+    >>> cfg = load_config(text='''
+    ... [inputs.indicators]
+    ... dataset = "province_health"
+    ... [[equity]]
+    ... measure = "gini"
+    ... resource = "beds_10k"
+    ... population = "population"
+    ... ''')
+    >>> [label for label, _ in plan(cfg)]
+    ['equity: gini']
+    """
     s = cfg.settings
     steps = []
     for i, spec in enumerate(s.get("equity", []), 1):

@@ -45,7 +45,23 @@ class InputFile:
 
 @dataclass
 class RunConfig:
-    """A checked analysis file: settings with defaults filled and the inputs loaded."""
+    """A checked analysis file: settings with defaults filled and the inputs loaded.
+
+    Attributes
+    ----------
+    path : pathlib.Path or None
+        The analysis file (``None`` when read from text).
+    settings : dict
+        Every section, defaults filled in.
+    tables : dict of str to pandas.DataFrame
+        The loaded input tables by name.
+    sources : dict of str to list of str
+        Large inputs read by the run itself: their file lists.
+    files : list of InputFile
+        Every input file read.
+    notes : list of str
+        Notes for the report (code changes, numbers read from text).
+    """
 
     path: Path | None
     settings: dict[str, Any]
@@ -392,6 +408,16 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
     text : str, optional
         TOML text instead of a file (inputs relative to the current folder).
 
+    Returns
+    -------
+    RunConfig
+        The checked settings and the loaded inputs.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found, each with its section and key.
+
     Examples
     --------
     >>> cfg = load_config(text='''
@@ -403,8 +429,8 @@ def load_config(path=None, text: str | None = None) -> RunConfig:
     ... resource = "beds_10k"
     ... population = "population"
     ... ''')
-    >>> cfg.settings["equity"][0]["input"], round(cfg.tables["indicators"].beds_per_1k.max(), 2)
-    ('indicators', 8.12)
+    >>> cfg.settings["equity"][0]["input"], float(round(cfg.tables["indicators"].beds_per_1k.max(), 2))
+    ('indicators', 7.94)
     """
     base = Path(path).resolve().parent if path is not None else Path.cwd()
     if text is None:

@@ -18,8 +18,20 @@ import pandas as pd
 
 
 def slug(text: str) -> str:
-    """File-name-safe version of a label.
+    """Make a file-name-safe version of a label.
 
+    Parameters
+    ----------
+    text : str
+        A label (Chinese characters are kept).
+
+    Returns
+    -------
+    str
+        Lower case, runs of other characters replaced by ``_``; ``"item"`` if nothing is left.
+
+    Examples
+    --------
     >>> slug("Gini: beds / population")
     'gini_beds_population'
     """
@@ -28,6 +40,27 @@ def slug(text: str) -> str:
 
 @dataclass
 class Item:
+    """One output of a run, as listed in the report.
+
+    Attributes
+    ----------
+    section : str
+        The report section.
+    title : str
+        The heading of the item.
+    kind : {"table", "figure", "map", "text", "file"}
+        What was written.
+    paths : list of pathlib.Path
+        The files written.
+    payload : object, optional
+        The DataFrame of a table, the text of a summary.
+
+    Examples
+    --------
+    >>> Item("equity", "Gini", "text", []).kind
+    'text'
+    """
+
     section: str
     title: str
     kind: str  # table | figure | map | text | file
@@ -37,7 +70,27 @@ class Item:
 
 @dataclass
 class Outputs:
-    """The run folder being written (a temporary folder until the run succeeds)."""
+    """The run folder being written (a temporary folder until the run succeeds).
+
+    Attributes
+    ----------
+    root : pathlib.Path
+        The folder written to.
+    items : list of Item
+        Every output so far, in order.
+    notes : list of str
+        Notes for the report.
+    csv_bom : bool
+        Write CSV files as UTF-8 with a byte-order mark (Excel opens them correctly).
+
+    Examples
+    --------
+    >>> import pathlib, pandas as pd
+    >>> o = Outputs(pathlib.Path("run"))
+    >>> o.table("equity", "gini", pd.DataFrame({"gini": [0.08]}))
+    >>> [p.name for p in o.items[0].paths]
+    ['gini.csv', 'gini.parquet']
+    """
 
     root: Path
     items: list[Item] = field(default_factory=list)
@@ -123,7 +176,28 @@ def _sheet_names(titles) -> list[str]:
 
 
 def write_workbook(outputs: Outputs, path: Path) -> Path | None:
-    """Every table of the run in one Excel workbook, a sheet per table (None when there is none)."""
+    """Write every table of the run to one Excel workbook, a sheet per table.
+
+    Parameters
+    ----------
+    outputs : Outputs
+        The run so far.
+    path : pathlib.Path
+        The ``.xlsx`` file to write.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``path``, or ``None`` (nothing written) when the run has no table.
+
+    Examples
+    --------
+    >>> import pathlib, pandas as pd
+    >>> o = Outputs(pathlib.Path("run"))
+    >>> o.table("equity", "gini", pd.DataFrame({"gini": [0.08]}))
+    >>> write_workbook(o, pathlib.Path("run/tables.xlsx")).name
+    'tables.xlsx'
+    """
     tables = [i for i in outputs.items if i.kind == "table" and isinstance(i.payload, pd.DataFrame)]
     if not tables:
         return None

@@ -19,7 +19,19 @@ __all__ = ["run_analysis", "RunResult"]
 
 @dataclass(frozen=True)
 class RunResult:
-    """What a run wrote: the folder, the report, and every item by section."""
+    """What a run wrote: the folder, the report, and every item by section.
+
+    Attributes
+    ----------
+    out : pathlib.Path
+        The output folder.
+    report : pathlib.Path
+        The ``report.html``.
+    items : tuple of Item
+        Every output, in order.
+    seconds : float
+        Wall-clock time of the run.
+    """
 
     out: Path
     report: Path
@@ -51,6 +63,13 @@ def run_analysis(config, out=None, seed: int | None = None, quick: bool | None =
         Override ``[run] seed`` / ``quick``.
     progress : rich.progress.Progress, optional
         One task per analysis section.
+    log : callable, optional
+        Called with one progress message (str) at a time.
+
+    Returns
+    -------
+    RunResult
+        The folder, the report and every item written.
 
     Examples
     --------

@@ -25,6 +25,16 @@ SAMPLE_SEED = 20201101
 def load_sample(name: str) -> pd.DataFrame:
     """Return a bundled sample table by name (see the module docstring).
 
+    Parameters
+    ----------
+    name : {"province_health", "mobility_records", "mobility_cities", "dea_panel"}
+        The sample.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A fresh copy of the table.
+
     Examples
     --------
     >>> load_sample("mobility_cities").shape[0]

@@ -21,6 +21,34 @@ class Key:
     ``low``/``high`` bound a number (``open_low``: strictly above ``low``);
     ``numeric`` says the named columns must hold numbers (``"finite"``,
     ``"nonnegative"`` or ``"positive"``), checked cell by cell before the run.
+
+    Attributes
+    ----------
+    kind : type or tuple of type
+        Accepted type(s) of the value.
+    required : bool
+        The key must be given.
+    default : object
+        Value used when the key is absent.
+    choices : tuple, optional
+        The allowed values.
+    column : bool
+        The value names column(s) of the input table.
+    path : bool
+        The value is a file path.
+    help : str
+        One line for :func:`describe`.
+    low, high : float, optional
+        Bounds of a number.
+    open_low : bool
+        The value must be strictly above ``low``.
+    numeric : {"finite", "nonnegative", "positive"}, optional
+        What the named columns must hold.
+
+    Examples
+    --------
+    >>> Key(int, low=1, help="Number of classes.").low
+    1
     """
 
     kind: Any
@@ -306,7 +334,20 @@ INPUT_KEYS: dict[str, Key] = {
 
 @dataclass
 class Problem:
-    """One problem found in a run file, with its location."""
+    """One problem found in a run file, with its location.
+
+    Attributes
+    ----------
+    where : str
+        Section and key, e.g. ``[[equity]] 1``.
+    message : str
+        What is wrong and what was expected.
+
+    Examples
+    --------
+    >>> str(Problem("[run] seed", "expected an integer"))
+    '[run] seed: expected an integer'
+    """
 
     where: str
     message: str
@@ -317,6 +358,21 @@ class Problem:
 
 @dataclass
 class Problems:
+    """The problems found in a run file so far (true when there is any).
+
+    Attributes
+    ----------
+    items : list of Problem
+        In the order found.
+
+    Examples
+    --------
+    >>> p = Problems()
+    >>> p.add("[run] seed", "expected an integer")
+    >>> bool(p), len(p.items)
+    (True, 1)
+    """
+
     items: list[Problem] = field(default_factory=list)
 
     def add(self, where: str, message: str) -> None:
@@ -327,8 +383,15 @@ class Problems:
 
 
 def describe() -> str:
-    """Text documentation of every section and key, generated from the schema.
+    """Write the text documentation of every section and key, from the schema.
 
+    Returns
+    -------
+    str
+        One line per section header and per key, with its help.
+
+    Examples
+    --------
     >>> "[[equity]]" in describe()
     True
     """

@@ -30,7 +30,21 @@ from .sampler import ChainSet, default_interval, effective_sample_size
 
 
 class CurvedMap:
-    """Map between model parameters ``psi`` and the canonical parameters ``eta``."""
+    """Map between model parameters ``psi`` and the canonical parameters ``eta``.
+
+    Parameters
+    ----------
+    model : Model
+        A model with curved terms (e.g. ``gwesp(0.5, fixed=FALSE)``).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from spatialhealth.networks.ergm.model import build_model
+    >>> cmap = CurvedMap(build_model(nx.florentine_families_graph(), "edges + gwesp(0.5, fixed=FALSE)"))
+    >>> cmap.names
+    ['edges', 'gwesp', 'gwesp.decay']
+    """
 
     def __init__(self, model):
         self.model = model
@@ -155,7 +169,29 @@ def _gt_curved(cmap, psi0, sample, target):
 
 
 def fit_curved(model, ctl, seed):
-    """Curved-exponential-family MCMC-MLE of ``model`` (see the module docstring)."""
+    """Curved-exponential-family MCMC-MLE of ``model`` (see the module docstring).
+
+    Parameters
+    ----------
+    model : Model
+        A model with curved terms.
+    ctl : dict
+        The MCMC-MLE controls of :func:`~spatialhealth.networks.ergm.ergm`.
+    seed : int or numpy.random.Generator
+        Seed of the MCMC.
+
+    Returns
+    -------
+    ERGMResults
+        The fit, decay parameters included.
+
+    Examples
+    --------
+    Called by :func:`~spatialhealth.networks.ergm.ergm` for curved models (minutes of MCMC):
+
+    >>> from spatialhealth.networks.ergm import ergm
+    >>> res = ergm(G, "edges + gwesp(0.5, fixed=FALSE)", seed=1)  # doctest: +SKIP
+    """
     from .fit import hotelling, hummel_step
     from .results import ERGMResults
 

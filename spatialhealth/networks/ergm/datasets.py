@@ -56,7 +56,23 @@ def _check_name(name: str) -> str:
 
 
 def load_nodes(name: str) -> pd.DataFrame:
-    """Node table of an example network (one row per node, in node order)."""
+    """Node table of an example network (one row per node, in node order).
+
+    Parameters
+    ----------
+    name : str
+        An example network, e.g. ``"mobility88"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The node ids and attributes.
+
+    Examples
+    --------
+    >>> load_nodes("mobility88").shape
+    (88, 7)
+    """
     _check_name(name)
     with _data_file(f"{name}_nodes.csv").open("r", encoding="utf-8") as fh:
         return pd.read_csv(fh)
@@ -108,6 +124,16 @@ def load_edge_covariates(name: str) -> dict[str, np.ndarray]:
     when both cities share a dialect group, diagonal 0. These equal the generator's CSV
     matrices bit for bit (checked in the tests).
 
+    Parameters
+    ----------
+    name : str
+        An example network, e.g. ``"mobility88"``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``n x n`` matrices by covariate name.
+
     Examples
     --------
     >>> cov = load_edge_covariates("mobility88")
@@ -135,6 +161,16 @@ def load_truth(name: str) -> dict:
 
     Returns the parsed ``*_truth.json``; ``["true_coef"]`` maps statnet statistic names
     to the coefficients the network was drawn from.
+
+    Parameters
+    ----------
+    name : str
+        A synthetic mobility network, e.g. ``"mobility88"``.
+
+    Returns
+    -------
+    dict
+        The parsed JSON.
 
     Examples
     --------

@@ -29,7 +29,23 @@ from ...errors import InputError, InputTypeError
 
 # --------------------------------------------------------------------------- numerics
 def autocovariance(x: np.ndarray) -> np.ndarray:
-    """Biased autocovariance ``gamma_k = sum_t (x_t - m)(x_{t+k} - m) / n`` by FFT."""
+    """Biased autocovariance ``gamma_k = sum_t (x_t - m)(x_{t+k} - m) / n`` by FFT.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        One chain of draws, shape (n,).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``gamma_0 .. gamma_{n-1}``.
+
+    Examples
+    --------
+    >>> autocovariance(np.array([1.0, 2.0, 3.0, 4.0])).round(4).tolist()
+    [1.25, 0.3125, -0.375, -0.5625]
+    """
     x = np.asarray(x, dtype=float)
     n = x.size
     dev = x - x.mean()
@@ -44,6 +60,22 @@ def integrated_time(x: np.ndarray) -> float:
     ``tau = -1 + 2 * sum_{m} Gamma_m`` where ``Gamma_m = gamma_{2m} + gamma_{2m+1}``
     (normalised by ``gamma_0``), summed while positive and made non-increasing (Geyer 1992).
     A constant series returns ``nan``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        One chain of draws, shape (n,).
+
+    Returns
+    -------
+    float
+        ``tau`` (1 for independent draws).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> round(integrated_time(rng.standard_normal(10_000)), 1)
+    1.0
     """
     g = autocovariance(x)
     if g[0] <= 0 or not np.isfinite(g[0]):
@@ -61,6 +93,16 @@ def integrated_time(x: np.ndarray) -> float:
 def effective_sample_size(x: np.ndarray) -> float:
     """ESS of one chain: ``n / tau`` (Geyer initial monotone sequence).
 
+    Parameters
+    ----------
+    x : numpy.ndarray
+        One chain of draws, shape (n,).
+
+    Returns
+    -------
+    float
+        The effective sample size.
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
@@ -73,7 +115,27 @@ def effective_sample_size(x: np.ndarray) -> float:
 
 
 def geweke_z(x: np.ndarray, first: float = 0.1, last: float = 0.5) -> float:
-    """Geweke's z: (mean of the first 10% - mean of the last 50%) / its standard error."""
+    """Geweke's z: (mean of the first 10% - mean of the last 50%) / its standard error.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        One chain of draws, shape (n,).
+    first, last : float
+        Shares of the chain compared (from its start and from its end).
+
+    Returns
+    -------
+    float
+        The z statistic (variances of the two means scaled by their integrated
+        autocorrelation times).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> round(float(geweke_z(rng.standard_normal(10_000))), 2)
+    -1.9
+    """
     x = np.asarray(x, dtype=float)
     n = x.size
     a = x[: max(int(first * n), 2)]
@@ -86,7 +148,24 @@ def geweke_z(x: np.ndarray, first: float = 0.1, last: float = 0.5) -> float:
 
 
 def rhat(chains: np.ndarray) -> float:
-    """Gelman–Rubin potential scale reduction of an array (chains, draws)."""
+    """Gelman–Rubin potential scale reduction of an array (chains, draws).
+
+    Parameters
+    ----------
+    chains : numpy.ndarray
+        Shape (chains, draws).
+
+    Returns
+    -------
+    float
+        R-hat (close to 1 when the chains agree).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> round(float(rhat(rng.standard_normal((4, 1000)))), 2)
+    1.0
+    """
     chains = np.asarray(chains, dtype=float)
     m, n = chains.shape
     if m < 2:
@@ -194,7 +273,29 @@ class MCMCDiagnostics:
 
 
 def diagnose_sample(sample, observed=None, names=None) -> MCMCDiagnostics:
-    """Diagnostics of any sample of statistics shaped (chains, draws, p) or (draws, p)."""
+    """Diagnostics of any sample of statistics shaped (chains, draws, p) or (draws, p).
+
+    Parameters
+    ----------
+    sample : array_like
+        The draws of the statistics.
+    observed : array_like, optional
+        The observed statistics (p,); deviations are taken from them (default zeros).
+    names : sequence of str, optional
+        Statistic names.
+
+    Returns
+    -------
+    MCMCDiagnostics
+        Per statistic: mean deviation, sd, ESS, MCSE, t, Geweke z and p, R-hat.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> d = diagnose_sample(rng.standard_normal((2, 500, 2)), names=["edges", "mutual"])
+    >>> d.frame["rhat"].round(2).tolist()
+    [1.0, 1.0]
+    """
     x = np.asarray(sample, dtype=float)
     if x.ndim == 2:
         x = x[None]

@@ -71,7 +71,34 @@ def _point_in_hull(points, x, tol=1e-9):
 
 
 def hummel_step(sample, obs, margin=0.05, tol=1e-3):
-    """Largest gamma in [0, 1] with mean + (1+margin) gamma (obs - mean) inside the hull."""
+    """Largest gamma in [0, 1] with mean + (1+margin) gamma (obs - mean) inside the hull.
+
+    Hummel, Hunter and Handcock's (2012) step length: how far towards the observed
+    statistics the next target may move while staying inside the sample's convex hull.
+
+    Parameters
+    ----------
+    sample : numpy.ndarray
+        Statistics drawn, shape (draws, p).
+    obs : numpy.ndarray
+        Observed statistics, shape (p,).
+    margin : float
+        Safety margin.
+    tol : float
+        Precision of the bisection on gamma.
+
+    Returns
+    -------
+    float
+        gamma (1 when the observed statistics are well inside the hull).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sample = np.random.default_rng(0).standard_normal((500, 2))
+    >>> hummel_step(sample, np.array([0.5, 0.5])), hummel_step(sample, np.array([10.0, 10.0]))
+    (1.0, 0.1826171875)
+    """
     xbar = sample.mean(axis=0)
     d = obs - xbar
     if _point_in_hull(sample, xbar + (1 + margin) * d):
@@ -95,6 +122,34 @@ def geyer_thompson(theta0, sample, target, maxiter=100):
     """Maximise (theta - theta0).target - log mean exp((theta - theta0).sample).
 
     Returns (theta, weights at theta, converged).
+
+    Parameters
+    ----------
+    theta0 : numpy.ndarray
+        Coefficients the sample was drawn at, shape (p,).
+    sample : numpy.ndarray
+        Statistics drawn (relative to the observed ones), shape (draws, p).
+    target : numpy.ndarray
+        Target mean of the statistics, shape (p,).
+    maxiter : int
+        Most Newton steps.
+
+    Returns
+    -------
+    theta : numpy.ndarray
+        The maximiser.
+    weights : numpy.ndarray
+        Importance weights of the draws at ``theta``, summing to 1.
+    converged : bool
+        Newton's method converged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sample = np.random.default_rng(0).standard_normal((500, 2))
+    >>> theta, weights, converged = geyer_thompson(np.zeros(2), sample, np.array([0.1, 0.0]))
+    >>> theta.round(3).tolist(), converged
+    ([0.197, 0.008], True)
     """
     S = sample
     mu = S.mean(axis=0)
@@ -144,6 +199,34 @@ def hotelling(sample, obs, prev_neff=None):
     ``prev_neff``: effective size of the sample the current coefficients were estimated
     from; its Monte Carlo error moves the expected statistics too, so the covariance of
     (mean - obs) is Sigma (1/neff + 1/prev_neff). Returns (T2, p-value, t values, neff).
+
+    Parameters
+    ----------
+    sample : numpy.ndarray
+        Statistics drawn, shape (draws, p) or (chains, draws, p).
+    obs : numpy.ndarray
+        Observed statistics, shape (p,).
+    prev_neff : float, optional
+        See above.
+
+    Returns
+    -------
+    T2 : float
+        Hotelling's statistic.
+    p_value : float
+        Its p-value (F approximation).
+    t : numpy.ndarray
+        t value of each statistic.
+    neff : float
+        Effective sample size used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sample = np.random.default_rng(0).standard_normal((500, 2))
+    >>> T2, p, t, neff = hotelling(sample, np.zeros(2))
+    >>> round(float(T2), 3), round(float(p), 2)
+    (3.334, 0.19)
     """
     flat = sample.reshape(-1, sample.shape[-1])
     ess = effective_sample_size(sample)
@@ -173,6 +256,23 @@ def burnin_drift(sample) -> float:
     """Largest |z| between the first quarter and the last half of each chain's draws.
 
     A large value means the chains were still drifting when recording started.
+
+    Parameters
+    ----------
+    sample : numpy.ndarray
+        Statistics drawn, shape (chains, draws, p).
+
+    Returns
+    -------
+    float
+        The largest absolute z over chains and statistics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sample = np.random.default_rng(0).standard_normal((500, 2))
+    >>> round(burnin_drift(sample[None]), 3)
+    1.64
     """
     c, n, p = sample.shape
     if n < 8:

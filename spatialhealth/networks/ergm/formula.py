@@ -30,6 +30,19 @@ class AttrExpr:
 
     ``text`` is the expression as written (R's ``^`` is a power), evaluated over the
     node attributes with numbers, ``+ - * / ^ **`` and ``log``, ``exp``, ``sqrt``, ``abs``.
+
+    Attributes
+    ----------
+    text : str
+        The expression as written.
+    tree : ast.AST
+        Its parsed form.
+
+    Examples
+    --------
+    >>> term = parse_formula("nodecov(~wealth/1000)")[0]
+    >>> term.args[0].names(), float(term.args[0].evaluate(lambda name: 5000.0))
+    (['wealth'], 5.0)
     """
 
     text: str
@@ -79,7 +92,18 @@ _FUNCS = {"log": "log", "exp": "exp", "sqrt": "sqrt", "abs": "abs"}
 
 @dataclass(frozen=True)
 class LevelValues:
-    """statnet's ``I(...)``: levels given by their values rather than positions."""
+    """statnet's ``I(...)``: levels given by their values rather than positions.
+
+    Attributes
+    ----------
+    values : tuple
+        The level values.
+
+    Examples
+    --------
+    >>> parse_formula("nodefactor('g', levels=I(c(1, 2)))")[0].kwargs["levels"]
+    LevelValues(values=(1, 2))
+    """
 
     values: tuple
 
@@ -89,7 +113,22 @@ class LevelValues:
 
 @dataclass(frozen=True)
 class LevelRank:
-    """statnet's ``SMALLEST``/``LARGEST`` (optionally ``(n)``, negated with ``-``)."""
+    """statnet's ``SMALLEST``/``LARGEST`` (optionally ``(n)``, negated with ``-``).
+
+    Attributes
+    ----------
+    kind : {"SMALLEST", "LARGEST"}
+        Which end of the sorted levels.
+    n : int
+        How many levels.
+    negate : bool
+        All levels but these.
+
+    Examples
+    --------
+    >>> parse_formula("nodefactor('g', levels=-SMALLEST)")[0].kwargs["levels"]
+    LevelRank(kind='SMALLEST', n=1, negate=True)
+    """
 
     kind: str  # "SMALLEST" or "LARGEST"
     n: int = 1
@@ -104,7 +143,22 @@ class LevelRank:
 
 @dataclass(frozen=True)
 class TermCall:
-    """One term of a formula: its name, positional and keyword arguments."""
+    """One term of a formula: its name, positional and keyword arguments.
+
+    Attributes
+    ----------
+    name : str
+        The statnet term name, e.g. ``"gwesp"``.
+    args : tuple
+        Positional arguments.
+    kwargs : dict
+        Keyword arguments.
+
+    Examples
+    --------
+    >>> str(TermCall("gwesp", (0.5,), {"fixed": True}))
+    'gwesp(0.5, fixed=True)'
+    """
 
     name: str
     args: tuple = ()
@@ -224,6 +278,22 @@ def _split_sum(node, text, out):
 
 def parse_formula(formula) -> list[TermCall]:
     """Return the terms of ``formula`` (a string or a list of terms) as :class:`TermCall`.
+
+    Parameters
+    ----------
+    formula : str or list
+        statnet syntax, e.g. ``"y ~ edges + mutual"`` (the left side is ignored), or a
+        list of term strings or :class:`TermCall`.
+
+    Returns
+    -------
+    list of TermCall
+        The terms, in order.
+
+    Raises
+    ------
+    InputError
+        If the formula cannot be parsed.
 
     Examples
     --------

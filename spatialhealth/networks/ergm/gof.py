@@ -67,7 +67,26 @@ def _adjacency(G, nodes):
 
 
 def degree_counts(A: np.ndarray, kind: str) -> np.ndarray:
-    """Number of nodes with degree 0..n-1 (``kind`` degree / idegree / odegree)."""
+    """Number of nodes with degree 0..n-1 (``kind`` degree / idegree / odegree).
+
+    Parameters
+    ----------
+    A : numpy.ndarray
+        Adjacency matrix (n, n).
+    kind : {"degree", "idegree", "odegree"}
+        Total (undirected), in- or out-degree.
+
+    Returns
+    -------
+    numpy.ndarray
+        Counts of nodes, length n.
+
+    Examples
+    --------
+    >>> A = np.array([[0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 1], [0, 0, 1, 0]])
+    >>> degree_counts(A, "degree").tolist()
+    [0, 1, 2, 1]
+    """
     n = A.shape[0]
     d = {"degree": A.sum(1), "odegree": A.sum(1), "idegree": A.sum(0)}[kind]
     return np.bincount(d, minlength=n)[:n]
@@ -78,6 +97,24 @@ def esp_counts(A: np.ndarray, directed: bool | None = None) -> np.ndarray:
 
     ``directed`` says how to read ``A``; by default a symmetric matrix is read as an
     undirected network (pass ``directed=True`` for a directed one whose ties are all mutual).
+
+    Parameters
+    ----------
+    A : numpy.ndarray
+        Adjacency matrix (n, n).
+    directed : bool, optional
+        Read ``A`` as directed.
+
+    Returns
+    -------
+    numpy.ndarray
+        Counts of edges, length n - 1.
+
+    Examples
+    --------
+    >>> A = np.array([[0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 1], [0, 0, 1, 0]])
+    >>> esp_counts(A).tolist()
+    [1, 3, 0]
     """
     n = A.shape[0]
     sp = A @ A
@@ -94,6 +131,18 @@ def distance_counts(A: np.ndarray, directed: bool | None = None) -> np.ndarray:
 
     Ordered pairs when ``directed`` (default: when ``A`` is not symmetric), unordered
     pairs otherwise.
+
+    Parameters
+    ----------
+    A : numpy.ndarray
+        Adjacency matrix (n, n).
+    directed : bool, optional
+        Count ordered pairs.
+
+    Returns
+    -------
+    numpy.ndarray
+        Length n.
 
     Examples
     --------
@@ -118,7 +167,30 @@ def distance_counts(A: np.ndarray, directed: bool | None = None) -> np.ndarray:
 
 
 def network_summaries(G, kinds, nodes=None) -> dict[str, np.ndarray]:
-    """The gof summaries (all but ``model``) of one networkx graph."""
+    """The gof summaries (all but ``model``) of one networkx graph.
+
+    Parameters
+    ----------
+    G : networkx.Graph or networkx.DiGraph
+        The network.
+    kinds : sequence of str
+        Summaries to compute (``degree``, ``idegree``, ``odegree``, ``espartners``,
+        ``distance``).
+    nodes : sequence, optional
+        Node order of the adjacency matrix (default ``G``'s).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One count vector per kind.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> s = network_summaries(nx.path_graph(4), ["degree", "distance"])
+    >>> s["degree"].tolist(), s["distance"].tolist()
+    ([0, 2, 2, 0], [3, 2, 1, 0])
+    """
     nodes = list(G.nodes()) if nodes is None else nodes
     A = _adjacency(G, nodes)
     directed = G.is_directed()
@@ -142,7 +214,25 @@ def _value_labels(kind, length, names=None):
 
 
 def mc_pvalue(observed: float, simulated: np.ndarray) -> float:
-    """statnet's gof p-value: 2 * min(P(sim <= obs), P(sim >= obs)), at most 1."""
+    """statnet's gof p-value: 2 * min(P(sim <= obs), P(sim >= obs)), at most 1.
+
+    Parameters
+    ----------
+    observed : float
+        The observed summary.
+    simulated : numpy.ndarray
+        The simulated summaries.
+
+    Returns
+    -------
+    float
+        The two-sided Monte Carlo p-value.
+
+    Examples
+    --------
+    >>> mc_pvalue(5.0, np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+    0.4
+    """
     sim = np.asarray(simulated, dtype=float)
     lo = np.mean(sim <= observed + 1e-9 * max(1.0, abs(observed)))
     hi = np.mean(sim >= observed - 1e-9 * max(1.0, abs(observed)))
@@ -272,7 +362,35 @@ def _default_kinds(directed):
 
 def gof_from_networks(observed_graph, simulated_graphs, kinds=None, model_observed=None,
                       model_simulated=None, model_names=None) -> GOFResult:
-    """Goodness of fit from an observed graph and already simulated graphs."""
+    """Goodness of fit from an observed graph and already simulated graphs.
+
+    Parameters
+    ----------
+    observed_graph : networkx.Graph or networkx.DiGraph
+        The observed network.
+    simulated_graphs : sequence of networkx graphs
+        Networks simulated from the fitted model (same nodes).
+    kinds : sequence of str, optional
+        Summaries to compare (``degree``, ``idegree``, ``odegree``, ``espartners``,
+        ``distance``, ``model``); default as :func:`gof`.
+    model_observed, model_simulated : array_like, optional
+        Observed (p,) and simulated (nsim, p) model statistics for ``kind="model"``.
+    model_names : sequence of str, optional
+        Their names.
+
+    Returns
+    -------
+    GOFResult
+        Observed value, simulated range and quantiles and Monte Carlo p-value per row.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> res = gof_from_networks(nx.path_graph(4), [nx.path_graph(4), nx.star_graph(3)],
+    ...                         kinds=["degree"])
+    >>> res.frame.loc[1, ["observed", "sim_mean"]].tolist()
+    [2.0, 2.5]
+    """
     directed = observed_graph.is_directed()
     kinds = _default_kinds(directed) if kinds is None else list(kinds)
     allowed = set(KIND_LABEL) - ({"degree"} if directed else {"idegree", "odegree"})

@@ -23,7 +23,32 @@ def _logmeanexp(a):
 
 
 def reference_model(model):
-    """theta_0 (p,) and log kappa(theta_0) of the dyad-independent reference."""
+    """theta_0 (p,) and log kappa(theta_0) of the dyad-independent reference.
+
+    The dyad-independent terms get their MLE (a logistic regression), the others 0;
+    at theta_0 the normalising constant kappa is exact, which anchors the bridge path.
+
+    Parameters
+    ----------
+    model : Model
+        From :func:`~spatialhealth.networks.ergm.model.build_model`.
+
+    Returns
+    -------
+    theta0 : numpy.ndarray
+        Reference coefficients, shape (p,).
+    log_kappa : float
+        Log normalising constant at ``theta0``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from spatialhealth.networks.ergm.model import build_model
+    >>> model = build_model(nx.florentine_families_graph(), "edges + triangle")
+    >>> theta0, log_kappa = reference_model(model)
+    >>> theta0.round(4).tolist(), round(log_kappa, 3)
+    ([-1.4469, 0.0], 22.187)
+    """
     X, y = model.dyad_table()
     mask = model.di_mask
     theta0 = np.zeros(model.p)
@@ -46,6 +71,35 @@ def bridge_loglik(model, theta, chainset, nbridges=16, samplesize=256, interval=
     ``nbridges`` is the maximum number of steps; with ``stat_cov`` (covariance of the
     statistics near ``theta``) short paths use fewer, keeping the squared half-step
     distance d' Cov d of each bridge below 0.1.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    theta : numpy.ndarray
+        Coefficients, shape (p,).
+    chainset : ChainSet
+        Chains to reuse.
+    nbridges : int
+        Most bridge steps.
+    samplesize, interval, burnin : int
+        Draws per bridge, proposals between draws and before the first.
+    stat_cov : numpy.ndarray, optional
+        Covariance of the statistics near ``theta``.
+
+    Returns
+    -------
+    loglik : float
+        Log-likelihood at ``theta``.
+    mcse : float
+        Its Monte Carlo standard error.
+
+    Examples
+    --------
+    MCMC: seconds to minutes, so not run here.
+
+    >>> from spatialhealth.networks.ergm.sampler import ChainSet
+    >>> ll, se = bridge_loglik(model, theta, ChainSet(model, seed=1))  # doctest: +SKIP
     """
     theta = np.asarray(theta, float)
     obs = model.observed()

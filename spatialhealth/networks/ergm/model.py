@@ -19,7 +19,34 @@ IDX = np.int16
 
 @dataclass
 class NetState:
-    """Mutable compiled network state (see :mod:`._kernels`)."""
+    """Mutable compiled network state (see :mod:`._kernels`).
+
+    Attributes
+    ----------
+    adj, adjT : numpy.ndarray
+        Adjacency matrix and its transpose (uint8).
+    indeg, outdeg : numpy.ndarray
+        Degrees.
+    outl, inl, outpos, inpos : numpy.ndarray
+        Neighbour lists and positions, for O(1) toggles.
+    tp : numpy.ndarray
+        Two-path counts (when ``use_tp``).
+    use_tp : bool
+        Keep two-path counts (terms with shared partners).
+    etail, ehead, epos : numpy.ndarray
+        Edge list and positions.
+    nedges : int
+        Number of edges.
+    directed : bool
+        A directed network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = NetState.from_edges(3, False, np.array([[0, 1], [1, 2]]), False)
+    >>> s.nedges, s.indeg.tolist()
+    (2, [1, 2, 1])
+    """
 
     adj: np.ndarray
     adjT: np.ndarray
@@ -335,6 +362,22 @@ def build_model(G, formula, edge_covariates=None, missing="raise") -> Model:
 
 def summary_statistics(G, formula, edge_covariates=None, missing="raise") -> pd.Series:
     """Observed statistics of ``formula`` on ``G`` (statnet's ``summary(y ~ ...)``).
+
+    Parameters
+    ----------
+    G : networkx.Graph or networkx.DiGraph
+        The network.
+    formula : str
+        statnet-style terms.
+    edge_covariates : dict, optional
+        ``{name: n x n matrix}`` for ``edgecov`` terms.
+    missing : {"raise", ...}
+        What to do with missing node attributes (as :func:`build_model`).
+
+    Returns
+    -------
+    pandas.Series
+        One value per statistic, named ``observed``.
 
     Examples
     --------

@@ -18,7 +18,26 @@ from . import _kernels as K
 
 @dataclass
 class DyadTable:
-    """Grouped dyad table: rows ``X``, ties ``s`` and dyads ``m`` per row."""
+    """Grouped dyad table: rows ``X``, ties ``s`` and dyads ``m`` per row.
+
+    Attributes
+    ----------
+    X : numpy.ndarray
+        Change statistics, one row per distinct (row, tie) group, shape (rows, p).
+    s : numpy.ndarray
+        Ties in each group.
+    m : numpy.ndarray
+        Dyads in each group.
+    ndyads : int
+        Dyads in all (the sum of ``m``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tab = compress(np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]]), np.array([1, 1, 0]))
+    >>> tab.m.tolist(), tab.ndyads
+    ([1.0, 2.0], 3)
+    """
 
     X: np.ndarray
     s: np.ndarray
@@ -31,7 +50,27 @@ class DyadTable:
 
 
 def compress(X, y) -> DyadTable:
-    """Merge identical (row, tie) pairs of the dyad table into counts."""
+    """Merge identical (row, tie) pairs of the dyad table into counts.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Change statistics, one row per dyad, shape (n, p).
+    y : array_like
+        1 where the dyad is a tie, else 0.
+
+    Returns
+    -------
+    DyadTable
+        One row per distinct (row of ``X``, tie) pair.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tab = compress(np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]]), np.array([1, 1, 0]))
+    >>> tab.X.tolist(), tab.s.tolist(), tab.m.tolist()
+    ([[1.0, 1.0], [1.0, 0.0]], [0.0, 2.0], [1.0, 2.0])
+    """
     X = np.ascontiguousarray(X, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.uint8)
     nd = X.shape[0]
@@ -51,6 +90,33 @@ def compress(X, y) -> DyadTable:
 
 @dataclass
 class LogitFit:
+    """A grouped logistic regression fitted by :func:`logistic_fit`.
+
+    Attributes
+    ----------
+    params : numpy.ndarray
+        Coefficients.
+    cov : numpy.ndarray
+        Their covariance (inverse of the negative Hessian).
+    hessian : numpy.ndarray
+        Hessian of the log-likelihood at ``params``.
+    llf : float
+        Log-(pseudo-)likelihood.
+    iterations : int
+        Newton steps taken.
+    converged : bool
+        The step fell below the tolerance.
+    infinite : dict, optional
+        ``{name: inf or -inf}`` for coefficients whose estimate is infinite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fit = logistic_fit(compress(np.ones((4, 1)), np.array([1, 0, 0, 0])))
+    >>> round(float(fit.params[0]), 4), fit.converged  # log(1/3)
+    (-1.0986, True)
+    """
+
     params: np.ndarray
     cov: np.ndarray
     hessian: np.ndarray
@@ -61,7 +127,35 @@ class LogitFit:
 
 
 def logistic_fit(tab: DyadTable, start=None, offset=None, maxiter=100, tol=1e-12, names=None) -> LogitFit:
-    """Newton-Raphson with step halving for the grouped logistic regression."""
+    """Fit the grouped logistic regression by Newton-Raphson with step halving.
+
+    Parameters
+    ----------
+    tab : DyadTable
+        The grouped dyad table.
+    start : array_like, optional
+        Starting coefficients (default zeros).
+    offset : array_like, optional
+        Fixed offset added to the linear predictor of each row.
+    maxiter : int
+        Most Newton steps.
+    tol : float
+        Convergence tolerance on the step.
+    names : sequence of str, optional
+        Statistic names, for messages.
+
+    Returns
+    -------
+    LogitFit
+        Coefficients, covariance, log-likelihood and convergence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fit = logistic_fit(compress(np.ones((4, 1)), np.array([1, 1, 1, 0])))
+    >>> round(float(fit.params[0]), 4)  # log(3)
+    1.0986
+    """
     p = tab.X.shape[1]
     beta = np.zeros(p) if start is None else np.asarray(start, dtype=float).copy()
     off = np.zeros(tab.nrows) if offset is None else np.asarray(offset, dtype=float)
@@ -111,8 +205,27 @@ def find_separation(tab: DyadTable, tol: float = 1e-7):
     and ``= 0`` on mixed rows, not zero on some row. Such a ``d`` means the estimate is
     infinite; the rows it decides are set aside and the search repeats on the others.
 
-    Returns (sign (p,) of +1/-1 for coefficients that are +/-infinity, 0 otherwise; bool mask
-    of the rows decided by the infinite coefficients).
+    Parameters
+    ----------
+    tab : DyadTable
+        The grouped dyad table.
+    tol : float
+        Tolerance of the linear programme.
+
+    Returns
+    -------
+    sign : numpy.ndarray
+        Shape (p,): +1 or -1 for coefficients that are +/-infinity, 0 otherwise.
+    decided : numpy.ndarray
+        Bool mask of the rows decided by the infinite coefficients.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0], [1.0, 1.0]])
+    >>> sign, decided = find_separation(compress(X, np.array([1, 0, 1, 1])))
+    >>> sign.tolist(), decided.tolist()
+    ([0.0, 1.0], [False, False, True, True])
     """
     from scipy.optimize import linprog
 
@@ -154,7 +267,28 @@ def find_separation(tab: DyadTable, tol: float = 1e-7):
 
 
 def collinear_terms(X, names, rel=1e-9):
-    """Names of statistics that are linear combinations of each other on these dyads."""
+    """Name the statistics that are linear combinations of each other on these dyads.
+
+    Parameters
+    ----------
+    X : array_like
+        Change statistics, one row per dyad (or group of dyads), shape (n, p).
+    names : sequence of str
+        The ``p`` statistic names.
+    rel : float
+        Relative tolerance on the singular values.
+
+    Returns
+    -------
+    list of str
+        The statistics involved in a linear dependence (empty when there is none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> collinear_terms(np.array([[1.0, 2, 2], [1, 3, 3], [1, 0, 0]]), ["a", "b", "c"])
+    ['b', 'c']
+    """
     if X.shape[0] == 0 or X.shape[1] < 2:
         return []
     scale = np.sqrt(np.mean(X ** 2, axis=0))
@@ -168,7 +302,33 @@ def collinear_terms(X, names, rel=1e-9):
 
 
 def separation_problems(model, fit: LogitFit, tab: DyadTable) -> list[str]:
-    """Plain-words reasons why some MPLE coefficients are infinite (empty list if none)."""
+    """Explain in plain words why some MPLE coefficients are infinite (empty list if none).
+
+    Parameters
+    ----------
+    model : Model
+        The model fitted.
+    fit : LogitFit
+        Its MPLE (``fit.infinite`` names the infinite coefficients).
+    tab : DyadTable
+        The dyad table of the fit.
+
+    Returns
+    -------
+    list of str
+        One message per group of infinite coefficients.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from spatialhealth.networks.ergm.model import build_model
+    >>> model = build_model(nx.DiGraph([(0, 1), (1, 2), (2, 0)]), "edges + mutual")
+    >>> fit, tab = mple(model)
+    >>> fit.infinite
+    {'edges': inf, 'mutual': -inf}
+    >>> len(separation_problems(model, fit, tab))
+    1
+    """
     msgs = []
     obs = model.observed()
     never = set(getattr(fit, "never_changes", ()) or ())
@@ -203,6 +363,37 @@ def mple(model, terms_mask=None, compress_rows=True, check=True):
     returned as +/-inf with NaN standard errors and ``fit.infinite`` naming them; the
     others are estimated on the dyads those do not decide. Collinear statistics raise
     :class:`~spatialhealth.errors.InputError` naming them.
+
+    Parameters
+    ----------
+    model : Model
+        From :func:`~spatialhealth.networks.ergm.model.build_model`.
+    terms_mask : numpy.ndarray, optional
+        Bool (p,): fit these statistics only.
+    compress_rows : bool
+        Group identical dyads before fitting (same estimate, faster).
+    check : bool
+        Look for collinear statistics and infinite estimates first.
+
+    Returns
+    -------
+    fit : LogitFit
+        The maximum pseudo-likelihood estimate.
+    tab : DyadTable
+        The dyad table it was fitted on.
+
+    Raises
+    ------
+    InputError
+        If some statistics are collinear.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from spatialhealth.networks.ergm.model import build_model
+    >>> fit, tab = mple(build_model(nx.florentine_families_graph(), "edges + triangle"))
+    >>> [round(float(v), 3) for v in fit.params]
+    [-1.451, 0.009]
     """
     X, y = model.dyad_table()
     if terms_mask is not None:

@@ -274,7 +274,26 @@ def anova(*fits) -> AnovaResult:
 
 
 class AnovaResult(Result):
-    """Analysis-of-deviance table of nested ERGM fits (see :func:`anova`)."""
+    """Analysis-of-deviance table of nested ERGM fits (see :func:`anova`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row for the null model and one per fit.
+    calls : list of str
+        The formulas.
+    mcmc : bool
+        Some log-likelihoods are MCMC estimates.
+
+    Examples
+    --------
+    >>> from spatialhealth.networks.ergm import ergm, anova
+    >>> from spatialhealth.networks.ergm.datasets import load_network
+    >>> G = load_network("flomarriage")
+    >>> a = anova(ergm(G, "edges"), ergm(G, "edges + nodecov('wealth')"))  # doctest: +SKIP
+    >>> a.mcmc  # doctest: +SKIP
+    False
+    """
 
     title = "Analysis of deviance (ERGM)"
 

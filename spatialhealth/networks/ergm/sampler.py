@@ -36,7 +36,25 @@ def _eta0(model: Model, theta) -> np.ndarray:
 
 
 def run_chain_job(job: dict) -> dict:
-    """Run one chain (a spawn-safe top-level function for worker processes and Dask)."""
+    """Run one chain (a spawn-safe top-level function for worker processes and Dask).
+
+    Parameters
+    ----------
+    job : dict
+        The compiled model, the chain's state, coefficients, seed and numbers of draws,
+        as :class:`ChainSet` builds it.
+
+    Returns
+    -------
+    dict
+        The chain's final state, statistics drawn, acceptance counts and seconds.
+
+    Examples
+    --------
+    Called by :meth:`ChainSet.run` in worker processes:
+
+    >>> out = run_chain_job(job)  # doctest: +SKIP
+    """
     t0 = time.perf_counter()
     st = job.get("state")
     if st is None:
@@ -66,6 +84,24 @@ def spawn_pool(n_jobs) -> ProcessPoolExecutor:
     Workers only need this package, so the main module's file/spec are hidden while
     the workers start: scripts without an ``if __name__ == "__main__"`` guard then work
     too (otherwise every worker would re-run the script and fail).
+
+    Parameters
+    ----------
+    n_jobs : int
+        Number of workers.
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+        The pool; shut it down when done.
+
+    Examples
+    --------
+    Starting workers takes seconds:
+
+    >>> with spawn_pool(2) as pool:  # doctest: +SKIP
+    ...     print(pool.submit(sum, [1, 2]).result())
+    3
     """
     import multiprocessing as mp
 
@@ -92,7 +128,25 @@ _POOLS: dict = {}
 
 
 def shared_pool(n_jobs) -> ProcessPoolExecutor:
-    """A process pool kept for the whole session, so repeated fits skip worker start-up."""
+    """A process pool kept for the whole session, so repeated fits skip worker start-up.
+
+    Parameters
+    ----------
+    n_jobs : int
+        Number of workers.
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+        The pool (created at the first call for each ``n_jobs``).
+
+    Examples
+    --------
+    Starting workers takes seconds:
+
+    >>> pool = shared_pool(2)  # doctest: +SKIP
+    >>> shutdown_pools()  # doctest: +SKIP
+    """
     pool = _POOLS.get(n_jobs)
     if pool is None:
         pool = _POOLS[n_jobs] = spawn_pool(n_jobs)
@@ -104,7 +158,12 @@ def shared_pool(n_jobs) -> ProcessPoolExecutor:
 
 
 def shutdown_pools():
-    """Stop the worker processes kept by :func:`shared_pool`."""
+    """Stop the worker processes kept by :func:`shared_pool`.
+
+    Examples
+    --------
+    >>> shutdown_pools()  # nothing to stop when no pool was started
+    """
     for key in list(_POOLS):
         pool = _POOLS.pop(key)
         try:
@@ -118,6 +177,22 @@ def effective_sample_size(x) -> np.ndarray:
 
     Geyer's initial monotone positive sequence on the autocorrelations, summed over
     chains. Constant columns get ESS 0.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Draws, shape (draws, p) or (chains, draws, p).
+
+    Returns
+    -------
+    numpy.ndarray
+        ESS of each column, shape (p,).
+
+    Examples
+    --------
+    >>> ess = effective_sample_size(np.random.default_rng(0).standard_normal((1000, 2)))
+    >>> (ess / 1000).round(1).tolist()
+    [0.8, 1.0]
     """
     x = np.asarray(x, dtype=float)
     if x.ndim == 2:
@@ -150,7 +225,33 @@ def effective_sample_size(x) -> np.ndarray:
 
 
 class ChainSet:
-    """Several MCMC chains of one model that keep their networks between runs."""
+    """Several MCMC chains of one model that keep their networks between runs.
+
+    Parameters
+    ----------
+    model : Model
+        The model sampled.
+    chains : int
+        Number of chains.
+    n_jobs : int, optional
+        Worker processes (default: one per chain up to the cores).
+    client : dask.distributed.Client, optional
+        Run the chains on a Dask cluster instead.
+    start : networkx graph, optional
+        Network the chains start from (default: the observed one).
+    seed : int or numpy.random.Generator, optional
+        Seed of the chains.
+    start_stats : numpy.ndarray, optional
+        Statistics of ``start``, if known.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from spatialhealth.networks.ergm.model import build_model
+    >>> model = build_model(nx.florentine_families_graph(), "edges + triangle")
+    >>> ChainSet(model, chains=2, seed=1).chains
+    2
+    """
 
     def __init__(self, model: Model, chains=2, n_jobs=None, client=None, start=None, seed=None,
                  start_stats=None):
@@ -263,7 +364,26 @@ class ChainSet:
 
 
 def default_interval(model: Model) -> int:
-    """Proposals between draws: statnet's 1024, more for larger networks."""
+    """Proposals between draws: statnet's 1024, more for larger networks.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+
+    Returns
+    -------
+    int
+        ``max(1024, dyads / 16)``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from spatialhealth.networks.ergm.model import build_model
+    >>> model = build_model(nx.florentine_families_graph(), "edges + triangle")
+    >>> default_interval(model)
+    1024
+    """
     return int(max(1024, model.ndyads // 16))
 
 
@@ -291,6 +411,15 @@ def simulate(model_or_result, coef=None, nsim=1, seed=None, output="network", bu
         Network to start the chain from (default: the observed network).
     chains : int
         Draws are split over this many chains.
+    edge_covariates : dict, optional
+        ``{name: n x n matrix}`` when ``model_or_result`` is a graph.
+    formula : str, optional
+        The model terms when ``model_or_result`` is a graph.
+
+    Returns
+    -------
+    list of networkx graphs or numpy.ndarray
+        As ``output`` says.
 
     Examples
     --------

@@ -32,7 +32,20 @@ from .formula import AttrExpr, LevelRank, LevelValues, TermCall
 
 
 class MissingAttributeError(InputError):
-    """A node attribute a term needs is missing (absent, None, NA or NaN) for some nodes."""
+    """A node attribute a term needs is missing (absent, None, NA or NaN) for some nodes.
+
+    Parameters
+    ----------
+    message : str
+        The term, the attribute and the nodes.
+    nodes : iterable
+        The nodes lacking it, kept as ``.nodes``.
+
+    Examples
+    --------
+    >>> MissingAttributeError("nodecov('wealth'): missing for 2 nodes", ["a", "b"]).nodes
+    ['a', 'b']
+    """
 
     def __init__(self, message, nodes=()):
         super().__init__(message)
@@ -57,7 +70,37 @@ def _is_missing(v) -> bool:
 
 @dataclass
 class Term:
-    """One kernel term: its statistic names and how to compute / change them."""
+    """One kernel term: its statistic names and how to compute / change them.
+
+    Attributes
+    ----------
+    name : str
+        The term as written.
+    names : list of str
+        Its statistics.
+    code : int
+        Kernel code of the change statistic.
+    ipar, fpar : tuple
+        Integer and float parameters of the kernel.
+    dyad_independent : bool
+        The change statistics do not depend on the rest of the network.
+    needs_tp : bool
+        The kernel needs two-path counts.
+    curved : bool
+        A curved term (decay estimated).
+    curve : tuple
+        Curved terms: label of the parameter pair, starting decay, k.
+    observed_fn : callable, optional
+        Computes the observed statistics directly.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from spatialhealth.networks.ergm.formula import parse_formula
+    >>> terms = build_terms(parse_formula("edges + triangle"), BuildContext(nx.florentine_families_graph()))
+    >>> [(t.name, t.dyad_independent) for t in terms]
+    [('edges', True), ('triangle', False)]
+    """
 
     name: str
     names: list
@@ -87,7 +130,22 @@ def _fmt(v) -> str:
 
 
 class BuildContext:
-    """Graph data and covariate storage shared by the terms of one model."""
+    """Graph data and covariate storage shared by the terms of one model.
+
+    Parameters
+    ----------
+    G : networkx.Graph or networkx.DiGraph
+        The network.
+    edge_covariates : dict, optional
+        ``{name: n x n matrix}`` for ``edgecov`` terms.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> ctx = BuildContext(nx.florentine_families_graph())
+    >>> ctx.n, ctx.directed
+    (15, False)
+    """
 
     def __init__(self, G, edge_covariates=None):
         self.G = G
@@ -326,12 +384,37 @@ def _int_like(v):
 
 
 def select_levels(levels, lev, vals, call, default=None):
-    """statnet's level selection (``?nodal_attributes``): the kept levels, in sorted order.
+    """Statnet's level selection (``?nodal_attributes``): the kept levels, in sorted order.
 
     ``None``/``TRUE`` keep all, ``FALSE`` none; numbers are positions (1-based) in the
     sorted unique values, negative numbers drop positions; ``I(...)`` and strings give
     values; a logical vector is a mask; ``SMALLEST``/``LARGEST`` (``(n)``, negated with
     ``-``) pick the least/most frequent levels, ties in sorted order with a warning.
+
+    Parameters
+    ----------
+    levels : object
+        The term's ``levels`` argument.
+    lev : list
+        The sorted unique values of the attribute.
+    vals : sequence
+        The attribute's value at each node (for frequencies).
+    call : TermCall
+        The term, for messages.
+    default : object, optional
+        What an absent ``levels`` means (e.g. -1: drop the first level).
+
+    Returns
+    -------
+    list
+        The kept levels, sorted.
+
+    Examples
+    --------
+    >>> from spatialhealth.networks.ergm.formula import parse_formula
+    >>> call = parse_formula("nodefactor('g')")[0]
+    >>> select_levels(None, [1, 2, 3], [1, 1, 2, 3], call), select_levels(-1, [1, 2, 3], [1, 1, 2, 3], call)
+    ([1, 2, 3], [2, 3])
     """
     if levels is _DEFAULT:
         levels = default
@@ -988,7 +1071,33 @@ ALIASES = {"triangles": "triangle", "ttriad": "ttriple", "ctriad": "ctriple", "d
 
 
 def build_terms(calls, ctx) -> list[Term]:
-    """Turn parsed :class:`TermCall` objects into kernel terms."""
+    """Turn parsed :class:`TermCall` objects into kernel terms.
+
+    Parameters
+    ----------
+    calls : list of TermCall
+        From :func:`~spatialhealth.networks.ergm.formula.parse_formula`.
+    ctx : BuildContext
+        The network and covariates.
+
+    Returns
+    -------
+    list of Term
+        One per call.
+
+    Raises
+    ------
+    InputError
+        For an unknown term or bad arguments.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from spatialhealth.networks.ergm.formula import parse_formula
+    >>> terms = build_terms(parse_formula("edges + triangle"), BuildContext(nx.florentine_families_graph()))
+    >>> [t.names for t in terms]
+    [['edges'], ['triangle']]
+    """
     out = []
     for ci, call in enumerate(calls):
         name = call.name

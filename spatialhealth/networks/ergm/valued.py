@@ -69,7 +69,36 @@ def _log_expm1(lam):
 
 @dataclass(frozen=True)
 class ValuedDesign:
-    """Dyad table of a valued ERGM: one row per dyad."""
+    """Dyad table of a valued ERGM: one row per dyad.
+
+    Attributes
+    ----------
+    names : list of str
+        The statistics.
+    X : numpy.ndarray
+        Per-unit covariates of the sum-type terms, shape (dyads, q).
+    y : numpy.ndarray
+        Observed counts, shape (dyads,).
+    has_nonzero : bool
+        The model has the ``nonzero`` term.
+    nonzero_index : int
+        Position of ``nonzero`` in ``names`` (-1 without it).
+    pairs : numpy.ndarray
+        Node indices of each dyad, shape (dyads, 2).
+    nodes : list
+        The nodes, in index order.
+    directed : bool
+        A directed network.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_weighted_edges_from([(0, 1, 3), (1, 0, 1), (1, 2, 2)])
+    >>> d = valued_design(G, "sum + nonzero")
+    >>> d.names, d.y.tolist()
+    (['sum', 'nonzero'], [3.0, 0.0, 1.0, 2.0, 0.0, 0.0])
+    """
 
     names: list
     X: np.ndarray          # (dyads, q) per-unit covariates of the sum-type terms
@@ -82,7 +111,32 @@ class ValuedDesign:
 
 
 def valued_design(G, formula, weight="weight", edge_covariates=None) -> ValuedDesign:
-    """Build the dyad table of a valued ERGM (weights from edge attribute ``weight``)."""
+    """Build the dyad table of a valued ERGM (weights from edge attribute ``weight``).
+
+    Parameters
+    ----------
+    G : networkx.Graph or networkx.DiGraph
+        The valued network.
+    formula : str
+        Valued terms (``sum``, ``nonzero``, ``nodecov`` ...).
+    weight : str
+        Edge attribute holding the counts.
+    edge_covariates : dict, optional
+        ``{name: n x n matrix}`` for ``edgecov`` terms.
+
+    Returns
+    -------
+    ValuedDesign
+        One row per dyad.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_weighted_edges_from([(0, 1, 3), (1, 0, 1), (1, 2, 2)])
+    >>> valued_design(G, "sum").X.shape
+    (6, 1)
+    """
     if not isinstance(G, nx.Graph):
         raise InputError(f"A valued ERGM needs a networkx Graph or DiGraph; {type(G).__name__} was given.")
     nodes = list(G.nodes())
@@ -198,6 +252,30 @@ class ValuedERGMResults(LikelihoodMixin, CoefficientResult):
     The coefficient table (``.coefficients``: estimate, std_error, z_or_t, p_value,
     ci_lower, ci_upper) and the inference accessors come from
     :class:`spatialhealth._results.CoefficientResult`; ``aic``/``bic`` from ``llf``.
+
+    Parameters
+    ----------
+    params : pandas.Series
+        Estimates by statistic name.
+    cov : pandas.DataFrame
+        Their covariance.
+    llf, null_llf : float
+        Log-likelihood of the fit and of the null model.
+    design : ValuedDesign
+        The dyad table fitted.
+    iterations : int
+        Newton steps taken.
+    converged : bool
+        The fit converged.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_weighted_edges_from([(0, 1, 3), (1, 0, 1), (1, 2, 2), (2, 0, 1)])
+    >>> res = valued_ergm(G, "sum")
+    >>> res.converged, round(float(np.exp(res.params["sum"])), 4)
+    (True, 1.1667)
     """
 
     title = "Valued ERGM fit"
