@@ -26,10 +26,7 @@ SKIP_PREFIXES = (
     "spatialhealth.__main__",
 )
 SLOW = {"spatialhealth.networks.ergm.sampler", "spatialhealth.networks.ergm.fit"}
-KNOWN_FAILURES = {
-    # issue 11: stale example, says 8.12 but the code gives 7.94 (and numpy 2 prints np.float64)
-    "spatialhealth.app.runner.config": "stale example in load_config (8.12 vs 7.94)",
-}
+KNOWN_FAILURES: dict = {}  # module -> reason; none today
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 
