@@ -166,9 +166,7 @@ def _parse_cells(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             out[i] = float(v)
             continue
         text = str(v).strip()
-        if _NUMBER.fullmatch(text):
-            out[i] = float(text)
-        elif text.lower() in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
+        if _NUMBER.fullmatch(text) or text.lower() in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
             out[i] = float(text)
         else:
             bad[i] = True

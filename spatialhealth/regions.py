@@ -30,7 +30,7 @@ from importlib import resources
 
 import pandas as pd
 
-from .errors import InputError, RegionError  # noqa: F401  (RegionError re-exported)
+from .errors import InputError, RegionError
 
 __all__ = [
     "provinces",
@@ -236,7 +236,7 @@ def _municipality_codes() -> dict[str, str]:
 
 @functools.cache
 def _changes(level: str) -> dict[str, tuple[str, str]]:
-    """old code -> (final successor code, note), following chains of changes."""
+    """Old code -> (final successor code, note), following chains of changes."""
     if level not in ("city", "county"):
         return {}
     table = code_changes(level)
@@ -353,7 +353,8 @@ def _candidates_for(text: str, level: str) -> list[str]:
 
 def _match_one(value, level: str, within: str | None) -> tuple[str | None, str, str]:
     """Return (code or None, reason, note) for one value; the note explains a code change
-    or a county code rolled up to its city."""
+    or a county code rolled up to its city.
+    """
     keys, display = _lookup(level)
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None, "missing", ""

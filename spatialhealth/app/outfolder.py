@@ -260,7 +260,7 @@ def clean_leftovers(out: Path) -> list[Path]:
     if not out.parent.is_dir():
         return removed
     for p in out.parent.glob(f".{out.name}.*"):
-        if p.is_dir() and ((p / TMP_MARK).exists() or (p / MARKER).exists() and ".old-" in p.name):
+        if p.is_dir() and ((p / TMP_MARK).exists() or ((p / MARKER).exists() and ".old-" in p.name)):
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
     return removed

@@ -25,10 +25,10 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from .._compat import positional_deprecated, renamed_kwargs
+from .._progress import progress_callback
 from .._validate import one_of
 from ._data import DEAData, frontier_sets, peers_text, prepare, snap_one, warn_small_frontiers
 from ._lp import METHODS, LPBatch, solve_batch
-from .._progress import progress_callback
 from ._result import DEAResult
 
 __all__ = ["dea", "multiplier_scores"]

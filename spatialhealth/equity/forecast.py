@@ -33,11 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, InputTypeError, format_rows
-from ._common import Result, title_block
-
 from .._compat import positional_deprecated, renamed_kwargs
 from .._results import figure_axes
+from ..errors import InputError, InputTypeError, format_rows
+from ._common import Result, title_block
 
 GRADES = ((0.35, 0.95, "superior"), (0.50, 0.80, "qualified"), (0.65, 0.70, "marginal"))
 

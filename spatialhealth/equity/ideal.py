@@ -615,7 +615,6 @@ def _block_cut(s, p, k, n, ns, tol=1e-7):
     equality at ``t = s``. Returns (rows, row_lo, row_hi, number of new variables) for
     ``g_k - linear - ½ Σ h_i >= 0``, ``h_i >= ±(t_i P_B - p_i T_B)``, ``T_B = Σ_{i∈B} t_i``.
     """
-
     z = s / p
     order = np.argsort(z, kind="stable")
     zs = z[order]

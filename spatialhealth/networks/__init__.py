@@ -17,9 +17,21 @@
 * :mod:`~spatialhealth.networks.ergm` - exponential random graph models.
 """
 
-from .centrality import CentralityResult, NetworkSummary, centrality, centrality_table, network_summary
-from .covariates import (edge_covariates, geo_proximity, read_matrix, same_dialect, same_group,
-                         same_province)
+from .centrality import (
+                         CentralityResult,
+                         NetworkSummary,
+                         centrality,
+                         centrality_table,
+                         network_summary,
+)
+from .covariates import (
+                         edge_covariates,
+                         geo_proximity,
+                         read_matrix,
+                         same_dialect,
+                         same_group,
+                         same_province,
+)
 from .graph import load_cities, mobility_graph
 from .migration import aggregate_migration_index, migration_index_flows
 from .od import ODReport, ODResult, aggregate_od

@@ -15,8 +15,18 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ColumnError
-from ._od_duckdb import (EXAMPLES, INFINITE, MISSING, NEGATIVE, NUMBER_RE, OK, TEXT, _INF_TEXT,
-                         _NAN_TEXT, empty_bad)
+from ._od_duckdb import (
+    _INF_TEXT,
+    _NAN_TEXT,
+    EXAMPLES,
+    INFINITE,
+    MISSING,
+    NEGATIVE,
+    NUMBER_RE,
+    OK,
+    TEXT,
+    empty_bad,
+)
 from ._od_read import Source, bad_rows_error, delimiter, malformed_error
 
 _COUNTS = {MISSING: "n_missing", TEXT: "n_text", INFINITE: "n_inf", NEGATIVE: "n_neg"}
@@ -32,7 +42,8 @@ def _client(client):
 
 def _parts(source: Source, spec, sep=None):
     """``[(delayed partition, file index, position of its first row)]`` in order, and the
-    column names. The position base is 2 for CSV lines (the header is line 1), else 1."""
+    column names. The position base is 2 for CSV lines (the header is line 1), else 1.
+    """
     import dask.dataframe as dd
 
     if source.kind in ("dask", "frame"):
@@ -84,7 +95,8 @@ def _parse_dates(raw: pd.Series) -> pd.Series:
 
 def classify(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, list]:
     """``(category, number, raw text)`` of each flow/weight cell, as the DuckDB engine
-    classifies them (missing, not a number, infinite, negative, usable)."""
+    classifies them (missing, not a number, infinite, negative, usable).
+    """
     n = len(raw)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         x = raw.to_numpy(dtype=np.float64, na_value=np.nan)

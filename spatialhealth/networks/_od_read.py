@@ -156,7 +156,8 @@ def delimiter(path: Path, sep: str | None) -> str:
 
 def malformed_line(path: Path, encoding: str, sep: str | None):
     """``(line, fields, header fields, text)`` of the first line whose number of fields
-    differs from the header's, or None. Used only to explain a read that failed."""
+    differs from the header's, or None. Used only to explain a read that failed.
+    """
     import csv
     import gzip
 
@@ -184,7 +185,7 @@ def malformed_error(source: Source, sep: str | None, exc: Exception) -> InputErr
             line, n, width, text = found
             d = delimiter(path, sep)
             shown = {",": "a comma", "\t": "a tab"}.get(d, repr(d))
-            hint = (f"The first line must be the header: remove a title line above it, or give "
+            hint = ("The first line must be the header: remove a title line above it, or give "
                     "sep= if the file uses another delimiter." if width == 1 else
                     f"A value holding {shown} must be quoted (e.g. \"1,000\"), or give sep= if the "
                     "file uses another delimiter.")

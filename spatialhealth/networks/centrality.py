@@ -29,8 +29,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .._results import Result, figure_axes
 from .._random import seed_int
+from .._results import Result, figure_axes
 from ..errors import InputError, InputTypeError
 
 __all__ = ["centrality", "centrality_table", "network_summary", "NetworkSummary", "CentralityResult",

@@ -33,7 +33,7 @@ from .._validate import one_of, require_columns
 from ..errors import InputError
 from .od import ODResult, aggregate_od
 
-__all__ = ["migration_index_flows", "aggregate_migration_index", "IN_WORDS", "OUT_WORDS"]
+__all__ = ["IN_WORDS", "OUT_WORDS", "aggregate_migration_index", "migration_index_flows"]
 
 #: direction values read as "into the city" / "out of the city" (case-insensitive)
 IN_WORDS = ("in", "迁入", "move_in", "movein", "inflow", "入", "来源", "迁入来源地")
@@ -177,7 +177,7 @@ def migration_index_flows(
     out.attrs.update(top_n=int(sizes.max()) if len(sizes) else 0,
                      coverage_mean=float(coverage.mean()) if coverage.notna().any() else float("nan"),
                      coverage_min=float(coverage.min()) if coverage.notna().any() else float("nan"),
-                     city_days=int(len(sizes)), rows_other_direction=int((~sel).sum()), use=use)
+                     city_days=len(sizes), rows_other_direction=int((~sel).sum()), use=use)
     return out
 
 

@@ -104,7 +104,8 @@ class ODReport(Result):
     @property
     def frame(self) -> pd.DataFrame:
         """The row accounting as a two-column table (``item``, ``rows``); the rows sum to
-        ``rows read``."""
+        ``rows read``.
+        """
         v = self.value_column or "flow/weight"
         items = [
             ("rows read", self.rows_read),
@@ -214,7 +215,8 @@ class ODResult(Result):
 
     def to_file(self, path, **kwargs) -> Path:
         """Write the edge table (codes kept as text); the format follows the suffix
-        (``.csv`` UTF-8 with BOM, ``.xlsx``, ``.parquet``)."""
+        (``.csv`` UTF-8 with BOM, ``.xlsx``, ``.parquet``).
+        """
         return write_table(self.edges, path, **kwargs)
 
 
@@ -237,7 +239,8 @@ _MATCHED: dict[tuple[str, str], tuple[str | None, str]] = {}
 
 def _match_cached(texts, level) -> tuple[dict, list[str]]:
     """``({text: code or None}, notes)`` via :func:`spatialhealth.regions.match_names`,
-    remembered; the notes say which old codes were mapped to their successors."""
+    remembered; the notes say which old codes were mapped to their successors.
+    """
     from .. import regions
 
     new = [t for t in texts if (level, t) not in _MATCHED]

@@ -618,7 +618,7 @@ class QAPRegressionResult(CoefficientResult):
 
     @property
     def method_label(self) -> str:
-        """sna's name of the null hypothesis (``qapspp`` or ``qapy``)."""
+        """Sna's name of the null hypothesis (``qapspp`` or ``qapy``)."""
         return METHODS[self.method]
 
     @property

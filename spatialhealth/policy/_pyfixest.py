@@ -31,8 +31,19 @@ import pandas as pd
 from .._compat import external_stacklevel
 from .._results import coef_table
 
-__all__ = ["pyfixest", "feols", "did2s", "saturated_event_study", "lpdid", "coefficients",
-           "vcov", "df_t", "df_k", "nobs", "OneClusterWarning"]
+__all__ = [
+    "OneClusterWarning",
+    "coefficients",
+    "df_k",
+    "df_t",
+    "did2s",
+    "feols",
+    "lpdid",
+    "nobs",
+    "pyfixest",
+    "saturated_event_study",
+    "vcov",
+]
 
 
 class OneClusterWarning(UserWarning):

@@ -164,7 +164,8 @@ class Comparison(RowDofMixin, CoefficientResult):
 
     def plot(self, ax=None, **kwargs):
         """Event-study coefficients of every estimator side by side (dodged); without event
-        studies, the static estimates with their intervals. Returns the Axes."""
+        studies, the static estimates with their intervals. Returns the Axes.
+        """
         from .plots import plot_event_study
 
         if not self.event:

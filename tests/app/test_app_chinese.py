@@ -69,7 +69,7 @@ def test_excel_workbook_with_two_sheets_needs_sheet(tmp_path):
 def test_whole_run_on_a_chinese_gbk_table(tmp_path):
     try:
         datasets.load_boundaries("province")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.skip(f"province boundaries not available: {exc}")
     _chinese_table().to_csv(tmp_path / "省级卫生资源.csv", index=False, encoding="gbk")
     text = ANALYSIS.format(path="省级卫生资源.csv", sheet="") + """

@@ -289,7 +289,7 @@ def test_check_lists_duplicates_text_and_missing_cells_at_once(tmp_path):
 def test_knn_on_geographic_boundaries_projects_itself(table, tmp_path):
     try:
         datasets.load_boundaries("province")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.skip(f"boundaries not available: {exc}")
     (table / "k.toml").write_text(RUN + """
 [boundaries]

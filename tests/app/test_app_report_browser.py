@@ -29,7 +29,7 @@ pytestmark = [
 def report(tmp_path_factory):
     try:
         datasets.load_boundaries("province")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.skip(f"province boundaries not available: {exc}")
     d = tmp_path_factory.mktemp("hostile")
     df = datasets.load_province_health()[["code", "beds_10k", "population"]].rename(

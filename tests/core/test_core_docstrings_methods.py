@@ -1,5 +1,6 @@
 """Every public function of equity, efficiency and policy documents Parameters, Returns and
-Examples (numpydoc); the examples themselves run under ``pytest --doctest-modules``."""
+Examples (numpydoc); the examples themselves run under ``pytest --doctest-modules``.
+"""
 
 import importlib
 import inspect

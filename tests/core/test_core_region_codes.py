@@ -1,6 +1,7 @@
 """Real code lists: municipality codes in both forms, county codes rolled up, and prefectures
 abolished or re-coded since 2010 mapped to their successor with a note (sources in
-spatialhealth/data/regions/README.md)."""
+spatialhealth/data/regions/README.md).
+"""
 
 import pandas as pd
 import pytest

@@ -20,9 +20,9 @@ import pytest
 
 matplotlib.use("Agg")
 
-from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.axes import Axes
 
-from spatialhealth._results import COEF_COLUMNS, CoefficientResult, Result  # noqa: E402
+from spatialhealth._results import COEF_COLUMNS, CoefficientResult, Result
 
 #: packages whose public result classes (in any of their modules) must all be covered by FACTORIES
 PACKAGES = ["spatialhealth.equity", "spatialhealth.efficiency", "spatialhealth.policy", "spatialhealth.layers",
@@ -182,8 +182,17 @@ _CACHE: dict = {}
 
 def _layers():
     if "layers" not in _CACHE:
-        from spatialhealth.layers import (build_weights, getis_ord, join_counts, lisa, moran, moran_bv,
-                                          moran_panel, space_time, spatial_regression)
+        from spatialhealth.layers import (
+            build_weights,
+            getis_ord,
+            join_counts,
+            lisa,
+            moran,
+            moran_bv,
+            moran_panel,
+            space_time,
+            spatial_regression,
+        )
 
         g = _grid()
         w = build_weights(g, kind="queen")
@@ -234,7 +243,12 @@ def _network():
     if "network" not in _CACHE:
         import networkx as nx
 
-        from spatialhealth.networks import centrality, network_summary, qap_correlation, qap_regression
+        from spatialhealth.networks import (
+            centrality,
+            network_summary,
+            qap_correlation,
+            qap_regression,
+        )
 
         G = nx.gnp_random_graph(12, 0.3, seed=4, directed=True)
         for u, v in G.edges:

@@ -1,5 +1,6 @@
 """read_table gives one shape for CSV (any encoding), Excel and Parquet; table_problems lists
-every problem of a table at once with spreadsheet row numbers."""
+every problem of a table at once with spreadsheet row numbers.
+"""
 
 import warnings
 

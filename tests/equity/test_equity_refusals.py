@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from spatialhealth import equity
-from spatialhealth.equity import PanelResult, classify_by_cuts, cluster_regions, gm11, gini
+from spatialhealth.equity import PanelResult, classify_by_cuts, cluster_regions, gini, gm11
 from spatialhealth.errors import InputError
 
 

@@ -185,7 +185,7 @@ def test_local_statistics_equal_esda_on_columbus(columbus):
     r = local_geary(df, value="CRIME", weights=w, permutations=999, seed=s, ties="esda").frame
     assert np.array_equal(r.c, lg.localG) and np.array_equal(r.p_sim.astype(np.float32), lg.p_sim)
     b = (y > np.median(y)).astype(float)
-    df2 = df.assign(hi=(df.CRIME > np.median(y)).astype(int))
+    df2 = df.assign(hi=(np.median(y) < df.CRIME).astype(int))
     np.random.seed(4)
     s = np.random.randint(12345, 12345000)
     np.random.seed(4)

@@ -28,7 +28,7 @@ def field(h=30, w=40, seed=0):
 
 
 def lattice_w(valid, rook=True):
-    """libpysal's lattice weights (the builder behind its raster weights) with nodata cells removed."""
+    """Libpysal's lattice weights (the builder behind its raster weights) with nodata cells removed."""
     from libpysal.weights import lat2W, w_subset
 
     h, w = valid.shape

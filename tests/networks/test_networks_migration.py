@@ -1,5 +1,6 @@
 """Migration-index layout (Baidu/Amap): flows = scale index x share, checked by hand; the
-top-N truncation stated; bad cells reported with their file line; the shipped SYNTHETIC samples."""
+top-N truncation stated; bad cells reported with their file line; the shipped SYNTHETIC samples.
+"""
 
 import pandas as pd
 import pytest

@@ -1,5 +1,6 @@
 """Result protocol of the network results (issue 11): .frame, .summary(), .to_file() -> Path,
-.plot() -> Axes; and the argument vocabulary with deprecated old spellings."""
+.plot() -> Axes; and the argument vocabulary with deprecated old spellings.
+"""
 
 import warnings
 
@@ -10,8 +11,17 @@ import pytest
 
 from spatialhealth._results import Result
 from spatialhealth.io import read_table
-from spatialhealth.networks import (CentralityResult, NetworkSummary, ODReport, ODResult, aggregate_od,
-                                    centrality, mobility_graph, network_summary, same_group)
+from spatialhealth.networks import (
+    CentralityResult,
+    NetworkSummary,
+    ODReport,
+    ODResult,
+    aggregate_od,
+    centrality,
+    mobility_graph,
+    network_summary,
+    same_group,
+)
 
 matplotlib.use("Agg")
 

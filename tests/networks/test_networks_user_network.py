@@ -1,5 +1,6 @@
 """A user's network is the user's: a 14-city edge file gives a 14-node graph and 14 centralities,
-whatever the node option; edge-covariate matrices are read with the table reader (GBK, Excel)."""
+whatever the node option; edge-covariate matrices are read with the table reader (GBK, Excel).
+"""
 
 import networkx as nx
 import numpy as np
@@ -9,7 +10,12 @@ import pytest
 from spatialhealth.errors import InputError
 from spatialhealth.io import read_table
 from spatialhealth.networks.centrality import centrality_table, network_summary
-from spatialhealth.networks.covariates import align_matrix, edge_covariates, geo_proximity, read_matrix
+from spatialhealth.networks.covariates import (
+    align_matrix,
+    edge_covariates,
+    geo_proximity,
+    read_matrix,
+)
 from spatialhealth.networks.graph import load_cities, mobility_graph
 
 CODES = ["110000", "120100", "310100", "500000", "440100", "440300", "510100", "420100",

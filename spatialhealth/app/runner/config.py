@@ -228,7 +228,7 @@ def _check_neighbour_codes(settings: dict, cfg: RunConfig, w: dict, problems: Pr
     p = p if p.is_absolute() else Path(settings["_base"]) / p
     try:
         nb = pd.read_csv(p, dtype=str)
-    except Exception as exc:  # noqa: BLE001 - reported as a problem
+    except Exception as exc:
         problems.add("[weights]", f"neighbours {w['neighbours']!r} cannot be read: {exc}")
         return
     if "code" not in nb.columns:

@@ -103,7 +103,8 @@ def _otp(a, b, adj, adjT, tp, use_tp):
 @njit(cache=True)
 def _spc(typ, a, b, adj, adjT, tp, use_tp, ncat, cr):
     """Shared partners of type ``typ`` of the ordered pair (a, b), partners restricted
-    to a's category of row ``cr`` when ``cr >= 0`` (undirected networks use OTP)."""
+    to a's category of row ``cr`` when ``cr >= 0`` (undirected networks use OTP).
+    """
     if cr < 0 and use_tp:
         if typ == OTP:
             return np.int64(tp[a, b])

@@ -105,7 +105,8 @@ class CurvedMap:
 
     def start(self, X, y):
         """Pseudo-likelihood start: the other coefficients and theta at the starting decays,
-        then the decays profiled (MPLE of the curved model)."""
+        then the decays profiled (MPLE of the curved model).
+        """
         from .mple import compress, logistic_fit
 
         tab = compress(X, y)

@@ -379,7 +379,7 @@ def _decay_term(call, ctx, spec_extra=()):
 
 
 def _int_like(v):
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) or (
+    return (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))) or (
         isinstance(v, float) and v.is_integer())
 
 
@@ -423,7 +423,7 @@ def select_levels(levels, lev, vals, call, default=None):
     if levels is False:
         return []
     if isinstance(levels, LevelRank):
-        freq = {v: 0 for v in lev}
+        freq = dict.fromkeys(lev, 0)
         for v in vals:
             freq[v] += 1
         order = sorted(range(len(lev)), key=lambda k: freq[lev[k]])  # stable: ties in sorted order

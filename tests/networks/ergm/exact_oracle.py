@@ -135,7 +135,7 @@ def brute_statistics(A, formula, directed: bool, node_attrs: dict | None = None,
         cols.append(np.asarray(values, dtype=np.float64).reshape(B))
 
     def edge_sum(W):
-        """sum over edges of W[i, j] (i -> j directed; i < j undirected)."""
+        """Sum over edges of W[i, j] (i -> j directed; i < j undirected)."""
         return (A * np.where(pair_mask, W, 0.0)[None]).sum(axis=(1, 2))
 
     def attr(name, numeric=True):

@@ -27,7 +27,7 @@ def _graph(code):
 
 
 def _all_statistics():
-    """edges and esp(1..4) of all 2^15 graphs on 6 nodes, brute force from adjacency matrices."""
+    """Edges and esp(1..4) of all 2^15 graphs on 6 nodes, brute force from adjacency matrices."""
     out = np.zeros((2 ** len(PAIRS), 1 + K))
     for code in range(2 ** len(PAIRS)):
         M = np.zeros((N, N))

@@ -1,5 +1,6 @@
 """Infinite / boundary MLEs as statnet reports them (test-drop.R, test-nodrop.R), finite
-estimates far from 0, and the plain-words errors of issue 13's "Messages" list."""
+estimates far from 0, and the plain-words errors of issue 13's "Messages" list.
+"""
 
 from __future__ import annotations
 
