@@ -355,6 +355,10 @@ def aggregate_od(
     InputError
         Empty file or source; dates that do not parse (with example rows); with
         ``strict=True``, bad flows or weights.
+    EncodingError
+        A CSV that decodes neither as UTF-8 nor as GBK, or mixes the two.
+    RegionError
+        ``strict=True`` and some place did not match.
 
     Notes
     -----
@@ -364,10 +368,6 @@ def aggregate_od(
     file, header = line 1; the 1-based row of a Parquet file or a table; the first 20
     of each category), found in the same single pass that aggregates; the other rows
     of its city pair are used. Both engines give the same edges and the same report.
-    EncodingError
-        A CSV that decodes neither as UTF-8 nor as GBK, or mixes the two.
-    RegionError
-        ``strict=True`` and some place did not match.
 
     Examples
     --------

@@ -816,7 +816,7 @@ class QAPCorrelationResult(Result):
     value : float
         Pearson correlation of the two networks over the dyads (sna ``gcor``).
     p_greater, p_less, p_two_sided : float
-        Pr(r_perm >= r), Pr(r_perm <= r), Pr(|r_perm| >= |r|) over the permutations.
+        ``Pr(r_perm >= r)``, ``Pr(r_perm <= r)``, ``Pr(|r_perm| >= |r|)`` over the permutations.
     null_distribution : numpy.ndarray
     permutations, exact, n_nodes, n_dyads, directed
     """
