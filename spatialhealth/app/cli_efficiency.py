@@ -6,9 +6,7 @@ from pathlib import Path
 
 import typer
 
-
-def _split(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
+from spatialhealth.app._options import split_list
 
 
 def register(app: typer.Typer) -> None:
@@ -60,21 +58,21 @@ def register(app: typer.Typer) -> None:
 
         one_of(model, ("sbm", "ddf", "ccr", "bcc"), "--model")
         df = read_table(table, encoding=encoding)
-        ins, outs, bads = _split(inputs), _split(outputs), _split(undesirable)
+        ins, outs, bads = split_list(inputs), split_list(outputs), split_list(undesirable)
         kind = "sbm" if model in ("sbm", "ddf") else model
         ddf = {"direction": direction, "ddf_efficiency": ddf_efficiency} if model == "ddf" else {}
         if group:
             res = metafrontier(df, ins, outs, group, bads, model=kind, rts=rts, orientation=orientation,
                                time=time or None, frontier=frontier, unit=unit or None, **ddf)
         elif kind == "sbm":
-            res = sbm(df, ins, outs, bads, rts=rts, by=_split(by) or None, unit=unit or None, **ddf)
+            res = sbm(df, ins, outs, bads, rts=rts, by=split_list(by) or None, unit=unit or None, **ddf)
         else:
             if bads:
                 from spatialhealth.errors import InputError
 
                 raise InputError("Undesirable outputs need --model sbm or ddf; "
                                  f"--model {model} was given.")
-            res = dea(df, ins, outs, model=model, orientation=orientation, by=_split(by) or None,
+            res = dea(df, ins, outs, model=model, orientation=orientation, by=split_list(by) or None,
                       unit=unit or None)
         typer.echo(res.summary())
         if out is not None:

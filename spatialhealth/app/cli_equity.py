@@ -6,11 +6,9 @@ from pathlib import Path
 
 import typer
 
+from spatialhealth.app._options import split_list
+
 MEASURES = ("gini", "theil", "concentration", "dagum", "entropy", "rsr", "cluster", "gm11")
-
-
-def _split(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
 def run_measure(df, measure: str, *, resource=None, population=None, group=None, rank_by=None,
@@ -124,7 +122,7 @@ def register(app: typer.Typer) -> None:
 
         df = read_table(table, encoding=encoding)
         res = run_measure(df, measure, resource=resource, population=population, group=group,
-                          rank_by=rank_by, value=value, columns=_split(columns), negative=_split(negative),
+                          rank_by=rank_by, value=value, columns=split_list(columns), negative=split_list(negative),
                           levels=levels, n_clusters=n_clusters, kind=kind,
                           by=None if by.lower() == "none" else by, steps=steps)
         typer.echo(res.summary())

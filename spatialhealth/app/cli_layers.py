@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from spatialhealth.app._options import split_list
+
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml")
 WEIGHT_FILES = (".gal", ".gwt")
 
@@ -235,7 +237,7 @@ def register(app: typer.Typer) -> None:
         """
         from spatialhealth.layers.raster import zonal_stats
 
-        res = zonal_stats(raster, _read(regions, id_col), stats=[s.strip() for s in stats.split(",") if s.strip()],
+        res = zonal_stats(raster, _read(regions, id_col), stats=split_list(stats),
                           method=method, id_col=id_col, band=band)
         typer.echo(res.summary())
         if out is not None:

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import typer
 
-
-def _split(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
+from spatialhealth.app._options import split_list
 
 
 def register(app: typer.Typer) -> None:
@@ -65,7 +63,7 @@ def register(app: typer.Typer) -> None:
         from spatialhealth.policy import bacon_decomposition, compare_estimators, heterogeneity, placebo_test, placebo_timing
 
         df = read_table(table, encoding=encoding)
-        ctl = _split(controls)
+        ctl = split_list(controls)
         cmp = compare_estimators(df, outcome, unit, time, first_treated, treatment=treatment,
                                  cluster=cluster, controls=ctl,
                                  estimators=("twfe", "did2s") if robust else ("twfe",),
