@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._compat import positional_deprecated
 from .._validate import require_frame
 from ..errors import InputError
 from ._common import Result, numeric, resolve_groups, title_block
@@ -161,8 +162,9 @@ class DagumResult(Result):
         return ax
 
 
+@positional_deprecated("value", "group")
 @panel_aware
-def dagum_gini(df: pd.DataFrame, value: str, group, *, by="auto") -> DagumResult:
+def dagum_gini(df: pd.DataFrame, *, value: str, group, by=None) -> DagumResult:
     """Dagum Gini coefficient decomposed into within, net between and transvariation parts.
 
     Parameters
@@ -174,8 +176,9 @@ def dagum_gini(df: pd.DataFrame, value: str, group, *, by="auto") -> DagumResult
     group : str, Series or mapping
         A column, a region scheme name (``"region3"``...), an aligned Series or a
         code -> group mapping; at least two groups.
-    by : "auto", None or str
-        Panel handling (one row per ``year``).
+    by : str, optional
+        Period column: one decomposition per period (a panel result). Without it all
+        rows are pooled (a table with several years warns); ``by="auto"`` is deprecated.
 
     Returns
     -------
@@ -188,7 +191,7 @@ def dagum_gini(df: pd.DataFrame, value: str, group, *, by="auto") -> DagumResult
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 6.0, 8.0], "g": list("aaabbb")})
-    >>> res = dagum_gini(d, "y", "g")
+    >>> res = dagum_gini(d, value="y", group="g")
     >>> round(res.within + res.between + res.transvariation - res.total, 12)
     0.0
     """

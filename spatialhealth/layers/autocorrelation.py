@@ -579,6 +579,35 @@ def _pair(x, y, data, weights, id_col, label_col):
     return graph, ax, ay
 
 
+def _df_first(func):
+    """Also accept the package's vocabulary for bivariate statistics: ``f(df, x=, y=, weights=, region=)``.
+
+    The older form ``f(x, y, weights, data=df, id_col=)`` keeps working unchanged.
+    """
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if args and isinstance(args[0], pd.DataFrame):
+            df, rest = args[0], list(args[1:])
+            if "data" in kwargs:
+                raise InputTypeError(f"{func.__name__}(): give the table once, as `df` or as `data=`.")
+            names = ["x", "y", "weights"]
+            for name, value in zip(names, rest[:3]):
+                if name in kwargs:
+                    raise InputTypeError(f"{func.__name__}() got {name!r} twice.")
+                kwargs[name] = value
+            args = tuple(rest[3:])
+            kwargs["data"] = df
+            if "region" in kwargs:
+                kwargs["id_col"] = kwargs.pop("region")
+            return func(kwargs.pop("x"), kwargs.pop("y"), kwargs.pop("weights", None), *args, **kwargs)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_df_first
 def moran_bv(x, y, weights, permutations: int = 999, seed=None, *, data: pd.DataFrame | None = None,
              id_col: str = "code", label_col: str | None = None) -> MoranBVResult:
     """Bivariate Moran's I: x against the spatial lag of y (esda.Moran_BV).
@@ -973,6 +1002,7 @@ def lisa(df, value=None, weights=None, permutations: int = 999, alpha: float = 0
                       engine=engine, islands=tuple(a.ids[islands]))
 
 
+@_df_first
 def lisa_bv(x, y, weights, permutations: int = 999, alpha: float = 0.05, adjust: str | None = None, seed=None, *,
             data: pd.DataFrame | None = None, id_col: str = "code", label_col: str | None = None,
             engine: str = "auto", draws: str = "shared", ties: str = "tolerance") -> LisaResult:

@@ -218,7 +218,7 @@ def test_panel_for_every_table_measure(panel):
     assert {"theil", "between", "within"} <= set(t.frame.columns) and len(t) == 3
     c = concentration_index(panel, "beds", "pop", "gdp", by="year")
     assert len(c.frame) == 3
-    d = dagum_gini(panel, "beds", "region")
+    d = dagum_gini(panel, value="beds", group="region", by="year")
     np.testing.assert_allclose(d.frame[["within", "between", "transvariation"]].sum(axis=1), d.frame["total"])
     e = entropy_weights(panel, ["beds", "doctors"], by="year")
     assert list(e.frame.columns) == ["year", "w_beds", "w_doctors"]
@@ -346,6 +346,6 @@ def test_rsr_nonint_ranks(table):
 
 def test_aligned_series_grouping_works_on_a_panel(panel):
     groups = panel["region"].rename("zone")
-    res = dagum_gini(panel, "beds", groups)
-    same = dagum_gini(panel, "beds", "region")
+    res = dagum_gini(panel, value="beds", group=groups, by="year")
+    same = dagum_gini(panel, value="beds", group="region", by="year")
     pd.testing.assert_series_equal(res.total, same.total)

@@ -145,7 +145,7 @@ def run(ctx) -> list[Path]:
     # --- Dagum Gini by region3 --------------------------------------------------------------
     frames, groups, pairs, texts = [], [], [], []
     for col, (_, pc, _) in RESOURCES.items():
-        res = dagum_gini(df, pc, "region3")
+        res = dagum_gini(df, value=pc, group="region3")
         frames.append(res.frame.assign(indicator=pc))
         groups.append(res.groups.assign(indicator=pc))
         pairs.append(res.pairs.assign(indicator=pc))

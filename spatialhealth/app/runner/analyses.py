@@ -166,7 +166,7 @@ def equity_result(df, spec: dict):
                                            rank_by=spec["rank_by"], **by),
                 f"{spec['resource']}_by_{spec['rank_by']}")
     if m == "dagum":
-        return equity.dagum_gini(df, spec["value"], spec["group"], by=spec.get("year")), spec["value"]
+        return equity.dagum_gini(df, value=spec["value"], group=spec["group"], by=spec.get("year")), spec["value"]
     if m == "entropy":
         return (equity.entropy_weights(df, columns=spec["columns"], negative=spec.get("negative", ()), **by),
                 "composite")
@@ -218,7 +218,7 @@ def _mismatch(cfg, outputs, state, spec, index):
         df["hd_level"] = hd.levels.reindex(df.index).to_numpy() if hasattr(hd.levels, "reindex") else hd.levels
     _emit(outputs, section, "health_distance", hd, "health distance (mismatch degree) and levels")
     if spec.get("group"):
-        dg = equity.dagum_gini(df, "hd", spec["group"], by=year)
+        dg = equity.dagum_gini(df, value="hd", group=spec["group"], by=year)
         _emit(outputs, section, "mismatch_dagum", dg, f"Dagum Gini of the mismatch by {spec['group']}")
 
 
