@@ -63,6 +63,13 @@ def test_excel_workbook_with_two_sheets_needs_sheet(tmp_path):
     assert len(table) == 31 and table["code"].is_unique
     expected = table["床位数（万张）"] * 1e7 / table["常住人口"]
     pd.testing.assert_series_equal(table["每千人床位"], expected, check_names=False)
+    run_analysis(tmp_path / "a.toml", out=tmp_path / "结果")     # and the whole run from the workbook
+    gini = pd.read_excel(tmp_path / "结果" / "tables.xlsx", sheet_name=None)
+    name = next(n for n in gini if n.startswith("gini_"))
+    from spatialhealth.equity import gini as gini_of
+
+    assert gini[name]["value"].iloc[0] == pytest.approx(
+        gini_of(table, resource="床位数（万张）", population="常住人口").value, rel=1e-12)
 
 
 @pytest.mark.slow
