@@ -370,6 +370,17 @@ def _static(cfg, outputs, section, name, title, draw):
     outputs.static_map(section, f"{name}_static", fig, title)
 
 
+def _drawable(cfg, state, input_name):
+    """The input joined to the boundaries, simplified as for web maps (statistics use the weights,
+    not these geometries; figures and tables stay small)."""
+    gdf = _joined(cfg, state, input_name)
+    tol = state.get("simplify")
+    if tol:
+        gdf = gdf.copy()
+        gdf["geometry"] = gdf.geometry.simplify(tol, preserve_topology=True)
+    return gdf
+
+
 def _label(cfg, input_name):
     """The input's own name column for maps and figure labels (``[inputs.X] label``), or None."""
     return cfg.settings["inputs"].get(input_name, {}).get("label")
@@ -396,7 +407,7 @@ def _lisa(cfg, outputs, state, spec, index):
         var = f"{var}_with_{spec['with']}"
     else:
         if "boundaries" in state:
-            res = lisa(_joined(cfg, state, spec["input"]), value=var, weights=state["weights"],
+            res = lisa(_drawable(cfg, state, spec["input"]), value=var, weights=state["weights"],
                        label=_label(cfg, spec["input"]), **common)
             _figure(outputs, "LISA", f"lisa_cluster_{var}", res, f"LISA: {var}")
         else:
@@ -435,7 +446,7 @@ def _local(cfg, outputs, state, spec, index, kind):
 
     var = spec["variable"]
     label = "_".join(var) if isinstance(var, list) else var
-    df = _joined(cfg, state, spec["input"]) if "boundaries" in state else cfg.tables[spec["input"]]
+    df = _drawable(cfg, state, spec["input"]) if "boundaries" in state else cfg.tables[spec["input"]]
     section = {"getis_ord": "Getis-Ord hot spots", "local_geary": "local Geary", "join_counts": "join counts"}[kind]
     common = dict(weights=state["weights"], permutations=_perms(cfg, spec), seed=cfg.seed)
     if kind == "getis_ord":

@@ -105,7 +105,9 @@ class Outputs:
     def table(self, section: str, name: str, df: pd.DataFrame, title: str | None = None) -> None:
         csv = self._path("tables", name, ".csv")
         pq = self._path("tables", name, ".parquet")
-        df.to_csv(csv, index=False, encoding="utf-8-sig" if self.csv_bom else "utf-8")
+        # geometries go to the GeoPackage and the maps; a table holds the numbers
+        plain = pd.DataFrame(df.drop(columns="geometry")) if "geometry" in df.columns else df
+        plain.to_csv(csv, index=False, encoding="utf-8-sig" if self.csv_bom else "utf-8")
         frame = df.copy()
         if hasattr(frame, "geometry") and "geometry" in frame.columns:
             frame = pd.DataFrame(frame.drop(columns="geometry"))
