@@ -371,8 +371,10 @@ def _static(cfg, outputs, section, name, title, draw):
 
 
 def _drawable(cfg, state, input_name):
-    """The input joined to the boundaries, simplified as for web maps (statistics use the weights,
-    not these geometries; figures and tables stay small)."""
+    """Join the input to the boundaries, simplified as for web maps.
+
+    Statistics use the weights, not these geometries; figures and tables stay small.
+    """
     gdf = _joined(cfg, state, input_name)
     tol = state.get("simplify")
     if tol:
