@@ -19,9 +19,12 @@ Two further sections (issue 14):
   on a rook lattice of ~2,000 units over 5 seeds, for shared draws (esda's convention,
   ours and esda's own) and independent per-site draws (ours, ``draws="per_site"``).
 * ``--raster CELLS``: LISA on a GeoTIFF of CELLS cells (synthetic smooth field plus
-  noise, 1 % nodata) read by windows, in a fresh process (time, peak RSS), and on a
-  100 x 100 crop ours against esda with libpysal's lattice weights in the same run (the
-  ratio); esda itself is quadratic and is not run on the full grid.
+  noise, 1 % nodata) read by windows, in a fresh process (wall, CPU, peak RSS); on a
+  1000 x 1000 crop the sorted-null kernel (used for large grids) against the general
+  permutation kernel with the same draws (ratio, identical p-values; the general kernel's
+  time is also extrapolated to the full grid); and on a 100 x 100 crop ours against esda
+  with libpysal's lattice weights in the same run (the ratio); esda itself is quadratic
+  and is not run on the full grid. ``--raster-contiguity queen`` for queen weights.
 * ``--first-call``: a fresh process's first raster LISA call, imports included.
 
 Usage: python benchmarks/bench_lisa.py [--quick] [--permutations 999] [--sizes 31,2850,100000,1000000] [--esda-1m]
@@ -164,6 +167,9 @@ t_start = time.perf_counter()
 spec = json.loads(sys.argv[1])
 def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def cpu_s():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
 if spec["what"] == "first":
     from spatialhealth.layers.raster import raster_lisa
     import numpy as np
@@ -173,11 +179,31 @@ if spec["what"] == "first":
 import numpy as np
 from spatialhealth.layers.raster import raster_lisa
 if spec["what"] == "full":
-    t0 = time.perf_counter()
-    res = raster_lisa(spec["path"], permutations=spec["P"], seed=1, draws=spec.get("draws", "shared"))
-    t = time.perf_counter() - t0
-    print("RESULT " + json.dumps({"time_s": t, "peak_rss_mb": rss_mb(), "n": int(res.n),
+    raster_lisa(np.add.outer(np.arange(50.0), np.arange(50.0)), permutations=9, seed=0)  # load cached kernels
+    t0, c0 = time.perf_counter(), cpu_s()
+    res = raster_lisa(spec["path"], permutations=spec["P"], seed=1, draws=spec.get("draws", "shared"),
+                      contiguity=spec.get("contiguity", "rook"))
+    t, c = time.perf_counter() - t0, cpu_s() - c0
+    print("RESULT " + json.dumps({"time_s": t, "cpu_s": c, "peak_rss_mb": rss_mb(), "n": int(res.n),
                                   "counts": {k: int(v) for k, v in res.counts.items()}}))
+elif spec["what"] == "general":  # a crop: the sorted-null kernel against the general kernel (same draws)
+    import spatialhealth.layers.raster as R
+    from spatialhealth.layers.raster import read_band
+    vals, valid, _ = read_band(spec["path"])
+    s = spec["side"]
+    crop = np.where(valid[:s, :s], vals[:s, :s], np.nan)
+    del vals, valid
+    raster_lisa(np.add.outer(np.arange(50.0), np.arange(50.0)), permutations=9, seed=0)
+    out = {"n": int(np.isfinite(crop).sum())}
+    for name, cut in (("sorted", R.SORTED_MIN_CELLS_PER_RUN), ("general", 10**12)):
+        R.SORTED_MIN_CELLS_PER_RUN = cut
+        t0, c0 = time.perf_counter(), cpu_s()
+        res = raster_lisa(crop, permutations=spec["P"], seed=1, contiguity=spec.get("contiguity", "rook"))
+        out[name + "_s"], out[name + "_cpu_s"] = time.perf_counter() - t0, cpu_s() - c0
+        out[name + "_p"] = res.p_sim
+    ok = np.isfinite(out["general_p"])
+    out["same_p"] = float(np.mean(out.pop("sorted_p")[ok] == out.pop("general_p")[ok]))
+    print("RESULT " + json.dumps(out))
 else:  # crop: ours against esda with libpysal lattice weights
     from spatialhealth.layers.raster import read_band
     vals, valid, _ = read_band(spec["path"], window_rows=100)
@@ -234,7 +260,7 @@ def spread(perms, timeout, with_esda=True):
             print(f"  {label:<48} counts {r[mode]}  mean {v.mean():7.1f}  sd {v.std(ddof=1):6.1f}")
 
 
-def raster_bench(cells, perms, timeout, per_site=False):
+def raster_bench(cells, perms, timeout, per_site=False, contiguity="rook"):
     import tempfile
 
     import numpy as np
@@ -250,14 +276,31 @@ def raster_bench(cells, perms, timeout, per_site=False):
     path = tempfile.mkdtemp() + "/grid.tif"
     write_array(path, grid, bounds=(73, 18, 135, 54), crs="EPSG:4326", nodata=-9999.0)  # non-square pixels
     del grid
-    print(f"\nRaster LISA: {side} x {side} = {side * side:,} cells (1 % nodata), {perms} permutations, rook")
+    full = None
+    print(f"\nRaster LISA: {side} x {side} = {side * side:,} cells (1 % nodata), {perms} permutations, {contiguity}")
     for draws in ("shared", "per_site") if per_site else ("shared",):
-        r = run_child(RASTER, {"what": "full", "path": path, "P": perms, "draws": draws}, timeout)
+        r = run_child(RASTER, {"what": "full", "path": path, "P": perms, "draws": draws, "contiguity": contiguity},
+                      timeout)
         if "error" in r:
             print(f"  {draws}: error {r['error']}")
             continue
-        print(f"  ours ({draws} draws): {r['time_s']:.1f} s, peak {r['peak_rss_mb']:,.0f} MB, {r['n']:,} valid cells; "
-              f"classes {r['counts']}")
+        print(f"  ours ({draws} draws): {r['time_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU, peak {r['peak_rss_mb']:,.0f} MB, "
+              f"{r['n']:,} valid cells; classes {r['counts']}")
+        if draws == "shared":
+            full = r
+    crop_side = min(side, 1000)
+    g = run_child(RASTER, {"what": "general", "path": path, "P": perms, "side": crop_side, "contiguity": contiguity},
+                  timeout)
+    if "error" in g:
+        print(f"  general-kernel crop: error {g['error']}")
+    else:
+        scale = full["n"] / g["n"] if full else float("nan")
+        print(f"  {crop_side} x {crop_side} crop ({g['n']:,} cells), same draws: sorted-null kernel {g['sorted_s']:.2f} s "
+              f"({g['sorted_cpu_s']:.1f} s CPU), general kernel {g['general_s']:.2f} s ({g['general_cpu_s']:.1f} s CPU), "
+              f"ratio {g['general_s'] / g['sorted_s']:.1f}x; p_sim identical for {g['same_p']:.0%}")
+        if full:
+            print(f"  general kernel extrapolated to the full grid (x{scale:.1f} cells): {g['general_s'] * scale:.0f} s "
+                  f"-> ratio {g['general_s'] * scale / full['time_s']:.0f}x against the measured full run")
     c = run_child(RASTER, {"what": "crop", "path": path, "P": perms}, timeout)
     if "error" in c:
         print(f"  crop: error {c['error']}")
@@ -299,6 +342,7 @@ def main(argv=None):
     ap.add_argument("--spread", action="store_true", help="seed-to-seed spread of significant counts, both draw modes")
     ap.add_argument("--raster", type=int, default=0, help="cells of a GeoTIFF to run raster LISA on (e.g. 10000000)")
     ap.add_argument("--raster-per-site", action="store_true", help="also time per-site draws on the raster")
+    ap.add_argument("--raster-contiguity", default="rook", choices=("rook", "queen"))
     ap.add_argument("--first-call", action="store_true", help="fresh-process first raster LISA call, imports included")
     a = ap.parse_args(argv)
     sizes = [] if a.sizes == "none" else a.sizes.split(",")
@@ -339,7 +383,7 @@ def main(argv=None):
     if a.spread:
         spread(perms, a.timeout)
     if a.raster:
-        raster_bench(a.raster, perms, a.timeout, a.raster_per_site)
+        raster_bench(a.raster, perms, a.timeout, a.raster_per_site, a.raster_contiguity)
     if a.first_call:
         first_call(a.timeout)
 

@@ -123,3 +123,58 @@ def external_stacklevel() -> int:
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
         frame, level = frame.f_back, level + 1
     return level
+
+
+class DeprecatedMapping:
+    """Mixin: dict-style access to a result's attributes, with a DeprecationWarning.
+
+    For functions that used to return a dict and now return a result object: ``res["I"]``,
+    ``res.keys()``, ``dict(res)`` and ``"I" in res`` keep working for one release and warn,
+    pointing at the attribute spelling. The class lists its old keys in ``_mapping_keys``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> class R(DeprecatedMapping):
+    ...     _mapping_keys = ("a",)
+    ...     a = 1
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     R()["a"], w[0].category.__name__
+    (1, 'DeprecationWarning')
+    """
+
+    _mapping_keys: tuple = ()
+
+    def _warn_mapping(self, how: str) -> None:
+        name = type(self).__name__
+        warnings.warn(
+            f"{name} is a result object, no longer a dict: {how} is deprecated and will stop working in the "
+            f"next release; use attributes (res.{self._mapping_keys[0] if self._mapping_keys else 'x'}) or "
+            "res.frame.", DeprecationWarning, stacklevel=external_stacklevel())
+
+    def __getitem__(self, key):
+        self._warn_mapping(f"res[{key!r}]")
+        if key not in self._mapping_keys:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def keys(self):
+        self._warn_mapping("res.keys()")
+        return list(self._mapping_keys)
+
+    def values(self):
+        self._warn_mapping("res.values()")
+        return [getattr(self, k) for k in self._mapping_keys]
+
+    def items(self):
+        self._warn_mapping("res.items()")
+        return [(k, getattr(self, k)) for k in self._mapping_keys]
+
+    def get(self, key, default=None):
+        self._warn_mapping(f"res.get({key!r})")
+        return getattr(self, key) if key in self._mapping_keys else default
+
+    def __contains__(self, key):
+        self._warn_mapping(f"{key!r} in res")
+        return key in self._mapping_keys

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._compat import DeprecatedMapping
 from .._results import Result
 from .._validate import one_of, require_columns
 from ..errors import InputError, InputTypeError, format_rows
@@ -590,7 +591,118 @@ def _scatter(shape, flat, vals, fill=np.nan, dtype=float):
     return out.reshape(shape)
 
 
-def raster_moran(raster, *, band: int = 1, contiguity: str = "rook", nodata=None, window_rows: int = 1024):
+#: grids with more than this many cells per run of the shared draws (cells / (permutations x k_max))
+#: take the sorted-null kernel
+SORTED_MIN_CELLS_PER_RUN = 16
+
+_OFFSETS = {"rook": [(-1, 0), (0, -1), (0, 1), (1, 0)],
+            "queen": [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]}
+
+
+def _grid_lag(values, valid, flat, contiguity, wk):
+    """Cardinality and lag of every valid cell straight from the grid (no CSR).
+
+    The lag equals ``grid_weights(valid) @ values`` bitwise when ``wk[k]`` is the weight of
+    a k-neighbour cell (see :func:`spatialhealth.layers._kernels.grid_lag`).
+    """
+    from ._kernels import grid_lag
+
+    grid = np.zeros(valid.size)
+    grid[flat] = values
+    offsets = np.array(_OFFSETS[contiguity], dtype=np.int64)
+    return grid_lag(grid.reshape(valid.shape), np.ascontiguousarray(valid), offsets, wk)
+
+
+def _grid_p(kind, zi, valid, card, wk, selfw, scaling, observed, bound, contiguity, *, permutations, seed, draws,
+            ties):
+    """Folded pseudo p-values of a grid statistic.
+
+    Shared draws above :data:`~spatialhealth.layers.autocorrelation.ESDA_DRAW_MAX_N` cells
+    go through :func:`spatialhealth.layers._kernels.conditional_sorted` (one sorted null
+    per run of cells and cardinality, O(n log permutations)), which gives the p-values of
+    the general kernel bit for bit; smaller grids (esda's own draws) and per-site draws
+    use :func:`spatialhealth.layers.local.conditional_p` on the CSR weights.
+    """
+    from . import _kernels
+    from .autocorrelation import ESDA_DRAW_MAX_N
+    from .local import DRAWS, TIE_RTOL, TIES, _seed, conditional_p
+
+    one_of(draws, DRAWS, "draws")
+    one_of(ties, TIES, "ties")
+    n = len(zi)
+    if not permutations or card.max() == 0:
+        return np.full(n, np.nan)
+    kmax = int(card.max())
+    # the sorted kernel pays once per run of cells (up to permutations x k_max runs): worth it
+    # only when runs hold many cells each
+    if draws != "shared" or n <= max(ESDA_DRAW_MAX_N, SORTED_MIN_CELLS_PER_RUN * int(permutations) * kmax):
+        W, _ = grid_weights(valid, contiguity)
+        W.data = wk[np.repeat(card, card)]
+        p, _, _ = conditional_p(kind, zi, zi, W, selfw, scaling, observed, bound, permutations=permutations,
+                                seed=seed, draws=draws, ties=ties)
+        return p
+    perm = _kernels.sample_permutation_set(kmax, n, int(permutations), _seed(seed))
+    tol = np.ascontiguousarray(TIE_RTOL * np.abs(bound), dtype=np.float64)
+    zi = np.ascontiguousarray(zi, dtype=np.float64)
+    return _kernels.conditional_sorted(kind, zi, zi, card, np.ascontiguousarray(wk, dtype=np.float64),
+                                       np.ascontiguousarray(selfw, dtype=np.float64), perm, int(permutations),
+                                       float(scaling), np.ascontiguousarray(observed, dtype=np.float64), tol,
+                                       ties == "tolerance")
+
+
+class RasterMoranResult(DeprecatedMapping, Result):
+    """Global Moran's I of a grid with analytic inference (what :func:`raster_moran` returns).
+
+    Attributes
+    ----------
+    I, EI : float
+        Moran's I and its expectation ``-1 / (n - 1)``.
+    VI_norm, z_norm, p_norm : float
+        Variance, z and two-sided p under normality.
+    VI_rand, z_rand, p_rand : float
+        Variance, z and two-sided p under randomisation.
+    n : int
+        Valid cells.
+    contiguity : str
+        ``"rook"`` or ``"queen"``.
+
+    Notes
+    -----
+    :func:`raster_moran` used to return a dict; ``res["I"]``, ``res.keys()`` and ``dict(res)``
+    still work for one release, with a DeprecationWarning.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = raster_moran(np.add.outer(np.arange(6.0), np.arange(5.0)))
+    >>> round(res.I, 4), res.n
+    (0.8689, 30)
+    """
+
+    _title = "Moran's I of a grid"
+    _mapping_keys = ("I", "EI", "VI_norm", "z_norm", "p_norm", "VI_rand", "z_rand", "p_rand", "n")
+
+    def __init__(self, *, contiguity, **values):
+        self.contiguity = contiguity
+        for k in self._mapping_keys:
+            setattr(self, k, values[k])
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """One row: the statistics and the contiguity."""
+        row = {k: getattr(self, k) for k in self._mapping_keys}
+        row["contiguity"] = self.contiguity
+        return pd.DataFrame([row])
+
+    def summary(self) -> str:
+        return (f"Moran's I of a grid ({self.n} valid cells, {self.contiguity} contiguity): I = {self.I:.4f} "
+                f"(E[I] = {self.EI:.2e})\n"
+                f"  normality:     z = {self.z_norm:.3f}, p = {self.p_norm:.4g}\n"
+                f"  randomisation: z = {self.z_rand:.3f}, p = {self.p_rand:.4g}")
+
+
+def raster_moran(raster, *, band: int = 1, contiguity: str = "rook", nodata=None,
+                 window_rows: int = 1024) -> RasterMoranResult:
     """Global Moran's I of a grid with analytic inference (normality and randomisation).
 
     Weights come from the grid topology (:func:`grid_weights`), row-standardised; nodata
@@ -611,13 +723,14 @@ def raster_moran(raster, *, band: int = 1, contiguity: str = "rook", nodata=None
 
     Returns
     -------
-    dict
-        ``I, EI, VI_norm, z_norm, p_norm, VI_rand, z_rand, p_rand, n`` (p two-sided).
+    RasterMoranResult
+        ``I, EI, VI_norm, z_norm, p_norm, VI_rand, z_rand, p_rand, n`` (p two-sided) as
+        attributes and as a one-row ``.frame`` (dict-style access, as before, warns).
 
     Examples
     --------
     >>> import numpy as np
-    >>> round(raster_moran(np.add.outer(np.arange(6.0), np.arange(5.0)))["I"], 4)
+    >>> round(raster_moran(np.add.outer(np.arange(6.0), np.arange(5.0))).I, 4)
     0.8689
     """
     from scipy import stats
@@ -640,9 +753,10 @@ def raster_moran(raster, *, band: int = 1, contiguity: str = "rook", nodata=None
     VI_rand = (A - B) / ((n - 1) * (n - 2) * (n - 3) * S0 * S0) - EI**2
     z_norm = (I - EI) / np.sqrt(VI_norm)
     z_rand = (I - EI) / np.sqrt(VI_rand)
-    return {"I": float(I), "EI": EI, "VI_norm": float(VI_norm), "z_norm": float(z_norm),
-            "p_norm": float(2 * stats.norm.sf(abs(z_norm))), "VI_rand": float(VI_rand), "z_rand": float(z_rand),
-            "p_rand": float(2 * stats.norm.sf(abs(z_rand))), "n": n}
+    return RasterMoranResult(
+        I=float(I), EI=EI, VI_norm=float(VI_norm), z_norm=float(z_norm), p_norm=float(2 * stats.norm.sf(abs(z_norm))),
+        VI_rand=float(VI_rand), z_rand=float(z_rand), p_rand=float(2 * stats.norm.sf(abs(z_rand))), n=n,
+        contiguity=contiguity)
 
 
 def raster_lisa(raster, *, band: int = 1, contiguity: str = "rook", permutations: int = 999, seed=None,
@@ -678,23 +792,26 @@ def raster_lisa(raster, *, band: int = 1, contiguity: str = "rook", permutations
     (2, 1)
     """
     from .autocorrelation import _check_alpha, _check_permutations, adjust_pvalues
-    from .local import conditional_p
 
     _check_permutations(permutations)
     _check_alpha(alpha)
     values, valid, profile = _grid_input(raster, band, nodata, window_rows)
-    W, flat = grid_weights(valid, contiguity)
+    one_of(contiguity, ("rook", "queen"), "contiguity")
+    flat = np.flatnonzero(valid.ravel())
     y = values.ravel()[flat]
+    del values
     n = len(y)
     z = (y - y.mean()) / y.std()
-    lag = W @ z
+    del y
+    wk = np.array([0.0] + [1.0 / k for k in range(1, 9)])
+    card, lag = _grid_lag(z, valid, flat, contiguity, wk)
     den = z @ z
     Ii = (n - 1) * z * lag / den
-    card = np.diff(W.indptr)
     islands = card == 0
     bound = np.abs(z) * ((n - 1) / den) * np.abs(z).max()
-    p, _, _ = conditional_p(0, z, z, W, np.zeros(n), (n - 1) / den, Ii, bound, permutations=permutations,
-                            seed=seed, draws=draws, ties=ties)
+    p = _grid_p(0, z, valid, card, wk, np.zeros(n), (n - 1) / den, Ii, bound, contiguity,
+                permutations=permutations, seed=seed, draws=draws, ties=ties)
+    del bound
     p[islands] = np.nan
     p_adj = adjust_pvalues(p, adjust)
     sig = np.where(np.isnan(p_adj), False, p_adj < alpha)
@@ -757,42 +874,44 @@ def raster_getis_ord(raster, *, band: int = 1, contiguity: str = "rook", star: b
     from scipy import stats
 
     from .autocorrelation import _check_permutations, adjust_pvalues
-    from .local import conditional_p
 
     _check_permutations(permutations)
     values, valid, profile = _grid_input(raster, band, nodata, window_rows)
-    W, flat = grid_weights(valid, contiguity)
+    one_of(contiguity, ("rook", "queen"), "contiguity")
+    flat = np.flatnonzero(valid.ravel())
     y = values.ravel()[flat]
+    del values
     if (y < 0).any():
         raise InputError("Getis-Ord G assumes non-negative values; the grid has negative cells.")
     n = len(y)
-    card = np.diff(W.indptr)
+    # Gi*: each cell weighs itself like a neighbour, 1 / (k + 1); Gi: row-standardised 1 / k
+    wk = np.array([0.0] + [1.0 / (k + 1.0) if star else 1.0 / k for k in range(1, 9)])
+    card, lag = _grid_lag(y, valid, flat, contiguity, wk)
+    card64 = card.astype(np.int64)
     islands = card == 0
     if star:
-        selfw = 1.0 / (card + 1.0)
-        Wn = W.copy()
-        Wn.data = np.repeat(selfw, card)
-        G = (Wn @ y + selfw * y) / y.sum()
+        selfw = 1.0 / (card64 + 1.0)
+        G = (lag + selfw * y) / y.sum()
         rowsum = np.where(islands, 1.0, 1.0)
         N = n
         ybar, s2 = y.mean(), y.var()
         kind, scaling = 2, y.sum()
     else:
         selfw = np.zeros(n)
-        Wn = W
-        G = (W @ y) / (y.sum() - y)
+        G = lag / (y.sum() - y)
         rowsum = np.where(islands, 0.0, 1.0)
         N = n - 1
         ybar = (y.sum() - y) / N
         s2 = ((y**2).sum() - y**2) / N - ybar**2
         kind, scaling = 1, y.sum()
+    del lag, card64
     EG = rowsum / N
     VG = rowsum * (N - rowsum) / (N - 1) / N**2 * s2 / ybar**2
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (G - EG) / np.sqrt(VG)
     bound = (np.abs(y).max() + np.abs(selfw * y)) / abs(scaling) if star else np.abs(y).max() / np.abs(scaling - y)
-    p, _, _ = conditional_p(kind, y, y, Wn, selfw, scaling, G, bound, permutations=permutations, seed=seed,
-                            draws=draws, ties=ties)
+    p = _grid_p(kind, y, valid, card, wk, selfw, scaling, G, bound, contiguity, permutations=permutations,
+                seed=seed, draws=draws, ties=ties)
     p_used = p if permutations else 2 * stats.norm.sf(np.abs(z))
     p_used[islands] = np.nan
     p_adj = adjust_pvalues(p_used, adjust)

@@ -154,6 +154,7 @@ FACTORIES = [
     ("SpaceTimeResult", lambda: _layers()[7]),
     ("ZonalResult", lambda: _raster()[0]),
     ("RasterLocalResult", lambda: _raster()[1]),
+    ("RasterMoranResult", lambda: _raster()[2]),
     ("ODResult", lambda: _od()),
     ("ODReport", lambda: _od().report),
     ("CentralityResult", lambda: _network()[0]),
@@ -218,7 +219,7 @@ def _raster():
         import rasterio
         from rasterio.transform import from_origin
 
-        from spatialhealth.layers.raster import raster_lisa, zonal_stats
+        from spatialhealth.layers.raster import raster_lisa, raster_moran, zonal_stats
 
         d = Path(tempfile.mkdtemp())
         a = np.random.default_rng(2).random((12, 10)).astype("float32")
@@ -227,7 +228,8 @@ def _raster():
                            crs="EPSG:3857", transform=from_origin(0, 12, 1, 1)) as dst:
             dst.write(a, 1)
         g = _grid(3).set_crs(3857, allow_override=True)
-        _CACHE["raster"] = (zonal_stats(d / "g.tif", g), raster_lisa(d / "g.tif", permutations=99, seed=1))
+        _CACHE["raster"] = (zonal_stats(d / "g.tif", g), raster_lisa(d / "g.tif", permutations=99, seed=1),
+                            raster_moran(d / "g.tif"))
     return _CACHE["raster"]
 
 

@@ -66,8 +66,8 @@ def test_raster_moran_and_lisa_equal_esda_on_a_crop(tmp_path):
     m = esda.Moran(y, W, permutations=0)
     mine = raster_moran(path)
     for key in ("I", "EI", "VI_norm", "VI_rand", "z_rand"):
-        assert mine[key] == pytest.approx(getattr(m, key), rel=1e-12), key
-    assert mine["p_rand"] == pytest.approx(m.p_rand, rel=1e-9)
+        assert getattr(mine, key) == pytest.approx(getattr(m, key), rel=1e-12), key
+    assert mine.p_rand == pytest.approx(m.p_rand, rel=1e-9)
     lm = esda.Moran_Local(y, W, permutations=999, seed=7)
     res = raster_lisa(path, permutations=999, seed=7, ties="esda")
     np.testing.assert_allclose(res.statistic[valid], lm.Is, rtol=1e-12)

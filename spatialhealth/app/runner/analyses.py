@@ -518,7 +518,7 @@ def _raster(cfg, outputs, state, spec, index):
     common = dict(band=spec["band"], contiguity=spec["contiguity"])
     if spec["statistic"] == "moran":
         res = raster.raster_moran(p, **common)
-        outputs.table(section, name, pd.DataFrame([res]), f"Moran's I of {p.name}")
+        outputs.table(section, name, res.frame, f"Moran's I of {p.name}")
         return
     func = raster.raster_lisa if spec["statistic"] == "lisa" else raster.raster_getis_ord
     res = func(p, permutations=_perms(cfg, spec), seed=cfg.seed, adjust=spec.get("adjust"), **common,
