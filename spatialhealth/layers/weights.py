@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -321,14 +322,14 @@ def build_weights(
         graph = _b.from_file(path)
         return _finish(graph, "file", islands, transform, None, coordinates, id_col, {"path": str(path)}, {},
                        projected_crs)
-    import geopandas as gpd
-
     if not isinstance(data, pd.DataFrame):
         raise InputTypeError(
             "`data` must be a GeoDataFrame, a neighbour table (DataFrame) or the path of a .gal/.gwt file; "
             f"{type(data).__name__} was given."
         )
-    is_geo = isinstance(data, gpd.GeoDataFrame)
+    # no GeoDataFrame can exist before geopandas is imported: a neighbour table need not import it
+    gpd = sys.modules.get("geopandas")
+    is_geo = gpd is not None and isinstance(data, gpd.GeoDataFrame)
     if not is_geo and neighbour_col in data.columns:
         require_columns(data, [id_col, neighbour_col], "neighbour table")
         graph = _b.from_table(data, id_col, neighbour_col, weight_col, ids)
