@@ -590,3 +590,43 @@ def grid_lag(zgrid, valid, offsets, wk):  # pragma: no cover - compiled
             lag[pos] = acc
             pos += 1
     return card, lag
+
+
+@njit(cache=True, parallel=True)
+def geary_mv_given_draws(zv, indptr, weights, sites, picks, observed, tol, exact_ties):  # pragma: no cover
+    """Multivariate local Geary of ``sites`` under explicitly given draws.
+
+    ``picks`` (len(sites), permutations, k) holds, for each site and permutation, the
+    site numbers drawn as its neighbours (the first ``card`` columns are used). Sums as
+    :func:`conditional_geary_mv` (and esda's ``Geary_Local_MV._crand``) form them.
+    Returns p, mean, sd for ``sites``.
+    """
+    nv = zv.shape[0]
+    m, perms, _ = picks.shape
+    p = np.empty(m)
+    mean = np.empty(m)
+    sd = np.empty(m)
+    for b in prange(m):
+        i = sites[b]
+        start = indptr[i]
+        card = indptr[i + 1] - start
+        if card == 0:
+            p[b] = np.nan
+            mean[b] = np.nan
+            sd[b] = np.nan
+            continue
+        stats = np.empty(perms)
+        for r in range(perms):
+            total = 0.0
+            for v in range(nv):
+                acc = 0.0
+                zvi = zv[v, i]
+                for j in range(card):
+                    d = zvi - zv[v, picks[b, r, j]]
+                    acc += d * d * weights[start + j]
+                total += acc / nv
+            stats[r] = total
+        p[b] = _fold(stats, observed[i], tol[i], exact_ties)
+        mean[b] = stats.mean()
+        sd[b] = stats.std()
+    return p, mean, sd

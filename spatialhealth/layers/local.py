@@ -440,8 +440,15 @@ def local_geary(df, *, value=None, weights=None, permutations: int = 999, seed=N
     df : DataFrame, Series or array
     value : str or list of str
         One column (univariate) or several (multivariate).
-    weights, permutations, seed, adjust, alpha, draws, ties, region
+    weights, permutations, seed, adjust, alpha, ties, region
         As :func:`getis_ord`.
+    draws : {"shared", "per_site", "esda"}
+        As :func:`getis_ord`; ``"esda"`` (multivariate) replays the draws of
+        ``esda.Geary_Local_MV`` after ``np.random.seed(seed)`` (one shuffle of the other
+        units per site, so effectively per-site draws; O(n^2), for checking against esda):
+        with ``ties="esda"`` the p-values are esda's. Univariate, ``"esda"`` is
+        ``"shared"`` (esda's ``Geary_Local`` draws are the shared set; its seed is what
+        esda draws from numpy's global generator).
 
     Returns
     -------
@@ -466,7 +473,8 @@ def local_geary(df, *, value=None, weights=None, permutations: int = 999, seed=N
     """
     from scipy import stats
 
-    _check_common(permutations, alpha, adjust, draws, ties)
+    one_of(draws, (*DRAWS, "esda"), "draws")
+    _check_common(permutations, alpha, adjust, "shared" if draws == "esda" else draws, ties)
     values = [value] if isinstance(value, str) or value is None else list(value)
     if not values:
         raise InputError("local_geary needs at least one column in `value`.")
@@ -490,7 +498,8 @@ def local_geary(df, *, value=None, weights=None, permutations: int = 999, seed=N
         c = _groupby_sum(pd.DataFrame({"gs": gs})["gs"], adj.focal, ids)["gs"].to_numpy()
         bound = absw * (np.abs(z) + np.abs(z).max()) ** 2
         p, mean, sd = conditional_p(3, z, z, W, np.zeros(n), 1.0, np.nan_to_num(c), bound,
-                                    permutations=permutations, seed=seed, draws=draws, ties=ties)
+                                    permutations=permutations, seed=seed,
+                                    draws="shared" if draws == "esda" else draws, ties=ties)
     else:
         X = np.vstack([b.y for b in aligned])
         zv = stats.zscore(X, axis=1)
@@ -535,7 +544,7 @@ def _geary_mv_p(zv, W, observed, permutations, seed, draws, ties, absw):
     """
     from . import _kernels
 
-    one_of(draws, DRAWS, "draws")
+    one_of(draws, (*DRAWS, "esda"), "draws")
     n = zv.shape[1]
     nan = np.full(n, np.nan)
     card = np.diff(W.indptr)
@@ -543,12 +552,51 @@ def _geary_mv_p(zv, W, observed, permutations, seed, draws, ties, absw):
         return nan, nan.copy(), nan.copy()
     s = _seed(seed)
     bound = absw * sum((np.abs(z) + np.abs(z).max()) ** 2 for z in zv) / len(zv)
+    if draws == "esda":
+        return _geary_mv_esda_draws(zv, W, observed, permutations, s, TIE_RTOL * bound, ties == "tolerance")
     perm = (_kernels.sample_permutation_set(int(card.max()), n, int(permutations), s) if draws == "shared"
             else np.zeros((1, 1), dtype=np.int64))
     return _kernels.conditional_geary_mv(np.ascontiguousarray(zv), W.indptr.astype(np.int64),
                                          np.ascontiguousarray(W.data, dtype=float), perm, int(permutations),
                                          np.ascontiguousarray(np.nan_to_num(observed)),
                                          TIE_RTOL * bound, ties == "tolerance", draws == "per_site", s)
+
+
+def _geary_mv_esda_draws(zv, W, observed, permutations, seed, tol, exact_ties, block=256):
+    """Replay esda's ``Geary_Local_MV`` draws: numpy's legacy Mersenne Twister seeded with ``seed``.
+
+    esda draws ``permutations`` rows of ``permutation(n - 1)[:k_max + 1]`` once, then for
+    every site i (in order) shuffles the n - 1 other site numbers and takes, per
+    permutation, those at the drawn positions: effectively independent draws per site.
+    Replaying the same calls on ``RandomState(seed)`` gives esda's draws after
+    ``np.random.seed(seed)``; the statistics are then formed by
+    :func:`~spatialhealth.layers._kernels.geary_mv_given_draws`. O(n^2) like esda.
+    """
+    from . import _kernels
+
+    rs = np.random.RandomState(seed)
+    n = zv.shape[1]
+    card = np.diff(W.indptr)
+    k = int(card.max()) + 1
+    rids = np.array([rs.permutation(n - 1)[0:k] for _ in range(permutations)])
+    ids = np.arange(n)
+    zv = np.ascontiguousarray(zv, dtype=np.float64)
+    indptr = W.indptr.astype(np.int64)
+    data = np.ascontiguousarray(W.data, dtype=np.float64)
+    observed = np.ascontiguousarray(np.nan_to_num(observed), dtype=np.float64)
+    tol = np.ascontiguousarray(tol, dtype=np.float64)
+    out = [np.empty(n), np.empty(n), np.empty(n)]
+    for b0 in range(0, n, block):
+        sites = np.arange(b0, min(n, b0 + block))
+        picks = np.zeros((len(sites), permutations, k - 1), dtype=np.int64)
+        for b, i in enumerate(sites):
+            idsi = ids[ids != i]
+            rs.shuffle(idsi)
+            picks[b, :, :card[i]] = idsi[rids[:, 0:card[i]]]
+        res = _kernels.geary_mv_given_draws(zv, indptr, data, sites, picks, observed, tol, exact_ties)
+        for o, r in zip(out, res):
+            o[sites] = r
+    return tuple(out)
 
 
 # --- join counts ----------------------------------------------------------------------------------
