@@ -630,3 +630,39 @@ def geary_mv_given_draws(zv, indptr, weights, sites, picks, observed, tol, exact
         mean[b] = stats.mean()
         sd[b] = stats.std()
     return p, mean, sd
+
+
+@njit(cache=True)
+def grid_moran_sums(valid, offsets, card, wk):  # pragma: no cover - compiled
+    """S1 and the column sums of row-standardised grid weights, for Moran's variance.
+
+    ``card`` holds the valid cells' cardinalities in row-major order (from :func:`grid_lag`),
+    ``wk[k]`` a k-neighbour cell's weight. Grid contiguity is symmetric, so
+    ``S1 = 1/2 sum_i sum_{j in N(i)} (w_i + w_j)^2`` and the column sum of cell i is
+    ``sum_{j in N(i)} w_j``. Returns ``(S1, colsum)``.
+    """
+    h, w = valid.shape
+    m = offsets.shape[0]
+    number = np.full((h, w), -1, dtype=np.int64)
+    c = 0
+    for r in range(h):
+        for q in range(w):
+            if valid[r, q]:
+                number[r, q] = c
+                c += 1
+    colsum = np.zeros(c)
+    s1 = 0.0
+    for r in range(h):
+        for q in range(w):
+            i = number[r, q]
+            if i < 0:
+                continue
+            wi = wk[card[i]]
+            for o in range(m):
+                rr = r + offsets[o, 0]
+                cc = q + offsets[o, 1]
+                if rr >= 0 and rr < h and cc >= 0 and cc < w and number[rr, cc] >= 0:
+                    wj = wk[card[number[rr, cc]]]
+                    colsum[i] += wj
+                    s1 += (wi + wj) * (wi + wj)
+    return 0.5 * s1, colsum

@@ -735,16 +735,23 @@ def raster_moran(raster, *, band: int = 1, contiguity: str = "rook", nodata=None
     """
     from scipy import stats
 
+    from ._kernels import grid_moran_sums
+
     values, valid, _ = _grid_input(raster, band, nodata, window_rows)
-    W, flat = grid_weights(valid, contiguity)
+    one_of(contiguity, ("rook", "queen"), "contiguity")
+    flat = np.flatnonzero(valid.ravel())
     y = values.ravel()[flat]
+    del values
     n = len(y)
     z = y - y.mean()
-    S0 = W.sum()
-    WT = W.T.tocsr()
-    S1 = 0.5 * ((W + WT).multiply(W + WT)).sum()
-    S2 = float(((np.asarray(W.sum(axis=1)).ravel() + np.asarray(W.sum(axis=0)).ravel()) ** 2).sum())
-    I = n / S0 * (z @ (W @ z)) / (z @ z)
+    # straight from the grid, O(n) memory: lag, cardinalities, S0, S1, S2 of row-standardised weights
+    wk = np.array([0.0] + [1.0 / k for k in range(1, 9)])
+    card, lag = _grid_lag(z, valid, flat, contiguity, wk)
+    S0 = float((card > 0).sum())
+    S1, colsum = grid_moran_sums(np.ascontiguousarray(valid), np.array(_OFFSETS[contiguity], dtype=np.int64), card,
+                                 wk)
+    S2 = float((((card > 0).astype(float) + colsum) ** 2).sum())
+    I = n / S0 * (z @ lag) / (z @ z)
     EI = -1.0 / (n - 1)
     VI_norm = (n * n * S1 - n * S2 + 3 * S0 * S0) / ((n * n - 1) * S0 * S0) - EI**2
     k = (n * (z**4).sum()) / ((z @ z) ** 2)

@@ -16,7 +16,7 @@ import pytest
 import spatialhealth.layers.autocorrelation as autocorrelation
 import spatialhealth.layers.raster as raster
 from spatialhealth.layers.local import conditional_p
-from spatialhealth.layers.raster import grid_weights, raster_getis_ord, raster_lisa
+from spatialhealth.layers.raster import grid_weights, raster_getis_ord, raster_lisa, raster_moran
 
 
 def grid(h=45, w=52, seed=3, integers=False):
@@ -162,7 +162,7 @@ def test_raster_moran_is_a_result_with_deprecated_dict_access():
     import pandas as pd
 
     from spatialhealth._results import Result
-    from spatialhealth.layers.raster import RasterMoranResult, raster_moran
+    from spatialhealth.layers.raster import RasterMoranResult
 
     g = np.add.outer(np.sin(np.linspace(0, 3, 20)), np.arange(25.0) / 10) + np.random.default_rng(1).normal(size=(20, 25))
     g[:, 20:] = np.nan  # last 5 columns nodata
@@ -193,3 +193,38 @@ def test_raster_moran_is_a_result_with_deprecated_dict_access():
         _ = res.I, res.frame, res.summary()  # attribute access does not warn
     with pytest.raises(KeyError), pytest.warns(DeprecationWarning, match="nope"):
         res["nope"]
+
+
+@pytest.mark.parametrize("contiguity", ["rook", "queen"])
+def test_raster_moran_variances_equal_dense_cliff_ord(contiguity):
+    """Moran's I and both variances from a dense weights matrix built from the definition."""
+    rng = np.random.default_rng(4)
+    g = rng.normal(size=(18, 21)) + np.add.outer(np.arange(18.0), np.arange(21.0)) / 8
+    g[rng.random(g.shape) < 0.08] = np.nan
+    g[9, 9] = 2.0
+    g[8:11, 8] = g[8:11, 10] = np.nan
+    g[8, 9] = g[10, 9] = np.nan  # an island under both contiguities
+    res = raster_moran(g, contiguity=contiguity)
+    valid = np.isfinite(g)
+    rr, cc = np.nonzero(valid)
+    y = g[valid]
+    n = len(y)
+    dr, dc = np.abs(rr[:, None] - rr[None, :]), np.abs(cc[:, None] - cc[None, :])
+    adj = (dr + dc == 1) if contiguity == "rook" else ((dr <= 1) & (dc <= 1))
+    np.fill_diagonal(adj, False)
+    k = adj.sum(axis=1, keepdims=True)
+    assert (k == 0).sum() >= 1
+    W = np.where(k > 0, adj / np.maximum(k, 1), 0.0)
+    z = y - y.mean()
+    S0, S1 = W.sum(), 0.5 * ((W + W.T) ** 2).sum()
+    S2 = ((W.sum(axis=1) + W.sum(axis=0)) ** 2).sum()
+    EI = -1 / (n - 1)
+    VI_norm = (n * n * S1 - n * S2 + 3 * S0**2) / ((n * n - 1) * S0**2) - EI**2
+    b2 = n * (z**4).sum() / (z @ z) ** 2
+    VI_rand = (n * ((n * n - 3 * n + 3) * S1 - n * S2 + 3 * S0**2) - b2 * ((n * n - n) * S1 - 2 * n * S2 + 6 * S0**2)) \
+        / ((n - 1) * (n - 2) * (n - 3) * S0**2) - EI**2
+    got_I = res.I
+    assert got_I == pytest.approx(n / S0 * (z @ W @ z) / (z @ z), rel=1e-12)
+    assert res.VI_norm == pytest.approx(VI_norm, rel=1e-12)
+    assert res.VI_rand == pytest.approx(VI_rand, rel=1e-12)
+    assert res.n == n
