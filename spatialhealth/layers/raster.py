@@ -780,7 +780,12 @@ def raster_lisa(raster, *, band: int = 1, contiguity: str = "rook", permutations
         Neighbours from the grid topology (never from cell polygons).
     permutations, seed, alpha, adjust, draws, ties
         As :func:`spatialhealth.layers.autocorrelation.lisa` (same conventions; up to
-        20,000 valid cells the shared draws are esda's for an integer seed).
+        20,000 valid cells the shared draws are esda's for an integer seed). On larger
+        grids, shared draws are evaluated by
+        :func:`~spatialhealth.layers._kernels.conditional_sorted` once cells outnumber
+        ``SORTED_MIN_CELLS_PER_RUN x permutations x k_max``: the same p-values as the
+        general kernel, in O(n log permutations) (10 million cells, 999 permutations: a
+        few seconds). Per-site draws cost O(n x permutations x k).
     nodata : float, optional
         For arrays: the missing-value code.
 
