@@ -211,6 +211,17 @@ class ERGMResults(LikelihoodMixin, CoefficientResult):
         """
         from .sampler import simulate
 
+        plan = getattr(self, "boundary", None)
+        if plan is not None:  # infinite coefficients: their dyads stay as observed (see boundary.py)
+            out = simulate(plan.reduced, coef=self.params.to_numpy()[plan.finite], nsim=nsim, seed=seed,
+                           output=output, **{"interval": self.control.get("interval"),
+                                              **{k: v for k, v in kw.items() if v is not None}})
+            if output == "stats":
+                full = np.empty((out.shape[0], self.model.p))
+                full[:, plan.finite] = out
+                full[:, ~plan.finite] = self.model.observed()[~plan.finite]
+                return full
+            return out
         if not np.all(np.isfinite(self.params.to_numpy())):
             raise InputError("Cannot simulate from a fit with infinite coefficients "
                              f"({[n for n, v in self.params.items() if not np.isfinite(v)]}).")
