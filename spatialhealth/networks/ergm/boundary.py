@@ -68,6 +68,7 @@ class BoundaryPlan:
     notes: list = field(default_factory=list)
 
     def message(self) -> str:
+        """Plain-words note on the dyads held fixed."""
         held = sum(1 for v in self.infinite.values() if v < 0)
         kind = ("empty" if held == len(self.infinite) else "as ties" if held == 0
                 else "at their observed state")
@@ -191,7 +192,7 @@ def plan_boundary(model, infinite: dict):
 
 
 def expand_result(plan: BoundaryPlan, res, mple_params, messages):
-    """The fit of the reduced model as a fit of the full model (infinite coefficients added).
+    """Return the fit of the reduced model as a fit of the full model (infinite coefficients added).
 
     Parameters
     ----------

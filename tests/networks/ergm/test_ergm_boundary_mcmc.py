@@ -1,5 +1,7 @@
-"""Infinite (boundary) MLEs in MCMC-MLE, as statnet reports them: the term at its bound is
-+/-Inf with a warning, the others are fitted with the dyads it decides held as observed.
+"""Infinite (boundary) MLEs in MCMC-MLE, as statnet reports them.
+
+The term at its bound is +/-Inf with a warning, the others are fitted with the dyads it
+decides held as observed.
 
 Checked against (1) exact enumeration: the limit of the likelihood as the coefficient goes
 to -Inf is the ERGM conditional on those dyads being empty, whose exact MLE and
@@ -27,7 +29,7 @@ from spatialhealth.networks.ergm.datasets import load_network
 from spatialhealth.networks.ergm.model import build_model
 
 sys.path.insert(0, str(Path(__file__).parent))
-from exact_oracle import ExactERGM  # noqa: E402
+from exact_oracle import ExactERGM
 
 F5 = "edges + nodematch('g', diff=TRUE) + triangle"
 PAIRS = list(itertools.combinations(range(5), 2))
@@ -43,8 +45,10 @@ def _graph5(code):
 
 
 def _exact_conditional(G):
-    """Exact MLE, SEs and log-likelihood function of (edges, nodematch.g.b, triangle) over
-    the graphs with no a-a tie (the limit nodematch.g.a -> -Inf)."""
+    """Exact MLE, SEs and log-likelihood of (edges, nodematch.g.b, triangle).
+
+    Over the graphs with no a-a tie: the limit nodematch.g.a -> -Inf.
+    """
     ex = ExactERGM(G, F5)
     assert ex.names == ["edges", "nodematch.g.a", "nodematch.g.b", "triangle"]
     keep = ex.stats[:, 1] == 0

@@ -112,9 +112,11 @@ def _exact_loglik(S, obs, eta):
 
 
 def test_curved_loglik_and_anova_against_exact_enumeration(exact):
-    """statnet's logLik of a curved fit (bridge sampling on eta(psi)) equals the exact
-    log-likelihood of the curved model at the estimate, within Monte Carlo error; AIC,
-    BIC and the deviance table follow from it."""
+    """Curved log-likelihood (bridge sampling on eta(psi)) equals the exact one.
+
+    statnet's logLik of a curved fit, at the estimate, within Monte Carlo error; AIC,
+    BIC and the deviance table follow from it.
+    """
     from scipy import stats
 
     from spatialhealth.networks.ergm import anova
