@@ -273,14 +273,19 @@ def _logit_newton_fast(Xf, v, use_v, y, beta, maxiter, tol, mu0, scratch, kb):
                 w[d] = mu * (1.0 - mu)
                 r[d] = y[d] - mu
         for a in range(k):
+            # one pass: gradient entry, w * x_a for the row of the information, its diagonal
             ca = _col(Xf, v, a)
             s = 0.0
+            saa = 0.0
             for d in range(m):
-                s += ca[d] * r[d]
+                x = ca[d]
+                s += x * r[d]
+                t = w[d] * x
+                wc[d] = t
+                saa += t * x
             g[a] = s
-            for d in range(m):
-                wc[d] = w[d] * ca[d]
-            for b in range(a + 1):
+            H[a, a] = saa
+            for b in range(a):
                 cb = _col(Xf, v, b)
                 s = 0.0
                 for d in range(m):
