@@ -36,7 +36,7 @@ PAIRS = list(itertools.combinations(range(5), 2))
 
 
 def _graph5(code):
-    """5 nodes, groups a a b b b, ties as bits over PAIRS; the a-a dyad (0, 1) has no tie."""
+    """5 nodes, groups a a b b b, ties as bits over PAIRS (bit 0: the a-a dyad (0, 1))."""
     G = nx.Graph()
     G.add_nodes_from(range(5))
     G.add_edges_from(p for b, p in enumerate(PAIRS) if code >> b & 1)
@@ -44,14 +44,15 @@ def _graph5(code):
     return G
 
 
-def _exact_conditional(G):
+def _exact_conditional(G, held):
     """Exact MLE, SEs and log-likelihood of (edges, nodematch.g.b, triangle).
 
-    Over the graphs with no a-a tie: the limit nodematch.g.a -> -Inf.
+    Over the graphs whose a-a dyad is ``held`` (0: the limit nodematch.g.a -> -Inf; 1:
+    the limit -> +Inf).
     """
     ex = ExactERGM(G, F5)
     assert ex.names == ["edges", "nodematch.g.a", "nodematch.g.b", "triangle"]
-    keep = ex.stats[:, 1] == 0
+    keep = ex.stats[:, 1] == held
     S = ex.stats[keep][:, [0, 2, 3]]
     obs = ex.observed[[0, 2, 3]]
 
@@ -65,13 +66,15 @@ def _exact_conditional(G):
     return r.x, np.sqrt(np.diag(np.linalg.inv(C))), loglik
 
 
-@pytest.mark.parametrize("code", [398, 422])
-def test_boundary_mcmcmle_equals_exact_conditional_mle(code):
+@pytest.mark.parametrize(("code", "sign"), [(398, "-"), (422, "-"), (185, "+")])
+def test_boundary_mcmcmle_equals_exact_conditional_mle(code, sign):
     G = _graph5(code)
-    theta, se, loglik = _exact_conditional(G)
-    with pytest.warns(RuntimeWarning, match=r"`nodematch.g.a` is -Inf.*keeps the 1 dyad"):
+    held = code & 1
+    assert held == (sign == "+")
+    theta, se, loglik = _exact_conditional(G, held)
+    with pytest.warns(RuntimeWarning, match=rf"`nodematch.g.a` is \{sign}Inf.*keeps the 1 dyad"):
         res = ergm(G, F5, seed=1)
-    assert res.params["nodematch.g.a"] == -np.inf and np.isnan(res.bse["nodematch.g.a"])
+    assert res.params["nodematch.g.a"] == float(sign + "inf") and np.isnan(res.bse["nodematch.g.a"])
     fin = res.params.drop("nodematch.g.a")
     assert list(fin.index) == ["edges", "nodematch.g.b", "triangle"]
     z = (fin.to_numpy() - theta) / se
@@ -82,12 +85,12 @@ def test_boundary_mcmcmle_equals_exact_conditional_mle(code):
     assert abs(res.llf - exact_ll) < max(4 * res.llf_se, 0.05), (res.llf, res.llf_se, exact_ll)
     assert res.df_model == 3
     text = res.summary()
-    assert "-Inf" in text and "MLE at infinity" in text and "keeps the 1 dyad(s)" in text
-    # simulated networks never have the a-a tie; the finite statistics vary
+    assert f"{sign}Inf".lstrip("+") in text and "MLE at infinity" in text and "keeps the 1 dyad(s)" in text
+    # simulated networks keep the a-a dyad as observed; the finite statistics vary
     sims = res.simulate(nsim=30, seed=2, output="stats")
-    assert np.all(sims[:, 1] == 0) and sims[:, 0].std() > 0
+    assert np.all(sims[:, 1] == held) and sims[:, 0].std() > 0
     nets = res.simulate(nsim=10, seed=2)
-    assert not any(H.has_edge(0, 1) for H in nets)
+    assert all(H.has_edge(0, 1) == bool(held) for H in nets)
 
 
 def _flomarriage_with_isolate_level():
@@ -140,3 +143,33 @@ def test_plan_boundary_reduced_model():
 def test_dyad_dependent_infinite_statistic_still_raises_with_reason():
     with pytest.raises(ConvergenceError, match="MCMC-MLE cannot go on: the infinite statistic"):
         ergm(nx.empty_graph(8), "edges + triangle", seed=1)
+
+
+def test_boundary_mcmcmle_directed_equals_exact_conditional_mle():
+    """Directed: nobody sends a tie to the z node, so nodeifactor.g.z is -Inf.
+
+    The 3 dyads into it stay empty; the rest equals the exact MLE over the 2^9 graphs
+    without them.
+    """
+    F = "edges + mutual + nodeifactor('g')"
+    dyads = [(i, j) for i in range(4) for j in range(4) if i != j]
+    G = nx.DiGraph()
+    G.add_nodes_from(range(4))
+    G.add_edges_from(p for b, p in enumerate(dyads) if 2768 >> b & 1)
+    nx.set_node_attributes(G, dict(zip(range(4), ["a", "a", "b", "z"])), "g")
+    ex = ExactERGM(G, F)
+    assert ex.names == ["edges", "mutual", "nodeifactor.g.b", "nodeifactor.g.z"]
+    keep = ex.stats[:, 3] == 0
+    S, obs = ex.stats[keep][:, :3], ex.observed[:3]
+    r = optimize.minimize(lambda th: -(obs @ th - logsumexp(S @ th)), np.zeros(3), method="BFGS",
+                          options={"gtol": 1e-10})
+    p = np.exp(S @ r.x - logsumexp(S @ r.x))
+    se = np.sqrt(np.diag(np.linalg.inv(((S - p @ S) * p[:, None]).T @ (S - p @ S))))
+    with pytest.warns(RuntimeWarning, match=r"`nodeifactor.g.z` is -Inf.*keeps the 3 dyad"):
+        res = ergm(G, F, seed=3)
+    fin = res.params.to_numpy()[:3]
+    assert np.all(np.abs(fin - r.x) / se < 0.15), (fin.tolist(), r.x.tolist())
+    ll = float(obs @ fin - logsumexp(S @ fin))
+    assert abs(res.llf - ll) < max(4 * res.llf_se, 0.05)
+    nets = res.simulate(nsim=10, seed=1)
+    assert all(H.in_degree(3) == 0 for H in nets)
