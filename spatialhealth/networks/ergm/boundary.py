@@ -36,7 +36,25 @@ import pandas as pd
 
 from . import _kernels as K
 from .formula import TermCall
+from .model import Model
 from .terms import BuildContext, build_terms
+
+
+def _rebuild_held(graph, formula, edge_covariates, missing, names, fixed_dyads, label):
+    m = HeldModel(graph, formula, edge_covariates, missing=missing)
+    m.names, m.fixed_dyads, m.formula = list(names), fixed_dyads, label
+    return m
+
+
+class HeldModel(Model):
+    """A model whose sampler keeps some dyads as observed (``fixed_dyads``).
+
+    It pickles with its statistic names and held dyads (a plain :class:`Model` is rebuilt
+    from its formula alone).
+    """
+
+    def __reduce__(self):
+        return (_rebuild_held, (self.graph, *self._args, self.names, self.fixed_dyads, self.formula))
 
 
 @dataclass
@@ -129,8 +147,6 @@ def plan_boundary(model, infinite: dict):
     >>> plan.reduced.names, plan.n_fixed
     (['edges', 'nodematch.g.b', 'triangle'], 1)
     """
-    from .model import Model
-
     names = model.names
     idx = {nm: k for k, nm in enumerate(names)}
     inf_k = [idx[nm] for nm in infinite]
@@ -179,7 +195,7 @@ def plan_boundary(model, infinite: dict):
             rename[f"edgecov.{key}"] = names[q]
     if not finite.any():
         return "every statistic is infinite"
-    reduced = Model(model.graph, calls, edge_covariates=ecov)
+    reduced = HeldModel(model.graph, calls, edge_covariates=ecov)
     reduced.names = [rename.get(nm, nm) for nm in reduced.names]
     if reduced.names != [nm for nm, f in zip(names, finite) if f]:
         return "the reduced model's statistics do not match the finite statistics"

@@ -13,6 +13,7 @@ that node empty, so the fit must equal the ordinary MCMC-MLE on the network with
 from __future__ import annotations
 
 import itertools
+import pickle
 import sys
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def test_boundary_mcmcmle_equals_exact_conditional_mle(code, sign):
     assert np.all(sims[:, 1] == held) and sims[:, 0].std() > 0
     nets = res.simulate(nsim=10, seed=2)
     assert all(H.has_edge(0, 1) == bool(held) for H in nets)
+    # a pickled fit keeps the held dyads (workers, caches)
+    again = pickle.loads(pickle.dumps(res))
+    np.testing.assert_array_equal(again.simulate(nsim=30, seed=2, output="stats"), sims)
 
 
 def _flomarriage_with_isolate_level():
