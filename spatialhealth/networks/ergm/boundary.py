@@ -50,7 +50,24 @@ class HeldModel(Model):
     """A model whose sampler keeps some dyads as observed (``fixed_dyads``).
 
     It pickles with its statistic names and held dyads (a plain :class:`Model` is rebuilt
-    from its formula alone).
+    from its formula alone). Built by :func:`plan_boundary`.
+
+    Attributes
+    ----------
+    fixed_dyads : numpy.ndarray
+        (n, n): -inf on dyads held empty, +inf on dyads held as ties, 0 elsewhere; added
+        to the dyad-independent part of the acceptance ratio by the sampler.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.Graph([(0, 2), (1, 2), (2, 3), (3, 4), (2, 4)])
+    >>> nx.set_node_attributes(G, dict(zip(range(5), "aabbb")), "g")
+    >>> from spatialhealth.networks.ergm.model import build_model
+    >>> plan = plan_boundary(build_model(G, "edges + nodematch('g', diff=TRUE) + triangle"),
+    ...                      {"nodematch.g.a": -np.inf})
+    >>> type(plan.reduced).__name__, int((plan.reduced.fixed_dyads != 0).sum())
+    ('HeldModel', 2)
     """
 
     def __reduce__(self):
