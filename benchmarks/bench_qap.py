@@ -10,7 +10,10 @@ standard solver (numpy lstsq for OLS, statsmodels Logit for logit). It is timed 
 subset of the permutations and scaled to 1,000 (per-permutation cost is constant);
 the printed ratio is baseline / ours.
 
-Run:  PYTHONPATH=. python benchmarks/bench_qap.py [--quick]
+Then the 288-city binary logit (the slowest case) with the previous permutation-logit
+kernel and the current vectorised one, in the same run, same seed (identical p-values).
+
+Run:  PYTHONPATH=. python benchmarks/bench_qap.py [--quick] [--logit-only]
 """
 
 from __future__ import annotations
@@ -77,10 +80,14 @@ def main(quick=False):
     print(f"{numba.get_num_threads()})")
     # warm-up: compile every kernel once
     A, V, cov = _inputs("mobility88")
-    for y in (A, V):
-        for method in ("dekker", "y-permutation"):
-            qap_regression(y[:20, :20], {k: v[:20, :20] for k, v in cov.items()},
-                           method=method, permutations=5, seed=0)
+    import spatialhealth.networks.qap as Q
+
+    for fast in (False, True):
+        Q._FAST_LOGIT = fast
+        for y in (A, V):
+            for method in ("dekker", "y-permutation"):
+                qap_regression(y[:20, :20], {k: v[:20, :20] for k, v in cov.items()},
+                               method=method, permutations=5, seed=0)
     print("seconds for all permutations; CPU = process CPU time (all threads), robust to a "
           "loaded machine; naive timed on a subset and scaled")
     print(f"{'network':<12}{'family':<7}{'method':<15}{'ours wall':>10}{'ours CPU':>9}"
@@ -106,7 +113,39 @@ def main(quick=False):
                       f"{naive:>11.1f}{naive_cpu:>10.1f}{sub:>7}{naive / ours:>10.0f}x"
                       f"{naive_cpu / ours_cpu:>9.0f}x", flush=True)
                 assert res.permutations == perms
+    _logit_before_after(perms)
     _versus_sna(perms)
+
+
+def _logit_before_after(perms):
+    """Time the 288-city binary MRQAP logit with the previous and the current kernel.
+
+    The previous permutation-logit kernel (sums in strict order, scalar exp:
+    ``qap._FAST_LOGIT = False``) and the current one, in the same run, with the same seed;
+    the p-values must be identical.
+    """
+    import spatialhealth.networks.qap as Q
+
+    A, _, cov = _inputs("mobility288")
+    print(f"\n288-city logit, {perms} permutations: previous kernel vs vectorised kernel (same run, same seed)")
+    print(f"{'method':<15}{'before wall':>12}{'before CPU':>11}{'after wall':>11}{'after CPU':>10}"
+          f"{'ratio wall':>11}{'ratio CPU':>10}  max rel diff of the null distribution, p-values")
+    try:
+        for method in ("dekker", "y-permutation"):
+            out = {}
+            for fast in (False, True):
+                Q._FAST_LOGIT = fast
+                t0, c0 = time.perf_counter(), time.process_time()
+                res = qap_regression(A, cov, method=method, family="logit", permutations=perms, seed=1)
+                out[fast] = (time.perf_counter() - t0, time.process_time() - c0, res)
+            (bw, bc, rb), (aw, ac, ra) = out[False], out[True]
+            d0, d1 = rb.null_distribution.to_numpy(), ra.null_distribution.to_numpy()
+            rel = float(np.nanmax(np.abs(d1 - d0) / np.abs(d0)))
+            same = rb.permutation_pvalues.equals(ra.permutation_pvalues)
+            print(f"{method:<15}{bw:>12.2f}{bc:>11.2f}{aw:>11.2f}{ac:>10.2f}{bw / aw:>10.1f}x{bc / ac:>9.1f}x"
+                  f"  {rel:.1e}, {'identical' if same else 'DIFFERENT'}", flush=True)
+    finally:
+        Q._FAST_LOGIT = True
 
 
 def _versus_sna(perms):
@@ -137,4 +176,17 @@ def _versus_sna(perms):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="200 permutations")
-    main(ap.parse_args().quick)
+    ap.add_argument("--logit-only", action="store_true", help="only the 288-city logit before/after")
+    args = ap.parse_args()
+    if args.logit_only:
+        A, _, cov = _inputs("mobility88")
+        import spatialhealth.networks.qap as Q
+
+        for fast in (False, True):  # compile both kernels first
+            Q._FAST_LOGIT = fast
+            for method in ("dekker", "y-permutation"):
+                qap_regression(A[:20, :20], {k: v[:20, :20] for k, v in cov.items()}, method=method,
+                               family="logit", permutations=5, seed=0)
+        _logit_before_after(200 if args.quick else 1000)
+    else:
+        main(args.quick)

@@ -185,56 +185,197 @@ def _logit_newton(Xf, v, use_v, y, beta, maxiter, tol, mu0):
     return False, hdiag
 
 
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two (Cody & Waite): exact k * _LN2_HI
+_LN2_LO = 1.90821492927058770002e-10
+
+
+@njit(cache=True, fastmath={"contract"})  # no reassociation: the reduction x - k ln2 must stay exact
+def _logistic(eta, mu, kb, length):
+    """Compute mu = 1 / (1 + exp(-eta)) with an exp that the compiler can vectorise.
+
+    exp(x) = 2^k exp(r), k = round(x / ln 2), |r| <= ln 2 / 2, exp(r) by its Taylor
+    polynomial of degree 13 (truncation error below 1e-17) and 2^k built from the bits
+    of a double; within 2 ulp of the C library's exp (|x| <= 708; beyond, x is clamped:
+    probabilities below 1e-307 are not distinguished). ``kb`` is int64 scratch of the
+    same length; the first ``length`` entries are computed. About 3 ns per dyad instead
+    of 7-10 for the scalar library exp.
+    """
+    for d in range(length):
+        x = min(max(-eta[d], -708.0), 708.0)
+        kf = np.floor(x * _LOG2E + 0.5)
+        r = x - kf * _LN2_HI
+        r = r - kf * _LN2_LO
+        p = 1.0 / 6227020800.0
+        p = p * r + 1.0 / 479001600.0
+        p = p * r + 1.0 / 39916800.0
+        p = p * r + 1.0 / 3628800.0
+        p = p * r + 1.0 / 362880.0
+        p = p * r + 1.0 / 40320.0
+        p = p * r + 1.0 / 5040.0
+        p = p * r + 1.0 / 720.0
+        p = p * r + 1.0 / 120.0
+        p = p * r + 1.0 / 24.0
+        p = p * r + 1.0 / 6.0
+        p = p * r + 0.5
+        p = p * r + 1.0
+        p = p * r + 1.0
+        mu[d] = p
+        kb[d] = (np.int64(kf) + 1023) << 52
+    scale = kb.view(np.float64)
+    for d in range(length):
+        mu[d] = 1.0 / (1.0 + mu[d] * scale[d])
+
+
+@njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
+def _logit_newton_fast(Xf, v, use_v, y, beta, maxiter, tol, mu0, scratch, kb):
+    """:func:`_logit_newton` with vectorised sums over the dyads and exponential.
+
+    The same Newton iterations, start, stopping rule and last-step information. Only
+    the order of the floating-point additions in the sums over the m dyads
+    (``reassoc``: SIMD partial sums; ``contract``: fused multiply-adds) and the
+    exponential (:func:`_logistic`) differ, so the results agree with
+    :func:`_logit_newton` to rounding (about 1e-11 relative), and permutation p-values
+    are the same unless a permuted statistic ties the observed one to that precision.
+    In :func:`_logit_newton` the gradient ``X'(y - mu)`` and information ``X' W X`` are
+    chains of dependent additions (two thirds of the time) and the scalar library exp
+    took most of the rest. ``scratch`` (4 x m floats) and ``kb`` (m int64) are work
+    space, allocated once per block of permutations by the callers.
+    """
+    q, m = Xf.shape
+    k = q + 1 if use_v else q
+    H = np.empty((k, k))
+    g = np.empty(k)
+    step = np.empty(k)
+    hdiag = np.full(k, np.nan)
+    eta = scratch[0]
+    w = scratch[1]
+    r = scratch[2]
+    wc = scratch[3]
+    for it in range(maxiter):
+        if it == 0 and mu0.shape[0] == m:
+            for d in range(m):
+                w[d] = mu0[d] * (1.0 - mu0[d])
+                r[d] = y[d] - mu0[d]
+        else:
+            c0 = _col(Xf, v, 0)
+            b0 = beta[0]
+            for d in range(m):
+                eta[d] = c0[d] * b0
+            for j in range(1, k):
+                c = _col(Xf, v, j)
+                bj = beta[j]
+                for d in range(m):
+                    eta[d] += c[d] * bj
+            _logistic(eta, wc, kb, m)
+            for d in range(m):
+                mu = wc[d]
+                w[d] = mu * (1.0 - mu)
+                r[d] = y[d] - mu
+        for a in range(k):
+            # one pass: gradient entry, w * x_a for the row of the information, its diagonal
+            ca = _col(Xf, v, a)
+            s = 0.0
+            saa = 0.0
+            for d in range(m):
+                x = ca[d]
+                s += x * r[d]
+                t = w[d] * x
+                wc[d] = t
+                saa += t * x
+            g[a] = s
+            H[a, a] = saa
+            for b in range(a):
+                cb = _col(Xf, v, b)
+                s = 0.0
+                for d in range(m):
+                    s += wc[d] * cb[d]
+                H[a, b] = s
+                H[b, a] = s
+        if not _chol_solve(H, g, step, hdiag):
+            hdiag[:] = np.nan
+            return False, hdiag
+        big = 0.0
+        scale = 1.0
+        for j in range(k):
+            beta[j] += step[j]
+            big = max(big, abs(step[j]))
+            scale = max(scale, abs(beta[j]))
+        if big <= tol * scale:
+            return True, hdiag
+    return False, hdiag
+
+
+#: permutations per parallel block of the logit kernels (work space allocated per block)
+BLOCK = 8
+
+
 @njit(cache=True, parallel=True)
-def logit_dekker(E, rows, cols, perms, Xf, y, beta0, mu0, maxiter, tol):
+def logit_dekker(E, rows, cols, perms, Xf, y, beta0, mu0, maxiter, tol, fast=True):
     """Logit of y on [X_-i, P(e_i)]: coefficient and z value of the permuted residual.
 
     ``Xf`` (q x m) holds the other columns. Newton iterations start from ``beta0`` (the
     fit of y on X_-i) with 0 for the permuted column, the null model, so few steps are
-    needed.
+    needed. ``fast`` selects :func:`_logit_newton_fast` (default) or the strict-order
+    :func:`_logit_newton`.
     """
     B = perms.shape[0]
     q, m = Xf.shape
     beta = np.empty(B)
     zval = np.empty(B)
-    for b in prange(B):
-        p = perms[b]
+    nblocks = (B + BLOCK - 1) // BLOCK
+    for blk in prange(nblocks):
         v = np.empty(m)
-        for d in range(m):
-            v[d] = E[p[rows[d]], p[cols[d]]]
+        scratch = np.empty((4, m))
+        kb = np.empty(m, dtype=np.int64)
         bt = np.zeros(q + 1)
-        for j in range(q):
-            bt[j] = beta0[j]
-        ok, hdiag = _logit_newton(Xf, v, True, y, bt, maxiter, tol, mu0)
-        if ok:
-            beta[b] = bt[q]
-            zval[b] = bt[q] / np.sqrt(hdiag[q])
-        else:
-            beta[b] = np.nan
-            zval[b] = np.nan
+        for b in range(blk * BLOCK, min(B, (blk + 1) * BLOCK)):
+            p = perms[b]
+            for d in range(m):
+                v[d] = E[p[rows[d]], p[cols[d]]]
+            for j in range(q):
+                bt[j] = beta0[j]
+            bt[q] = 0.0
+            if fast:
+                ok, hdiag = _logit_newton_fast(Xf, v, True, y, bt, maxiter, tol, mu0, scratch, kb)
+            else:
+                ok, hdiag = _logit_newton(Xf, v, True, y, bt, maxiter, tol, mu0)
+            if ok:
+                beta[b] = bt[q]
+                zval[b] = bt[q] / np.sqrt(hdiag[q])
+            else:
+                beta[b] = np.nan
+                zval[b] = np.nan
     return beta, zval
 
 
 @njit(cache=True, parallel=True)
-def logit_yperm(Y, rows, cols, perms, Xf, beta0, mu0, maxiter, tol):
+def logit_yperm(Y, rows, cols, perms, Xf, beta0, mu0, maxiter, tol, fast=True):
     """Logit of P(y) on the fixed design ``Xf`` (k x m): all coefficients and z values."""
     B = perms.shape[0]
     k, m = Xf.shape
     beta = np.empty((B, k))
     zval = np.empty((B, k))
     dummy = np.empty(0)
-    for b in prange(B):
-        p = perms[b]
+    nblocks = (B + BLOCK - 1) // BLOCK
+    for blk in prange(nblocks):
         u = np.empty(m)
-        for d in range(m):
-            u[d] = Y[p[rows[d]], p[cols[d]]]
-        bt = beta0.copy()
-        ok, hdiag = _logit_newton(Xf, dummy, False, u, bt, maxiter, tol, mu0)
-        for j in range(k):
-            if ok:
-                beta[b, j] = bt[j]
-                zval[b, j] = bt[j] / np.sqrt(hdiag[j])
+        scratch = np.empty((4, m))
+        kb = np.empty(m, dtype=np.int64)
+        for b in range(blk * BLOCK, min(B, (blk + 1) * BLOCK)):
+            p = perms[b]
+            for d in range(m):
+                u[d] = Y[p[rows[d]], p[cols[d]]]
+            bt = beta0.copy()
+            if fast:
+                ok, hdiag = _logit_newton_fast(Xf, dummy, False, u, bt, maxiter, tol, mu0, scratch, kb)
             else:
-                beta[b, j] = np.nan
-                zval[b, j] = np.nan
+                ok, hdiag = _logit_newton(Xf, dummy, False, u, bt, maxiter, tol, mu0)
+            for j in range(k):
+                if ok:
+                    beta[b, j] = bt[j]
+                    zval[b, j] = bt[j] / np.sqrt(hdiag[j])
+                else:
+                    beta[b, j] = np.nan
+                    zval[b, j] = np.nan
     return beta, zval

@@ -56,6 +56,9 @@ _TIE_RTOL = 1e-9
 _CHUNK = 100
 #: Newton stops when the largest step is below this times max(1, max|beta|)
 _NEWTON_TOL = 1e-8
+#: permutation logits with vectorised sums (``_qap_kernels._logit_newton_fast``); False
+#: gives the previous kernel (same iterations, sums in strict order), for benchmarks
+_FAST_LOGIT = True
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -497,7 +500,7 @@ def qap_regression(y, X, *, method: str = "dekker", family: str = "auto",
                 Xf = np.ascontiguousarray(Do.T)
 
                 def fn(blk, E=E, Xf=Xf, b0=b0, mu0=mu0):
-                    return K.logit_dekker(E, rows, cols, blk, Xf, yv, b0, mu0, 50, _NEWTON_TOL)
+                    return K.logit_dekker(E, rows, cols, blk, Xf, yv, b0, mu0, 50, _NEWTON_TOL, _FAST_LOGIT)
 
             def store(sl, b_, t_, i=i):
                 dist_b[sl, i] = b_
@@ -526,7 +529,7 @@ def qap_regression(y, X, *, method: str = "dekker", family: str = "auto",
             mu0 = np.full(m, ybar)
 
             def fn(blk):
-                return K.logit_yperm(Y, rows, cols, blk, Xf, b0, mu0, 50, _NEWTON_TOL)
+                return K.logit_yperm(Y, rows, cols, blk, Xf, b0, mu0, 50, _NEWTON_TOL, _FAST_LOGIT)
 
         def store(sl, b_, t_):
             dist_b[sl] = b_

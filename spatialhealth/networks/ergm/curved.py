@@ -12,7 +12,10 @@ curved-exponential-family MCMC-MLE: networks are sampled at ``eta(psi)``; the
 Geyer-Thompson approximation of the log-likelihood is maximised over ``psi`` (the other
 coefficients, ``theta`` and ``alpha``) with Hummel stepping on the canonical statistics;
 convergence is tested on the score ``J' (g - g_obs)``, ``J = d eta / d psi``, and the
-covariance is ``(J' Cov[g] J)^-1`` plus the Monte Carlo part.
+covariance is ``(J' Cov[g] J)^-1`` plus the Monte Carlo part. The log-likelihood (AIC,
+BIC, :func:`~spatialhealth.networks.ergm.anova`) is statnet's: bridge sampling at the
+canonical parameters ``eta(psi_hat)`` (:func:`.loglik.bridge_loglik`); the curved model
+counts ``q`` parameters (weight and decay of each curved term).
 """
 
 from __future__ import annotations
@@ -261,6 +264,15 @@ def fit_curved(model, ctl, seed):
         mc = Iinv @ (Uc / neff_f) @ Iinv
         cov = Iinv + mc
         share = 100 * np.diag(mc) / np.where(np.diag(cov) > 0, np.diag(cov), 1.0)
+        llf, llf_se = np.nan, 0.0
+        if ctl["eval_loglik"] and np.all(np.isfinite(psi_hat)):
+            # statnet's logLik of a curved fit: bridge sampling on the canonical parameters
+            # eta(psi_hat), from the dyad-independent reference model (see loglik.py)
+            from .loglik import bridge_loglik
+
+            llf, llf_se = bridge_loglik(model, cmap.eta(psi_hat), cs, nbridges=int(ctl["bridges"]),
+                                        samplesize=int(ctl["bridge_samplesize"]), interval=interval,
+                                        burnin=interval, stat_cov=np.cov(fflat, rowvar=False).reshape(model.p, model.p))
     finally:
         cs.close()
     if not np.all(np.isfinite(psi_hat)):
@@ -268,9 +280,9 @@ def fit_curved(model, ctl, seed):
     names = cmap.names
     res = ERGMResults(
         model=model, params=pd.Series(psi_hat, index=names, name="params"),
-        cov=pd.DataFrame(cov, index=names, columns=names), llf=np.nan, converged=converged, method="MCMC-MLE",
+        cov=pd.DataFrame(cov, index=names, columns=names), llf=llf, converged=converged, method="MCMC-MLE",
         mple_params=mple_params, mcmc_share=pd.Series(share, index=names, name="mcmc_pct"), sample=final,
-        iterations=it, messages=tuple(messages), control={**ctl, "interval": interval, "client": None},
+        llf_se=llf_se, iterations=it, messages=tuple(messages), control={**ctl, "interval": interval, "client": None},
         info={"seconds": time.perf_counter() - t0, "history": pd.DataFrame(history), "curved": True})
     res.canonical_params = pd.Series(cmap.eta(psi_hat), index=model.names, name="eta")
     return res

@@ -325,9 +325,10 @@ def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control
     ------
     ConvergenceError
         When the estimate is meaningless (degenerate model whose simulated networks never
-        come near the observed one; an infinite MPLE as the start of an MCMC-MLE).
-        Infinite estimates of an MPLE/MLE fit are returned as +/-inf with a warning, as
-        statnet reports them. Curved terms (``gwesp(0.5, fixed=FALSE)``) are fitted by
+        come near the observed one; a dyad-dependent statistic at its bound).
+        Infinite estimates are returned as +/-inf with a warning, as statnet reports
+        them; in an MCMC-MLE the other coefficients are then fitted with the dyads the
+        infinite terms decide held as observed (see :mod:`.boundary`). Curved terms (``gwesp(0.5, fixed=FALSE)``) are fitted by
         curved MCMC-MLE (coefficients ``gwesp`` and ``gwesp.decay``).
 
     Examples
@@ -383,10 +384,19 @@ def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control
             info={"seconds": time.perf_counter() - t0, "dyad_rows": tab.nrows, "ndyads": tab.ndyads})
     from .loglik import bridge_loglik
 
-    if infinite_msg:
-        raise ConvergenceError(infinite_msg.replace(" The other coefficients are estimated on the remaining dyads.", "")
-                               + " MCMC-MLE needs finite starting values: drop or merge the terms named, or fit "
-                               "with estimate='MPLE'.")
+    if infinite_msg:  # statnet: +/-Inf with a warning, the others by MCMC-MLE with those terms held at their bound
+        from .boundary import expand_result, plan_boundary
+
+        plan = plan_boundary(model, fit.infinite)
+        if isinstance(plan, str):
+            raise ConvergenceError(infinite_msg.replace(" The other coefficients are estimated on the remaining dyads.",
+                                                        "") + f" MCMC-MLE cannot go on: {plan}. Drop or merge the "
+                                   "terms named, or fit with estimate='MPLE'.")
+        infinite_msg = infinite_msg.replace(" The other coefficients are estimated on the remaining dyads.",
+                                            " " + plan.message())
+        warnings.warn(infinite_msg, RuntimeWarning, stacklevel=2)
+        res = _mcmcmle(plan.reduced, fit.params[plan.finite], ctl, seed, t0, mple_params[plan.finite], bridge_loglik)
+        return expand_result(plan, res, mple_params, [infinite_msg])
     return _mcmcmle(model, fit.params, ctl, seed, t0, mple_params, bridge_loglik)
 
 

@@ -464,7 +464,10 @@ def gof(res, nsim: int = 100, seed=None, kinds=None, burnin=None, interval=None)
         raise InputError(f"nsim must be at least 2; got {nsim}.")
     model = res.model
     s = seed_int(seed)
-    graphs = simulate(res, nsim=int(nsim), seed=s, output="network", burnin=burnin, interval=interval)
+    if getattr(res, "boundary", None) is not None:  # infinite coefficients: their dyads are held as observed
+        graphs = res.simulate(nsim=int(nsim), seed=s, output="network", burnin=burnin, interval=interval)
+    else:
+        graphs = simulate(res, nsim=int(nsim), seed=s, output="network", burnin=burnin, interval=interval)
     G_obs = getattr(model, "graph", None)
     if G_obs is None:
         raise InputError("The fit's model has no observed graph (model.graph).")

@@ -52,14 +52,28 @@ def reference_model(model):
     X, y = model.dyad_table()
     mask = model.di_mask
     theta0 = np.zeros(model.p)
-    if mask.any():
-        tab = compress(np.ascontiguousarray(X[:, mask]), y)
+    # dyads held at their observed state (boundary MLEs, see boundary.py) are not random:
+    # a dyad held empty adds nothing to kappa, one held as a tie adds its eta
+    held = _held_dyads(model)
+    free = held == 0
+    if mask.any() and free.any():
+        tab = compress(np.ascontiguousarray(X[free][:, mask]), y[free])
         fit = logistic_fit(tab)
         if fit.converged and np.all(np.isfinite(fit.params)):
             theta0[mask] = fit.params
     eta = X @ theta0
-    logk = float(np.sum(np.logaddexp(0.0, eta)))
+    logk = float(np.sum(np.logaddexp(0.0, eta[free])) + np.sum(eta[held > 0]))
     return theta0, logk
+
+
+def _held_dyads(model):
+    """Per row of ``model.dyad_table()``: +1 held as a tie, -1 held empty, 0 free."""
+    fixed = getattr(model, "fixed_dyads", None)
+    n = model.n
+    rows = ~np.eye(n, dtype=bool) if model.directed else np.triu(np.ones((n, n), dtype=bool), 1)
+    if fixed is None:
+        return np.zeros(int(rows.sum()))
+    return np.sign(np.nan_to_num(np.asarray(fixed)[rows], posinf=1.0, neginf=-1.0))
 
 
 def bridge_loglik(model, theta, chainset, nbridges=16, samplesize=256, interval=1024, burnin=None,

@@ -211,6 +211,17 @@ class ERGMResults(LikelihoodMixin, CoefficientResult):
         """
         from .sampler import simulate
 
+        plan = getattr(self, "boundary", None)
+        if plan is not None:  # infinite coefficients: their dyads stay as observed (see boundary.py)
+            out = simulate(plan.reduced, coef=self.params.to_numpy()[plan.finite], nsim=nsim, seed=seed,
+                           output=output, **{"interval": self.control.get("interval"),
+                                              **{k: v for k, v in kw.items() if v is not None}})
+            if output == "stats":
+                full = np.empty((out.shape[0], self.model.p))
+                full[:, plan.finite] = out
+                full[:, ~plan.finite] = self.model.observed()[~plan.finite]
+                return full
+            return out
         if not np.all(np.isfinite(self.params.to_numpy())):
             raise InputError("Cannot simulate from a fit with infinite coefficients "
                              f"({[n for n, v in self.params.items() if not np.isfinite(v)]}).")
@@ -222,7 +233,10 @@ def anova(*fits) -> AnovaResult:
 
     With one fit the table compares it with the null model (all coefficients 0); with
     several, each model with the previous one (they must be nested and fitted to the same
-    network). Chi-square p-values of the deviance differences.
+    network). Chi-square p-values of the deviance differences. Degrees of freedom count
+    the estimated coefficients (statnet's ``nparam(offset=FALSE)``): a curved term counts
+    its weight and its decay, an infinite (boundary) coefficient is not counted. Curved
+    and dyad-dependent fits carry bridge-sampled log-likelihoods (with ``llf_se``).
 
     Parameters
     ----------
@@ -315,7 +329,9 @@ class AnovaResult(Result):
         lines.append("")
         head = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>|Chisq|)"]
         rows = []
-        for name, r in self.table.iterrows():
+        # statnet's row names: NULL, then "Model 1:" for one fit or 1, 2, ... for several
+        labels = ["NULL"] + (["Model 1:"] if len(self.calls) == 1 else [str(k + 1) for k in range(len(self.calls))])
+        for name, (_, r) in zip(labels, self.table.iterrows()):
             pv = r["p_value"]
             star = "" if not np.isfinite(pv) else (
                 "***" if pv < 0.001 else "**" if pv < 0.01 else "*" if pv < 0.05 else "." if pv < 0.1 else "")

@@ -32,6 +32,9 @@ def _eta0(model: Model, theta) -> np.ndarray:
     # float32 halves the cache footprint; its rounding (1e-7 relative) is immaterial
     # in an acceptance ratio
     eta = K.eta_matrix(model.directed, model.n, *model.pack(), model.di_terms, np.asarray(theta, float))
+    fixed = getattr(model, "fixed_dyads", None)  # +/-inf: dyads held as observed (boundary MLEs, see boundary.py)
+    if fixed is not None:
+        eta = eta + fixed
     return eta.astype(np.float32)
 
 

@@ -103,3 +103,45 @@ def test_curved_term_without_decay_cannot_be_fitted():
         ergm(_graph(OBS_CODE), "edges + gwesp(cutoff=4)")
     with pytest.raises(InputError, match="fixed=FALSE to estimate the decay"):
         build_model(_graph(OBS_CODE), "edges + gwesp(0.5)")
+
+
+def _exact_loglik(S, obs, eta):
+    z = S @ eta
+    mx = z.max()
+    return float(obs @ eta - mx - np.log(np.exp(z - mx).sum()))
+
+
+def test_curved_loglik_and_anova_against_exact_enumeration(exact):
+    """Curved log-likelihood (bridge sampling on eta(psi)) equals the exact one.
+
+    statnet's logLik of a curved fit, at the estimate, within Monte Carlo error; AIC,
+    BIC and the deviance table follow from it.
+    """
+    from scipy import stats
+
+    from spatialhealth.networks.ergm import anova
+
+    S, obs, _ = exact
+    G = _graph(OBS_CODE)
+    res = ergm(G, "edges + gwesp(0.5, fixed=FALSE, cutoff=4)", seed=1)
+    psi = res.params.to_numpy()
+    ll = _exact_loglik(S, obs, _eta(psi))
+    assert 0 < res.llf_se < 0.2
+    assert abs(res.llf - ll) < 4 * res.llf_se + 0.02, (res.llf, res.llf_se, ll)
+    assert res.df_model == 3
+    assert res.aic == pytest.approx(-2 * res.llf + 6)
+    assert res.bic == pytest.approx(-2 * res.llf + 3 * np.log(15))
+    # the edges-only model's log-likelihood is exact (dyad independent): 15 dyads, 7 ties
+    base = ergm(G, "edges")
+    p = obs[0] / 15
+    assert base.llf == pytest.approx(obs[0] * np.log(p) + (15 - obs[0]) * np.log(1 - p), rel=1e-10)
+    t = anova(base, res)
+    f = t.frame.set_index("model")
+    assert f.loc["Model 2", "df"] == 2 and f.loc["Model 2", "resid_df"] == 12
+    dev = 2 * (ll - base.llf)  # exact deviance reduction at the estimate
+    assert abs(f.loc["Model 2", "deviance"] - dev) < 2 * (4 * res.llf_se + 0.02)
+    assert f.loc["Model 2", "p_value"] == pytest.approx(stats.chi2.sf(f.loc["Model 2", "deviance"], 2))
+    text = t.summary()
+    assert "Model 2: edges + gwesp(0.5, fixed=FALSE, cutoff=4)" in text
+    assert [ln.split()[0] for ln in text.splitlines()[6:9]] == ["NULL", "1", "2"]
+    assert "AIC:" in res.summary()
