@@ -236,8 +236,9 @@ def water_filling(p, lo, hi) -> np.ndarray:
     r = int(np.searchsorted(total, 1.0, side="left"))
     if r == 0:
         return np.clip(knots[0] * p, lo, hi)
-    if r >= len(knots):
-        return np.clip(knots[-1] * p, lo, hi)
+    if r >= len(knots):  # beyond the last knot only the open upper bounds still take more
+        t = knots[-1] + (1.0 - total[-1]) / p[np.isinf(hi)].sum()
+        return np.clip(t * p, lo, hi)
     a0, b0 = knots[r - 1], knots[r]
     fa, fb = total[r - 1], total[r]
     t = a0 if fb == fa else a0 + (1.0 - fa) * (b0 - a0) / (fb - fa)
@@ -925,21 +926,30 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
             start = np.concatenate([info["x"], pinned.astype(float)])
         free_shares, free_info = _solve_one(p, y, lo, hi, n_req, method=method, mip_gap=mip_gap,
                                             time_limit=time_limit, start=start, weight=weight)
+        def total(sh):
+            return float(sum(w[k] * gini_of_shares(sh[:, k], p) for k in range(len(w))))
+
+        if free_shares is not None and free_info.get("on_frontier") is not None:
+            # polish: the linear programme with the frontier set the search chose gives
+            # the allocation without the MIP tolerances (integrality and feasibility 1e-6)
+            polished, pinfo = _solve_one(p, y, lo, hi, n_req, pinned=free_info["on_frontier"],
+                                         method=method, mip_gap=mip_gap, time_limit=time_limit,
+                                         weight=weight)
+            if polished is not None and total(polished) <= total(free_shares) + 1e-12:
+                free_shares = polished
+                free_info["u"] = pinfo.get("u", free_info.get("u"))
+                free_info["seconds"] += pinfo["seconds"]
+        if shares is not None and free_info["status"] != "optimal":
+            # stopped early: keep the better of the two allocations (both feasible); the
+            # fairness level alone is a lower bound as well
+            bound = max(free_info.get("dual_bound", -np.inf), total(fair))
+            if free_shares is None or total(shares) < total(free_shares):
+                free_shares = shares
+                free_info = {**free_info, "on_frontier": pinned, "u": info.get("u")}
+            value = total(free_shares)
+            free_info.update(dual_bound=bound, mip_gap=max(value - bound, 0.0) / max(value, 1e-300))
         if free_shares is not None:
             free_info["seconds"] += info.get("seconds", 0.0)
-            if shares is not None and free_info["status"] != "optimal":
-                # stopped early: keep the better of the two allocations (both feasible);
-                # the fairness level alone is a lower bound as well
-                def total(sh):
-                    return float(sum(w[k] * gini_of_shares(sh[:, k], p) for k in range(len(w))))
-                fair_value = total(fair)
-                bound = max(free_info.get("dual_bound", -np.inf), fair_value)
-                value = min(total(shares), total(free_shares))
-                if total(shares) < total(free_shares):
-                    free_shares = shares
-                    free_info["on_frontier"] = pinned
-                free_info["dual_bound"] = bound
-                free_info["mip_gap"] = max(value - bound, 0.0) / max(value, 1e-300)
             return free_shares, free_info, None
         shares, info = free_shares, free_info
     if shares is None:
