@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatialhealth.equity import ideal_allocation
 from spatialhealth.equity import ideal as mod
+from spatialhealth.equity import ideal_allocation
 from spatialhealth.equity.ideal import gini_of_shares, water_filling
 
 RES = ["doctors", "nurses", "beds", "institutions"]
@@ -88,8 +88,10 @@ def test_mixed_bounds_group_only_equal_columns(monkeypatch):
 
 
 def test_free_equals_enumeration_of_frontier_sets_after_grouping():
-    """8 regions, 3 on the frontier: the grouped MILP = the best of all 56 pinned LPs
-    solved one column per resource (the previous, ungrouped pinned formulation)."""
+    """8 regions, 3 on the frontier: the grouped MILP = the best of all 56 pinned LPs.
+
+    The pinned LPs are solved one column per resource (the previous formulation).
+    """
     df = _provinces(8, seed=11)
     res = ideal_allocation(df, efficiency=3, **KW)
     p = (df["population"] / df["population"].sum()).to_numpy()
@@ -121,7 +123,7 @@ def test_closed_form_best_equals_linear_programme(n, monkeypatch):
     auto = ideal_allocation(df, efficiency=0.2, frontier="best", **KW)
     assert auto.solver["method"].iloc[0] == "closed form"
     # several columns cannot use it
-    with pytest.raises(Exception, match="same bounds|fairness level alone"):
+    with pytest.raises(Exception, match=r"same bounds|fairness level alone"):
         ideal_allocation(df, efficiency=0.2, frontier="best", method="closed",
                          **{**KW, "bounds": {r: (0.8, 1.25 + 0.01 * k) for k, r in enumerate(RES)}})
 
