@@ -301,10 +301,9 @@ def _pinned_one_column(p, y, lo, hi, weight, pinned):
         else:
             a, c1 = c1, c2
             c2 = a + g * (b - a)
+    value(v_lo)
+    value(v_hi)
     best = min(cache, key=cache.get)
-    for v in (v_lo, v_hi):
-        if value(v) < value(best):
-            best = v
     return alloc(best)[:, None], best, len(cache)
 
 
@@ -930,15 +929,23 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
             return float(sum(w[k] * gini_of_shares(sh[:, k], p) for k in range(len(w))))
 
         if free_shares is not None and free_info.get("on_frontier") is not None:
-            # polish: the linear programme with the frontier set the search chose gives
-            # the allocation without the MIP tolerances (integrality and feasibility 1e-6)
-            polished, pinfo = _solve_one(p, y, lo, hi, n_req, pinned=free_info["on_frontier"],
-                                         method=method, mip_gap=mip_gap, time_limit=time_limit,
-                                         weight=weight)
+            # polish: the model with the frontier set the search chose (a linear programme,
+            # or the closed form with one column) gives the allocation without the MIP
+            # tolerances (integrality and feasibility 1e-6)
+            t1 = time.perf_counter()
+            polished, u_pol = None, None
+            if lo.shape[1] == 1:
+                polished, v_pol, _ = _pinned_one_column(p, y, lo, hi, w[0], free_info["on_frontier"])
+                u_pol = v_pol * w[0]
+            elif free_info["method"] == "pairs":
+                polished, pinfo = _solve_one(p, y, lo, hi, n_req, pinned=free_info["on_frontier"],
+                                             method="pairs", mip_gap=mip_gap, time_limit=time_limit,
+                                             weight=weight)
+                u_pol = pinfo.get("u")
             if polished is not None and total(polished) <= total(free_shares) + 1e-12:
                 free_shares = polished
-                free_info["u"] = pinfo.get("u", free_info.get("u"))
-                free_info["seconds"] += pinfo["seconds"]
+                free_info["u"] = u_pol
+            free_info["seconds"] += time.perf_counter() - t1
         if shares is not None and free_info["status"] != "optimal":
             # stopped early: keep the better of the two allocations (both feasible); the
             # fairness level alone is a lower bound as well
