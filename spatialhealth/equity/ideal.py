@@ -33,9 +33,12 @@ Single-level reformulation
     The lower level's optimality conditions are ``u <= Σ_k s_jk / y_j`` for every
     ``j`` (dual feasibility) with equality for the regions on the frontier
     (complementary slackness). With a binary ``e_j`` (region ``j`` on the frontier)
-    and the tight constant ``M_j = Σ_k hi_jk`` this is
-    ``0 <= Σ_k s_jk - u y_j <= M_j (1 - e_j)``, ``Σ_j e_j >= N``: a mixed-integer
-    linear programme solved to proven optimality by HiGHS branch and bound.
+    and the constant ``M_j = Σ_k hi_jk - u_min y_j`` (``u_min`` the N-th smallest
+    ``Σ_k lo_jk / y_j``) this is ``0 <= Σ_k s_jk - u y_j <= M_j (1 - e_j)``,
+    ``Σ_j e_j = N`` (further regions may sit on the frontier unflagged): a
+    mixed-integer linear programme solved by HiGHS branch and bound to a proven
+    relative gap of 1e-9. The allocation returned is then re-solved as the linear
+    programme (or closed form) of the frontier set found, free of the MIP tolerances.
     Regions on this frontier lie on a supporting hyperplane with strictly positive
     weights, so they are also strongly efficient (score 1, zero slacks) in the
     unrestricted CCR model with slacks.
