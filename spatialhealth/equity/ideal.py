@@ -33,9 +33,12 @@ Single-level reformulation
     The lower level's optimality conditions are ``u <= Σ_k s_jk / y_j`` for every
     ``j`` (dual feasibility) with equality for the regions on the frontier
     (complementary slackness). With a binary ``e_j`` (region ``j`` on the frontier)
-    and the tight constant ``M_j = Σ_k hi_jk`` this is
-    ``0 <= Σ_k s_jk - u y_j <= M_j (1 - e_j)``, ``Σ_j e_j >= N``: a mixed-integer
-    linear programme solved to proven optimality by HiGHS branch and bound.
+    and the constant ``M_j = Σ_k hi_jk - u_min y_j`` (``u_min`` the N-th smallest
+    ``Σ_k lo_jk / y_j``) this is ``0 <= Σ_k s_jk - u y_j <= M_j (1 - e_j)``,
+    ``Σ_j e_j = N`` (further regions may sit on the frontier unflagged): a
+    mixed-integer linear programme solved by HiGHS branch and bound to a proven
+    relative gap of 1e-9. The allocation returned is then re-solved as the linear
+    programme (or closed form) of the frontier set found, free of the MIP tolerances.
     Regions on this frontier lie on a supporting hyperplane with strictly positive
     weights, so they are also strongly efficient (score 1, zero slacks) in the
     unrestricted CCR model with slacks.
@@ -67,15 +70,36 @@ notebook 06):
    allow on the frontier): a linear programme with duals (well under a second for
    31 provinces), whose optimum is an upper bound of the free one.
 
-Sizes: the pairwise form has ``n(n-1)/2`` rows per resource (written as
+Reductions (all exact):
+
+* Resources whose bounds are equal in every region (one ``bounds`` pair for all) are
+  solved as one column counted by their number: averaging their columns keeps every
+  constraint and, the Gini being convex, does not raise the objective (Jensen), so
+  an optimum gives them the same shares. With one ``bounds`` pair the model has one
+  column whatever the number of resources.
+* Pairs whose order of per-capita values the bounds fix contribute a linear term
+  instead of a row.
+* With one column and a fixed frontier set (``frontier="best"``), the optimum for a
+  given frontier level ``u`` is the water-filling allocation with the frontier
+  regions pinned at ``u y_j`` and the others held at or above it, and the optimum
+  is convex in ``u``: a golden-section search over ``u`` solves the model without a
+  linear programme (used above ``PAIRS_LIMIT`` regions or with ``method="closed"``;
+  equal to the linear programme, tested).
+
+Sizes: the pairwise form has ``n(n-1)/2`` rows per column (written as
 ``p_j s_ik - p_i s_jk = d⁺ - d⁻``). Above ``PAIRS_LIMIT`` regions the fairness level
 alone uses the closed form :func:`water_filling` (exact: the water-filling allocation
 Lorenz-dominates every allocation with the same bounds and total), and the bi-level
-model uses cutting planes: each round adds, per resource, a lower model of the Gini
-that is exact at the current solution (linear across groups of equal per-capita
-value, a Hoover-type deviation inside each group); the loop stops when every Gini
-equals its model to 1e-9, which proves optimality. It can need many rounds when the
-efficiency rows split the regions into many distinct per-capita values.
+model with several columns uses cutting planes: each round adds, per resource, a
+lower model of the Gini that is exact at the current solution (linear across groups
+of equal per-capita value, a Hoover-type deviation inside each group); the loop stops
+when every Gini equals its model to 1e-9, which proves optimality. It can need many
+rounds when the efficiency rows split the regions into many distinct per-capita
+values. ``frontier="free"`` above ``PAIRS_LIMIT`` regions is a MILP with one binary per
+region on top of that: it is not solved to optimality in reasonable time (use
+``time_limit``; the result keeps the better of the ``"best"`` allocation and the
+search's, with the certified gap against the larger of the search's bound and the
+fairness-only optimum).
 """
 
 from __future__ import annotations
@@ -195,18 +219,95 @@ def water_filling(p, lo, hi) -> np.ndarray:
     p, lo, hi = (np.asarray(v, dtype=float) for v in (p, lo, hi))
     if lo.sum() > 1 + 1e-12 or hi.sum() < 1 - 1e-12:
         raise InputError("The bounds cannot allocate a unit total.")
-    knots = np.unique(np.concatenate([[0.0], lo / p, hi / p]))
+    # f(t) = Σ_i clip(t p_i, lo_i, hi_i) at every breakpoint, from sorted cumulative sums
+    # (O(n log n)): regions with lo_i/p_i > t give lo_i, with hi_i/p_i < t give hi_i
+    a, b = lo / p, hi / p
+    oa, ob = np.argsort(a, kind="stable"), np.argsort(b, kind="stable")
+    a_s, b_s = a[oa], b[ob]
+    cum_lo, cum_pa = np.r_[0.0, np.cumsum(lo[oa])], np.r_[0.0, np.cumsum(p[oa])]
+    cum_hi, cum_pb = np.r_[0.0, np.cumsum(np.where(np.isinf(hi[ob]), 0.0, hi[ob]))], \
+        np.r_[0.0, np.cumsum(p[ob])]
+    knots = np.unique(np.concatenate([[0.0], a, b]))
     knots = knots[np.isfinite(knots)]
-    total = np.clip(knots[:, None] * p[None, :], lo, hi).sum(axis=1)
+
+    def level_sum(t):
+        ia = np.searchsorted(a_s, t, side="right")   # lo_i/p_i <= t
+        ib = np.searchsorted(b_s, t, side="left")    # hi_i/p_i < t
+        return cum_lo[-1] - cum_lo[ia] + cum_hi[ib] + t * (cum_pa[ia] - cum_pb[ib])
+
+    total = level_sum(knots)
     r = int(np.searchsorted(total, 1.0, side="left"))
     if r == 0:
         return np.clip(knots[0] * p, lo, hi)
-    if r >= len(knots):
-        return np.clip(knots[-1] * p, lo, hi)
-    a, b = knots[r - 1], knots[r]
+    if r >= len(knots):  # beyond the last knot only the open upper bounds still take more
+        t = knots[-1] + (1.0 - total[-1]) / p[np.isinf(hi)].sum()
+        return np.clip(t * p, lo, hi)
+    a0, b0 = knots[r - 1], knots[r]
     fa, fb = total[r - 1], total[r]
-    t = a if fb == fa else a + (1.0 - fa) * (b - a) / (fb - fa)
+    t = a0 if fb == fa else a0 + (1.0 - fa) * (b0 - a0) / (fb - fa)
     return np.clip(t * p, lo, hi)
+
+
+def _pinned_one_column(p, y, lo, hi, weight, pinned):
+    """The model with one column and a fixed frontier set, exactly, without an LP.
+
+    With ``v = u / weight`` the constraints are ``s_j >= v y_j`` for every region and
+    ``s_j = v y_j`` on the frontier set ``F``: box bounds ``[max(lo_j, v y_j), hi_j]``
+    off ``F`` and ``[v y_j, v y_j]`` on it. For each ``v`` the water-filling allocation
+    is optimal (it Lorenz-dominates every allocation in the box), and the optimum as a
+    function of ``v`` is convex (partial minimum of a jointly convex programme), so a
+    golden-section search over the feasible interval of ``v`` finds it (to 1e-14 in
+    ``v``). Returns (shares (n, 1) or None if infeasible, v, evaluations).
+    """
+    lo, hi = lo[:, 0], hi[:, 0]
+    on = np.asarray(pinned, dtype=bool)
+    v_lo = float((lo[on] / y[on]).max())
+    v_hi = float((hi / y).min())
+    # Σ hi'(v) >= 1: Σ_F v y_j + Σ_{j∉F} hi_j >= 1
+    rest_hi = hi[~on].sum()
+    if rest_hi < 1:
+        v_lo = max(v_lo, (1.0 - rest_hi) / y[on].sum())
+
+    def sum_lo(v):
+        return v * y[on].sum() + np.maximum(lo[~on], v * y[~on]).sum()
+
+    if v_lo > v_hi * (1 + 1e-12) or sum_lo(v_lo) > 1 + 1e-12:
+        return None, np.nan, 0
+    if sum_lo(v_hi) > 1:  # Σ lo'(v) <= 1 caps v (non-decreasing in v)
+        a, b = v_lo, v_hi
+        for _ in range(200):
+            mid = 0.5 * (a + b)
+            a, b = (mid, b) if sum_lo(mid) <= 1 else (a, mid)
+            if b - a <= 1e-16 * b:
+                break
+        v_hi = a
+
+    def alloc(v):
+        lo_v = np.where(on, v * y, np.maximum(lo, v * y))
+        hi_v = np.where(on, v * y, hi)
+        return water_filling(p, np.minimum(lo_v, hi_v), hi_v)
+
+    cache = {}
+
+    def value(v):
+        if v not in cache:
+            cache[v] = gini_of_shares(alloc(v), p)
+        return cache[v]
+
+    g = (math.sqrt(5) - 1) / 2
+    a, b = v_lo, v_hi
+    c1, c2 = b - g * (b - a), a + g * (b - a)
+    while b - a > 1e-14 * max(b, 1e-300):
+        if value(c1) <= value(c2):
+            b, c2 = c2, c1
+            c1 = b - g * (b - a)
+        else:
+            a, c1 = c1, c2
+            c2 = a + g * (b - a)
+    value(v_lo)
+    value(v_hi)
+    best = min(cache, key=cache.get)
+    return alloc(best)[:, None], best, len(cache)
 
 
 # ---------------------------------------------------------------------------
@@ -384,6 +485,12 @@ def _ar_scores(agg: np.ndarray, y: np.ndarray) -> np.ndarray:
 _STATUS = {"Optimal": "optimal", "Infeasible": "infeasible", "Time limit reached": "time limit",
            "Unbounded": "unbounded", "Primal infeasible or unbounded": "infeasible"}
 
+#: HiGHS MIP options: the sub-MIP heuristics (RINS, RENS) and the root heuristics
+#: cost more than they save here (the search starts from the frontier="best" optimum)
+_MIP_DEFAULTS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+                 "mip_heuristic_run_root_reduced_cost": False,
+                 "mip_heuristic_run_feasibility_jump": False}
+
 #: extra HiGHS options applied to every solve (for experiments)
 _HIGHS_OPTIONS: dict = {}
 _BANNER_SHOWN = False
@@ -415,7 +522,7 @@ def _new_highs():
         os.close(null)
 
 
-def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-6, time_limit=None,
+def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-9, time_limit=None,
                start=None, options=None):
     """Solve ``min c·x, row_lo <= A x <= row_hi, lb <= x <= ub`` with HiGHS (highspy).
 
@@ -428,6 +535,9 @@ def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-6, time_
     h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("mip_abs_gap", float(mip_gap) * 1e-2)
+    for key, value in _MIP_DEFAULTS.items():
+        h.setOptionValue(key, value)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     for key, value in {**_HIGHS_OPTIONS, **(options or {})}.items():
@@ -477,17 +587,20 @@ def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-6, time_
     return out
 
 
-def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
-               time_limit=None, start=None):
+def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
+               time_limit=None, start=None, weight=None):
     """Solve one period; returns (shares (n, m) or None, info dict).
 
     ``n_req = 0``: fairness only (LP). ``pinned`` (bool array): these regions are on
     the frontier, every region on or above it (LP). Otherwise ``n_req`` regions chosen
-    by the model (MILP).
+    by the model (MILP). ``weight`` (m,): column ``k`` stands for ``weight[k]``
+    identical resources (its Gini counts that many times, its share enters the DEA
+    input that many times); default ones.
     """
     import scipy.sparse as sp
 
     n, m = lo.shape
+    w = np.ones(m) if weight is None else np.asarray(weight, dtype=float)
     if method == "auto":
         method = "pairs" if n <= PAIRS_LIMIT else "cuts"
     if method not in ("pairs", "cuts"):
@@ -499,15 +612,37 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
 
     # variables: s (k-major: k*n + i), the Gini part, then u and (free) the binaries e
     if method == "pairs":
-        ii, jj = np.triu_indices(n, 1)
-        npair = len(ii)
-        nd = 2 * m * npair  # d+ and d- of every pair: p_j s_i - p_i s_j = d+ - d-
+        # pairs whose order of per-capita values the bounds fix contribute a linear term
+        # (|p_j s_i - p_i s_j| = ±(p_j s_i - p_i s_j)); the others get d+ - d- rows
+        zlo, zhi = lo / p[:, None], hi / p[:, None]
+        if lower_level and m == 1:  # w s_j >= u y_j >= u_min y_j
+            zlo = np.maximum(zlo, (_u_min(lo, w, y, n_req) * y / w[0] / p)[:, None])
+        ii_all, jj_all = np.triu_indices(n, 1)
+        linear = np.zeros(ns)
+        pair_sets = []
+        for k in range(m):
+            if _FIX_PAIRS:
+                below = zhi[ii_all, k] <= zlo[jj_all, k]   # z_i <= z_j always
+                above = zhi[jj_all, k] <= zlo[ii_all, k]   # z_i >= z_j always
+            else:
+                below = above = np.zeros(len(ii_all), dtype=bool)
+            sgn = np.where(above, 1.0, -1.0)[below | above]
+            bi, bj = ii_all[below | above], jj_all[below | above]
+            np.add.at(linear, k * n + bi, w[k] * sgn * p[bj])
+            np.add.at(linear, k * n + bj, -w[k] * sgn * p[bi])
+            keep = ~(below | above)
+            pair_sets.append((ii_all[keep], jj_all[keep]))
+        nd = 2 * sum(len(a) for a, _ in pair_sets)  # d+ and d-: p_j s_i - p_i s_j = d+ - d-
     else:
         nd = m  # one epigraph variable per resource
     off_u = ns + nd
     nvar = off_u + (1 if lower_level else 0) + (n if free else 0)
     c = np.zeros(nvar)
-    c[ns:ns + nd] = 1.0
+    if method == "pairs":
+        c[:ns] = linear
+        c[ns:ns + nd] = np.repeat(w, [2 * len(a) for a, _ in pair_sets])
+    else:
+        c[ns:ns + nd] = w
     lb = np.zeros(nvar)
     ub = np.full(nvar, np.inf)
     lb[:ns] = lo.T.ravel()
@@ -523,10 +658,15 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
         bhi.append(np.broadcast_to(np.asarray(high, dtype=float), block.shape[0]))
 
     if method == "pairs":
-        r = np.arange(npair)
-        for k in range(m):
+        off = ns
+        for k, (ii, jj) in enumerate(pair_sets):
+            npair = len(ii)
+            if not npair:
+                continue
+            r = np.arange(npair)
             si, sj = k * n + ii, k * n + jj
-            dp = ns + 2 * k * npair + r
+            dp = off + r
+            off += 2 * npair
             # p_j s_i - p_i s_j - d+ + d- = 0
             data = np.concatenate([p[jj], -p[ii], -np.ones(npair), np.ones(npair)])
             add(sp.csr_matrix((data, (np.tile(r, 4), np.concatenate([si, sj, dp, dp + npair]))),
@@ -535,25 +675,27 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
         j = np.arange(n)
         s_cols = (np.arange(m)[None, :] * n + j[:, None]).ravel()
         s_rows = np.repeat(j, m)
-        # Σ_k s_jk - u y_j >= 0 (every region on or above the frontier; = 0 when pinned)
-        slack = sp.csr_matrix((np.concatenate([np.ones(ns), -y]),
+        # Σ_k w_k s_jk - u y_j >= 0 (every region on or above the frontier; = 0 when pinned)
+        slack = sp.csr_matrix((np.concatenate([np.tile(w, n), -y]),
                                (np.concatenate([s_rows, j]), np.concatenate([s_cols, np.full(n, off_u)]))),
                               shape=(n, nvar))
         # valid bounds on u: at most min_j H_j / y_j (every region on or above the
         # frontier), at least the N-th smallest L_j / y_j (N regions reach it)
-        low_ratio = lo.sum(axis=1) / y
-        cap = float((hi.sum(axis=1) / y).min())
+        low_ratio = lo @ w / y
+        cap = float((hi @ w / y).min())
         ub[off_u] = cap
-        lb[off_u] = float(np.sort(low_ratio)[n_req - 1]) if n_req <= n else 0.0
+        lb[off_u] = _u_min(lo, w, y, n_req)
         if free:
             add(slack, 0.0, np.inf)
             integrality[off_u + 1:] = 1
             ub[off_u + 1:] = np.where(low_ratio <= cap * (1 + 1e-12), 1.0, 0.0)
-            big_m = np.maximum(hi.sum(axis=1) - lb[off_u] * y, 0.0)
+            top = hi @ w  # largest DEA input of each region
+            big_m = np.maximum(top - lb[off_u] * y, 0.0)
             # Σ_k s_jk - u y_j + M_j e_j <= M_j
             add(slack + sp.csr_matrix((big_m, (j, off_u + 1 + j)), shape=(n, nvar)), -np.inf, big_m)
+            # Σ_j e_j = N: a region beyond the N-th may sit on the frontier unflagged
             add(sp.csr_matrix((np.ones(n), (np.zeros(n, int), off_u + 1 + j)), shape=(1, nvar)),
-                float(n_req), np.inf)
+                float(n_req), float(n_req) if _EXACTLY_N else np.inf)
         else:
             pinned = np.asarray(pinned, dtype=bool)
             add(slack, 0.0, np.where(pinned, 0.0, np.inf))
@@ -603,6 +745,18 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-6,
         info["u"] = float(x[off_u])
         info["on_frontier"] = x[off_u + 1:] > 0.5 if free else pinned
     return shares, info
+
+
+#: Σ_j e_j = N rather than >= N (exact: extra regions on the frontier stay unflagged)
+_EXACTLY_N = True
+
+#: drop the rows of pairs whose order the bounds fix (exact)
+_FIX_PAIRS = True
+
+
+def _u_min(lo, w, y, n_req):
+    """Smallest frontier level ``u``: the N-th smallest ``Σ_k w_k lo_jk / y_j``."""
+    return float(np.sort(lo @ w / y)[n_req - 1]) if 0 < n_req <= len(y) else 0.0
 
 
 def _block_cut(s, p, k, n, ns, tol=1e-7):
@@ -687,13 +841,44 @@ def _assemble(blocks, blo, bhi, cuts, c, lb, ub, integrality):
     return a, np.concatenate(los), np.concatenate(his), cc, cl, cu, ci
 
 
+def _resource_groups(lo, hi):
+    """Columns with identical bounds: (representatives, inverse, counts), or None if all differ.
+
+    Resources whose share bounds are equal in every region are interchangeable: the
+    average of their columns keeps every constraint (totals, bounds and the DEA input
+    ``Σ_k s_jk`` are linear and unchanged) and, the Gini being convex, does not raise
+    the objective (Jensen). So an optimum gives them the same shares, and the model is
+    solved once per group of identical columns, each counted by its size.
+    """
+    keys = np.vstack([lo, np.where(np.isinf(hi), -1.0, hi)]).T
+    _, rep, inv, cnt = np.unique(keys, axis=0, return_index=True, return_inverse=True,
+                                 return_counts=True)
+    if len(rep) == lo.shape[1]:
+        return None
+    return rep, np.asarray(inv).ravel(), cnt.astype(float)
+
+
+#: solve identical-bound resources once (exact; False keeps one column per resource)
+_GROUP_RESOURCES = True
+
+
 def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mip_gap,
-                  time_limit, where):
+                  time_limit, where, weight=None):
     """Solve one period under the chosen frontier rule; raise a named error if infeasible."""
     n = len(p)
-    if method == "closed" and n_req:
+    if n_req and weight is None and _GROUP_RESOURCES:
+        groups = _resource_groups(lo, hi)
+        if groups is not None:
+            rep, inv, cnt = groups
+            shares, info, pinned = _solve_period(
+                p, y, lo[:, rep], hi[:, rep], n_req, score_act, names, frontier=frontier,
+                method=method, mip_gap=mip_gap, time_limit=time_limit, where=where, weight=cnt)
+            return shares[:, inv], {**info, "groups": len(rep)}, pinned
+    w = np.ones(lo.shape[1]) if weight is None else weight
+    if method == "closed" and n_req and (frontier != "best" or lo.shape[1] > 1):
         raise InputError("`method='closed'` (the water-filling closed form) solves the fairness "
-                         "level alone; with `efficiency` use 'pairs' or 'cuts'.")
+                         "level alone, or with `efficiency` the frontier='best' model when every "
+                         "resource has the same bounds; otherwise use 'pairs' or 'cuts'.")
     if frontier not in ("best", "free"):
         raise InputError(f"`frontier` must be 'best' or 'free'; {frontier!r} was given.")
     if not n_req:
@@ -710,8 +895,8 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
             raise SpatialHealthError(f"{where}HiGHS stopped with status {info['status']!r} "
                                      "before finding an allocation.")
         return shares, info, None
-    low = lo.sum(axis=1) / y      # smallest ratio Σ_k s_jk / y_j region j can reach
-    cap = float((hi.sum(axis=1) / y).min())  # u can be at most this (every region above u)
+    low = lo @ w / y      # smallest ratio Σ_k s_jk / y_j region j can reach
+    cap = float((hi @ w / y).min())  # u can be at most this (every region above u)
     eligible = low <= cap * (1 + 1e-12)
     if eligible.sum() < n_req:
         raise InfeasibleAllocationError(
@@ -722,25 +907,65 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
     # the N eligible regions most efficient under the fairness-only allocation (the
     # allocation the lower level would evaluate first; ties: the actual scores, output)
     fair = np.column_stack([water_filling(p, lo[:, k], hi[:, k]) for k in range(lo.shape[1])])
-    score_fair = _ar_scores(fair.sum(axis=1), y)
+    score_fair = _ar_scores(fair @ w, y)
     order = np.lexsort((-y, -score_act, -np.where(eligible, score_fair, -np.inf)))
     pinned = np.zeros(n, dtype=bool)
     pinned[order[:n_req]] = True
-    shares, info = _solve_one(p, y, lo, hi, n_req, pinned=pinned, method=method,
-                              mip_gap=mip_gap, time_limit=time_limit)
+    if lo.shape[1] == 1 and (method == "closed" or (method == "auto" and n > PAIRS_LIMIT)):
+        t0 = time.perf_counter()
+        shares, v, evals = _pinned_one_column(p, y, lo, hi, w[0], pinned)
+        info = {"method": "closed form", "rounds": evals, "mip_gap": 0.0,
+                "status": "optimal" if shares is not None else "infeasible",
+                "seconds": time.perf_counter() - t0, "u": v * w[0], "on_frontier": pinned}
+        if shares is not None:
+            info["dual_bound"] = float(w[0] * gini_of_shares(shares[:, 0], p))
+    else:
+        shares, info = _solve_one(p, y, lo, hi, n_req, pinned=pinned, method=method,
+                                  mip_gap=mip_gap, time_limit=time_limit, weight=weight)
     if frontier == "free":
         start = None
         if shares is not None and info["method"] == "pairs":
             start = np.concatenate([info["x"], pinned.astype(float)])
         free_shares, free_info = _solve_one(p, y, lo, hi, n_req, method=method, mip_gap=mip_gap,
-                                            time_limit=time_limit, start=start)
+                                            time_limit=time_limit, start=start, weight=weight)
+        def total(sh):
+            return float(sum(w[k] * gini_of_shares(sh[:, k], p) for k in range(len(w))))
+
+        if free_shares is not None and free_info.get("on_frontier") is not None:
+            # polish: the model with the frontier set the search chose (a linear programme,
+            # or the closed form with one column) gives the allocation without the MIP
+            # tolerances (integrality and feasibility 1e-6)
+            t1 = time.perf_counter()
+            polished, u_pol = None, None
+            if lo.shape[1] == 1:
+                polished, v_pol, _ = _pinned_one_column(p, y, lo, hi, w[0], free_info["on_frontier"])
+                u_pol = v_pol * w[0]
+            elif free_info["method"] == "pairs":
+                polished, pinfo = _solve_one(p, y, lo, hi, n_req, pinned=free_info["on_frontier"],
+                                             method="pairs", mip_gap=mip_gap, time_limit=time_limit,
+                                             weight=weight)
+                u_pol = pinfo.get("u")
+            if polished is not None and total(polished) <= total(free_shares) + 1e-12:
+                free_shares = polished
+                free_info["u"] = u_pol
+            free_info["seconds"] += time.perf_counter() - t1
+        if shares is not None and free_info["status"] != "optimal":
+            # stopped early: keep the better of the two allocations (both feasible); the
+            # fairness level alone is a lower bound as well
+            bound = max(free_info.get("dual_bound", -np.inf), total(fair))
+            if free_shares is None or total(shares) < total(free_shares):
+                free_shares = shares
+                free_info = {**free_info, "on_frontier": pinned, "u": info.get("u")}
+            value = total(free_shares)
+            free_info.update(dual_bound=bound, mip_gap=max(value - bound, 0.0) / max(value, 1e-300))
         if free_shares is not None:
             free_info["seconds"] += info.get("seconds", 0.0)
             return free_shares, free_info, None
         shares, info = free_shares, free_info
     if shares is None:
         if info["status"] == "infeasible":
-            most = _max_frontier(y, lo, hi)
+            reps = w.astype(int)
+            most = _max_frontier(y, np.repeat(lo, reps, axis=1), np.repeat(hi, reps, axis=1))
             which = ("" if frontier == "free" else
                      f" (the regions placed on it: {format_rows(names[pinned])})")
             raise InfeasibleAllocationError(
@@ -808,7 +1033,7 @@ def _check_bounds(lo, hi, resources, names, where):
 def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: str | None = None,
                      output: str | None = None, totals=None, bounds=None, efficiency=None,
                      period: str | None = None, region: str | None = None,
-                     frontier: str = "free", method: str = "auto", mip_gap: float = 1e-6,
+                     frontier: str = "free", method: str = "auto", mip_gap: float = 1e-9,
                      time_limit: float | None = None) -> IdealAllocationResult:
     """Ideal allocation of resources by the fairness–efficiency bi-level model, solved exactly.
 
@@ -848,23 +1073,27 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
     frontier : {"free", "best"}
         Which regions the efficiency requirement puts on the frontier. ``"free"``
         (default, the literal bi-level model): the model chooses the ``N`` regions
-        itself; a MILP solved to proven optimality by branch and bound, whose time grows
-        quickly with the number of regions (seconds for 31 provinces on the bundled
-        table; use ``time_limit`` and read ``.solver['mip_gap']`` beyond). ``"best"``:
-        the ``N`` regions (among those the bounds allow on the frontier) with the
-        highest DEA scores under the fairness-only allocation are placed on it; the
-        model is then a linear programme (exact for that choice, with duals, well under
-        a second for 31 provinces) and its objective an upper bound of the free one,
-        whose search starts from it.
+        itself; a MILP solved to proven optimality by branch and bound (gap 1e-9), whose
+        time grows quickly with the number of regions (31 provinces: under a second of
+        CPU per period when the resources share one ``bounds`` pair; beyond a few
+        hundred regions it does not finish: use ``time_limit`` and read
+        ``.solver['mip_gap']``). ``"best"``: the ``N`` regions (among those the bounds
+        allow on the frontier) with the highest DEA scores under the fairness-only
+        allocation are placed on it; the model is then convex (exact for that choice:
+        a linear programme with duals, or with one ``bounds`` pair above 400 regions a
+        closed form, 0.1 s for 2,850 counties) and its objective an upper bound of the
+        free one, whose search starts from it.
     method : {"auto", "pairs", "cuts", "closed"}
         Gini as pairwise absolute differences (exact LP/MILP rows, ``n(n-1)/2`` per
-        resource), exact cutting planes (stops when every Gini equals its lower model;
-        converges slowly when the efficiency rows split many regions), or (fairness
-        only) the closed-form water-filling :func:`water_filling`. ``"auto"``: pairs up
-        to 400 regions; above, the closed form without ``efficiency`` and cutting
-        planes with it.
+        column), exact cutting planes (stops when every Gini equals its lower model;
+        converges slowly when the efficiency rows split many regions), or the closed
+        form: water-filling :func:`water_filling` for the fairness level alone, and with
+        ``frontier="best"`` and one ``bounds`` pair for all resources the pinned
+        water-filling searched over the frontier level. ``"auto"``: pairs up to 400
+        regions; above, the closed form where it applies, else cutting planes.
     mip_gap : float
-        Relative MIP gap at which HiGHS stops (default 1e-6).
+        Relative MIP gap at which HiGHS stops (default 1e-9; the absolute gap is a
+        hundredth of it).
     time_limit : float, optional
         Seconds per period for HiGHS; the status says when it was reached.
 
