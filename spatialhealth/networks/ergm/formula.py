@@ -253,19 +253,27 @@ def _literal(node, text):
 
 def _term_from_node(node, text) -> TermCall:
     if isinstance(node, ast.Name):
-        return TermCall(node.id)
+        return TermCall(_undot(node.id))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         args = tuple(_literal(a, text) for a in node.args)
         kwargs = {}
         for kw in node.keywords:
             if kw.arg is None:
                 raise InputError(f"`**` arguments are not allowed in the ERGM formula {text!r}.")
-            kwargs[kw.arg] = _literal(kw.value, text)
-        return TermCall(node.func.id, args, kwargs)
+            kwargs[_undot(kw.arg)] = _literal(kw.value, text)
+        return TermCall(_undot(node.func.id), args, kwargs)
     raise InputError(
         f"Cannot read the term {ast.get_source_segment(text, node)!r} in the ERGM formula "
         f"{text!r}; terms look like `edges` or `nodecov('wealth')`, joined by `+`."
     )
+
+
+# statnet names with a dot (R identifiers) that are not Python identifiers
+_DOTTED = re.compile(r"(?<![\w.])(degree1|idegree1|odegree1|sign)\.(5|action)(?![\w.])")
+
+
+def _undot(name: str) -> str:
+    return name.replace("_DOT_", ".")
 
 
 def _split_sum(node, text, out):
@@ -321,6 +329,8 @@ def parse_formula(formula) -> list[TermCall]:
             r"(?<![\w.])(\d+)\s*:\s*(\d+)(?![\w.])",
             lambda m: "c(" + ", ".join(str(v) for v in _rrange(int(m[1]), int(m[2]))) + ")", p)
             for k, p in enumerate(parts))
+        parts = re.split(r"""("[^"]*"|'[^']*')""", text)  # degree1.5, sign.action= as Python names
+        text = "".join(p if k % 2 else _DOTTED.sub(r"\1_DOT_\2", p) for k, p in enumerate(parts))
         parts = re.split(r"""("[^"]*"|'[^']*')""", text)  # R's power operator ^ is Python's **
         text = "".join(p if k % 2 else p.replace("^", "**") for k, p in enumerate(parts))
         try:
