@@ -79,7 +79,7 @@ ALTKSTAR = 39        # fpar[0] lambda
 TRIADCLASS = 40      # ipar: (mask of triad types, 0 one sum / 1 one statistic per type in mask)
 CYCLE = 41           # ipar: (k, semi)
 THREETRAIL = 42      # ipar[0]: 0 RRR / 1 RRL / 2 LRR / 3 LRL, -1 undirected
-GLOBALSTAT = 43      # ipar: (0 degcrossprod / 1 degcor / 2 tripercent, category row); fpar[0] constant
+GLOBALSTAT = 43      # ipar: (0 degcrossprod and degcor / 2 tripercent, category row); fpar[0] constant
 SIMMELIANTIES = 44
 OPENTRIAD = 45
 INTRANSITIVE = 46
@@ -576,32 +576,38 @@ def _mutual_partners(a, b, skip, adj, n):
 
 
 @njit(cache=True)
-def _global_stat(kind, cr, a, b, val, directed, adj, n, const):
-    """degcrossprod / degcor / tripercent of the network with the dyad (a, b) set to ``val``."""
+def _global_stat(kind, cat, a, b, val, directed, adj, n, const):
+    """degcrossprod (kind 0: sum over ties of d_u d_v, divided by ``const``) or tripercent
+    (kind 2: 100 T / (T + open two-stars), ties and degrees within ``cat`` when cat[0] >= -1 is
+    a category row, else all) of the undirected network with the dyad (a, b) set to ``val``.
+    """
     deg = np.zeros(n)
     for u in range(n):
-        for v in range(n):
-            if u != v and _eadj(adj, min(u, v), max(u, v), a, b, val):
+        for v in range(u + 1, n):
+            if _eadj(adj, u, v, a, b, val) and (kind == 0 or cat[u] == cat[v]):
                 deg[u] += 1.0
-    if kind == 0 or kind == 1:
-        e = 0.0
+                deg[v] += 1.0
+    if kind == 0:
         sxy = 0.0
-        sx = 0.0
-        sxx = 0.0
         for u in range(n):
             for v in range(u + 1, n):
                 if _eadj(adj, u, v, a, b, val):
-                    e += 1.0
                     sxy += deg[u] * deg[v]
-                    sx += deg[u] + deg[v]
-                    sxx += deg[u] * deg[u] + deg[v] * deg[v]
-        if e == 0:
-            return 0.0
-        if kind == 0:  # statnet divides by the observed number of ties (fpar[0])
-            return sxy / const
-        m = sx / (2 * e)
-        return (sxy / e - m * m) / const
-    return 0.0
+        return sxy / const
+    tri = 0.0
+    for u in range(n):
+        for v in range(u + 1, n):
+            if not _eadj(adj, u, v, a, b, val) or cat[u] != cat[v]:
+                continue
+            for w in range(v + 1, n):
+                if cat[w] == cat[u] and _eadj(adj, u, w, a, b, val) and _eadj(adj, v, w, a, b, val):
+                    tri += 1.0
+    if tri == 0:
+        return 0.0
+    s2 = 0.0
+    for u in range(n):
+        s2 += deg[u] * (deg[u] - 1.0) / 2.0
+    return 100.0 * tri / (tri + s2 - 3.0 * tri)
 
 
 @njit(cache=True)
@@ -748,7 +754,7 @@ def _change_more(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, out
                   - _trail_local(typ, i, j, 0, directed, adj, indeg, outdeg, outl, inl, present))
     elif c == GLOBALSTAT:
         kind = ipar[t, 0]
-        crow = ncat[max(ipar[t, 1], 0)]
+        crow = ncat[ipar[t, 1]] if ipar[t, 1] >= 0 else np.zeros(n, dtype=np.int64)
         out[o] = (_global_stat(kind, crow, i, j, 1, directed, adj, n, fpar[t, 0])
                   - _global_stat(kind, crow, i, j, 0, directed, adj, n, fpar[t, 0]))
     elif c == SIMMELIANTIES:

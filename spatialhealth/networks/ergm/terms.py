@@ -1556,6 +1556,59 @@ def _t_degcrossprod(call, ctx):
                  dyad_independent=False, observed_fn=obs)]
 
 
+
+def _t_degcor(call, ctx):
+    """statnet's degcor: the statistic is the degree correlation over ties (its s_degcor), while
+    its change statistic is the change of sum over ties of d_u d_v divided by (sigma2 E) of the
+    observed network (its d_degcor), so the MPLE is statnet's."""
+    _args(call, [])
+    _need(ctx, call, False)
+    A = ctx.adj.astype(float)
+    e_obs = A.sum() / 2
+    d = A.sum(axis=1)
+    iu = np.nonzero(np.triu(A, 1))
+    alld = np.concatenate([d[iu[0]], d[iu[1]]])
+    sigma2 = float(np.mean(alld ** 2) - np.mean(alld) ** 2) if e_obs else 0.0
+    if not sigma2 > 0:
+        raise InputError("`degcor` needs a network whose tied nodes differ in degree (statnet divides by the "
+                         "variance of the degrees at the ends of the ties).")
+
+    def obs(c):
+        B = _adj_dense(c)
+        dd = B.sum(axis=1)
+        r, cc = np.nonzero(np.triu(B, 1))
+        x = np.concatenate([dd[r], dd[cc]])
+        y = np.concatenate([dd[cc], dd[r]])
+        s2 = np.mean(x ** 2) - np.mean(x) ** 2
+        return float((np.mean(x * y) - np.mean(x) ** 2) / s2) if s2 > 0 else 0.0
+    return [Term("degcor", ["degcor"], K.GLOBALSTAT, (0, -1, 0), (sigma2 * e_obs, 0.0, 0.0), dyad_independent=False,
+                 observed_fn=obs)]
+
+
+def _t_tripercent(call, ctx):
+    a = _args(call, [("attr", None), ("diff", False), ("levels", None)])
+    _need(ctx, call, False)
+    if a["diff"]:
+        raise InputError(f"`{call}`: diff=TRUE is not implemented for tripercent; use attr= alone.")
+    r, cat, label = -1, None, "tripercent"
+    if a["attr"] is not None:
+        vals, lev = ctx.levels(a["attr"], call.name)
+        kept = select_levels(a["levels"], lev, vals, call)
+        r = _level_codes(ctx, vals, kept)
+        cat = np.asarray(ctx.ncat[r])
+        label = f"tripercent.{a['attr']}"
+
+    def obs(c):
+        A = _adj_dense(c)
+        if cat is not None:
+            A = A * _same_matrix(c, cat)
+        t = np.trace(A @ A @ A) / 6
+        d = A.sum(axis=1)
+        s2 = np.sum(d * (d - 1) / 2)
+        return float(100.0 * t / (s2 - 2 * t)) if t > 0 else 0.0
+    return [Term("tripercent", [label], K.GLOBALSTAT, (2, r, 0), dyad_independent=False, observed_fn=obs)]
+
+
 TERMS = {
     "edges": _t_edges,
     "mutual": _t_mutual,
@@ -1622,6 +1675,8 @@ TERMS = {
     "cycle": _t_cycle,
     "threetrail": _t_threetrail,
     "degcrossprod": _t_degcrossprod,
+    "degcor": _t_degcor,
+    "tripercent": _t_tripercent,
 }
 
 # statnet's alternative spellings of the same terms

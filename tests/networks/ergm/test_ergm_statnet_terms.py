@@ -188,6 +188,9 @@ SUMMARY = [
     ("fmh", "degrange(1:3)", [148, 97, 67]),
     ("fmh", "degrange(1:3, by='Sex', homophily=TRUE)", [122, 65, 36]),
     ("unnw", "degcrossprod", [56.30102]),
+    ("unnw", "degcor", [-0.09789041]),
+    ("unnw", "tripercent", [29.19463]),
+    ("unnw", "tripercent('Pet')", [29.09091]),
     ("fmh", "degree1.5", [795.7458]),
     ("fmh", "opentriad", [473]),
     ("fmh", "sociality(nodes=-(2:203))", [13, 3, 1]),
@@ -338,6 +341,9 @@ MPLE = [
     ("fmh", "degrange(1:3)", [-4.349, -4.067, -3.178]),
     ("fmh", "degrange(1:3, by=~Sex, homophily=TRUE)", [-3.389, -3.032, -2.368]),
     ("unnw", "degcrossprod", [0.099]),
+    ("unnw", "degcor", [0.2282]),
+    ("unnw", "tripercent", [0.4492]),
+    ("unnw", "tripercent(~Pet)", [0.2501]),
     ("fmh", "degree1.5", [-1.1398]),
     # test-term-flexible.R (dyad-independent terms: ergm() without estimate= is the MLE = MPLE)
     ("fmh", "absdiffcat('Grade')", [-6.005, -5.788, -6.063, -6.891, -6.611]),
@@ -391,7 +397,6 @@ SMALL_SP = [
 
 UNSUPPORTED = {  # test file: {test: number of checks}
     "test-term-directed.R": {"nodeicov poly()": 1, "nodeocov poly()": 1},
-    "test-term-undirected.R": {"degcor": 2, "tripercent": 4},
     "test-term-flexible.R": {"dyadcov of a covariate drawn with R's rbinom (set.seed(120))": 2,
                              "edgecov induced subgraphs (R's sample())": 4, "bipartite networks": 6,
                              "nodecov poly()/function": 2},

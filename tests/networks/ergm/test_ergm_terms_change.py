@@ -216,7 +216,7 @@ MORE_UNDIRECTED = (
     "+ degrange(0:1, to=3) + degrange(1:2, by='c') + degrange(1, by='c', homophily=TRUE) + concurrent "
     "+ concurrent(by='c') + concurrentties + concurrentties(by='c', levels=2:3) + degree1.5 + twopath "
     "+ altkstar(0.5, fixed=TRUE) + altkstar(2, fixed=TRUE) + triadcensus + triadcensus(0:3) + balance "
-    "+ opentriad + cycle(3:6) + threetrail + degcrossprod"
+    "+ opentriad + cycle(3:6) + threetrail + degcrossprod + tripercent + tripercent('c')"
 )
 
 
@@ -238,3 +238,28 @@ def test_more_terms_dyad_independence(directed):
     assert build_model(G, di, edge_covariates={"w": w}).dyad_independent
     dd = "edges + dyadcov('w')" if directed else "edges + concurrent"
     assert not build_model(G, dd, edge_covariates={"w": w}).dyad_independent
+
+
+def test_degcor_change_is_statnets():
+    # statnet's degcor: summary = degree correlation over ties (s_degcor); change statistic =
+    # change of sum over ties of d_u d_v, divided by (variance of tie-end degrees * ties) of the
+    # observed network (d_degcor); so the two are not a difference of summaries
+    rng = np.random.default_rng(11)
+    G, _ = _random_graph(rng, 10, 0.3, False)
+    m = build_model(G, "degcor")
+    A = nx.to_numpy_array(G, nodelist=m.nodes)
+    d = A.sum(1)
+    r, c = np.nonzero(np.triu(A, 1))
+    ends = np.concatenate([d[r], d[c]])
+    const = (np.mean(ends ** 2) - np.mean(ends) ** 2) * len(r)
+    assert m.observed()[0] == pytest.approx(np.corrcoef(ends, np.concatenate([d[c], d[r]]))[0, 1])
+
+    def cross(M):
+        dd = M.sum(1)
+        return np.sum(np.triu(M, 1) * np.outer(dd, dd))
+    st = m.state()
+    for i, j in [(0, 1), (2, 7), (3, 9), (4, 5)]:
+        B = A.copy()
+        B[i, j] = B[j, i] = 1 - A[i, j]
+        sign = 1 if B[i, j] else -1
+        assert sign * m.change(i, j, st)[0] == pytest.approx((cross(B) - cross(A)) / const)
