@@ -91,6 +91,33 @@ _FUNCS = {"log": "log", "exp": "exp", "sqrt": "sqrt", "abs": "abs"}
 
 
 @dataclass(frozen=True)
+class AttrPoly:
+    """R's ``poly(attr, degree, raw=TRUE)`` in a covariate term: one statistic per power.
+
+    Attributes
+    ----------
+    base : str or AttrExpr
+        The attribute (or expression) raised to the powers.
+    degree : int
+        Highest power.
+    raw : bool
+        Raw powers (R's orthogonal polynomials, ``raw=FALSE``, are not implemented).
+
+    Examples
+    --------
+    >>> parse_formula("nodecov(~poly(age, 2, raw=TRUE))")[0].args[0]
+    AttrPoly(base='age', degree=2, raw=True)
+    """
+
+    base: object
+    degree: int
+    raw: bool = False
+
+    def __str__(self) -> str:
+        return f"poly({self.base},{self.degree}{',raw=TRUE' if self.raw else ''})"
+
+
+@dataclass(frozen=True)
 class LevelValues:
     """statnet's ``I(...)``: levels given by their values rather than positions.
 
@@ -197,6 +224,20 @@ def _attr_expr(node, text):
     return AttrExpr(seg.strip().lstrip("~").replace("**", "^"), node)
 
 
+def _poly(node, text):
+    """R's poly(x, degree, raw=) inside a one-sided formula."""
+    args = list(node.args)
+    kw = {k.arg: _literal(k.value, text) for k in node.keywords}
+    if not args:
+        raise InputError("`poly(...)` needs an attribute, e.g. ~poly(age, 2, raw=TRUE).")
+    base = _literal(args[0], text) if not _is_attr_expr(args[0]) else _attr_expr(args[0], text)
+    degree = _literal(args[1], text) if len(args) > 1 else kw.get("degree", 1)
+    raw = _literal(args[2], text) if len(args) > 2 else kw.get("raw", False)
+    if not isinstance(degree, int) or isinstance(degree, bool) or degree < 1:
+        raise InputError(f"`poly(...)`: the degree must be a positive whole number; {degree!r} was given.")
+    return AttrPoly(base, degree, bool(raw))
+
+
 def _literal(node, text):
     if isinstance(node, ast.Constant):
         return node.value
@@ -212,6 +253,8 @@ def _literal(node, text):
         inner = node.operand
         if isinstance(inner, ast.Name) and inner.id not in _R_CONSTANTS:
             return inner.id
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "poly":
+            return _poly(inner, text)
         if _is_attr_expr(inner):
             return _attr_expr(inner, text)
         raise InputError(f"Cannot read {ast.get_source_segment(text, node)!r} in the ERGM formula {text!r}: "
@@ -323,6 +366,10 @@ def parse_formula(formula) -> list[TermCall]:
                 break
         if not text:
             raise InputError(f"The ERGM formula {formula!r} has no terms; write e.g. 'edges + mutual'.")
+        # statnet's attribute functions: function(x) x %v% "a" and ~(. %v% "a")^2 read the
+        # vertex attribute a, as ~a and ~a^2 do
+        text = re.sub(r"""(?<![\w.])(?:\w+|\.)\s*%v%\s*(["'])([^"']+)\1""", r"\2", text)
+        text = re.sub(r"function\s*\(\s*\w+\s*\)\s*", "~", text)
         # R integer ranges such as kstar(1:3) or levels=-(1:2) become c(1, 2, 3)
         parts = re.split(r"""("[^"]*"|'[^']*')""", text)  # leave quoted names alone
         text = "".join(p if k % 2 else re.sub(

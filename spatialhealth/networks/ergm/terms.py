@@ -28,7 +28,7 @@ import pandas as pd
 
 from ...errors import InputError, InputTypeError
 from . import _kernels as K
-from .formula import AttrExpr, LevelRank, LevelValues, TermCall
+from .formula import AttrExpr, AttrPoly, LevelRank, LevelValues, TermCall
 
 
 class MissingAttributeError(InputError):
@@ -571,16 +571,28 @@ def _t_nodecov_like(code, label, direction):
         if direction is not None:
             _need(ctx, call, True)
         attr = a["attr"]
-        r = ctx.numeric_node(attr, call.name)
-        x = ctx.ncov[r]
+        if isinstance(attr, AttrPoly):
+            if not attr.raw:
+                raise InputError(f"`{call}`: R's orthogonal polynomials (poly(..., raw=FALSE)) are not implemented; "
+                                 f"write poly({attr.base}, {attr.degree}, raw=TRUE) for raw powers.")
+            base = np.asarray(ctx.node_values(attr.base, call.name), dtype=float) \
+                if isinstance(attr.base, AttrExpr) else ctx.ncov[ctx.numeric_node(attr.base, call.name)]
+            cols = []
+            for k in range(1, attr.degree + 1):
+                ctx.ncov.append(base ** k)
+                cols.append((len(ctx.ncov) - 1, f"{label}.{attr}{k}"))
+        else:
+            cols = [(ctx.numeric_node(attr, call.name), f"{label}.{attr}")]
 
-        def obs(c):
-            if direction == "in":
-                return _sum_edges(c, lambda i, j: x[j])
-            if direction == "out":
-                return _sum_edges(c, lambda i, j: x[i])
-            return _sum_edges(c, lambda i, j: x[i] + x[j])
-        return [Term(call.name, [f"{label}.{attr}"], code, (r, 0, 0), observed_fn=obs)]
+        def make(x):
+            def obs(c):
+                if direction == "in":
+                    return _sum_edges(c, lambda i, j: x[j])
+                if direction == "out":
+                    return _sum_edges(c, lambda i, j: x[i])
+                return _sum_edges(c, lambda i, j: x[i] + x[j])
+            return obs
+        return [Term(call.name, [nm], code, (r, 0, 0), observed_fn=make(ctx.ncov[r])) for r, nm in cols]
     return build
 
 

@@ -213,6 +213,13 @@ SUMMARY = [
     ("samplike", "triadcensus", [205, 190, 12, 24, 24, 68, 34, 5, 0, 35, 15, 6, 5, 18, 8]),
     ("samplike", "triadcensus(3)", [12]),
     ("samplike", "twopath", [378]),
+    ("samplike", "nodeicov(~poly(YearsServed,2,raw=TRUE))", [439, 2345]),
+    ("samplike", "nodeocov(~poly(YearsServed,2,raw=TRUE))", [467, 2691]),
+    ("samplike", "nodecov(~poly(YearsServed,2,raw=TRUE))", [906, 5036]),
+    # statnet's attribute-function spellings, read as written
+    ("samplike", 'nodecov(function(x)(x%v%"YearsServed")^2)', [5036]),
+    ("samplike", 'nodeicov(~(.%v%"YearsServed")^2)', [2345]),
+    ("samplike", 'ctriad(function(x) x %v% "group", diff=TRUE)', [8, 4, 22]),
 ]
 
 # head(summary(...)) checks: the first values of a curved term's canonical statistics
@@ -396,10 +403,8 @@ SMALL_SP = [
 ]
 
 UNSUPPORTED = {  # test file: {test: number of checks}
-    "test-term-directed.R": {"nodeicov poly()": 1, "nodeocov poly()": 1},
     "test-term-flexible.R": {"dyadcov of a covariate drawn with R's rbinom (set.seed(120))": 2,
-                             "edgecov induced subgraphs (R's sample())": 4, "bipartite networks": 6,
-                             "nodecov poly()/function": 2},
+                             "edgecov induced subgraphs (R's sample())": 4, "bipartite networks": 6},
     "test-level-select.R": {"COLLAPSE_SMALLEST": 6},
     "test-term-gw-sp.R": {"RTP type": 5},
 }

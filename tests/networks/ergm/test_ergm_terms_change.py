@@ -208,7 +208,8 @@ MORE_DIRECTED = (
     "+ idegrange(1:3) + odegrange(c(0, 2), to=c(2, 4)) + idegrange(1:2, by='c', homophily=TRUE) "
     "+ odegrange(2, by='c') + idegree1.5 + odegree1.5 + m2star + twopath + transitive + intransitive "
     "+ triadcensus + triadcensus(c(0, 15)) + balance + simmelian + nearsimmelian + simmelianties "
-    "+ cycle(2:5) + cycle(3:5, semi=TRUE) + threetrail + threetrail(levels=c(2, 4))"
+    "+ cycle(2:5) + cycle(3:5, semi=TRUE) + threetrail + threetrail(levels=c(2, 4)) "
+    "+ nodeicov(~poly(x, 2, raw=TRUE)) + nodeocov(~poly(y, 3, raw=TRUE))"
 )
 MORE_UNDIRECTED = (
     "edges + sociality + sociality(nodes=c(1, 3)) + nodemix('c') + nodemix('c', base=1:2) + absdiffcat('y') "
@@ -216,7 +217,8 @@ MORE_UNDIRECTED = (
     "+ degrange(0:1, to=3) + degrange(1:2, by='c') + degrange(1, by='c', homophily=TRUE) + concurrent "
     "+ concurrent(by='c') + concurrentties + concurrentties(by='c', levels=2:3) + degree1.5 + twopath "
     "+ altkstar(0.5, fixed=TRUE) + altkstar(2, fixed=TRUE) + triadcensus + triadcensus(0:3) + balance "
-    "+ opentriad + cycle(3:6) + threetrail + degcrossprod + tripercent + tripercent('c')"
+    "+ opentriad + cycle(3:6) + threetrail + degcrossprod + tripercent + tripercent('c') "
+    "+ nodecov(~poly(y, 2, raw=TRUE))"
 )
 
 
