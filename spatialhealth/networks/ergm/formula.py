@@ -118,6 +118,34 @@ class AttrPoly:
 
 
 @dataclass(frozen=True)
+class AttrCollapse:
+    """statnet's ``"a" %>% COLLAPSE_SMALLEST(n, into)``: the n least frequent values of a
+    node attribute merged into the value ``into`` (ties in sorted order, with a warning).
+
+    Attributes
+    ----------
+    base : str or AttrExpr
+        The attribute.
+    n : int
+        How many of the smallest categories to merge.
+    into : object
+        The value they take.
+
+    Examples
+    --------
+    >>> parse_formula("nodefactor('x' %>% COLLAPSE_SMALLEST(2, 5))")[0].args[0]
+    AttrCollapse(base='x', n=2, into=5)
+    """
+
+    base: object
+    n: int
+    into: object
+
+    def __str__(self) -> str:
+        return str(self.base)
+
+
+@dataclass(frozen=True)
 class LevelValues:
     """statnet's ``I(...)``: levels given by their values rather than positions.
 
@@ -241,6 +269,14 @@ def _poly(node, text):
 def _literal(node, text):
     if isinstance(node, ast.Constant):
         return node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "COLLAPSE_SMALLEST":
+        if len(node.args) != 3 or node.keywords:
+            raise InputError("`COLLAPSE_SMALLEST` takes the attribute, how many levels and the new value, e.g. "
+                             "'x' %>% COLLAPSE_SMALLEST(2, 5).")
+        base, k, into = (_literal(a, text) for a in node.args)
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise InputError(f"`COLLAPSE_SMALLEST`: the number of levels must be a positive integer; {k!r} was given.")
+        return AttrCollapse(base, k, into)
     if isinstance(node, ast.Name):
         if node.id in _R_CONSTANTS:
             return _R_CONSTANTS[node.id]
@@ -370,6 +406,8 @@ def parse_formula(formula) -> list[TermCall]:
         # vertex attribute a, as ~a and ~a^2 do
         text = re.sub(r"""(?<![\w.])(?:\w+|\.)\s*%v%\s*(["'])([^"']+)\1""", r"\2", text)
         text = re.sub(r"function\s*\(\s*\w+\s*\)\s*", "~", text)
+        # a %>% COLLAPSE_SMALLEST(n, v) is COLLAPSE_SMALLEST(a, n, v)
+        text = re.sub(r"""("[^"]*"|'[^']*'|~?[\w.]+)\s*%>%\s*COLLAPSE_SMALLEST\s*\(""", r"COLLAPSE_SMALLEST(\1, ", text)
         # R integer ranges such as kstar(1:3) or levels=-(1:2) become c(1, 2, 3)
         parts = re.split(r"""("[^"]*"|'[^']*')""", text)  # leave quoted names alone
         text = "".join(p if k % 2 else re.sub(

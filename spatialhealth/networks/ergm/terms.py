@@ -28,7 +28,7 @@ import pandas as pd
 
 from ...errors import InputError, InputTypeError
 from . import _kernels as K
-from .formula import AttrExpr, AttrPoly, LevelRank, LevelValues, TermCall
+from .formula import AttrCollapse, AttrExpr, AttrPoly, LevelRank, LevelValues, TermCall
 
 
 class MissingAttributeError(InputError):
@@ -184,6 +184,14 @@ class BuildContext:
     def node_values(self, attr, term):
         if isinstance(attr, AttrExpr):
             return self._expr_values(attr, term)
+        if isinstance(attr, AttrCollapse):  # statnet's COLLAPSE_SMALLEST(n, into)
+            vals = [v.item() if isinstance(v, np.generic) else v for v in self.node_values(attr.base, term)]
+            try:
+                lev = sorted(set(vals))
+            except TypeError:
+                lev = sorted(set(vals), key=str)
+            merged = set(select_levels(LevelRank("SMALLEST", attr.n), lev, vals, TermCall(term)))
+            return [attr.into if v in merged else v for v in vals]
         if not isinstance(attr, str):
             raise InputTypeError(f"`{term}` needs a node attribute name (a string); {attr!r} was given.")
         vals, missing, absent = [], [], []

@@ -405,7 +405,6 @@ SMALL_SP = [
 UNSUPPORTED = {  # test file: {test: number of checks}
     "test-term-flexible.R": {"dyadcov of a covariate drawn with R's rbinom (set.seed(120))": 2,
                              "edgecov induced subgraphs (R's sample())": 4, "bipartite networks": 6},
-    "test-level-select.R": {"COLLAPSE_SMALLEST": 6},
     "test-term-gw-sp.R": {"RTP type": 5},
 }
 
@@ -574,6 +573,32 @@ def test_level_select_ties(levels, expected, warns):
     assert bool(msgs) == warns
     if warns:
         assert "Levels '2' and '11' are tied. Using the order given." in msgs[0]
+
+
+COLLAPSE = [  # (column, formula, expected, tie warnings)
+    ("x123", "nodefactor('x' %>% COLLAPSE_SMALLEST(2, 5), levels=TRUE)",
+     {"nodefactor.x.2": 18, "nodefactor.x.5": 6, "nodefactor.x.11": 16}, []),
+    ("x123", "nodefactor(\"x\" %>% COLLAPSE_SMALLEST(3, 5), levels=TRUE)",
+     {"nodefactor.x.5": 24, "nodefactor.x.11": 16}, []),
+    ("x123", "nodefactor('x' %>% COLLAPSE_SMALLEST(2, 5), levels=SMALLEST(2))",
+     {"nodefactor.x.2": 18, "nodefactor.x.5": 6}, []),
+    ("x789", "nodefactor('x' %>% COLLAPSE_SMALLEST(2, 5), levels=TRUE)",
+     {"nodefactor.x.3": 15, "nodefactor.x.5": 13, "nodefactor.x.11": 12}, ["'2' and '11'"]),
+    ("x789", "nodefactor('x' %>% COLLAPSE_SMALLEST(3, 5), levels=TRUE)",
+     {"nodefactor.x.3": 15, "nodefactor.x.5": 25}, []),
+    ("x789", "nodefactor('x' %>% COLLAPSE_SMALLEST(2, 5), levels=SMALLEST(2))",
+     {"nodefactor.x.3": 15, "nodefactor.x.11": 12}, ["'2' and '11'", "'3' and '5'"]),
+]
+
+
+@pytest.mark.parametrize("col,formula,expected,warns", COLLAPSE)
+def test_collapse_smallest(col, formula, expected, warns):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        got = summary_statistics(_flo_x(col), formula)
+    assert got.to_dict() == expected
+    msgs = [str(w.message) for w in rec if "tied" in str(w.message)]
+    assert [m for m in msgs] == [f"In term 'nodefactor': Levels {t} are tied. Using the order given." for t in warns]
 
 
 # ---------------------------------------------------------------- test-geodistn.R
