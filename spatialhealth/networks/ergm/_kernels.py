@@ -96,6 +96,7 @@ OTP = 0  # a->k->b
 ITP = 1  # b->k->a
 OSP = 2  # a->k, b->k
 ISP = 3  # k->a, k->b
+RTP = 4  # a<->k<->b (both ties mutual)
 # shared-partner weights (fpar[t, 2])
 SP_GW = 0      # exp(alpha) (1 - r^s)
 SP_COUNT = 1   # [s == d]
@@ -150,8 +151,10 @@ def _spc(typ, a, b, adj, adjT, tp, use_tp, ncat, cr):
             s += adj[b, k] & adjT[a, k]
         elif typ == OSP:
             s += adj[a, k] & adj[b, k]
-        else:
+        elif typ == ISP:
             s += adjT[a, k] & adjT[b, k]
+        else:
+            s += adj[a, k] & adjT[a, k] & adj[b, k] & adjT[b, k]
     return np.int64(s)
 
 
@@ -225,7 +228,7 @@ def _esp_change(i, j, directed, typ, mode, rr, ea, d, cr, present, adj, adjT, in
                 tot += _spd(mode, _spc(OSP, i, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
             if adj[b, i]:
                 tot += _spd(mode, _spc(OSP, b, i, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
-    else:
+    elif typ == ISP:
         for q in range(outdeg[i]):  # ties j->b and b->j gain partner i when i->b
             b = outl[i, q]
             if b == j or not _same(ncat, cr, i, b):
@@ -234,6 +237,18 @@ def _esp_change(i, j, directed, typ, mode, rr, ea, d, cr, present, adj, adjT, in
                 tot += _spd(mode, _spc(ISP, j, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
             if adj[b, j]:
                 tot += _spd(mode, _spc(ISP, b, j, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+    elif adj[j, i]:  # RTP: only a new mutual dyad i<->j makes new partners
+        for side in range(2):
+            a = i if side == 0 else j  # pairs (a, b) with b<->(the other end) gain that end
+            o2 = j if side == 0 else i
+            for q in range(outdeg[o2]):
+                b = outl[o2, q]
+                if b == a or not adj[b, o2] or not _same(ncat, cr, i, b):
+                    continue
+                if adj[a, b]:
+                    tot += _spd(mode, _spc(RTP, a, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
+                if adj[b, a]:
+                    tot += _spd(mode, _spc(RTP, b, a, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
     return tot
 
 
@@ -259,11 +274,19 @@ def _dsp_change(i, j, directed, typ, mode, rr, ea, d, present, adj, adjT, indeg,
             b = inl[j, q]
             if b != i:
                 tot += 2.0 * _spd(mode, _spc(OSP, i, b, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
-    else:  # ISP: pairs (j, b) and (b, j) with i->b gain partner i
+    elif typ == ISP:  # pairs (j, b) and (b, j) with i->b gain partner i
         for q in range(outdeg[i]):
             b = outl[i, q]
             if b != j:
                 tot += 2.0 * _spd(mode, _spc(ISP, j, b, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
+    elif adj[j, i]:  # RTP: pairs (i, b), (b, i) with b<->j gain partner j; (j, b), (b, j) with b<->i gain i
+        for side in range(2):
+            a = i if side == 0 else j
+            o2 = j if side == 0 else i
+            for q in range(outdeg[o2]):
+                b = outl[o2, q]
+                if b != a and adj[b, o2]:
+                    tot += 2.0 * _spd(mode, _spc(RTP, a, b, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
     return tot
 
 

@@ -755,6 +755,9 @@ def _sp_counts(A, typ, directed):
     """Shared-partner count matrix of type ``typ`` (entry [a, b] for the ordered pair)."""
     if not directed:
         return A @ A
+    if typ == K.RTP:
+        M = A * A.T
+        return M @ M
     return {K.OTP: A @ A, K.ITP: (A @ A).T, K.OSP: A @ A.T, K.ISP: A.T @ A}[typ]
 
 
@@ -785,15 +788,14 @@ def _sp_observed(kind, typ, mode, decay, d, cat=None):
     return obs
 
 
-_SP_TYPES = {"OTP": K.OTP, "ITP": K.ITP, "OSP": K.OSP, "ISP": K.ISP}
+_SP_TYPES = {"OTP": K.OTP, "ITP": K.ITP, "OSP": K.OSP, "ISP": K.ISP, "RTP": K.RTP}
 _SP_CODE = {"esp": K.GWESP, "dsp": K.GWDSP, "nsp": K.GWNSP}
 
 
 def _sp_type(call, ctx, typ):
     t = str(typ).upper()
     if t not in _SP_TYPES:
-        raise InputError(f"`{call}`: type must be one of OTP, ITP, OSP, ISP (RTP is not implemented); "
-                         f"{typ!r} was given.")
+        raise InputError(f"`{call}`: type must be one of OTP, ITP, OSP, ISP, RTP; {typ!r} was given.")
     return _SP_TYPES[t] if ctx.directed else K.OTP, t
 
 

@@ -146,6 +146,9 @@ SUMMARY = [
     ("dixon", "dnsp(type='ITP', d=2)", [892]),
     ("dixon", "dnsp(type='OSP', d=2)", [733]),
     ("dixon", "dnsp(type='ISP', d=2)", [904]),
+    ("dixon", "ddsp(type='RTP', d=1:2)", [1096, 96]),
+    ("dixon", "desp(type='RTP', d=1:3)", [309, 39, 2]),
+    ("dixon", "dgwesp(fixed=T, decay=0.1, type='RTP')", [353.9198]),
     # test-term-gw-sp.R (undirected: faux.mesa.high)
     ("fmh", "dgwdsp(fixed=F, cutoff=6)", [431, 75, 23, 1, 1, 0]),
     ("fmh", "dgwdsp(fixed=T, decay=0.1)", [540.7445]),
@@ -405,7 +408,6 @@ SMALL_SP = [
 UNSUPPORTED = {  # test file: {test: number of checks}
     "test-term-flexible.R": {"dyadcov of a covariate drawn with R's rbinom (set.seed(120))": 2,
                              "edgecov induced subgraphs (R's sample())": 4, "bipartite networks": 6},
-    "test-term-gw-sp.R": {"RTP type": 5},
 }
 
 
@@ -438,6 +440,16 @@ def test_small_shared_partner_networks(ties, term, typ, counts, gw, coef):
     assert s.index[0] == f"g{term[2:]}.{typ}.fixed.0.1"
     assert abs(s.iloc[0] - gw) <= 1e-6
     assert abs(_mple(G, f"edges + {term}(fixed=T, decay=0.1, type='{typ}')")[1] - coef) <= 1e-6
+
+
+def test_gwesp_rtp_small_network():
+    # test-term-gw-sp.R's regression network: only the tie 3->1 has an RTP partner (3<->2<->1)
+    G = nx.DiGraph()
+    G.add_nodes_from(range(1, 5))
+    G.add_edges_from([(1, 2), (2, 1), (2, 3), (3, 1), (3, 2), (4, 1), (4, 3)])
+    assert summary_statistics(G, "dgwesp(fixed=F, type='RTP')").to_numpy()[:2].tolist() == [1, 0]
+    assert summary_statistics(G, "desp(type='RTP', d=1:2)").to_dict() == {"esp.RTP1": 1, "esp.RTP2": 0}
+    assert abs(summary_statistics(G, "dgwesp(fixed=T, decay=0.1, type='RTP')").iloc[0] - 1) <= 1e-6
 
 
 def test_gwnsp_isp_edges_coefficient():

@@ -209,7 +209,9 @@ MORE_DIRECTED = (
     "+ odegrange(2, by='c') + idegree1.5 + odegree1.5 + m2star + twopath + transitive + intransitive "
     "+ triadcensus + triadcensus(c(0, 15)) + balance + simmelian + nearsimmelian + simmelianties "
     "+ cycle(2:5) + cycle(3:5, semi=TRUE) + threetrail + threetrail(levels=c(2, 4)) "
-    "+ nodeicov(~poly(x, 2, raw=TRUE)) + nodeocov(~poly(y, 3, raw=TRUE))"
+    "+ nodeicov(~poly(x, 2, raw=TRUE)) + nodeocov(~poly(y, 3, raw=TRUE)) + gwesp(0.3, fixed=TRUE, type='RTP') "
+    "+ gwdsp(0.4, fixed=TRUE, type='RTP') + gwnsp(0.2, fixed=TRUE, type='RTP') + esp(0:2, type='RTP') "
+    "+ dsp(1:2, type='RTP') + nsp(1, type='RTP')"
 )
 MORE_UNDIRECTED = (
     "edges + sociality + sociality(nodes=c(1, 3)) + nodemix('c') + nodemix('c', base=1:2) + absdiffcat('y') "
