@@ -70,7 +70,7 @@ DIFF = 30            # ipar: (covariate row, 0 t-h / 1 h-t, sign action 0 id / 1
 SMALLDIFF = 31       # |x_i - x_j| <= fpar[0]
 ABSDIFFCAT = 32      # |x_i - x_j| == fpar[0]
 NODEMIX = 33         # ecov[ipar[0]] holds the statistic index of every dyad (-1 = none)
-DYADCOV = 34         # directed: mutual / utri / ltri sums of ecov[ipar[0]]; undirected: one sum
+DYADCOV = 34         # directed: mutual / tail>head / tail<head asymmetric sums of ecov[ipar[0]]; undirected: one
 DEGRANGE = 35        # ipar: (category row, from, flags as DEGREE); fpar: (to, level, 0)
 DEG15 = 36           # ipar[0]: 0 degree / 1 in-degree / 2 out-degree; sum of d^1.5
 CONCURRENTTIES = 37  # ipar: (category row, level); sum of max(d - 1, 0)
@@ -681,11 +681,12 @@ def _change_more(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, out
             out[o] = 0.0
             out[o + 1] = 0.0
             out[o + 2] = 0.0
+            # statnet's order: mutual, then asymmetric ties tail > head ("utri"), tail < head
             if adj[j, i]:  # the dyad turns from asymmetric (j->i) to mutual
                 out[o] = x
-                out[o + (1 if j < i else 2)] = -x
+                out[o + (1 if j > i else 2)] = -x
             else:
-                out[o + (1 if i < j else 2)] = x
+                out[o + (1 if i > j else 2)] = x
     elif c == DEGRANGE:
         cr = ipar[t, 0]
         lo = ipar[t, 1]

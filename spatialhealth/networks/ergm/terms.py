@@ -1235,10 +1235,9 @@ def _t_dyadcov(call, ctx):
         A = _adj_dense(c)
         up = np.triu(np.ones((n, n), dtype=bool), 1)
         mut = (A * A.T)[up]
-        utri = (A * (1 - A.T))[up]
-        ltri = (A.T * (1 - A))[up]
-        v = M[up]
-        return np.array([np.sum(mut * v), np.sum(utri * v), np.sum(ltri * v)])
+        asym = A * (1 - A.T)
+        # statnet's order (checked against its test): mutual, ties with tail > head, tail < head
+        return np.array([np.sum(mut * M[up]), np.sum((asym * M)[up.T]), np.sum((asym * M)[up])])
     return [Term("dyadcov", [f"dyadcov.mutual.{label}", f"dyadcov.utri.{label}", f"dyadcov.ltri.{label}"],
                  K.DYADCOV, (r, 0, 0), dyad_independent=False, observed_fn=obs)]
 
