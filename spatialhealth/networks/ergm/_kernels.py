@@ -562,9 +562,9 @@ def _count_paths(src, dst, length, semi, directed, adj, adjT, indeg, outdeg, out
         nin = indeg[v] if (semi and directed) else 0
         q = it[depth]
         if q >= nout + nin or depth == length - 1:
-            if depth == length - 1:  # v is the next-to-last node: close with a tie to dst
-                if (adj[v, dst] or ((semi and directed) and adj[dst, v])) and v != dst:
-                    cnt += 1
+            # v is the next-to-last node: close with a tie to dst
+            if depth == length - 1 and (adj[v, dst] or ((semi and directed) and adj[dst, v])) and v != dst:
+                cnt += 1
             onp[v] = 0
             depth -= 1
             if depth >= 0:

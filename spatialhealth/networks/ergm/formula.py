@@ -119,8 +119,10 @@ class AttrPoly:
 
 @dataclass(frozen=True)
 class AttrCollapse:
-    """statnet's ``"a" %>% COLLAPSE_SMALLEST(n, into)``: the n least frequent values of a
-    node attribute merged into the value ``into`` (ties in sorted order, with a warning).
+    """Statnet's ``"a" %>% COLLAPSE_SMALLEST(n, into)``: n least frequent values merged.
+
+    The n least frequent values of a node attribute take the value ``into`` (ties in
+    sorted order, with a warning).
 
     Attributes
     ----------

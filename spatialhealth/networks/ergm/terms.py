@@ -11,7 +11,16 @@ Supported terms (D = directed only, U = undirected only):
 ``diff=True``), ``absdiff``, ``edgecov``, ``triangle``, ``ttriple``, ``ctriple``,
 ``transitiveties``, ``istar(k)`` (D), ``ostar(k)`` (D), ``kstar(k)`` (U), ``isolates``,
 ``gwesp(decay, fixed=True)``, ``gwdsp(decay, fixed=True)``, ``gwidegree`` (D),
-``gwodegree`` (D), ``gwdegree`` (U).
+``gwodegree`` (D), ``gwdegree`` (U), ``degree``/``idegree``/``odegree``, ``esp``/``dsp``/``nsp`` and
+``gwnsp`` (types OTP, ITP, OSP, ISP, RTP), ``cyclicalties``; and statnet's ``sender``/``receiver`` (D),
+``sociality`` (U), ``nodemix``, ``absdiffcat``, ``density``, ``meandeg``, ``diff``, ``smalldiff``,
+``dyadcov``, ``asymmetric`` (D), ``degrange``/``idegrange``/``odegrange``, ``concurrent``,
+``concurrentties`` (U), ``degree1.5``/``idegree1.5``/``odegree1.5``, ``twopath``, ``m2star`` (D),
+``altkstar`` (U, fixed lambda), ``triadcensus``, ``balance``, ``simmelian``/``nearsimmelian``/
+``simmelianties`` (D), ``transitive``/``intransitive`` (D), ``opentriad`` (U), ``cycle`` (``semi=``),
+``threetrail``, ``degcrossprod``/``degcor``/``tripercent`` (U). Covariates accept ``poly(x, k, raw=TRUE)``
+and categories ``COLLAPSE_SMALLEST``. Not implemented: bipartite networks (no bipartite
+network class here).
 
 Directed ``triangle`` is ``ttriple + ctriple`` as in statnet; on undirected networks
 ``ttriple`` and ``ctriple`` count triangles. Directed ``gwesp``/``gwdsp`` use outgoing
@@ -1056,7 +1065,7 @@ def _t_gwdeg(kind):
 # statnet terms added for issue 13: node effects, mixing, differences, degree ranges,
 # triad classes, cycles and trails
 def _node_positions(call, ctx, nodes, base):
-    """statnet's ``nodes=`` (level selection over node positions 1..n, default -1) or ``base=``."""
+    """Statnet's ``nodes=`` (level selection over node positions 1..n, default -1) or ``base=``."""
     pos = list(range(1, ctx.n + 1))
     if base is not None and nodes is _DEFAULT:
         b = base if isinstance(base, list) else [base]
@@ -1406,24 +1415,22 @@ _TRIAD_NAMES = ["003", "012", "102", "021D", "021U", "021C", "111D", "111U", "03
 
 
 def _triad_types(c):
-    """Counts of the 16 (directed) or 4 (undirected: 0-3 ties) triad types."""
-    A = _adj_dense(c).astype(np.int64)
-    n = A.shape[0]
+    """Counts of the 16 (directed, networkx's triadic census) or 4 (undirected: 0-3 ties) triad types."""
+    n = c.n
     if not c.directed:
-        cnt = np.zeros(4)
-        for i in range(n):
-            for j in range(i + 1, n):
-                for k in range(j + 1, n):
-                    cnt[A[i, j] + A[i, k] + A[j, k]] += 1
-        return cnt
-    tt = K.TRIAD_TYPE
-    cnt = np.zeros(16)
-    for i in range(n):
-        for j in range(i + 1, n):
-            for k in range(j + 1, n):
-                code = A[i, j] + 2 * A[j, i] + 4 * A[i, k] + 8 * A[k, i] + 16 * A[j, k] + 32 * A[k, j]
-                cnt[tt[code]] += 1
-    return cnt
+        A = _adj_dense(c)
+        d = A.sum(axis=1)
+        t3 = float(np.trace(A @ A @ A) / 6)
+        t2 = float(np.sum(d * (d - 1) / 2)) - 3 * t3
+        t1 = float(A.sum() / 2) * (n - 2) - 2 * t2 - 3 * t3
+        return np.array([math.comb(n, 3) - t1 - t2 - t3, t1, t2, t3])
+    import networkx as nx
+
+    H = nx.DiGraph()
+    H.add_nodes_from(range(n))
+    H.add_edges_from(c.edges_idx())
+    census = nx.triadic_census(H)
+    return np.array([float(census[t]) for t in _TRIAD_NAMES])
 
 
 def _t_triadclass(call, ctx):
@@ -1557,8 +1564,9 @@ def _t_threetrail(call, ctx):
         else:
             W = np.outer(o_ - 1, i_ - 1)
         return float(np.sum(A * W))
-    return [Term("threetrail", [f"threetrail.{t}"], K.THREETRAIL, (_TRAILS.index(t), 0, 0), dyad_independent=False,
-                 observed_fn=lambda c, t=_TRAILS.index(t): obs(c, t)) for t in kept]
+    idx = [_TRAILS.index(t) for t in kept]
+    return [Term("threetrail", [f"threetrail.{_TRAILS[k]}"], K.THREETRAIL, (k, 0, 0), dyad_independent=False,
+                 observed_fn=lambda c, k=k: obs(c, k)) for k in idx]
 
 
 def _t_degcrossprod(call, ctx):
@@ -1579,9 +1587,12 @@ def _t_degcrossprod(call, ctx):
 
 
 def _t_degcor(call, ctx):
-    """statnet's degcor: the statistic is the degree correlation over ties (its s_degcor), while
-    its change statistic is the change of sum over ties of d_u d_v divided by (sigma2 E) of the
-    observed network (its d_degcor), so the MPLE is statnet's."""
+    """Statnet's degcor: summary and change statistic as statnet defines them.
+
+    The statistic is the degree correlation over ties (statnet's s_degcor), while its change
+    statistic is the change of the sum over ties of d_u d_v divided by (sigma2 E) of the
+    observed network (its d_degcor), so the MPLE is statnet's.
+    """
     _args(call, [])
     _need(ctx, call, False)
     A = ctx.adj.astype(float)

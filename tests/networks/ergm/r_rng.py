@@ -1,8 +1,9 @@
-"""R's default random number generator (Mersenne-Twister with set.seed's scrambling, R's
-RNG.c) and rbinom's inversion branch (size * min(p, 1-p) < 30, R's rbinom.c), written from
-the published algorithms to rebuild the covariates statnet's tests draw in R; checked in
-test_ergm_statnet_terms.py against draws exported from R."""
-import math
+"""R's default random number generator and rbinom, to rebuild the draws of statnet's tests.
+
+Mersenne-Twister with set.seed's scrambling (R's RNG.c) and rbinom's inversion branch
+(size * min(p, 1-p) < 30, R's rbinom.c), written from the published algorithms; checked in
+test_ergm_statnet_terms.py against draws exported from R.
+"""
 
 N, M = 624, 397
 

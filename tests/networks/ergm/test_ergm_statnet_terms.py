@@ -523,11 +523,11 @@ def test_new_term_errors():
         summary_statistics(net("samplike"), "degrange(1)")
     with pytest.raises(InputError, match="directed networks only"):
         summary_statistics(net("fmh"), "sender")
-    with pytest.raises(InputError, match="from must be below|below its `to`"):
+    with pytest.raises(InputError, match="below its `to`"):
         summary_statistics(net("fmh"), "degrange(3, to=2)")
-    with pytest.raises(InputError, match="triad types are 0..3"):
+    with pytest.raises(InputError, match=r"triad types are 0\.\.3"):
         summary_statistics(net("fmh"), "triadcensus(5)")
-    with pytest.raises(InputError, match="sign.action"):
+    with pytest.raises(InputError, match=r"sign\.action"):
         summary_statistics(net("samplike"), "diff('YearsServed', sign.action='up')")
 
 
@@ -634,7 +634,7 @@ def test_collapse_smallest(col, formula, expected, warns):
         got = summary_statistics(_flo_x(col), formula)
     assert got.to_dict() == expected
     msgs = [str(w.message) for w in rec if "tied" in str(w.message)]
-    assert [m for m in msgs] == [f"In term 'nodefactor': Levels {t} are tied. Using the order given." for t in warns]
+    assert msgs == [f"In term 'nodefactor': Levels {t} are tied. Using the order given." for t in warns]
 
 
 # ---------------------------------------------------------------- test-geodistn.R
