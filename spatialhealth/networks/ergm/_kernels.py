@@ -83,6 +83,7 @@ GLOBALSTAT = 43      # ipar: (0 degcrossprod and degcor / 2 tripercent, category
 SIMMELIANTIES = 44
 OPENTRIAD = 45
 INTRANSITIVE = 46
+ISOLATEDEDGES = 47   # undirected ties whose two ends have no other tie
 
 # Holland-Leinhardt type (statnet's triadcensus order 003, 012, 102, 021D, 021U, 021C, 111D,
 # 111U, 030T, 030C, 201, 120D, 120U, 120C, 210, 300) of the triad code
@@ -815,6 +816,19 @@ def _change_more(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, out
         for k in range(n):  # i->k->j closed by the new tie
             if k != i and k != j and adj[i, k] and adj[k, j]:
                 tot -= 1.0
+        out[o] = tot
+    elif c == ISOLATEDEDGES:
+        di = outdeg[i] - present
+        dj = outdeg[j] - present
+        tot = 1.0 if (di == 0 and dj == 0) else 0.0
+        for side in range(2):  # a's only tie (a, k) stops being isolated
+            a = i if side == 0 else j
+            b = j if side == 0 else i
+            if outdeg[a] - present == 1:
+                for q in range(outdeg[a]):
+                    k = outl[a, q]
+                    if k != b and outdeg[k] == 1:
+                        tot -= 1.0
         out[o] = tot
 
 

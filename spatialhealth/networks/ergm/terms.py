@@ -18,7 +18,7 @@ Supported terms (D = directed only, U = undirected only):
 ``concurrentties`` (U), ``degree1.5``/``idegree1.5``/``odegree1.5``, ``twopath``, ``m2star`` (D),
 ``altkstar`` (U, fixed lambda), ``triadcensus``, ``balance``, ``simmelian``/``nearsimmelian``/
 ``simmelianties`` (D), ``transitive``/``intransitive`` (D), ``opentriad`` (U), ``cycle`` (``semi=``),
-``threetrail``, ``degcrossprod``/``degcor``/``tripercent`` (U). Covariates accept ``poly(x, k, raw=TRUE)``
+``threetrail``, ``degcrossprod``/``degcor``/``tripercent``/``isolatededges`` (U). Covariates accept ``poly(x, k, raw=TRUE)``
 and categories ``COLLAPSE_SMALLEST``. Not implemented: bipartite networks (no bipartite
 network class here).
 
@@ -1641,6 +1641,17 @@ def _t_tripercent(call, ctx):
     return [Term("tripercent", [label], K.GLOBALSTAT, (2, r, 0), dyad_independent=False, observed_fn=obs)]
 
 
+
+def _t_isolatededges(call, ctx):
+    _args(call, [])
+    _need(ctx, call, False)
+
+    def obs(c):
+        d = _degrees(c, "all")
+        return float(sum(1 for a, b in c.edges_idx() if d[a] == 1 and d[b] == 1))
+    return [Term("isolatededges", ["isolatededges"], K.ISOLATEDEDGES, dyad_independent=False, observed_fn=obs)]
+
+
 TERMS = {
     "edges": _t_edges,
     "mutual": _t_mutual,
@@ -1709,6 +1720,7 @@ TERMS = {
     "degcrossprod": _t_degcrossprod,
     "degcor": _t_degcor,
     "tripercent": _t_tripercent,
+    "isolatededges": _t_isolatededges,
 }
 
 # statnet's alternative spellings of the same terms

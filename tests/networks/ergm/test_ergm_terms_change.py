@@ -219,7 +219,7 @@ MORE_UNDIRECTED = (
     "+ degrange(0:1, to=3) + degrange(1:2, by='c') + degrange(1, by='c', homophily=TRUE) + concurrent "
     "+ concurrent(by='c') + concurrentties + concurrentties(by='c', levels=2:3) + degree1.5 + twopath "
     "+ altkstar(0.5, fixed=TRUE) + altkstar(2, fixed=TRUE) + triadcensus + triadcensus(0:3) + balance "
-    "+ opentriad + cycle(3:6) + threetrail + degcrossprod + tripercent + tripercent('c') "
+    "+ opentriad + cycle(3:6) + threetrail + degcrossprod + tripercent + tripercent('c') + isolatededges "
     "+ nodecov(~poly(y, 2, raw=TRUE))"
 )
 
