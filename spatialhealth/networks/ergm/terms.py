@@ -1762,6 +1762,10 @@ def build_terms(calls, ctx) -> list[Term]:
         if name in ALIASES:
             name = ALIASES[name]
             call = TermCall(name, call.args, call.kwargs)
+        if name not in TERMS and name.startswith(("b1", "b2", "gwb1", "gwb2")):
+            raise InputError(
+                f"`{name}` is a term of statnet's bipartite networks; bipartite networks (two node sets, ties "
+                "only between them) are not implemented here. For a one-mode network use the unipartite terms.")
         if name not in TERMS:
             raise InputError(
                 f"Unknown ERGM term {name!r}; available terms: {', '.join(sorted(TERMS))}."
