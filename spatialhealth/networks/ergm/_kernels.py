@@ -84,6 +84,9 @@ SIMMELIANTIES = 44
 OPENTRIAD = 45
 INTRANSITIVE = 46
 ISOLATEDEDGES = 47   # undirected ties whose two ends have no other tie
+ESP_RTP = 48         # esp/gwesp/dsp/gwdsp/nsp/gwnsp with type="RTP": ipar/fpar as GWESP
+DSP_RTP = 49
+NSP_RTP = 50
 
 # Holland-Leinhardt type (statnet's triadcensus order 003, 012, 102, 021D, 021U, 021C, 111D,
 # 111U, 030T, 030C, 201, 120D, 120U, 120C, 210, 300) of the triad code
@@ -152,10 +155,8 @@ def _spc(typ, a, b, adj, adjT, tp, use_tp, ncat, cr):
             s += adj[b, k] & adjT[a, k]
         elif typ == OSP:
             s += adj[a, k] & adj[b, k]
-        elif typ == ISP:
-            s += adjT[a, k] & adjT[b, k]
         else:
-            s += adj[a, k] & adjT[a, k] & adj[b, k] & adjT[b, k]
+            s += adjT[a, k] & adjT[b, k]
     return np.int64(s)
 
 
@@ -229,7 +230,7 @@ def _esp_change(i, j, directed, typ, mode, rr, ea, d, cr, present, adj, adjT, in
                 tot += _spd(mode, _spc(OSP, i, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
             if adj[b, i]:
                 tot += _spd(mode, _spc(OSP, b, i, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
-    elif typ == ISP:
+    else:
         for q in range(outdeg[i]):  # ties j->b and b->j gain partner i when i->b
             b = outl[i, q]
             if b == j or not _same(ncat, cr, i, b):
@@ -238,18 +239,6 @@ def _esp_change(i, j, directed, typ, mode, rr, ea, d, cr, present, adj, adjT, in
                 tot += _spd(mode, _spc(ISP, j, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
             if adj[b, j]:
                 tot += _spd(mode, _spc(ISP, b, j, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
-    elif adj[j, i]:  # RTP: only a new mutual dyad i<->j makes new partners
-        for side in range(2):
-            a = i if side == 0 else j  # pairs (a, b) with b<->(the other end) gain that end
-            o2 = j if side == 0 else i
-            for q in range(outdeg[o2]):
-                b = outl[o2, q]
-                if b == a or not adj[b, o2] or not _same(ncat, cr, i, b):
-                    continue
-                if adj[a, b]:
-                    tot += _spd(mode, _spc(RTP, a, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
-                if adj[b, a]:
-                    tot += _spd(mode, _spc(RTP, b, a, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
     return tot
 
 
@@ -275,19 +264,11 @@ def _dsp_change(i, j, directed, typ, mode, rr, ea, d, present, adj, adjT, indeg,
             b = inl[j, q]
             if b != i:
                 tot += 2.0 * _spd(mode, _spc(OSP, i, b, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
-    elif typ == ISP:  # pairs (j, b) and (b, j) with i->b gain partner i
+    else:  # ISP: pairs (j, b) and (b, j) with i->b gain partner i
         for q in range(outdeg[i]):
             b = outl[i, q]
             if b != j:
                 tot += 2.0 * _spd(mode, _spc(ISP, j, b, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
-    elif adj[j, i]:  # RTP: pairs (i, b), (b, i) with b<->j gain partner j; (j, b), (b, j) with b<->i gain i
-        for side in range(2):
-            a = i if side == 0 else j
-            o2 = j if side == 0 else i
-            for q in range(outdeg[o2]):
-                b = outl[o2, q]
-                if b != a and adj[b, o2]:
-                    tot += 2.0 * _spd(mode, _spc(RTP, a, b, adj, adjT, tp, use_tp, ncat, -1) - present, rr, ea, d)
     return tot
 
 
@@ -637,7 +618,22 @@ def _global_stat(kind, cat, a, b, val, directed, adj, n, const):
 @njit(cache=True)
 def _change_more(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
                  nst, ipar, fpar, ncov, ncat, ecov, out):
-    """Change statistics of the terms coded ASYMMETRIC and later, for adding (i, j)."""
+    """Change statistics of the terms coded ASYMMETRIC and later, for adding (i, j).
+
+    A small dispatcher, so that the compiler keeps the larger bodies out of the sampler loop.
+    """
+    if c < TWOPATH:
+        _change_more_a(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                        nst, ipar, fpar, ncov, ncat, ecov, out)
+    else:
+        _change_more_b(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                        nst, ipar, fpar, ncov, ncat, ecov, out)
+
+
+@njit(cache=True)
+def _change_more_a(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                 nst, ipar, fpar, ncov, ncat, ecov, out):
+    """Codes ASYMMETRIC .. CONCURRENTTIES."""
     n = adj.shape[0]
     if c == ASYMMETRIC:
         cr = ipar[t, 0]
@@ -734,7 +730,14 @@ def _change_more(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, out
             if outdeg[v] - present >= 1:
                 tot += 1.0
         out[o] = tot
-    elif c == TWOPATH:
+
+
+@njit(cache=True)
+def _change_more_b(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                 nst, ipar, fpar, ncov, ncat, ecov, out):
+    """Codes TWOPATH and later."""
+    n = adj.shape[0]
+    if c == TWOPATH:
         if directed:
             out[o] = indeg[i] + outdeg[j] - 2.0 * adj[j, i]
         else:
@@ -817,6 +820,15 @@ def _change_more(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, out
             if k != i and k != j and adj[i, k] and adj[k, j]:
                 tot -= 1.0
         out[o] = tot
+    elif c == ESP_RTP or c == DSP_RTP or c == NSP_RTP:
+        mode = np.int64(fpar[t, 2])
+        v = 0.0
+        if c != ESP_RTP:
+            v += _dsp_rtp_change(i, j, mode, fpar[t, 0], fpar[t, 1], ipar[t, 1], present, adj, outdeg, outl)
+        if c != DSP_RTP:
+            e = _esp_rtp_change(i, j, mode, fpar[t, 0], fpar[t, 1], ipar[t, 1], present, adj, outdeg, outl)
+            v = v + e if c == ESP_RTP else v - e
+        out[o] = v
     elif c == ISOLATEDEDGES:
         di = outdeg[i] - present
         dj = outdeg[j] - present
@@ -830,6 +842,47 @@ def _change_more(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, out
                     if k != b and outdeg[k] == 1:
                         tot -= 1.0
         out[o] = tot
+
+
+@njit(cache=True)
+def _rtp(a, b, skip, adj):
+    """RTP partners of (a, b): k with a<->k<->b, leaving out ``skip``."""
+    return _mutual_partners(a, b, skip, adj, adj.shape[0])
+
+
+@njit(cache=True)
+def _esp_rtp_change(i, j, mode, rr, ea, d, present, adj, outdeg, outl):
+    """Change of an edgewise RTP statistic (over directed ties) for adding i->j."""
+    tot = _spw(mode, _rtp(i, j, -1, adj), rr, ea, d)  # the new tie's own partners
+    if adj[j, i]:  # i<->j becomes mutual: ties between a and b<->(other end) gain that end
+        for side in range(2):
+            a = i if side == 0 else j
+            o2 = j if side == 0 else i
+            for q in range(outdeg[o2]):
+                b = outl[o2, q]
+                if b == a or not adj[b, o2]:
+                    continue
+                s = _rtp(a, b, o2, adj)  # partners before the toggle (o2 is not one)
+                if adj[a, b]:
+                    tot += _spd(mode, s, rr, ea, d)
+                if adj[b, a]:
+                    tot += _spd(mode, s, rr, ea, d)
+    return tot
+
+
+@njit(cache=True)
+def _dsp_rtp_change(i, j, mode, rr, ea, d, present, adj, outdeg, outl):
+    """Change of a dyadwise RTP statistic (over ordered pairs) for adding i->j."""
+    tot = 0.0
+    if adj[j, i]:
+        for side in range(2):
+            a = i if side == 0 else j
+            o2 = j if side == 0 else i
+            for q in range(outdeg[o2]):
+                b = outl[o2, q]
+                if b != a and adj[b, o2]:
+                    tot += 2.0 * _spd(mode, _rtp(a, b, o2, adj), rr, ea, d)
+    return tot
 
 
 @njit(cache=True, inline="always")

@@ -799,6 +799,7 @@ def _sp_observed(kind, typ, mode, decay, d, cat=None):
 
 _SP_TYPES = {"OTP": K.OTP, "ITP": K.ITP, "OSP": K.OSP, "ISP": K.ISP, "RTP": K.RTP}
 _SP_CODE = {"esp": K.GWESP, "dsp": K.GWDSP, "nsp": K.GWNSP}
+_SP_RTP_CODE = {"esp": K.ESP_RTP, "dsp": K.DSP_RTP, "nsp": K.NSP_RTP}
 
 
 def _sp_type(call, ctx, typ):
@@ -829,7 +830,7 @@ def _t_sp(kind, weighted):
             a = _args(call, [("d", _REQUIRED), ("type", "OTP")])
         typ, tname = _sp_type(call, ctx, a["type"])
         pre = f"{kind}.{tname}" if ctx.directed else kind
-        code = _SP_CODE[kind]
+        code = _SP_CODE[kind] if typ != K.RTP else _SP_RTP_CODE[kind]
         explicit_curved = weighted and a["decay"] is not None and "fixed" in call.kwargs and not a["fixed"]
         if weighted and (a["fixed"] or a["decay"] is not None) and not explicit_curved:
             if not a["fixed"]:
