@@ -529,7 +529,7 @@ def test_new_term_errors():
         summary_statistics(net("fmh"), "degrange(3, to=2)")
     with pytest.raises(InputError, match=r"triad types are 0\.\.3"):
         summary_statistics(net("fmh"), "triadcensus(5)")
-    with pytest.raises(InputError, match="bipartite networks .* not implemented"):
+    with pytest.raises(InputError, match=r"bipartite networks .* not implemented"):
         summary_statistics(net("fmh"), "b1factor('Sex')")
     with pytest.raises(InputError, match=r"sign\.action"):
         summary_statistics(net("samplike"), "diff('YearsServed', sign.action='up')")
