@@ -63,12 +63,44 @@ GWDEGREE = 24
 DEGREE = 25          # degree/idegree/odegree (by=, homophily=) and gw*degree with attr=
 GWNSP = 26           # gwnsp / nsp(d): dyadwise minus edgewise shared partners
 CYCLICALTIES = 27
+# statnet terms added for issue 13 (see _change_more)
+ASYMMETRIC = 28      # ipar: (category row, mode 0 all / 1 same / 2 same level lv, lv)
+SCALED_EDGES = 29    # density, meandeg: fpar[0] per tie
+DIFF = 30            # ipar: (covariate row, 0 t-h / 1 h-t, sign action 0 id / 1 abs / 2 pos / 3 neg); fpar[2] pow
+SMALLDIFF = 31       # |x_i - x_j| <= fpar[0]
+ABSDIFFCAT = 32      # |x_i - x_j| == fpar[0]
+NODEMIX = 33         # ecov[ipar[0]] holds the statistic index of every dyad (-1 = none)
+DYADCOV = 34         # directed: mutual / tail>head / tail<head asymmetric sums of ecov[ipar[0]]; undirected: one
+DEGRANGE = 35        # ipar: (category row, from, flags as DEGREE); fpar: (to, level, 0)
+DEG15 = 36           # ipar[0]: 0 degree / 1 in-degree / 2 out-degree; sum of d^1.5
+CONCURRENTTIES = 37  # ipar: (category row, level); sum of max(d - 1, 0)
+TWOPATH = 38         # two-paths (m2star; kstar(2) when undirected)
+ALTKSTAR = 39        # fpar[0] lambda
+TRIADCLASS = 40      # ipar: (mask of triad types, 0 one sum / 1 one statistic per type in mask)
+CYCLE = 41           # ipar: (k, semi)
+THREETRAIL = 42      # ipar[0]: 0 RRR / 1 RRL / 2 LRR / 3 LRL, -1 undirected
+GLOBALSTAT = 43      # ipar: (0 degcrossprod and degcor / 2 tripercent, category row); fpar[0] constant
+SIMMELIANTIES = 44
+OPENTRIAD = 45
+INTRANSITIVE = 46
+ISOLATEDEDGES = 47   # undirected ties whose two ends have no other tie
+ESP_RTP = 48         # esp/gwesp/dsp/gwdsp/nsp/gwnsp with type="RTP": ipar/fpar as GWESP
+DSP_RTP = 49
+NSP_RTP = 50
+
+# Holland-Leinhardt type (statnet's triadcensus order 003, 012, 102, 021D, 021U, 021C, 111D,
+# 111U, 030T, 030C, 201, 120D, 120U, 120C, 210, 300) of the triad code
+# [i->j] + 2[j->i] + 4[i->k] + 8[k->i] + 16[j->k] + 32[k->j]
+TRIAD_TYPE = np.array([0, 1, 1, 2, 1, 3, 5, 7, 1, 5, 4, 6, 2, 7, 6, 10, 1, 5, 3, 7, 4, 8, 8, 12, 5, 9, 8, 13, 6, 13,
+                       11, 14, 1, 4, 5, 6, 5, 8, 9, 13, 3, 8, 8, 11, 7, 12, 13, 14, 2, 6, 7, 10, 6, 11, 13, 14, 7,
+                       13, 12, 14, 10, 14, 14, 15], dtype=np.int64)
 
 # shared-partner types (directed): partner k of the ordered pair (a, b)
 OTP = 0  # a->k->b
 ITP = 1  # b->k->a
 OSP = 2  # a->k, b->k
 ISP = 3  # k->a, k->b
+RTP = 4  # a<->k<->b (both ties mutual)
 # shared-partner weights (fpar[t, 2])
 SP_GW = 0      # exp(alpha) (1 - r^s)
 SP_COUNT = 1   # [s == d]
@@ -427,6 +459,439 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
         elif c == GWDEGREE:
             rr = fpar[t, 0]
             out[o] = rr ** (outdeg[i] - present) + rr ** (outdeg[j] - present)
+        elif c >= ASYMMETRIC:
+            _change_more(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                         nst, ipar, fpar, ncov, ncat, ecov, out)
+
+
+@njit(cache=True, inline="always")
+def _in_range(d, lo, hi):
+    return 1.0 if lo <= d < hi else 0.0
+
+
+@njit(cache=True, inline="always")
+def _eadj(adj, u, v, a, b, val):
+    """adj[u, v] with the dyad (a, b) set to ``val``."""
+    if u == a and v == b:
+        return val
+    return np.int64(adj[u, v])
+
+
+@njit(cache=True)
+def _trail_edge(typ, ou, iu, ov, iv, back):
+    """3-trails with the tie u->v in the middle (directed types) or u-v (undirected, typ < 0)."""
+    if typ < 0:
+        return (ou - 1.0) * (ov - 1.0)
+    if typ == 0:
+        return iu * ov - back
+    if typ == 1:
+        return iu * (iv - 1.0)
+    if typ == 2:
+        return (ou - 1.0) * ov
+    return (ou - 1.0) * (iv - 1.0)
+
+
+@njit(cache=True)
+def _trail_local(typ, a, b, val, directed, adj, indeg, outdeg, outl, inl, present):
+    """Sum of _trail_edge over the ties touching a or b, with the dyad (a, b) set to ``val``."""
+    n = adj.shape[0]
+    tot = 0.0
+    for side in range(2):
+        v0 = a if side == 0 else b
+        for u in range(n):  # dense scan keeps the dyad (a, b) logic simple
+            if u == v0:
+                continue
+            for dirn in range(2 if directed else 1):
+                if dirn == 0:
+                    x, y = v0, u
+                else:
+                    x, y = u, v0
+                if not directed and x > y:
+                    x, y = y, x
+                if _eadj(adj, x, y, a, b, val) == 0:
+                    continue
+                if side == 1 and (x == a or y == a):  # counted from a's side
+                    continue
+                ox = outdeg[x] - (present if x == a else 0) + (val if x == a else 0)
+                ix = indeg[x] - (present if (x == b and directed) else 0) + (val if (x == b and directed) else 0)
+                oy = outdeg[y] - (present if y == a else 0) + (val if y == a else 0)
+                iy = indeg[y] - (present if (y == b and directed) else 0) + (val if (y == b and directed) else 0)
+                if not directed:
+                    ox = outdeg[x] - (present if (x == a or x == b) else 0) + (val if (x == a or x == b) else 0)
+                    oy = outdeg[y] - (present if (y == a or y == b) else 0) + (val if (y == a or y == b) else 0)
+                    tot += _trail_edge(-1, ox, ox, oy, oy, 0)
+                    tot += 0.0
+                else:
+                    tot += _trail_edge(typ, ox, ix, oy, iy, _eadj(adj, y, x, a, b, val))
+    return tot
+
+
+@njit(cache=True)
+def _count_paths(src, dst, length, semi, directed, adj, adjT, indeg, outdeg, outl, inl, skip, stack, it, onp):
+    """Simple paths src -> ... -> dst with exactly ``length`` ties and no other node in ``skip``."""
+    if length == 1:
+        if directed and not semi:
+            return np.int64(adj[src, dst])
+        return np.int64(1 if (adj[src, dst] or adjT[src, dst]) else 0)
+    cnt = 0
+    depth = 0
+    stack[0] = src
+    it[0] = 0
+    onp[src] = 1
+    while depth >= 0:
+        v = stack[depth]
+        nout = outdeg[v]
+        nin = indeg[v] if (semi and directed) else 0
+        q = it[depth]
+        if q >= nout + nin or depth == length - 1:
+            # v is the next-to-last node: close with a tie to dst
+            if depth == length - 1 and (adj[v, dst] or ((semi and directed) and adj[dst, v])) and v != dst:
+                cnt += 1
+            onp[v] = 0
+            depth -= 1
+            if depth >= 0:
+                it[depth] += 1
+            continue
+        if q < nout:
+            w = outl[v, q]
+        else:
+            w = inl[v, q - nout]
+            if adj[v, w]:  # already visited as an out-neighbour
+                it[depth] += 1
+                continue
+        if onp[w] or w == dst or w == skip:
+            it[depth] += 1
+            continue
+        depth += 1
+        stack[depth] = w
+        it[depth] = 0
+        onp[w] = 1
+    return np.int64(cnt)
+
+
+@njit(cache=True)
+def _mutual_partners(a, b, skip, adj, n):
+    s = 0
+    for k in range(n):
+        if k == a or k == b or k == skip:
+            continue
+        if adj[a, k] and adj[k, a] and adj[b, k] and adj[k, b]:
+            s += 1
+    return s
+
+
+@njit(cache=True)
+def _global_stat(kind, cat, a, b, val, directed, adj, n, const):
+    """degcrossprod (kind 0: sum over ties of d_u d_v, divided by ``const``) or tripercent
+    (kind 2: 100 T / (T + open two-stars), ties and degrees within ``cat`` when cat[0] >= -1 is
+    a category row, else all) of the undirected network with the dyad (a, b) set to ``val``.
+    """
+    deg = np.zeros(n)
+    for u in range(n):
+        for v in range(u + 1, n):
+            if _eadj(adj, u, v, a, b, val) and (kind == 0 or cat[u] == cat[v]):
+                deg[u] += 1.0
+                deg[v] += 1.0
+    if kind == 0:
+        sxy = 0.0
+        for u in range(n):
+            for v in range(u + 1, n):
+                if _eadj(adj, u, v, a, b, val):
+                    sxy += deg[u] * deg[v]
+        return sxy / const
+    tri = 0.0
+    for u in range(n):
+        for v in range(u + 1, n):
+            if not _eadj(adj, u, v, a, b, val) or cat[u] != cat[v]:
+                continue
+            for w in range(v + 1, n):
+                if cat[w] == cat[u] and _eadj(adj, u, w, a, b, val) and _eadj(adj, v, w, a, b, val):
+                    tri += 1.0
+    if tri == 0:
+        return 0.0
+    s2 = 0.0
+    for u in range(n):
+        s2 += deg[u] * (deg[u] - 1.0) / 2.0
+    return 100.0 * tri / (tri + s2 - 3.0 * tri)
+
+
+@njit(cache=True)
+def _change_more(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                 nst, ipar, fpar, ncov, ncat, ecov, out):
+    """Change statistics of the terms coded ASYMMETRIC and later, for adding (i, j).
+
+    A small dispatcher, so that the compiler keeps the larger bodies out of the sampler loop.
+    """
+    if c < TWOPATH:
+        _change_more_a(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                        nst, ipar, fpar, ncov, ncat, ecov, out)
+    else:
+        _change_more_b(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                        nst, ipar, fpar, ncov, ncat, ecov, out)
+
+
+@njit(cache=True)
+def _change_more_a(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                 nst, ipar, fpar, ncov, ncat, ecov, out):
+    """Codes ASYMMETRIC .. CONCURRENTTIES."""
+    n = adj.shape[0]
+    if c == ASYMMETRIC:
+        cr = ipar[t, 0]
+        mode = ipar[t, 1]
+        if mode > 0 and (ncat[cr, i] < 0 or ncat[cr, i] != ncat[cr, j] or (mode == 2 and ncat[cr, i] != ipar[t, 2])):
+            out[o] = 0.0
+        else:
+            out[o] = 1.0 - 2.0 * adj[j, i]
+    elif c == SCALED_EDGES:
+        out[o] = fpar[t, 0]
+    elif c == DIFF:
+        r = ipar[t, 0]
+        v = ncov[r, i] - ncov[r, j] if ipar[t, 1] == 0 else ncov[r, j] - ncov[r, i]
+        act = ipar[t, 2]
+        if act == 1:
+            v = abs(v)
+        elif act == 2:
+            v = max(v, 0.0)
+        elif act == 3:
+            v = min(v, 0.0)
+        out[o] = v ** fpar[t, 2]
+    elif c == SMALLDIFF:
+        r = ipar[t, 0]
+        out[o] = 1.0 if abs(ncov[r, i] - ncov[r, j]) <= fpar[t, 0] else 0.0
+    elif c == ABSDIFFCAT:
+        r = ipar[t, 0]
+        out[o] = 1.0 if abs(ncov[r, i] - ncov[r, j]) == fpar[t, 0] else 0.0
+    elif c == NODEMIX:
+        for q in range(nst[t]):
+            out[o + q] = 0.0
+        k = np.int64(ecov[ipar[t, 0], i, j])
+        if k >= 0:
+            out[o + k] = 1.0
+    elif c == DYADCOV:
+        r = ipar[t, 0]
+        a = min(i, j)
+        b = max(i, j)
+        x = ecov[r, a, b]
+        if not directed:
+            out[o] = x
+        else:
+            out[o] = 0.0
+            out[o + 1] = 0.0
+            out[o + 2] = 0.0
+            # statnet's order: mutual, then asymmetric ties tail > head ("utri"), tail < head
+            if adj[j, i]:  # the dyad turns from asymmetric (j->i) to mutual
+                out[o] = x
+                out[o + (1 if j > i else 2)] = -x
+            else:
+                out[o + (1 if i > j else 2)] = x
+    elif c == DEGRANGE:
+        cr = ipar[t, 0]
+        lo = ipar[t, 1]
+        flags = ipar[t, 2]
+        kind = flags & 3
+        hi = fpar[t, 0]
+        lv = np.int64(fpar[t, 1])
+        tot = 0.0
+        if not (flags & 4) or ncat[cr, i] == ncat[cr, j]:
+            for side in range(2):
+                v = i if side == 0 else j
+                if (kind == 1 and side == 0) or (kind == 2 and side == 1):
+                    continue
+                if lv >= 0 and ncat[cr, v] != lv:
+                    continue
+                if kind == 1:
+                    lst, dg = inl, indeg
+                else:
+                    lst, dg = outl, outdeg
+                if flags & 4:
+                    dv = _same_deg(v, lst, dg, ncat, cr) - present
+                else:
+                    dv = dg[v] - present
+                tot += _in_range(dv + 1, lo, hi) - _in_range(dv, lo, hi)
+        out[o] = tot
+    elif c == DEG15:
+        kind = ipar[t, 0]
+        tot = 0.0
+        if kind != 1:
+            d = outdeg[i] - present
+            tot += (d + 1.0) ** 1.5 - d ** 1.5
+        if kind != 2:
+            d = (indeg[j] if directed else outdeg[j]) - present
+            tot += (d + 1.0) ** 1.5 - d ** 1.5
+        out[o] = tot
+    elif c == CONCURRENTTIES:
+        cr = ipar[t, 0]
+        lv = ipar[t, 1]
+        tot = 0.0
+        for side in range(2):
+            v = i if side == 0 else j
+            if cr >= 0 and ncat[cr, v] != lv:
+                continue
+            if outdeg[v] - present >= 1:
+                tot += 1.0
+        out[o] = tot
+
+
+@njit(cache=True)
+def _change_more_b(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, outl, inl, tp, use_tp,
+                 nst, ipar, fpar, ncov, ncat, ecov, out):
+    """Codes TWOPATH and later."""
+    n = adj.shape[0]
+    if c == TWOPATH:
+        if directed:
+            out[o] = indeg[i] + outdeg[j] - 2.0 * adj[j, i]
+        else:
+            out[o] = outdeg[i] + outdeg[j] - 2.0 * present
+    elif c == ALTKSTAR:
+        lam = fpar[t, 0]
+        q = 1.0 - 1.0 / lam
+        out[o] = lam * (2.0 - q ** (outdeg[i] - present) - q ** (outdeg[j] - present))
+    elif c == TRIADCLASS:
+        mask = ipar[t, 0]
+        per = ipar[t, 1]
+        for q in range(nst[t]):
+            out[o + q] = 0.0
+        for k in range(n):
+            if k == i or k == j:
+                continue
+            if directed:
+                code = (2 * adj[j, i] + 4 * adj[i, k] + 8 * adj[k, i] + 16 * adj[j, k] + 32 * adj[k, j])
+                tb = TRIAD_TYPE[code]
+                ta = TRIAD_TYPE[code + 1]
+            else:
+                tb = np.int64(adj[i, k]) + np.int64(adj[j, k])
+                ta = tb + 1
+            if (mask >> tb) & 1:
+                out[o + (_popcount(mask & ((1 << tb) - 1)) if per else 0)] -= 1.0
+            if (mask >> ta) & 1:
+                out[o + (_popcount(mask & ((1 << ta) - 1)) if per else 0)] += 1.0
+    elif c == CYCLE:
+        k = ipar[t, 0]
+        semi = ipar[t, 1] == 1
+        if semi and directed and adj[j, i]:
+            out[o] = 0.0
+        else:
+            stack = np.empty(k + 1, dtype=np.int64)
+            it = np.empty(k + 1, dtype=np.int64)
+            onp = np.zeros(n, dtype=np.int64)
+            out[o] = _count_paths(j, i, k - 1, semi, directed, adj, adjT, indeg, outdeg, outl, inl, i, stack, it,
+                                  onp)
+    elif c == THREETRAIL:
+        typ = ipar[t, 0]
+        out[o] = (_trail_local(typ, i, j, 1, directed, adj, indeg, outdeg, outl, inl, present)
+                  - _trail_local(typ, i, j, 0, directed, adj, indeg, outdeg, outl, inl, present))
+    elif c == GLOBALSTAT:
+        kind = ipar[t, 0]
+        crow = ncat[ipar[t, 1]] if ipar[t, 1] >= 0 else np.zeros(n, dtype=np.int64)
+        out[o] = (_global_stat(kind, crow, i, j, 1, directed, adj, n, fpar[t, 0])
+                  - _global_stat(kind, crow, i, j, 0, directed, adj, n, fpar[t, 0]))
+    elif c == SIMMELIANTIES:
+        tot = 0.0
+        if adj[j, i]:  # i<->j becomes mutual
+            m = _mutual_partners(i, j, -1, adj, n)
+            if m > 0:
+                tot += 2.0
+            for k in range(n):
+                if k == i or k == j:
+                    continue
+                if adj[i, k] and adj[k, i] and adj[j, k] and adj[k, j]:
+                    if _mutual_partners(i, k, j, adj, n) == 0:
+                        tot += 2.0
+                    if _mutual_partners(j, k, i, adj, n) == 0:
+                        tot += 2.0
+        out[o] = tot
+    elif c == OPENTRIAD:
+        cn = 0
+        for k in range(n):
+            if k != i and k != j and adj[i, k] and adj[j, k]:
+                cn += 1
+        out[o] = (outdeg[i] - present) + (outdeg[j] - present) - 3.0 * cn
+    elif c == INTRANSITIVE:
+        tot = 0.0
+        for q in range(outdeg[j]):  # i->j->k, k != i, open unless i->k
+            k = outl[j, q]
+            if k != i and not adj[i, k]:
+                tot += 1.0
+        for q in range(indeg[i]):  # k->i->j, k != j, open unless k->j
+            k = inl[i, q]
+            if k != j and not adj[k, j]:
+                tot += 1.0
+        for k in range(n):  # i->k->j closed by the new tie
+            if k != i and k != j and adj[i, k] and adj[k, j]:
+                tot -= 1.0
+        out[o] = tot
+    elif c == ESP_RTP or c == DSP_RTP or c == NSP_RTP:
+        mode = np.int64(fpar[t, 2])
+        v = 0.0
+        if c != ESP_RTP:
+            v += _dsp_rtp_change(i, j, mode, fpar[t, 0], fpar[t, 1], ipar[t, 1], present, adj, outdeg, outl)
+        if c != DSP_RTP:
+            e = _esp_rtp_change(i, j, mode, fpar[t, 0], fpar[t, 1], ipar[t, 1], present, adj, outdeg, outl)
+            v = v + e if c == ESP_RTP else v - e
+        out[o] = v
+    elif c == ISOLATEDEDGES:
+        di = outdeg[i] - present
+        dj = outdeg[j] - present
+        tot = 1.0 if (di == 0 and dj == 0) else 0.0
+        for side in range(2):  # a's only tie (a, k) stops being isolated
+            a = i if side == 0 else j
+            b = j if side == 0 else i
+            if outdeg[a] - present == 1:
+                for q in range(outdeg[a]):
+                    k = outl[a, q]
+                    if k != b and outdeg[k] == 1:
+                        tot -= 1.0
+        out[o] = tot
+
+
+@njit(cache=True)
+def _rtp(a, b, skip, adj):
+    """RTP partners of (a, b): k with a<->k<->b, leaving out ``skip``."""
+    return _mutual_partners(a, b, skip, adj, adj.shape[0])
+
+
+@njit(cache=True)
+def _esp_rtp_change(i, j, mode, rr, ea, d, present, adj, outdeg, outl):
+    """Change of an edgewise RTP statistic (over directed ties) for adding i->j."""
+    tot = _spw(mode, _rtp(i, j, -1, adj), rr, ea, d)  # the new tie's own partners
+    if adj[j, i]:  # i<->j becomes mutual: ties between a and b<->(other end) gain that end
+        for side in range(2):
+            a = i if side == 0 else j
+            o2 = j if side == 0 else i
+            for q in range(outdeg[o2]):
+                b = outl[o2, q]
+                if b == a or not adj[b, o2]:
+                    continue
+                s = _rtp(a, b, o2, adj)  # partners before the toggle (o2 is not one)
+                if adj[a, b]:
+                    tot += _spd(mode, s, rr, ea, d)
+                if adj[b, a]:
+                    tot += _spd(mode, s, rr, ea, d)
+    return tot
+
+
+@njit(cache=True)
+def _dsp_rtp_change(i, j, mode, rr, ea, d, present, adj, outdeg, outl):
+    """Change of a dyadwise RTP statistic (over ordered pairs) for adding i->j."""
+    tot = 0.0
+    if adj[j, i]:
+        for side in range(2):
+            a = i if side == 0 else j
+            o2 = j if side == 0 else i
+            for q in range(outdeg[o2]):
+                b = outl[o2, q]
+                if b != a and adj[b, o2]:
+                    tot += 2.0 * _spd(mode, _rtp(a, b, o2, adj), rr, ea, d)
+    return tot
+
+
+@njit(cache=True, inline="always")
+def _popcount(x):
+    c = 0
+    while x:
+        c += x & 1
+        x >>= 1
+    return c
 
 
 @njit(cache=True)

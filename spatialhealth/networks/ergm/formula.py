@@ -91,6 +91,63 @@ _FUNCS = {"log": "log", "exp": "exp", "sqrt": "sqrt", "abs": "abs"}
 
 
 @dataclass(frozen=True)
+class AttrPoly:
+    """R's ``poly(attr, degree, raw=TRUE)`` in a covariate term: one statistic per power.
+
+    Attributes
+    ----------
+    base : str or AttrExpr
+        The attribute (or expression) raised to the powers.
+    degree : int
+        Highest power.
+    raw : bool
+        Raw powers (R's orthogonal polynomials, ``raw=FALSE``, are not implemented).
+
+    Examples
+    --------
+    >>> parse_formula("nodecov(~poly(age, 2, raw=TRUE))")[0].args[0]
+    AttrPoly(base='age', degree=2, raw=True)
+    """
+
+    base: object
+    degree: int
+    raw: bool = False
+
+    def __str__(self) -> str:
+        return f"poly({self.base},{self.degree}{',raw=TRUE' if self.raw else ''})"
+
+
+@dataclass(frozen=True)
+class AttrCollapse:
+    """Statnet's ``"a" %>% COLLAPSE_SMALLEST(n, into)``: n least frequent values merged.
+
+    The n least frequent values of a node attribute take the value ``into`` (ties in
+    sorted order, with a warning).
+
+    Attributes
+    ----------
+    base : str or AttrExpr
+        The attribute.
+    n : int
+        How many of the smallest categories to merge.
+    into : object
+        The value they take.
+
+    Examples
+    --------
+    >>> parse_formula("nodefactor('x' %>% COLLAPSE_SMALLEST(2, 5))")[0].args[0]
+    AttrCollapse(base='x', n=2, into=5)
+    """
+
+    base: object
+    n: int
+    into: object
+
+    def __str__(self) -> str:
+        return str(self.base)
+
+
+@dataclass(frozen=True)
 class LevelValues:
     """statnet's ``I(...)``: levels given by their values rather than positions.
 
@@ -197,9 +254,31 @@ def _attr_expr(node, text):
     return AttrExpr(seg.strip().lstrip("~").replace("**", "^"), node)
 
 
+def _poly(node, text):
+    """R's poly(x, degree, raw=) inside a one-sided formula."""
+    args = list(node.args)
+    kw = {k.arg: _literal(k.value, text) for k in node.keywords}
+    if not args:
+        raise InputError("`poly(...)` needs an attribute, e.g. ~poly(age, 2, raw=TRUE).")
+    base = _literal(args[0], text) if not _is_attr_expr(args[0]) else _attr_expr(args[0], text)
+    degree = _literal(args[1], text) if len(args) > 1 else kw.get("degree", 1)
+    raw = _literal(args[2], text) if len(args) > 2 else kw.get("raw", False)
+    if not isinstance(degree, int) or isinstance(degree, bool) or degree < 1:
+        raise InputError(f"`poly(...)`: the degree must be a positive whole number; {degree!r} was given.")
+    return AttrPoly(base, degree, bool(raw))
+
+
 def _literal(node, text):
     if isinstance(node, ast.Constant):
         return node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "COLLAPSE_SMALLEST":
+        if len(node.args) != 3 or node.keywords:
+            raise InputError("`COLLAPSE_SMALLEST` takes the attribute, how many levels and the new value, e.g. "
+                             "'x' %>% COLLAPSE_SMALLEST(2, 5).")
+        base, k, into = (_literal(a, text) for a in node.args)
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise InputError(f"`COLLAPSE_SMALLEST`: the number of levels must be a positive integer; {k!r} was given.")
+        return AttrCollapse(base, k, into)
     if isinstance(node, ast.Name):
         if node.id in _R_CONSTANTS:
             return _R_CONSTANTS[node.id]
@@ -212,6 +291,8 @@ def _literal(node, text):
         inner = node.operand
         if isinstance(inner, ast.Name) and inner.id not in _R_CONSTANTS:
             return inner.id
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "poly":
+            return _poly(inner, text)
         if _is_attr_expr(inner):
             return _attr_expr(inner, text)
         raise InputError(f"Cannot read {ast.get_source_segment(text, node)!r} in the ERGM formula {text!r}: "
@@ -253,19 +334,27 @@ def _literal(node, text):
 
 def _term_from_node(node, text) -> TermCall:
     if isinstance(node, ast.Name):
-        return TermCall(node.id)
+        return TermCall(_undot(node.id))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         args = tuple(_literal(a, text) for a in node.args)
         kwargs = {}
         for kw in node.keywords:
             if kw.arg is None:
                 raise InputError(f"`**` arguments are not allowed in the ERGM formula {text!r}.")
-            kwargs[kw.arg] = _literal(kw.value, text)
-        return TermCall(node.func.id, args, kwargs)
+            kwargs[_undot(kw.arg)] = _literal(kw.value, text)
+        return TermCall(_undot(node.func.id), args, kwargs)
     raise InputError(
         f"Cannot read the term {ast.get_source_segment(text, node)!r} in the ERGM formula "
         f"{text!r}; terms look like `edges` or `nodecov('wealth')`, joined by `+`."
     )
+
+
+# statnet names with a dot (R identifiers) that are not Python identifiers
+_DOTTED = re.compile(r"(?<![\w.])(degree1|idegree1|odegree1|sign)\.(5|action)(?![\w.])")
+
+
+def _undot(name: str) -> str:
+    return name.replace("_DOT_", ".")
 
 
 def _split_sum(node, text, out):
@@ -315,12 +404,20 @@ def parse_formula(formula) -> list[TermCall]:
                 break
         if not text:
             raise InputError(f"The ERGM formula {formula!r} has no terms; write e.g. 'edges + mutual'.")
+        # statnet's attribute functions: function(x) x %v% "a" and ~(. %v% "a")^2 read the
+        # vertex attribute a, as ~a and ~a^2 do
+        text = re.sub(r"""(?<![\w.])(?:\w+|\.)\s*%v%\s*(["'])([^"']+)\1""", r"\2", text)
+        text = re.sub(r"function\s*\(\s*\w+\s*\)\s*", "~", text)
+        # a %>% COLLAPSE_SMALLEST(n, v) is COLLAPSE_SMALLEST(a, n, v)
+        text = re.sub(r"""("[^"]*"|'[^']*'|~?[\w.]+)\s*%>%\s*COLLAPSE_SMALLEST\s*\(""", r"COLLAPSE_SMALLEST(\1, ", text)
         # R integer ranges such as kstar(1:3) or levels=-(1:2) become c(1, 2, 3)
         parts = re.split(r"""("[^"]*"|'[^']*')""", text)  # leave quoted names alone
         text = "".join(p if k % 2 else re.sub(
             r"(?<![\w.])(\d+)\s*:\s*(\d+)(?![\w.])",
             lambda m: "c(" + ", ".join(str(v) for v in _rrange(int(m[1]), int(m[2]))) + ")", p)
             for k, p in enumerate(parts))
+        parts = re.split(r"""("[^"]*"|'[^']*')""", text)  # degree1.5, sign.action= as Python names
+        text = "".join(p if k % 2 else _DOTTED.sub(r"\1_DOT_\2", p) for k, p in enumerate(parts))
         parts = re.split(r"""("[^"]*"|'[^']*')""", text)  # R's power operator ^ is Python's **
         text = "".join(p if k % 2 else p.replace("^", "**") for k, p in enumerate(parts))
         try:

@@ -335,8 +335,9 @@ def separation_problems(model, fit: LogitFit, tab: DyadTable) -> list[str]:
     inf = [(k, nm) for k, nm in enumerate(model.names) if np.isinf(fit.params[k]) and nm not in never]
     for k, name in enumerate(model.names):
         if name in never:
-            msgs.append(f"`{name}` is +Inf: no single tie changes it on this network (observed value "
-                        f"{obs[k]:g}), so it is at its bound; statnet reports +Inf too")
+            sgn = "-" if obs[k] == 0 else "+"
+            msgs.append(f"`{name}` is {sgn}Inf: no single tie changes it on this network (observed value "
+                        f"{obs[k]:g}), so it is at its bound; statnet reports {sgn}Inf too")
     if len(inf) == 1:
         k, name = inf[0]
         v = fit.params[k]
@@ -403,11 +404,16 @@ def mple(model, terms_mask=None, compress_rows=True, check=True):
     tab = compress(X, y) if compress_rows else DyadTable(X, y.astype(float), np.ones(len(y)), len(y))
     p = tab.X.shape[1]
     # a statistic no single toggle can change is at both of its local bounds; statnet
-    # reports its coefficient as +Inf, and so do we (the other terms are fitted without it)
+    # reports its coefficient as -Inf when the observed value is its minimum (0 for the
+    # counts: e.g. idegrange(8) with no node near in-degree 8) and +Inf otherwise
     zero = np.all(tab.X == 0, axis=0) if tab.nrows else np.ones(p, bool)
     if zero.any():
         keep = ~zero
-        fit = LogitFit(np.full(p, np.inf), np.full((p, p), np.nan), np.full((p, p), np.nan), 0.0, 0, True)
+        obs = model.observed()
+        if terms_mask is not None:
+            obs = obs[terms_mask]
+        fit = LogitFit(np.where(obs == 0, -np.inf, np.inf), np.full((p, p), np.nan), np.full((p, p), np.nan), 0.0,
+                       0, True)
         if keep.any():
             sub = DyadTable(np.ascontiguousarray(tab.X[:, keep]), tab.s, tab.m, tab.ndyads)
 
@@ -419,7 +425,7 @@ def mple(model, terms_mask=None, compress_rows=True, check=True):
             fit.infinite = dict(subfit.infinite or {})
         else:
             fit.infinite = {}
-        fit.infinite.update({names[k]: np.inf for k in np.nonzero(zero)[0]})
+        fit.infinite.update({names[k]: float(fit.params[k]) for k in np.nonzero(zero)[0]})
         fit.never_changes = [names[k] for k in np.nonzero(zero)[0]]
         return fit, tab
     return _mple_table(tab, names, check)

@@ -11,7 +11,16 @@ Supported terms (D = directed only, U = undirected only):
 ``diff=True``), ``absdiff``, ``edgecov``, ``triangle``, ``ttriple``, ``ctriple``,
 ``transitiveties``, ``istar(k)`` (D), ``ostar(k)`` (D), ``kstar(k)`` (U), ``isolates``,
 ``gwesp(decay, fixed=True)``, ``gwdsp(decay, fixed=True)``, ``gwidegree`` (D),
-``gwodegree`` (D), ``gwdegree`` (U).
+``gwodegree`` (D), ``gwdegree`` (U), ``degree``/``idegree``/``odegree``, ``esp``/``dsp``/``nsp`` and
+``gwnsp`` (types OTP, ITP, OSP, ISP, RTP), ``cyclicalties``; and statnet's ``sender``/``receiver`` (D),
+``sociality`` (U), ``nodemix``, ``absdiffcat``, ``density``, ``meandeg``, ``diff``, ``smalldiff``,
+``dyadcov``, ``asymmetric`` (D), ``degrange``/``idegrange``/``odegrange``, ``concurrent``,
+``concurrentties`` (U), ``degree1.5``/``idegree1.5``/``odegree1.5``, ``twopath``, ``m2star`` (D),
+``altkstar`` (U, fixed lambda), ``triadcensus``, ``balance``, ``simmelian``/``nearsimmelian``/
+``simmelianties`` (D), ``transitive``/``intransitive`` (D), ``opentriad`` (U), ``cycle`` (``semi=``),
+``threetrail``, ``degcrossprod``/``degcor``/``tripercent``/``isolatededges`` (U). Covariates accept ``poly(x, k, raw=TRUE)``
+and categories ``COLLAPSE_SMALLEST``. Not implemented: bipartite networks (no bipartite
+network class here).
 
 Directed ``triangle`` is ``ttriple + ctriple`` as in statnet; on undirected networks
 ``ttriple`` and ``ctriple`` count triangles. Directed ``gwesp``/``gwdsp`` use outgoing
@@ -28,7 +37,7 @@ import pandas as pd
 
 from ...errors import InputError, InputTypeError
 from . import _kernels as K
-from .formula import AttrExpr, LevelRank, LevelValues, TermCall
+from .formula import AttrCollapse, AttrExpr, AttrPoly, LevelRank, LevelValues, TermCall
 
 
 class MissingAttributeError(InputError):
@@ -184,6 +193,14 @@ class BuildContext:
     def node_values(self, attr, term):
         if isinstance(attr, AttrExpr):
             return self._expr_values(attr, term)
+        if isinstance(attr, AttrCollapse):  # statnet's COLLAPSE_SMALLEST(n, into)
+            vals = [v.item() if isinstance(v, np.generic) else v for v in self.node_values(attr.base, term)]
+            try:
+                lev = sorted(set(vals))
+            except TypeError:
+                lev = sorted(set(vals), key=str)
+            merged = set(select_levels(LevelRank("SMALLEST", attr.n), lev, vals, TermCall(term)))
+            return [attr.into if v in merged else v for v in vals]
         if not isinstance(attr, str):
             raise InputTypeError(f"`{term}` needs a node attribute name (a string); {attr!r} was given.")
         vals, missing, absent = [], [], []
@@ -571,16 +588,28 @@ def _t_nodecov_like(code, label, direction):
         if direction is not None:
             _need(ctx, call, True)
         attr = a["attr"]
-        r = ctx.numeric_node(attr, call.name)
-        x = ctx.ncov[r]
+        if isinstance(attr, AttrPoly):
+            if not attr.raw:
+                raise InputError(f"`{call}`: R's orthogonal polynomials (poly(..., raw=FALSE)) are not implemented; "
+                                 f"write poly({attr.base}, {attr.degree}, raw=TRUE) for raw powers.")
+            base = np.asarray(ctx.node_values(attr.base, call.name), dtype=float) \
+                if isinstance(attr.base, AttrExpr) else ctx.ncov[ctx.numeric_node(attr.base, call.name)]
+            cols = []
+            for k in range(1, attr.degree + 1):
+                ctx.ncov.append(base ** k)
+                cols.append((len(ctx.ncov) - 1, f"{label}.{attr}{k}"))
+        else:
+            cols = [(ctx.numeric_node(attr, call.name), f"{label}.{attr}")]
 
-        def obs(c):
-            if direction == "in":
-                return _sum_edges(c, lambda i, j: x[j])
-            if direction == "out":
-                return _sum_edges(c, lambda i, j: x[i])
-            return _sum_edges(c, lambda i, j: x[i] + x[j])
-        return [Term(call.name, [f"{label}.{attr}"], code, (r, 0, 0), observed_fn=obs)]
+        def make(x):
+            def obs(c):
+                if direction == "in":
+                    return _sum_edges(c, lambda i, j: x[j])
+                if direction == "out":
+                    return _sum_edges(c, lambda i, j: x[i])
+                return _sum_edges(c, lambda i, j: x[i] + x[j])
+            return obs
+        return [Term(call.name, [nm], code, (r, 0, 0), observed_fn=make(ctx.ncov[r])) for r, nm in cols]
     return build
 
 
@@ -735,6 +764,9 @@ def _sp_counts(A, typ, directed):
     """Shared-partner count matrix of type ``typ`` (entry [a, b] for the ordered pair)."""
     if not directed:
         return A @ A
+    if typ == K.RTP:
+        M = A * A.T
+        return M @ M
     return {K.OTP: A @ A, K.ITP: (A @ A).T, K.OSP: A @ A.T, K.ISP: A.T @ A}[typ]
 
 
@@ -765,15 +797,15 @@ def _sp_observed(kind, typ, mode, decay, d, cat=None):
     return obs
 
 
-_SP_TYPES = {"OTP": K.OTP, "ITP": K.ITP, "OSP": K.OSP, "ISP": K.ISP}
+_SP_TYPES = {"OTP": K.OTP, "ITP": K.ITP, "OSP": K.OSP, "ISP": K.ISP, "RTP": K.RTP}
 _SP_CODE = {"esp": K.GWESP, "dsp": K.GWDSP, "nsp": K.GWNSP}
+_SP_RTP_CODE = {"esp": K.ESP_RTP, "dsp": K.DSP_RTP, "nsp": K.NSP_RTP}
 
 
 def _sp_type(call, ctx, typ):
     t = str(typ).upper()
     if t not in _SP_TYPES:
-        raise InputError(f"`{call}`: type must be one of OTP, ITP, OSP, ISP (RTP is not implemented); "
-                         f"{typ!r} was given.")
+        raise InputError(f"`{call}`: type must be one of OTP, ITP, OSP, ISP, RTP; {typ!r} was given.")
     return _SP_TYPES[t] if ctx.directed else K.OTP, t
 
 
@@ -798,7 +830,7 @@ def _t_sp(kind, weighted):
             a = _args(call, [("d", _REQUIRED), ("type", "OTP")])
         typ, tname = _sp_type(call, ctx, a["type"])
         pre = f"{kind}.{tname}" if ctx.directed else kind
-        code = _SP_CODE[kind]
+        code = _SP_CODE[kind] if typ != K.RTP else _SP_RTP_CODE[kind]
         explicit_curved = weighted and a["decay"] is not None and "fixed" in call.kwargs and not a["fixed"]
         if weighted and (a["fixed"] or a["decay"] is not None) and not explicit_curved:
             if not a["fixed"]:
@@ -1030,6 +1062,597 @@ def _t_gwdeg(kind):
     return build
 
 
+# ---------------------------------------------------------------------------------------
+# statnet terms added for issue 13: node effects, mixing, differences, degree ranges,
+# triad classes, cycles and trails
+def _node_positions(call, ctx, nodes, base):
+    """Statnet's ``nodes=`` (level selection over node positions 1..n, default -1) or ``base=``."""
+    pos = list(range(1, ctx.n + 1))
+    if base is not None and nodes is _DEFAULT:
+        b = base if isinstance(base, list) else [base]
+        if not all(_int_like(v) for v in b):
+            raise InputError(f"`{call}`: `base` must be node positions such as 1 or c(2, 3) (0 keeps all).")
+        nodes = [-int(v) for v in b if int(v) != 0] or None
+    keep = select_levels(nodes, pos, pos, call, default=-1)
+    if not keep:
+        raise InputError(f"`{call}` keeps no node.")
+    return keep
+
+
+def _t_sender_like(kind):
+    code = {"sender": K.NODEOFACTOR, "receiver": K.NODEIFACTOR, "sociality": K.NODEFACTOR}[kind]
+    side = {"sender": "out", "receiver": "in", "sociality": None}[kind]
+
+    def build(call, ctx):
+        a = _args(call, [("base", None), ("nodes", _DEFAULT), ("attr", None), ("levels", None)])
+        _need(ctx, call, kind != "sociality")
+        if kind == "sociality" and ctx.directed:
+            raise InputError("`sociality` is defined for undirected networks; use sender/receiver on a directed one.")
+        if a["attr"] is not None or a["levels"] is not None:
+            raise InputError(f"`{call}`: the attr=/levels= form of {kind} is not implemented; use nodes= alone.")
+        keep = _node_positions(call, ctx, a["nodes"], a["base"])
+        where = {v: k for k, v in enumerate(keep)}
+        r = ctx.add_cat([where.get(p, -1) for p in range(1, ctx.n + 1)])
+        cat = ctx.ncat[r]
+        nk = len(keep)
+
+        def obs(c):
+            d = _degrees(c, side or "all")
+            s = np.zeros(nk)
+            for v in range(c.n):
+                if cat[v] >= 0:
+                    s[cat[v]] += d[v]
+            return s
+        return [Term(kind, [f"{kind}{p}" for p in keep], code, (r, 0, 0), observed_fn=obs)]
+    return build
+
+
+def _t_nodemix(call, ctx):
+    a = _args(call, [("attr", _REQUIRED), ("base", None), ("levels", None), ("levels2", _DEFAULT)])
+    attr = a["attr"]
+    vals, lev = ctx.levels(attr, call.name)
+    u = select_levels(a["levels"], lev, vals, call)
+    L = len(u)
+    if ctx.directed:  # R's as.vector(outer(u, u)): column-major, row = tail level
+        pairs = [(r_, c_) for c_ in range(L) for r_ in range(L)]
+    else:
+        pairs = [(r_, c_) for c_ in range(L) for r_ in range(c_ + 1)]
+    positions = list(range(1, len(pairs) + 1))
+    levels2 = a["levels2"]
+    if a["base"] is not None and levels2 is _DEFAULT:
+        b = a["base"] if isinstance(a["base"], list) else [a["base"]]
+        if not all(_int_like(v) for v in b):
+            raise InputError(f"`{call}`: `base` must be positions of level pairs such as 1 or c(2, 3).")
+        levels2 = [-int(v) for v in b if int(v) != 0] or None
+    keep = select_levels(levels2, positions, positions, call, default=-1)
+    if not keep:
+        raise InputError(f"`{call}` keeps no pair of levels of {attr!r}.")
+    index = {pairs[p - 1]: k for k, p in enumerate(keep)}
+    code = {v: k for k, v in enumerate(u)}
+    cv = np.array([code.get(v, -1) for v in vals], dtype=np.int64)
+    n = ctx.n
+    M = np.full((n, n), -1.0)
+    for i in range(n):
+        if cv[i] < 0:
+            continue
+        for j in range(n):
+            if i == j or cv[j] < 0:
+                continue
+            key = (cv[i], cv[j]) if ctx.directed else (min(cv[i], cv[j]), max(cv[i], cv[j]))
+            M[i, j] = index.get(key, -1)
+    ctx.ecov.append(M)
+    r = len(ctx.ecov) - 1
+    names = [f"mix.{attr}.{_fmt(u[pairs[p - 1][0]])}.{_fmt(u[pairs[p - 1][1]])}" for p in keep]
+    nk = len(keep)
+
+    def obs(c):
+        s = np.zeros(nk)
+        for i, j in c.edges_idx():
+            k = int(M[i, j])
+            if k >= 0:
+                s[k] += 1
+        return s
+    return [Term("nodemix", names, K.NODEMIX, (r, 0, 0), observed_fn=obs)]
+
+
+def _t_absdiffcat(call, ctx):
+    a = _args(call, [("attr", _REQUIRED), ("base", None), ("levels", _DEFAULT)])
+    attr = a["attr"]
+    r = ctx.numeric_node(attr, call.name)
+    x = ctx.ncov[r]
+    u = sorted({float(v) for v in np.abs(x[:, None] - x[None, :]).ravel() if v > 0})
+    levels = a["levels"]
+    if a["base"] is not None and levels is _DEFAULT:
+        b = a["base"] if isinstance(a["base"], list) else [a["base"]]
+        levels = [-int(v) for v in b if int(v) != 0] or None
+    keep = select_levels(None if levels is _DEFAULT else levels, u, u, call)
+    if not keep:
+        raise InputError(f"`{call}`: no difference of {attr!r} is kept (differences {u!r}).")
+    return [Term("absdiffcat", [f"absdiff.{attr}.{_fmt(v)}"], K.ABSDIFFCAT, (r, 0, 0), (float(v), 0.0, 1.0),
+                 observed_fn=lambda c, v=v: _sum_edges(c, lambda i, j: float(abs(x[i] - x[j]) == v)))
+            for v in keep]
+
+
+def _t_density_like(kind):
+    def build(call, ctx):
+        _args(call, [])
+        n = ctx.n
+        if kind == "density":
+            scale = 1.0 / (n * (n - 1) if ctx.directed else n * (n - 1) / 2)
+        else:  # meandeg: mean degree (out-degree when directed)
+            scale = (1.0 if ctx.directed else 2.0) / n
+        return [Term(kind, [kind], K.SCALED_EDGES, (0, 0, 0), (scale, 0.0, 0.0),
+                     observed_fn=lambda c: c.G.number_of_edges() * scale)]
+    return build
+
+
+_DIRS = {"t-h": 0, "tail-head": 0, "h-t": 1, "head-tail": 1}
+_SIGN_ACTIONS = ["identity", "abs", "posonly", "negonly"]
+
+
+def _t_diff(call, ctx):
+    a = _args(call, [("attr", _REQUIRED), ("pow", 1.0), ("dir", "t-h"), ("sign.action", "identity")])
+    attr = a["attr"]
+    d = str(a["dir"]).lower()
+    if d not in _DIRS:
+        raise InputError(f"`{call}`: dir must be 't-h' or 'h-t' (tail-head/head-tail); {a['dir']!r} was given.")
+    act = [s for s in _SIGN_ACTIONS if s.startswith(str(a["sign.action"]).lower())]
+    if len(act) != 1:
+        raise InputError(f"`{call}`: sign.action must be one of {_SIGN_ACTIONS}; {a['sign.action']!r} was given.")
+    act = act[0]
+    pw = float(a["pow"])
+    r = ctx.numeric_node(attr, call.name)
+    x = ctx.ncov[r]
+    ai = _SIGN_ACTIONS.index(act)
+    dname = "t-h" if _DIRS[d] == 0 else "h-t"
+    label = (f"diff{_fmt(pw) if pw != 1 else ''}{'.' + act if act != 'identity' else ''}"
+             f"{'.' + dname if act != 'abs' else ''}.{attr}")
+
+    def f(i, j):
+        v = x[i] - x[j] if _DIRS[d] == 0 else x[j] - x[i]
+        v = {0: v, 1: abs(v), 2: max(v, 0.0), 3: min(v, 0.0)}[ai]
+        return v ** pw
+    return [Term("diff", [label], K.DIFF, (r, _DIRS[d], ai), (0.0, 0.0, pw),
+                 observed_fn=lambda c: _sum_edges(c, f))]
+
+
+def _t_smalldiff(call, ctx):
+    a = _args(call, [("attr", _REQUIRED), ("cutoff", _REQUIRED)])
+    attr = a["attr"]
+    cut = float(a["cutoff"])
+    r = ctx.numeric_node(attr, call.name)
+    x = ctx.ncov[r]
+    return [Term("smalldiff", [f"smalldiff.{attr}.{_fmt(cut)}"], K.SMALLDIFF, (r, 0, 0), (cut, 0.0, 0.0),
+                 observed_fn=lambda c: _sum_edges(c, lambda i, j: float(abs(x[i] - x[j]) <= cut)))]
+
+
+def _t_dyadcov(call, ctx):
+    a = _args(call, [("x", _REQUIRED), ("attrname", None)])
+    x = a["attrname"] if a["attrname"] is not None else a["x"]
+    r, label = ctx.edge_matrix(x, call.name)
+    M = ctx.ecov[r]
+    n = ctx.n
+    iu = np.triu_indices(n, 1)
+    S = np.zeros((n, n))
+    S[iu] = M[iu]  # statnet reads the covariate of the dyad {i, j} at [min, max]
+    ctx.ecov[r] = np.ascontiguousarray(S + S.T)
+    M = ctx.ecov[r]
+    if not ctx.directed:
+        return [Term("dyadcov", [f"dyadcov.{label}"], K.DYADCOV, (r, 0, 0),
+                     observed_fn=lambda c: _sum_edges(c, lambda i, j: M[i, j]))]
+
+    def obs(c):
+        A = _adj_dense(c)
+        up = np.triu(np.ones((n, n), dtype=bool), 1)
+        mut = (A * A.T)[up]
+        asym = A * (1 - A.T)
+        # statnet's order (checked against its test): mutual, ties with tail > head, tail < head
+        return np.array([np.sum(mut * M[up]), np.sum((asym * M)[up.T]), np.sum((asym * M)[up])])
+    return [Term("dyadcov", [f"dyadcov.mutual.{label}", f"dyadcov.utri.{label}", f"dyadcov.ltri.{label}"],
+                 K.DYADCOV, (r, 0, 0), dyad_independent=False, observed_fn=obs)]
+
+
+def _t_asymmetric(call, ctx):
+    a = _args(call, [("attr", None), ("diff", False), ("keep", None), ("levels", None)])
+    _need(ctx, call, True)
+
+    def asym(c, S=None):
+        A = _adj_dense(c)
+        B = np.triu(A * (1 - A.T) + A.T * (1 - A), 1)
+        return float((B if S is None else B * S).sum())
+    if a["attr"] is None:
+        return [Term("asymmetric", ["asymmetric"], K.ASYMMETRIC, (-1, 0, 0), dyad_independent=False,
+                     observed_fn=lambda c: asym(c))]
+    attr = a["attr"]
+    vals, lev = ctx.levels(attr, call.name)
+    kept = _levels_or_keep(a, lev, vals, call)
+    r = _level_codes(ctx, vals, kept)
+    cat = np.asarray(ctx.ncat[r])
+    if not a["diff"]:
+        return [Term("asymmetric", [f"asymmetric.{attr}"], K.ASYMMETRIC, (r, 1, 0), dyad_independent=False,
+                     observed_fn=lambda c: asym(c, _same_matrix(c, cat)))]
+    return [Term("asymmetric", [f"asymmetric.{attr}.{_fmt(v)}"], K.ASYMMETRIC, (r, 2, k), dyad_independent=False,
+                 observed_fn=lambda c, k=k: asym(c, _same_matrix(c, cat, k)))
+            for k, v in enumerate(kept)]
+
+
+def _t_degrange(kind):
+    flag = {"degrange": 0, "idegrange": 1, "odegrange": 2}[kind]
+    deg = {"degrange": "all", "idegrange": "in", "odegrange": "out"}[kind]
+    short = {"degrange": "deg", "idegrange": "ideg", "odegrange": "odeg"}[kind]
+
+    def build(call, ctx):
+        a = _args(call, [("from", _REQUIRED), ("to", float("inf")), ("by", None), ("homophily", False),
+                         ("levels", None)])
+        _need(ctx, call, None if kind == "degrange" else True)
+        if kind == "degrange" and ctx.directed:
+            raise InputError("`degrange` is defined for undirected networks; use idegrange/odegrange on a directed one.")
+        fr = a["from"] if isinstance(a["from"], list) else [a["from"]]
+        to = a["to"] if isinstance(a["to"], list) else [a["to"]]
+        if len(to) == 1 and len(fr) > 1:
+            to = to * len(fr)
+        elif len(fr) == 1 and len(to) > 1:
+            fr = fr * len(to)
+        elif len(fr) != len(to):
+            raise InputError(f"`{call}`: from and to must have the same length, or one of them length 1.")
+        big = ctx.n + 1
+        to = [big if float(t) >= big else t for t in to]
+        if not all(_int_like(f) and f >= 0 for f in fr) or not all(_int_like(t) for t in to):
+            raise InputError(f"`{call}`: from and to must be whole numbers >= 0 (to may be Inf).")
+        if any(f >= t for f, t in zip(fr, to)):
+            raise InputError(f"`{call}`: every `from` must be below its `to`.")
+        rng = [(int(f), int(t)) for f, t in zip(fr, to)]
+        lab = [f"{short}{f}+" if t >= big else f"{short}{f}to{t}" for f, t in rng]
+
+        def count(d, f, t):
+            return float(np.sum((d >= f) & (d < t)))
+        if a["by"] is None:
+            return [Term(kind, [nm], K.DEGRANGE, (-1, f, flag), (float(t), -1.0, 0.0), dyad_independent=False,
+                         observed_fn=lambda c, f=f, t=t: count(_degrees(c, deg), f, t))
+                    for (f, t), nm in zip(rng, lab)]
+        attr = a["by"]
+        vals, lev = ctx.levels(attr, call.name)
+        if a["homophily"]:
+            r = _level_codes(ctx, vals, lev)
+            cat = ctx.ncat[r]
+            return [Term(kind, [f"{nm}.homophily.{attr}"], K.DEGRANGE, (r, f, flag | 4), (float(t), -1.0, 0.0),
+                         dyad_independent=False,
+                         observed_fn=lambda c, f=f, t=t: count(_same_degrees(c, cat, deg), f, t))
+                    for (f, t), nm in zip(rng, lab)]
+        kept = select_levels(a["levels"], lev, vals, call)
+        r = _level_codes(ctx, vals, kept)
+        cat = np.asarray(ctx.ncat[r])
+        return [Term(kind, [f"{nm}.{attr}{_fmt(v)}"], K.DEGRANGE, (r, f, flag), (float(t), float(k), 0.0),
+                     dyad_independent=False,
+                     observed_fn=lambda c, f=f, t=t, k=k: count(_degrees(c, deg)[cat == k], f, t))
+                for k, v in enumerate(kept) for (f, t), nm in zip(rng, lab)]
+    return build
+
+
+def _t_concurrent(call, ctx):
+    a = _args(call, [("by", None), ("levels", None)])
+    _need(ctx, call, False)
+    name = call.name
+    big = ctx.n + 1
+    if a["by"] is None:
+        cat, kept, r = None, [None], -1
+    else:
+        vals, lev = ctx.levels(a["by"], name)
+        kept = select_levels(a["levels"], lev, vals, call)
+        r = _level_codes(ctx, vals, kept)
+        cat = np.asarray(ctx.ncat[r])
+    out = []
+    for k, v in enumerate(kept):
+        label = name if cat is None else f"{name}.{a['by']}{_fmt(v)}"
+
+        def obs(c, k=k):
+            d = _degrees(c, "all")
+            if cat is not None:
+                d = d[cat == k]
+            return float(np.sum(d >= 2)) if name == "concurrent" else float(np.sum(np.maximum(d - 1, 0)))
+        if name == "concurrent":
+            out.append(Term(name, [label], K.DEGRANGE, (r, 2, 0), (float(big), float(k if cat is not None else -1), 0.0),
+                            dyad_independent=False, observed_fn=obs))
+        else:
+            out.append(Term(name, [label], K.CONCURRENTTIES, (r, k, 0), dyad_independent=False, observed_fn=obs))
+    return out
+
+
+def _t_deg15(kind):
+    flag = {"degree1.5": 0, "idegree1.5": 1, "odegree1.5": 2}[kind]
+    deg = {"degree1.5": "all", "idegree1.5": "in", "odegree1.5": "out"}[kind]
+
+    def build(call, ctx):
+        _args(call, [])
+        _need(ctx, call, None if kind == "degree1.5" else True)
+        if kind == "degree1.5" and ctx.directed:
+            raise InputError("`degree1.5` is defined for undirected networks; use idegree1.5/odegree1.5.")
+        return [Term(kind, [kind], K.DEG15, (flag, 0, 0), dyad_independent=False,
+                     observed_fn=lambda c: float(np.sum(_degrees(c, deg) ** 1.5)))]
+    return build
+
+
+def _t_twopath(call, ctx):
+    _args(call, [])
+    name = call.name
+    if name == "m2star":
+        _need(ctx, call, True)
+
+    def obs(c):
+        A = _adj_dense(c)
+        if not c.directed:
+            d = A.sum(axis=1)
+            return float(np.sum(d * (d - 1) / 2))
+        return float(np.sum(A.sum(axis=0) * A.sum(axis=1)) - 2 * np.sum(np.triu(A * A.T, 1)))
+    return [Term(name, [name], K.TWOPATH, dyad_independent=False, observed_fn=obs)]
+
+
+def _t_altkstar(call, ctx):
+    a = _args(call, [("lambda", 1.0), ("fixed", False)])
+    _need(ctx, call, False)
+    lam = float(a["lambda"])
+    if not a["fixed"]:
+        if "lambda" in call.kwargs or call.args:
+            raise InputError(f"`{call}`: the curved form (lambda estimated) is not implemented; write "
+                             f"altkstar({_fmt(lam)}, fixed=TRUE).")
+        # statnet's curved altkstar: its canonical statistics are the degree counts 1..n-1
+        return [Term("altkstar", [f"altkstar#{d}"], K.DEGREE, (-1, d, 0), (0.0, -1.0, 0.0), dyad_independent=False,
+                     curved=True, curve=("altkstar", None, d),
+                     observed_fn=lambda c, d=d: float(np.sum(_degrees(c, "all") == d)))
+                for d in range(1, ctx.n)]
+    if not lam > 0:
+        raise InputError(f"`{call}`: lambda must be positive; {a['lambda']!r} was given.")
+
+    def obs(c):
+        d = _degrees(c, "all")
+        q = 1.0 - 1.0 / lam
+        return float(lam * lam * np.sum(q ** d - 1.0) + lam * np.sum(d))
+    return [Term("altkstar", [f"altkstar.{_fmt(lam)}"], K.ALTKSTAR, (0, 0, 0), (lam, 0.0, 0.0),
+                 dyad_independent=False, observed_fn=obs)]
+
+
+_TRIAD_NAMES = ["003", "012", "102", "021D", "021U", "021C", "111D", "111U", "030T", "030C", "201", "120D", "120U",
+                "120C", "210", "300"]
+
+
+def _triad_types(c):
+    """Counts of the 16 (directed, networkx's triadic census) or 4 (undirected: 0-3 ties) triad types."""
+    n = c.n
+    if not c.directed:
+        A = _adj_dense(c)
+        d = A.sum(axis=1)
+        t3 = float(np.trace(A @ A @ A) / 6)
+        t2 = float(np.sum(d * (d - 1) / 2)) - 3 * t3
+        t1 = float(A.sum() / 2) * (n - 2) - 2 * t2 - 3 * t3
+        return np.array([math.comb(n, 3) - t1 - t2 - t3, t1, t2, t3])
+    import networkx as nx
+
+    H = nx.DiGraph()
+    H.add_nodes_from(range(n))
+    H.add_edges_from(c.edges_idx())
+    census = nx.triadic_census(H)
+    return np.array([float(census[t]) for t in _TRIAD_NAMES])
+
+
+def _t_triadclass(call, ctx):
+    name = call.name
+    if name == "triadcensus":
+        a = _args(call, [("levels", None)])
+        names = _TRIAD_NAMES if ctx.directed else ["0", "1", "2", "3"]
+        lv = a["levels"]
+        types = list(range(1, len(names))) if lv is None else (lv if isinstance(lv, list) else [lv])
+        if not all(_int_like(t) and 0 <= t < len(names) for t in types):
+            raise InputError(f"`{call}`: the triad types are 0..{len(names) - 1} ({', '.join(names)}); "
+                             f"{lv!r} was given.")
+        types = sorted({int(t) for t in types})
+        mask = sum(1 << t for t in types)
+        return [Term(name, [f"triadcensus.{names[t]}" for t in types], K.TRIADCLASS, (mask, 1, 0),
+                     dyad_independent=False, observed_fn=lambda c: _triad_types(c)[types])]
+    _args(call, [])
+    if name in ("simmelian", "nearsimmelian"):
+        _need(ctx, call, True)
+        types = [15] if name == "simmelian" else [14]
+    else:  # balance: 102 and 300 (directed); 1 or 3 ties (undirected)
+        types = [2, 15] if ctx.directed else [1, 3]
+    mask = sum(1 << t for t in types)
+    return [Term(name, [name], K.TRIADCLASS, (mask, 0, 0), dyad_independent=False,
+                 observed_fn=lambda c: float(_triad_types(c)[types].sum()))]
+
+
+def _t_transitive(call, ctx):
+    _args(call, [])
+    _need(ctx, call, True)
+    if call.name == "transitive":  # statnet's transitive counts transitive triples (as ttriple)
+        return [Term("transitive", ["transitive"], K.TTRIPLE, (-1, -1, 0), dyad_independent=False,
+                     observed_fn=lambda c: _triples(c)[0])]
+
+    def obs(c):
+        A = _adj_dense(c)
+        P = A @ A
+        np.fill_diagonal(P, 0)
+        return float(np.sum(P * (1 - A)))
+    return [Term("intransitive", ["intransitive"], K.INTRANSITIVE, dyad_independent=False, observed_fn=obs)]
+
+
+def _t_simmelianties(call, ctx):
+    _args(call, [])
+    _need(ctx, call, True)
+
+    def obs(c):
+        A = _adj_dense(c)
+        M = A * A.T
+        P = M @ M
+        return float(np.sum((M > 0) & (P > 0)))
+    return [Term("simmelianties", ["simmelianties"], K.SIMMELIANTIES, dyad_independent=False, observed_fn=obs)]
+
+
+def _t_opentriad(call, ctx):
+    _args(call, [])
+    _need(ctx, call, False)
+
+    def obs(c):
+        A = _adj_dense(c)
+        d = A.sum(axis=1)
+        return float(np.sum(d * (d - 1) / 2) - np.trace(A @ A @ A) / 2)
+    return [Term("opentriad", ["opentriad"], K.OPENTRIAD, dyad_independent=False, observed_fn=obs)]
+
+
+def _simple_cycles(c, k, semi):
+    """Number of cycles of length k (directed; semicycles: direction ignored) by enumeration."""
+    A = _adj_dense(c) > 0
+    if c.directed and semi:
+        A = A | A.T
+    n = A.shape[0]
+    nbr = [np.nonzero(A[v])[0] for v in range(n)]
+    directed = c.directed and not semi
+    total = 0
+
+    def dfs(start, v, depth, onpath):
+        nonlocal total
+        for w in nbr[v]:
+            if w == start and depth == k:
+                total += 1
+            elif w > start and not onpath[w] and depth < k:
+                onpath[w] = True
+                dfs(start, w, depth + 1, onpath)
+                onpath[w] = False
+    for s in range(n):
+        onpath = np.zeros(n, dtype=bool)
+        onpath[s] = True
+        dfs(s, s, 1, onpath)
+    # each cycle is found from its smallest node in both directions when undirected
+    return float(total if directed else total / 2)
+
+
+def _t_cycle(call, ctx):
+    a = _args(call, [("k", _REQUIRED), ("semi", False)])
+    ks = a["k"] if isinstance(a["k"], list) else [a["k"]]
+    semi = bool(a["semi"]) and ctx.directed
+    lo = 2 if (ctx.directed and not semi) else 3
+    if not all(_int_like(k) and lo <= k <= max(ctx.n, lo) for k in ks):
+        raise InputError(f"`{call}`: k must be whole numbers from {lo} to the number of nodes; {a['k']!r} was given.")
+    pre = "semicycle" if semi else "cycle"
+    return [Term("cycle", [f"{pre}{int(k)}"], K.CYCLE, (int(k), int(semi), 0), dyad_independent=False,
+                 observed_fn=lambda c, k=int(k): _simple_cycles(c, k, semi)) for k in ks]
+
+
+_TRAILS = ["RRR", "RRL", "LRR", "LRL"]
+
+
+def _t_threetrail(call, ctx):
+    a = _args(call, [("keep", None), ("levels", None)])
+    if not ctx.directed:
+        if a["keep"] is not None or a["levels"] is not None:
+            raise InputError(f"`{call}`: keep=/levels= select the directed trail types; the graph is undirected.")
+
+        def obs_u(c):
+            A = _adj_dense(c)
+            d = A.sum(axis=1)
+            return float(np.sum(np.triu(A, 1) * np.outer(d - 1, d - 1)))
+        return [Term("threetrail", ["threetrail"], K.THREETRAIL, (-1, 0, 0), dyad_independent=False,
+                     observed_fn=obs_u)]
+    kept = _levels_or_keep(a, _TRAILS, _TRAILS, call)
+
+    def obs(c, typ):
+        A = _adj_dense(c)
+        i_, o_ = A.sum(axis=0), A.sum(axis=1)
+        if typ == 0:
+            W = np.outer(i_, o_) - A.T
+        elif typ == 1:
+            W = np.outer(i_, i_ - 1)
+        elif typ == 2:
+            W = np.outer(o_ - 1, o_)
+        else:
+            W = np.outer(o_ - 1, i_ - 1)
+        return float(np.sum(A * W))
+    idx = [_TRAILS.index(t) for t in kept]
+    return [Term("threetrail", [f"threetrail.{_TRAILS[k]}"], K.THREETRAIL, (k, 0, 0), dyad_independent=False,
+                 observed_fn=lambda c, k=k: obs(c, k)) for k in idx]
+
+
+def _t_degcrossprod(call, ctx):
+    _args(call, [])
+    _need(ctx, call, False)
+    e_obs = ctx.G.number_of_edges()
+    if e_obs == 0:
+        raise InputError("`degcrossprod` needs a network with ties (statnet divides by the observed number of ties).")
+
+    def obs(c):
+        A = _adj_dense(c)
+        d = A.sum(axis=1)
+        return float(np.sum(np.triu(A, 1) * np.outer(d, d)) / (2 * e_obs))
+    # statnet's input is 2 * (observed ties): the statistic is sum over ties of d_i d_j / (2 E_obs)
+    return [Term("degcrossprod", ["degcrossprod"], K.GLOBALSTAT, (0, -1, 0), (2.0 * e_obs, 0.0, 0.0),
+                 dyad_independent=False, observed_fn=obs)]
+
+
+
+def _t_degcor(call, ctx):
+    """Statnet's degcor: summary and change statistic as statnet defines them.
+
+    The statistic is the degree correlation over ties (statnet's s_degcor), while its change
+    statistic is the change of the sum over ties of d_u d_v divided by (sigma2 E) of the
+    observed network (its d_degcor), so the MPLE is statnet's.
+    """
+    _args(call, [])
+    _need(ctx, call, False)
+    A = ctx.adj.astype(float)
+    e_obs = A.sum() / 2
+    d = A.sum(axis=1)
+    iu = np.nonzero(np.triu(A, 1))
+    alld = np.concatenate([d[iu[0]], d[iu[1]]])
+    sigma2 = float(np.mean(alld ** 2) - np.mean(alld) ** 2) if e_obs else 0.0
+    if not sigma2 > 0:
+        raise InputError("`degcor` needs a network whose tied nodes differ in degree (statnet divides by the "
+                         "variance of the degrees at the ends of the ties).")
+
+    def obs(c):
+        B = _adj_dense(c)
+        dd = B.sum(axis=1)
+        r, cc = np.nonzero(np.triu(B, 1))
+        x = np.concatenate([dd[r], dd[cc]])
+        y = np.concatenate([dd[cc], dd[r]])
+        s2 = np.mean(x ** 2) - np.mean(x) ** 2
+        return float((np.mean(x * y) - np.mean(x) ** 2) / s2) if s2 > 0 else 0.0
+    return [Term("degcor", ["degcor"], K.GLOBALSTAT, (0, -1, 0), (sigma2 * e_obs, 0.0, 0.0), dyad_independent=False,
+                 observed_fn=obs)]
+
+
+def _t_tripercent(call, ctx):
+    a = _args(call, [("attr", None), ("diff", False), ("levels", None)])
+    _need(ctx, call, False)
+    if a["diff"]:
+        raise InputError(f"`{call}`: diff=TRUE is not implemented for tripercent; use attr= alone.")
+    r, cat, label = -1, None, "tripercent"
+    if a["attr"] is not None:
+        vals, lev = ctx.levels(a["attr"], call.name)
+        kept = select_levels(a["levels"], lev, vals, call)
+        r = _level_codes(ctx, vals, kept)
+        cat = np.asarray(ctx.ncat[r])
+        label = f"tripercent.{a['attr']}"
+
+    def obs(c):
+        A = _adj_dense(c)
+        if cat is not None:
+            A = A * _same_matrix(c, cat)
+        t = np.trace(A @ A @ A) / 6
+        d = A.sum(axis=1)
+        s2 = np.sum(d * (d - 1) / 2)
+        return float(100.0 * t / (s2 - 2 * t)) if t > 0 else 0.0
+    return [Term("tripercent", [label], K.GLOBALSTAT, (2, r, 0), dyad_independent=False, observed_fn=obs)]
+
+
+
+def _t_isolatededges(call, ctx):
+    _args(call, [])
+    _need(ctx, call, False)
+
+    def obs(c):
+        d = _degrees(c, "all")
+        return float(sum(1 for a, b in c.edges_idx() if d[a] == 1 and d[b] == 1))
+    return [Term("isolatededges", ["isolatededges"], K.ISOLATEDEDGES, dyad_independent=False, observed_fn=obs)]
+
+
 TERMS = {
     "edges": _t_edges,
     "mutual": _t_mutual,
@@ -1063,6 +1686,42 @@ TERMS = {
     "gwidegree": _t_gwdeg("gwidegree"),
     "gwodegree": _t_gwdeg("gwodegree"),
     "gwdegree": _t_gwdeg("gwdegree"),
+    "sender": _t_sender_like("sender"),
+    "receiver": _t_sender_like("receiver"),
+    "sociality": _t_sender_like("sociality"),
+    "nodemix": _t_nodemix,
+    "absdiffcat": _t_absdiffcat,
+    "density": _t_density_like("density"),
+    "meandeg": _t_density_like("meandeg"),
+    "diff": _t_diff,
+    "smalldiff": _t_smalldiff,
+    "dyadcov": _t_dyadcov,
+    "asymmetric": _t_asymmetric,
+    "degrange": _t_degrange("degrange"),
+    "idegrange": _t_degrange("idegrange"),
+    "odegrange": _t_degrange("odegrange"),
+    "concurrent": _t_concurrent,
+    "concurrentties": _t_concurrent,
+    "degree1.5": _t_deg15("degree1.5"),
+    "idegree1.5": _t_deg15("idegree1.5"),
+    "odegree1.5": _t_deg15("odegree1.5"),
+    "twopath": _t_twopath,
+    "m2star": _t_twopath,
+    "altkstar": _t_altkstar,
+    "triadcensus": _t_triadclass,
+    "balance": _t_triadclass,
+    "simmelian": _t_triadclass,
+    "nearsimmelian": _t_triadclass,
+    "transitive": _t_transitive,
+    "intransitive": _t_transitive,
+    "simmelianties": _t_simmelianties,
+    "opentriad": _t_opentriad,
+    "cycle": _t_cycle,
+    "threetrail": _t_threetrail,
+    "degcrossprod": _t_degcrossprod,
+    "degcor": _t_degcor,
+    "tripercent": _t_tripercent,
+    "isolatededges": _t_isolatededges,
 }
 
 # statnet's alternative spellings of the same terms
@@ -1104,6 +1763,10 @@ def build_terms(calls, ctx) -> list[Term]:
         if name in ALIASES:
             name = ALIASES[name]
             call = TermCall(name, call.args, call.kwargs)
+        if name not in TERMS and name.startswith(("b1", "b2", "gwb1", "gwb2")):
+            raise InputError(
+                f"`{name}` is a term of statnet's bipartite networks; bipartite networks (two node sets, ties "
+                "only between them) are not implemented here. For a one-mode network use the unipartite terms.")
         if name not in TERMS:
             raise InputError(
                 f"Unknown ERGM term {name!r}; available terms: {', '.join(sorted(TERMS))}."

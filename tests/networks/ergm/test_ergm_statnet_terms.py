@@ -35,6 +35,8 @@ def net(key):
             "fmh": lambda: load("faux.mesa.high", False, "fmh_gm"),
             "dixon": lambda: load("faux.dixon.high", True),
             "flo": lambda: load("flomarriage", False),
+            # test-term-undirected.R's small undirected network with lots of triangles
+            "unnw": lambda: load("unnw", False),
         }[key]()
     return NETS[key]
 
@@ -111,6 +113,7 @@ SUMMARY = [
     ("fmh", "absdiff('Grade')", [79]),
     ("fmh", "absdiff(~Grade, pow=2)", [195]),
     ("fmh", "edges", [203]),
+    ("fmh", "isolatededges", [4]),
     ("samplike", "isolates", [0]),
     ("samplike", "nodecov('YearsServed')", [906]),
     ("samplike", "nodecov(~YearsServed^2)", [5036]),
@@ -144,6 +147,9 @@ SUMMARY = [
     ("dixon", "dnsp(type='ITP', d=2)", [892]),
     ("dixon", "dnsp(type='OSP', d=2)", [733]),
     ("dixon", "dnsp(type='ISP', d=2)", [904]),
+    ("dixon", "ddsp(type='RTP', d=1:2)", [1096, 96]),
+    ("dixon", "desp(type='RTP', d=1:3)", [309, 39, 2]),
+    ("dixon", "dgwesp(fixed=T, decay=0.1, type='RTP')", [353.9198]),
     # test-term-gw-sp.R (undirected: faux.mesa.high)
     ("fmh", "dgwdsp(fixed=F, cutoff=6)", [431, 75, 23, 1, 1, 0]),
     ("fmh", "dgwdsp(fixed=T, decay=0.1)", [540.7445]),
@@ -154,6 +160,70 @@ SUMMARY = [
     ("fmh", "dgwnsp(fixed=F, cutoff=5)", [361, 39, 10, 1, 0]),
     ("fmh", "dgwnsp(fixed=T, decay=0.1)", [415.8586]),
     ("fmh", "dnsp(d=2)", [39]),
+    # ---- terms added in the second batch
+    # test-term-directed.R
+    ("samplike", "asymmetric", [32]),
+    ("samplike", "asymmetric('group')", [17]),
+    ("samplike", "asymmetric(~group, diff=TRUE)", [7, 2, 8]),
+    ("samplike", "asymmetric('group', levels=3)", [8]),
+    ("samplike", "asymmetric(~group, diff=TRUE, keep=1:2)", [7, 2]),
+    ("samplike", "idegrange(5:8)", [9, 6, 4, 3]),
+    ("samplike", "idegrange(5:8, by='group', homophily=TRUE)", [5, 3, 0, 0]),
+    ("samplike", "intransitive", [224]),
+    ("samplike", "idegree1.5", [214.6543]),
+    ("samplike", "m2star", [378]),
+    ("samplike", "nearsimmelian", [18]),
+    ("samplike", "odegree1.5", [196.9432]),
+    ("samplike", "odegrange(5:8)", [12, 5, 0, 0]),
+    ("samplike", "odegrange(5:8, by=~group, homophily=TRUE)", [3, 0, 0, 0]),
+    ("samplike", "receiver", [8, 4, 2, 5, 3, 5, 7, 11, 10, 6, 3, 6, 3, 5, 3, 2, 3]),
+    ("samplike", "receiver(nodes=-(2:16))", [2, 2, 3]),
+    ("samplike", "sender", [5, 4, 4, 4, 5, 6, 4, 6, 5, 5, 6, 5, 5, 3, 5, 4, 6]),
+    ("samplike", "sender(nodes=-(2:16))", [6, 4, 6]),
+    ("samplike", "simmelian", [8]),
+    ("samplike", "simmelianties", [32]),
+    ("samplike", "transitive", [154]),
+    # test-term-undirected.R
+    ("fmh", "altkstar(1, fixed=TRUE)", [258]),
+    ("fmh", "concurrent", [97]),
+    ("fmh", "concurrent(by='Grade')", [35, 15, 18, 8, 13, 8]),
+    ("fmh", "concurrentties", [258]),
+    ("fmh", "concurrentties(by='Grade')", [103, 51, 36, 19, 31, 18]),
+    ("fmh", "degrange(1:3)", [148, 97, 67]),
+    ("fmh", "degrange(1:3, by='Sex', homophily=TRUE)", [122, 65, 36]),
+    ("unnw", "degcrossprod", [56.30102]),
+    ("unnw", "degcor", [-0.09789041]),
+    ("unnw", "tripercent", [29.19463]),
+    ("unnw", "tripercent('Pet')", [29.09091]),
+    ("fmh", "degree1.5", [795.7458]),
+    ("fmh", "opentriad", [473]),
+    ("fmh", "sociality(nodes=-(2:203))", [13, 3, 1]),
+    # test-term-flexible.R
+    ("fmh", "absdiffcat('Grade')", [15, 15, 7, 2, 1]),
+    ("fmh", "absdiffcat(~Grade, levels=-(4:5))", [15, 15, 7]),
+    ("fmh", "balance", [40139]),
+    ("samplike", "cycle(2:6)", [28, 39, 111, 260, 651]),
+    ("samplike", "cycle(3:7, semi=TRUE)", [57, 216, 787, 2908, 10508]),
+    ("fmh", "cycle(3:6)", [62, 80, 138, 270]),
+    ("fmh", "density", [.009708274]),
+    ("fmh", "dyadcov('GradeMet')", [641]),
+    ("samplike", "meandeg", [4.8889]),
+    ("fmh", "nodemix('Grade')", [0, 33, 0, 2, 23, 1, 4, 7, 9, 1, 2, 6, 1, 17, 1, 1, 4, 5, 5, 6]),
+    ("fmh", "nodemix('Race', base=1)", [8, 53, 13, 41, 46, 0, 1, 0, 0, 5, 22, 10, 0, 4]),
+    ("samplike", "smalldiff('YearsServed', 3)", [78]),
+    ("fmh", "smalldiff('Grade', 2)", [193]),
+    ("samplike", "threetrail", [2103, 2326, 1749, 1897]),
+    ("samplike", "threetrail(levels=2)", [2326]),
+    ("samplike", "triadcensus", [205, 190, 12, 24, 24, 68, 34, 5, 0, 35, 15, 6, 5, 18, 8]),
+    ("samplike", "triadcensus(3)", [12]),
+    ("samplike", "twopath", [378]),
+    ("samplike", "nodeicov(~poly(YearsServed,2,raw=TRUE))", [439, 2345]),
+    ("samplike", "nodeocov(~poly(YearsServed,2,raw=TRUE))", [467, 2691]),
+    ("samplike", "nodecov(~poly(YearsServed,2,raw=TRUE))", [906, 5036]),
+    # statnet's attribute-function spellings, read as written
+    ("samplike", 'nodecov(function(x)(x%v%"YearsServed")^2)', [5036]),
+    ("samplike", 'nodeicov(~(.%v%"YearsServed")^2)', [2345]),
+    ("samplike", 'ctriad(function(x) x %v% "group", diff=TRUE)', [8, 4, 22]),
 ]
 
 # head(summary(...)) checks: the first values of a curved term's canonical statistics
@@ -161,6 +231,8 @@ SUMMARY_HEAD = [
     ("samplike", "gwidegree(cutoff=11)", [0, 3, 5, 1, 3, 2]),
     ("samplike", "gwodegree()", [0, 0, 1, 5, 7, 5]),
     ("fmh", "gwdegree()", [51, 30, 28, 18, 10, 2]),
+    # summary(fmh~altkstar)[1:10]: the curved altkstar's canonical statistics (degree counts)
+    ("fmh", "altkstar", [51, 30, 28, 18, 10, 2, 4, 1, 2, 1]),
 ]
 
 # (network, formula, statnet's MPLE coefficients [first ones], tolerance)
@@ -224,6 +296,7 @@ MPLE = [
     ("fmh", "absdiff('Grade', pow=2)", [-3.41]),
     ("samplike", "edges", [-.9072]),
     ("fmh", "isolates", [5.10979]),
+    ("fmh", "isolatededges", [.01034]),
     ("fmh", "nodecov('Grade')", [-.271]),
     ("fmh", "nodecov(~Grade^2)", [-.03199]),
     ("samplike", "nodefactor(~group)", [-.9480, -.3273]),
@@ -244,6 +317,74 @@ MPLE = [
     ("fmh", "edges + dgwdsp(fixed=T, decay=0.1)", [-4.89690639, 0.06665661]),
     ("fmh", "edges + dgwesp(fixed=T, decay=0.1)", [-5.295790, 1.730727]),
     ("fmh", "edges + dgwnsp(fixed=T, decay=0.1)", [-4.2641998, -0.1072723]),
+    # ---- terms added in the second batch
+    # test-term-directed.R
+    ("samplike", "asymmetric", [-1.33]),
+    ("samplike", "asymmetric('group')", [-.6008]),
+    ("samplike", "asymmetric(~group, diff=TRUE)", [-.6931, -.6931, -.4855]),
+    ("samplike", "asymmetric('group', levels=3)", [-.4855]),
+    ("samplike", "asymmetric('group', diff=TRUE, keep=c(1,3))", [-.6931, -.4855]),
+    ("samplike", "idegrange(5:8)", [0.1431, -1.0986, -1.1451, -0.2231]),
+    ("samplike", "idegrange(5:8, by=~group, homophily=TRUE)", [0.5108, 2.1972, -np.inf, -np.inf]),
+    ("samplike", "intransitive", [-.21]),
+    ("samplike", "idegree1.5", [-.2387]),
+    ("samplike", "m2star", [-.1028]),
+    ("samplike", "nearsimmelian", [-.4366483]),
+    ("samplike", "odegree1.5", [-0.2909]),
+    ("samplike", "odegrange(5:8)", [-0.619, -1.030, -np.inf, -np.inf]),
+    ("samplike", "odegrange(5:8, by='group', homophily=TRUE)", [0.2231, -np.inf, -np.inf, -np.inf]),
+    ("samplike", "receiver", [-0.1178, -1.1787, -2.0149, -0.8755, -1.5404, -0.8755, -0.3567, 0.6061, 0.3567,
+                              -0.6061, -1.5404, -0.6061, -1.5404, -0.8755, -1.5404, -2.0149, -1.5404]),
+    ("samplike", "receiver(nodes=-(3:18))", [-2.0149, -0.1178]),
+    ("samplike", "sender", [-0.8755, -1.1787, -1.1787, -1.1787, -0.8755, -0.6061, -1.1787, -0.6061, -0.8755, -0.8755,
+                            -0.6061, -0.8755, -0.8755, -1.5404, -0.8755, -1.1787, -0.6061]),
+    ("samplike", "sender(nodes=-(3:18))", [-.6061, -.8755]),
+    ("samplike", "simmelian", [.6069]),
+    ("samplike", "simmelianties", [.1984]),
+    ("samplike", "transitive", [-.07745]),
+    # test-term-undirected.R
+    ("fmh", "altkstar(1, fixed=TRUE)", [-3.234]),
+    ("fmh", "altkstar(.5, fixed=TRUE)", [-4.166]),
+    ("fmh", "altkstar(.9, fixed=TRUE)", [-3.494]),
+    ("fmh", "concurrent", [-4.871]),
+    ("fmh", "concurrent(by='Sex')", [-5.17301, -4.67697]),
+    ("fmh", "concurrentties", [-3.234]),
+    ("fmh", "concurrentties(by=~Sex)", [-3.078, -3.429]),
+    ("fmh", "degrange(1:3)", [-4.349, -4.067, -3.178]),
+    ("fmh", "degrange(1:3, by=~Sex, homophily=TRUE)", [-3.389, -3.032, -2.368]),
+    ("unnw", "degcrossprod", [0.099]),
+    ("unnw", "degcor", [0.2282]),
+    ("unnw", "tripercent", [0.4492]),
+    ("unnw", "tripercent(~Pet)", [0.2501]),
+    ("fmh", "degree1.5", [-1.1398]),
+    # test-term-flexible.R (dyad-independent terms: ergm() without estimate= is the MLE = MPLE)
+    ("fmh", "absdiffcat('Grade')", [-6.005, -5.788, -6.063, -6.891, -6.611]),
+    ("fmh", "absdiffcat(~Grade, base=(4:5))", [-6.005, -5.788, -6.063]),
+    ("fmh", "balance", [-.02376]),
+    ("samplike", "cycle(2:6)", [2.118, -0.539, 0.410, -0.022, -0.049]),
+    ("samplike", "cycle(3:7, semi=TRUE)", [-0.0091, 0.1439, 0.0704, -0.0311, 0.0011]),
+    ("fmh", "cycle(c(4,6))", [.1615, -.2083]),
+    ("samplike", "density", [-277.5904]),
+    ("samplike", "diff(~YearsServed)", [0.0631]),
+    ("samplike", "diff('YearsServed', dir='h-t')", [-0.0631]),
+    ("samplike", "diff('YearsServed', sign.action='abs')", [-0.381]),
+    ("samplike", "diff('YearsServed', sign.action='pos')", [-0.2843]),
+    ("samplike", "diff('YearsServed', sign.action='neg')", [0.504]),
+    ("samplike", "diff('YearsServed', pow=3)", [0.001844]),
+    # statnet: 12.31787, where glm stopped; every dyad with GradeMet > 0 is a tie (the
+    # covariate is an edge attribute), so the estimate is +Inf (as edgecov('YearsTrusted'))
+    ("fmh", "dyadcov('GradeMet')", [np.inf]),
+    ("fmh", "meandeg", [-474.0647]),
+    ("samplike", "nodemix('group')", [-3.2958369, -2.1747517, -2.5649494, 1.6094379, -3.2958369, -1.4916549,
+                                      -1.0986123, 0.9162907]),
+    ("samplike", "nodemix(~Trinity, base=(3:9))", [-1.0116, -.82098]),
+    ("samplike", "smalldiff(~YearsServed, 3)", [-.86903]),
+    ("fmh", "smalldiff(~Grade, 2)", [-4.3525]),
+    ("fmh", "threetrail", [-.2842]),
+    ("samplike", "threetrail(keep=1:2)", [-.01881, .00776]),
+    ("fmh", "triadcensus", [-.02559, -.06254, 2.61531]),
+    ("fmh", "triadcensus(2:3)", [-1.749635, 2.228183]),
+    ("fmh", "twopath", [-1.297362]),
 ]
 
 # the small directed networks of test-term-gw-sp.R
@@ -267,19 +408,7 @@ SMALL_SP = [
 ]
 
 UNSUPPORTED = {  # test file: {test: number of checks}
-    "test-term-directed.R": {"asymmetric": 10, "idegrange": 4, "intransitive": 2, "idegree1.5": 2,
-                             "m2star": 2, "nearsimmelian": 2, "nodeicov poly()": 1, "nodeocov poly()": 1,
-                             "odegree1.5": 2, "odegrange": 4, "receiver": 4, "sender": 4, "simmelian": 2,
-                             "simmelianties": 2, "transitive": 2},
-    "test-term-undirected.R": {"altkstar": 4, "concurrent": 4, "concurrentties": 4, "degrange": 4,
-                               "degcrossprod": 2, "degcor": 2, "degree1.5": 2, "opentriad": 2, "sociality": 2,
-                               "tripercent": 4},
-    "test-term-flexible.R": {"absdiffcat": 4, "balance": 2, "cycle": 6, "density": 2, "diff": 12, "dyadcov": 4,
-                             "edgecov induced subgraphs (R's sample())": 4, "bipartite networks": 6,
-                             "meandeg": 2, "nodecov poly()/function": 2, "nodemix": 6, "smalldiff": 6,
-                             "threetrail": 4, "triadcensus": 4, "twopath": 2},
-    "test-level-select.R": {"COLLAPSE_SMALLEST": 6},
-    "test-term-gw-sp.R": {"RTP type": 5},
+    "test-term-flexible.R": {"edgecov induced subgraphs (R's sample())": 4, "bipartite networks": 6},
 }
 
 
@@ -314,6 +443,16 @@ def test_small_shared_partner_networks(ties, term, typ, counts, gw, coef):
     assert abs(_mple(G, f"edges + {term}(fixed=T, decay=0.1, type='{typ}')")[1] - coef) <= 1e-6
 
 
+def test_gwesp_rtp_small_network():
+    # test-term-gw-sp.R's regression network: only the tie 3->1 has an RTP partner (3<->2<->1)
+    G = nx.DiGraph()
+    G.add_nodes_from(range(1, 5))
+    G.add_edges_from([(1, 2), (2, 1), (2, 3), (3, 1), (3, 2), (4, 1), (4, 3)])
+    assert summary_statistics(G, "dgwesp(fixed=F, type='RTP')").to_numpy()[:2].tolist() == [1, 0]
+    assert summary_statistics(G, "desp(type='RTP', d=1:2)").to_dict() == {"esp.RTP1": 1, "esp.RTP2": 0}
+    assert abs(summary_statistics(G, "dgwesp(fixed=T, decay=0.1, type='RTP')").iloc[0] - 1) <= 1e-6
+
+
 def test_gwnsp_isp_edges_coefficient():
     G = nx.DiGraph()
     G.add_nodes_from(range(1, 11))
@@ -337,6 +476,88 @@ def test_gw_sp_identity_dsp_is_esp_plus_nsp():
     e = summary_statistics(net("dixon"), "dgwesp(fixed=T, type='OTP', decay=0.1)").iloc[0]
     n = summary_statistics(net("dixon"), "dgwnsp(fixed=T, type='OTP', decay=0.1)").iloc[0]
     assert abs(d - (e + n)) <= 1e-6
+
+
+def test_sociality_head():
+    # expect_equal(head(summary(fmh~sociality)), c(4,0,0,1,0,0)): nodes 2..7 (node 1 is the base)
+    got = summary_statistics(net("fmh"), "sociality")
+    assert list(got.index[:2]) == ["sociality2", "sociality3"] and len(got) == 204
+    assert got.to_numpy()[:6].tolist() == [4, 0, 0, 1, 0, 0]
+
+
+@pytest.mark.parametrize("formula,ref", [
+    ("diff('YearsServed')", lambda d: d),
+    ("diff(~YearsServed, dir='h-t')", lambda d: -d),
+    ("diff(~YearsServed, sign.action='abs')", np.abs),
+    ("diff(~YearsServed, sign.action='pos')", lambda d: (d + np.abs(d)) / 2),
+    ("diff('YearsServed', sign.action='neg')", lambda d: (d - np.abs(d)) / 2),
+    ("diff('YearsServed', pow=3)", lambda d: d ** 3),
+])
+def test_diff_statnet_references(formula, ref):
+    # statnet's references: sthd <- outer(YS, YS, "-"); sum(f(sthd) * as.matrix(samplike))
+    G = net("samplike")
+    ys = np.array([G.nodes[v]["YearsServed"] for v in sorted(G.nodes())], dtype=float)
+    expected = float(np.sum(ref(ys[:, None] - ys[None, :]) * adjacency(G)))
+    assert summary_statistics(G, formula).iloc[0] == expected
+
+
+def test_opentriad_mple_against_direct_logistic_fit():
+    # statnet's test gives coefficient 0 for opentriad; testthat's comparison treats an NA
+    # estimate as equal, so it asserts no value. Ours is checked against a logistic fit of
+    # the change statistic d_i + d_j - 3 * (common neighbours), built here from the matrix.
+    from scipy.optimize import minimize_scalar
+
+    A = adjacency(net("fmh"))
+    n = len(A)
+    iu = np.triu_indices(n, 1)
+    d = A.sum(axis=1)
+    x = (d[:, None] + d[None, :] - 2 * A - 3 * (A @ A))[iu]
+    y = A[iu]
+    res = minimize_scalar(lambda b: np.sum(np.logaddexp(0, b * x)) - b * np.sum(x * y), bounds=(-10, 10),
+                          method="bounded", options={"xatol": 1e-10})
+    assert abs(_mple(net("fmh"), "opentriad")[0] - res.x) < 1e-5
+
+
+def test_new_term_errors():
+    with pytest.raises(InputError, match="curved form"):
+        summary_statistics(net("fmh"), "altkstar(0.5)")
+    with pytest.raises(InputError, match="undirected networks"):
+        summary_statistics(net("samplike"), "degrange(1)")
+    with pytest.raises(InputError, match="directed networks only"):
+        summary_statistics(net("fmh"), "sender")
+    with pytest.raises(InputError, match="below its `to`"):
+        summary_statistics(net("fmh"), "degrange(3, to=2)")
+    with pytest.raises(InputError, match=r"triad types are 0\.\.3"):
+        summary_statistics(net("fmh"), "triadcensus(5)")
+    with pytest.raises(InputError, match=r"bipartite networks .* not implemented"):
+        summary_statistics(net("fmh"), "b1factor('Sex')")
+    with pytest.raises(InputError, match=r"sign\.action"):
+        summary_statistics(net("samplike"), "diff('YearsServed', sign.action='up')")
+
+
+def test_r_random_generator_reproduces_the_exported_draws():
+    # r_rng rebuilds covariates the tests draw with R's RNG; it must give the draws R gave
+    from r_rng import RRandom
+
+    G = net("samplike")
+    edges = load.__globals__["pd"].read_csv(load.__globals__["DATA"] / "samplike_wrong_edges.csv")
+    assert RRandom(42).rbinom(88, 4, .5) == edges["YearsTrusted"].tolist()
+    assert RRandom(296).rbinom(18, 10, .5) == [G.nodes[v]["YearsServed"] for v in sorted(G.nodes())]
+    cov = np.loadtxt(load.__globals__["DATA"] / "samplike_wrong_cov64.csv", delimiter=",")
+    np.testing.assert_array_equal(np.reshape(RRandom(64).rbinom(324, 3, .5), (18, 18), order="F"), cov)
+
+
+def test_dyadcov_directed():
+    # set.seed(120); cov <- matrix(rbinom(324, 1, .5), 18, 18); cov <- cov + t(cov)
+    from r_rng import RRandom
+
+    cov = np.reshape(RRandom(120).rbinom(324, 1, .5), (18, 18), order="F")
+    cov = cov + cov.T
+    G = net("samplike")
+    s = summary_statistics(G, [("dyadcov", cov)])
+    assert s.to_numpy().tolist() == [31, 21, 14]
+    assert list(s.index) == ["dyadcov.mutual.x", "dyadcov.utri.x", "dyadcov.ltri.x"]
+    assert r_all_equal(_mple(G, [("dyadcov", cov)]), [-.8546, -1.0732, -1.3467])
 
 
 def test_edgecov_errors():
@@ -392,6 +613,32 @@ def test_level_select_ties(levels, expected, warns):
     assert bool(msgs) == warns
     if warns:
         assert "Levels '2' and '11' are tied. Using the order given." in msgs[0]
+
+
+COLLAPSE = [  # (column, formula, expected, tie warnings)
+    ("x123", "nodefactor('x' %>% COLLAPSE_SMALLEST(2, 5), levels=TRUE)",
+     {"nodefactor.x.2": 18, "nodefactor.x.5": 6, "nodefactor.x.11": 16}, []),
+    ("x123", "nodefactor(\"x\" %>% COLLAPSE_SMALLEST(3, 5), levels=TRUE)",
+     {"nodefactor.x.5": 24, "nodefactor.x.11": 16}, []),
+    ("x123", "nodefactor('x' %>% COLLAPSE_SMALLEST(2, 5), levels=SMALLEST(2))",
+     {"nodefactor.x.2": 18, "nodefactor.x.5": 6}, []),
+    ("x789", "nodefactor('x' %>% COLLAPSE_SMALLEST(2, 5), levels=TRUE)",
+     {"nodefactor.x.3": 15, "nodefactor.x.5": 13, "nodefactor.x.11": 12}, ["'2' and '11'"]),
+    ("x789", "nodefactor('x' %>% COLLAPSE_SMALLEST(3, 5), levels=TRUE)",
+     {"nodefactor.x.3": 15, "nodefactor.x.5": 25}, []),
+    ("x789", "nodefactor('x' %>% COLLAPSE_SMALLEST(2, 5), levels=SMALLEST(2))",
+     {"nodefactor.x.3": 15, "nodefactor.x.11": 12}, ["'2' and '11'", "'3' and '5'"]),
+]
+
+
+@pytest.mark.parametrize("col,formula,expected,warns", COLLAPSE)
+def test_collapse_smallest(col, formula, expected, warns):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        got = summary_statistics(_flo_x(col), formula)
+    assert got.to_dict() == expected
+    msgs = [str(w.message) for w in rec if "tied" in str(w.message)]
+    assert msgs == [f"In term 'nodefactor': Levels {t} are tied. Using the order given." for t in warns]
 
 
 # ---------------------------------------------------------------- test-geodistn.R

@@ -197,3 +197,73 @@ def test_change_equals_difference_new_terms(directed, use_tp):
     for n, p in [(9, 0.35), (13, 0.2), (6, 0.8)]:
         G, w = _random_graph(rng, n, p, directed)
         _check(G, w, NEW_DIRECTED if directed else NEW_UNDIRECTED, rng, 25, use_tp)
+
+
+# the statnet terms of the second batch (test-term-*.R cases that were unsupported)
+MORE_DIRECTED = (
+    "edges + sender + receiver(nodes=-(2:3)) + nodemix('c') + nodemix('c', levels2=c(2, 5, 9)) "
+    "+ absdiffcat('y') + absdiffcat('y', levels=-1) + density + meandeg + diff('x') + diff('x', dir='h-t', pow=3) "
+    "+ diff('y', sign.action='abs') + diff('x', sign.action='pos') + diff('x', sign.action='neg') "
+    "+ smalldiff('x', 0.5) + dyadcov('w') + asymmetric + asymmetric('c') + asymmetric('c', diff=TRUE, levels=-2) "
+    "+ idegrange(1:3) + odegrange(c(0, 2), to=c(2, 4)) + idegrange(1:2, by='c', homophily=TRUE) "
+    "+ odegrange(2, by='c') + idegree1.5 + odegree1.5 + m2star + twopath + transitive + intransitive "
+    "+ triadcensus + triadcensus(c(0, 15)) + balance + simmelian + nearsimmelian + simmelianties "
+    "+ cycle(2:5) + cycle(3:5, semi=TRUE) + threetrail + threetrail(levels=c(2, 4)) "
+    "+ nodeicov(~poly(x, 2, raw=TRUE)) + nodeocov(~poly(y, 3, raw=TRUE)) + gwesp(0.3, fixed=TRUE, type='RTP') "
+    "+ gwdsp(0.4, fixed=TRUE, type='RTP') + gwnsp(0.2, fixed=TRUE, type='RTP') + esp(0:2, type='RTP') "
+    "+ dsp(1:2, type='RTP') + nsp(1, type='RTP')"
+)
+MORE_UNDIRECTED = (
+    "edges + sociality + sociality(nodes=c(1, 3)) + nodemix('c') + nodemix('c', base=1:2) + absdiffcat('y') "
+    "+ density + meandeg + diff('x') + smalldiff('y', 1) + dyadcov('w') + degrange(1:3) "
+    "+ degrange(0:1, to=3) + degrange(1:2, by='c') + degrange(1, by='c', homophily=TRUE) + concurrent "
+    "+ concurrent(by='c') + concurrentties + concurrentties(by='c', levels=2:3) + degree1.5 + twopath "
+    "+ altkstar(0.5, fixed=TRUE) + altkstar(2, fixed=TRUE) + triadcensus + triadcensus(0:3) + balance "
+    "+ opentriad + cycle(3:6) + threetrail + degcrossprod + tripercent + tripercent('c') + isolatededges "
+    "+ nodecov(~poly(y, 2, raw=TRUE))"
+)
+
+
+@pytest.mark.parametrize("directed", [True, False])
+@pytest.mark.parametrize("use_tp", [True, False])
+def test_change_equals_difference_more_terms(directed, use_tp):
+    rng = np.random.default_rng(170 + directed + 2 * use_tp)
+    for n, p in [(9, 0.35), (12, 0.2), (6, 0.8)]:
+        G, w = _random_graph(rng, n, p, directed)
+        _check(G, w, MORE_DIRECTED if directed else MORE_UNDIRECTED, rng, 25, use_tp)
+
+
+@pytest.mark.parametrize("directed", [True, False])
+def test_more_terms_dyad_independence(directed):
+    rng = np.random.default_rng(5)
+    G, w = _random_graph(rng, 8, 0.3, directed)
+    di = ("edges + nodemix('c') + absdiffcat('y') + density + meandeg + diff('x') + smalldiff('x', 1) "
+          + ("+ sender + receiver" if directed else "+ sociality + dyadcov('w')"))
+    assert build_model(G, di, edge_covariates={"w": w}).dyad_independent
+    dd = "edges + dyadcov('w')" if directed else "edges + concurrent"
+    assert not build_model(G, dd, edge_covariates={"w": w}).dyad_independent
+
+
+def test_degcor_change_is_statnets():
+    # statnet's degcor: summary = degree correlation over ties (s_degcor); change statistic =
+    # change of sum over ties of d_u d_v, divided by (variance of tie-end degrees * ties) of the
+    # observed network (d_degcor); so the two are not a difference of summaries
+    rng = np.random.default_rng(11)
+    G, _ = _random_graph(rng, 10, 0.3, False)
+    m = build_model(G, "degcor")
+    A = nx.to_numpy_array(G, nodelist=m.nodes)
+    d = A.sum(1)
+    r, c = np.nonzero(np.triu(A, 1))
+    ends = np.concatenate([d[r], d[c]])
+    const = (np.mean(ends ** 2) - np.mean(ends) ** 2) * len(r)
+    assert m.observed()[0] == pytest.approx(np.corrcoef(ends, np.concatenate([d[c], d[r]]))[0, 1])
+
+    def cross(M):
+        dd = M.sum(1)
+        return np.sum(np.triu(M, 1) * np.outer(dd, dd))
+    st = m.state()
+    for i, j in [(0, 1), (2, 7), (3, 9), (4, 5)]:
+        B = A.copy()
+        B[i, j] = B[j, i] = 1 - A[i, j]
+        sign = 1 if B[i, j] else -1
+        assert sign * m.change(i, j, st)[0] == pytest.approx((cross(B) - cross(A)) / const)
