@@ -106,7 +106,7 @@ class Links:
     @property
     def cardinalities(self) -> pd.Series:
         card = np.bincount(self.focal[self.weight != 0], minlength=self.n)
-        return pd.Series(card, index=self.unique_ids, name="cardinalities")
+        return pd.Series(card, index=self.unique_ids.rename("focal"), name="cardinalities")
 
     @property
     def isolates(self) -> pd.Index:
