@@ -251,8 +251,9 @@ def vertex_contiguity(geoms, ids, rook: bool, grid_size: float | None = None) ->
     >>> import pandas as pd
     >>> from shapely import box
     >>> cells = [box(0, 0, 1, 1), box(1, 0, 2, 1), box(1, 1, 2, 2)]
-    >>> vertex_contiguity(cells, pd.Index(list("abc")), rook=True).pairs()["focal"].tolist()
-    ['a', 'b', 'c']
+    >>> p = vertex_contiguity(cells, pd.Index(list("abc")), rook=True).pairs()
+    >>> list(zip(p["focal"], p["neighbor"]))
+    [('a', 'b'), ('b', 'a'), ('b', 'c'), ('c', 'b')]
     """
     import shapely
 
