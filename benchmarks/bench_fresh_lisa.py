@@ -95,6 +95,7 @@ def importtime(code: str, top: int = 10):
 
 
 def main():
+    """Time the scenarios in fresh processes and print medians, ratios and the import breakdown."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-importtime", action="store_true")

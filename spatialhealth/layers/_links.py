@@ -163,7 +163,7 @@ class Links:
         return self
 
     def to_graph(self):
-        """The equivalent ``libpysal.graph.Graph`` (built once)."""
+        """Return the equivalent ``libpysal.graph.Graph`` (built once)."""
         if self._graph is None:
             if self._base is not None:
                 self._graph = self._base.to_graph().transform(self.transformation)

@@ -877,7 +877,8 @@ def _quadrants(zx, lag, islands):
 
 
 def _lisa_frame(a, zx, lag, Ii, EI, VI, p, mean, sd, islands, alpha, adjust, value_cols):
-    from scipy.special import ndtr  # stats.norm.sf(x) is ndtr(-x); scipy.stats takes ~0.4 s to import
+    # stats.norm.sf(x) is ndtr(-x); scipy.stats takes ~0.4 s to import
+    from scipy.special import ndtr
 
     Ii = Ii.astype(float).copy()
     Ii[islands] = np.nan
