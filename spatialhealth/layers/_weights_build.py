@@ -1,8 +1,8 @@
 """Builders behind :func:`spatialhealth.layers.weights.build_weights`.
 
-Pure functions over validated inputs returning ``libpysal.graph.Graph`` objects
-with *untransformed* weights (binary, inverse distance, ...), indexed by region
-code. Geometry checks, island handling and transformation live in
+Pure functions over validated inputs returning :class:`~spatialhealth.layers._links.Links`
+(light link tables; the ``libpysal.graph.Graph`` is built only on demand) with
+*untransformed* weights (binary, inverse distance, ...), indexed by region code. Geometry checks, island handling and transformation live in
 :mod:`spatialhealth.layers.weights`.
 """
 
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InputTypeError, format_rows
+from ._links import Links, vertex_contiguity
 
 #: Albers equal-area conic for China (standard parallels 25°N and 47°N, central
 #: meridian 105°E), used when polygon distances are needed and the data are in
@@ -27,38 +28,24 @@ CHINA_EQUIDISTANT = "+proj=eqdc +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=W
 TIE_RTOL = 1e-9
 
 
-def graph_from_pairs(ids, focal, neighbor, weight) -> "Graph":  # noqa: F821
-    """Graph over ``ids`` (in this order) from link arrays; units without links become isolates."""
-    from libpysal.graph import Graph
-
-    ids = pd.Index(ids)
-    focal = np.asarray(focal, dtype=object)
-    neighbor = np.asarray(neighbor, dtype=object)
-    weight = np.asarray(weight, dtype=float)
-    linked = set(focal)
-    isolates = [i for i in ids if i not in linked]
-    if isolates:
-        focal = np.concatenate([focal, np.asarray(isolates, dtype=object)])
-        neighbor = np.concatenate([neighbor, np.asarray(isolates, dtype=object)])
-        weight = np.concatenate([weight, np.zeros(len(isolates))])
-    pos = pd.Series(np.arange(len(ids)), index=ids)
-    order = np.lexsort((pos.loc[neighbor].to_numpy(), pos.loc[focal].to_numpy()))
-    adj = pd.DataFrame({"focal": focal[order], "neighbor": neighbor[order], "weight": weight[order]})
-    adj["focal"] = pd.Categorical(adj["focal"], categories=ids)
-    adj["neighbor"] = pd.Categorical(adj["neighbor"], categories=ids)
-    series = adj.set_index(["focal", "neighbor"])["weight"]
-    series.index = series.index.set_levels([ids, ids])
-    return Graph(series.rename("weight"), transformation="O", is_sorted=True)
+def graph_from_pairs(ids, focal, neighbor, weight) -> Links:
+    """Links over ``ids`` (in this order) from code arrays; units without links are isolates."""
+    return Links.from_pairs(pd.Index(ids), focal, neighbor, weight)
 
 
 def pairs_of(graph) -> pd.DataFrame:
     """Non-zero links of ``graph`` as a frame (focal, neighbor, weight), self-loops of isolates dropped."""
+    if isinstance(graph, Links):
+        return graph.pairs()
     adj = graph.adjacency.reset_index()
     keep = adj["weight"].to_numpy() != 0
     return adj.loc[keep].reset_index(drop=True)
 
 
-def contiguity(geometry, rook: bool, strict: bool, grid_size: float | None = None):
+def contiguity(geometry, rook: bool, strict: bool, grid_size: float | None = None) -> Links:
+    """Queen/rook links: libpysal's vertex-set definition (our sort-based builder), or its predicates."""
+    if not strict:
+        return vertex_contiguity(np.asarray(geometry.values), pd.Index(geometry.index), rook, grid_size)
     from libpysal.graph import Graph
 
     if grid_size:
@@ -67,7 +54,7 @@ def contiguity(geometry, rook: bool, strict: bool, grid_size: float | None = Non
         snapped = shapely.set_precision(geometry.values, grid_size)
         geometry = geometry.copy()
         geometry[:] = snapped
-    return Graph.build_contiguity(geometry, rook=rook, strict=strict)
+    return Links.from_graph(Graph.build_contiguity(geometry, rook=rook, strict=strict))
 
 
 def snap_size(geometry, snap) -> float | None:
@@ -127,9 +114,12 @@ def crs_units(crs) -> str:
 
 def component_labels(graph) -> np.ndarray:
     """Connected-component label per unit, 0 for the largest component."""
-    from scipy.sparse.csgraph import connected_components
+    if isinstance(graph, Links):
+        labels = graph.component_labels()
+    else:
+        from scipy.sparse.csgraph import connected_components
 
-    _, labels = connected_components(graph.sparse, directed=True, connection="weak")
+        _, labels = connected_components(graph.sparse, directed=True, connection="weak")
     sizes = np.bincount(labels)
     order = np.argsort(-sizes, kind="stable")
     rank = np.empty_like(order)
@@ -212,15 +202,16 @@ def knn(geometry, k: int, metric: str):
         raise InputError(f"`k` must be an integer between 1 and n - 1 = {n - 1}; {k!r} was given.")
     if metric == "great_circle":
         pts = centroids(geometry, projected=False)
-        return Graph.build_knn(pts, k=int(k), metric="haversine")
-    return Graph.build_knn(centroids(geometry, projected=True), k=int(k))
+        return Links.from_graph(Graph.build_knn(pts, k=int(k), metric="haversine"))
+    return Links.from_graph(Graph.build_knn(centroids(geometry, projected=True), k=int(k)))
 
 
 def distance_band(geometry, threshold: float):
     from libpysal.graph import Graph
 
     _positive(threshold, "threshold")
-    return Graph.build_distance_band(centroids(geometry, projected=True), threshold=float(threshold), binary=True)
+    return Links.from_graph(Graph.build_distance_band(centroids(geometry, projected=True),
+                                                      threshold=float(threshold), binary=True))
 
 
 def inverse_distance(geometry, power: float, cutoff: float | None):
@@ -242,7 +233,8 @@ def inverse_distance(geometry, power: float, cutoff: float | None):
             "Inverse-distance weights are undefined for units with the same centroid: "
             + format_rows([f"{geometry.index[a]}={geometry.index[b]}" for a, b in zip(i, j)]) + "."
         )
-    return Graph.build_distance_band(pts, threshold=float(cutoff), binary=False, alpha=-float(power))
+    return Links.from_graph(Graph.build_distance_band(pts, threshold=float(cutoff), binary=False,
+                                                      alpha=-float(power)))
 
 
 def economic(ids, values: np.ndarray, column: str):

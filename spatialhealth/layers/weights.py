@@ -1,4 +1,4 @@
-"""Spatial weights for region-level analyses, built on ``libpysal.graph.Graph``.
+"""Spatial weights for region-level analyses, convertible to ``libpysal.graph.Graph``.
 
 One entry point, :func:`build_weights`, builds contiguity (queen, rook),
 k-nearest-neighbour, distance-band, inverse-distance, economic-distance and
@@ -28,6 +28,7 @@ import pandas as pd
 from .._validate import numeric_column, one_of, require_columns, unique_column
 from ..errors import InputError, InputTypeError, format_rows
 from . import _weights_build as _b
+from ._links import Links
 
 KINDS = ("queen", "rook", "knn", "distance_band", "inverse_distance", "economic", "nested", "table", "file")
 GEO_KINDS = ("queen", "rook", "knn", "distance_band", "inverse_distance")
@@ -57,9 +58,12 @@ class SpatialWeights:
 
     Attributes
     ----------
+    links : Links
+        The weights (transformed as ``transform`` says) as a light link table over the
+        region codes in the order of the input (``links.sparse`` is the CSR matrix).
     graph : libpysal.graph.Graph
-        The weights (transformed as ``transform`` says), indexed by region code in
-        the order of the input.
+        The same weights as a libpysal Graph, built on first access (importing libpysal
+        takes about a second, which a LISA does not need).
     kind : str
         Builder used (``"queen"``, ``"knn"``, ...).
     transform : str
@@ -78,7 +82,7 @@ class SpatialWeights:
         Code -> display name, when the input had a name column.
     """
 
-    graph: object
+    links: object
     kind: str
     transform: str
     islands: tuple
@@ -87,37 +91,46 @@ class SpatialWeights:
     options: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        if self.links is not None and not isinstance(self.links, Links):  # a libpysal Graph
+            object.__setattr__(self, "links", Links.from_graph(self.links))
+
+    @property
+    def graph(self):
+        """The weights as a ``libpysal.graph.Graph`` (built once, on first access)."""
+        return self.links.to_graph()
+
     @property
     def ids(self) -> pd.Index:
         """Region codes in weights order."""
-        return pd.Index(self.graph.unique_ids)
+        return pd.Index(self.links.unique_ids)
 
     @property
     def n(self) -> int:
-        return int(self.graph.n)
+        return int(self.links.n)
 
     @property
     def n_links(self) -> int:
         """Number of directed non-zero links (a symmetric pair counts twice)."""
-        return int(self.graph.n_edges)
+        return int(self.links.n_edges)
 
     @property
     def cardinalities(self) -> pd.Series:
-        return self.graph.cardinalities
+        return self.links.cardinalities
 
     @property
     def n_components(self) -> int:
-        return int(self.graph.n_components)
+        return int(self.links.n_components)
 
     @property
     def remaining_islands(self) -> tuple:
         """Units still without neighbours in :attr:`graph`."""
-        return tuple(self.graph.isolates)
+        return tuple(self.links.isolates)
 
     @property
     def frame(self) -> pd.DataFrame:
         """Links as a tidy table: code, neighbour, weight (islands have no row)."""
-        adj = _b.pairs_of(self.graph)
+        adj = self.links.pairs()
         return pd.DataFrame({"code": adj["focal"].astype(str).to_numpy(),
                              "neighbour": adj["neighbor"].astype(str).to_numpy(),
                              "weight": adj["weight"].to_numpy()})
@@ -431,10 +444,10 @@ def as_graph(weights):
     >>> as_graph(w).n
     4
     """
-    from libpysal.graph import Graph
-
     if isinstance(weights, SpatialWeights):
         return weights.graph
+    from libpysal.graph import Graph
+
     if isinstance(weights, Graph):
         return weights
     try:
@@ -446,6 +459,31 @@ def as_graph(weights):
     raise InputTypeError(
         f"`weights` must be SpatialWeights (from build_weights) or a libpysal Graph; {type(weights).__name__} was given."
     )
+
+
+def as_links(weights) -> Links:
+    """The light link table of ``weights`` (no libpysal import for :class:`SpatialWeights`).
+
+    Parameters
+    ----------
+    weights : SpatialWeights, libpysal.graph.Graph or libpysal.weights.W
+        Spatial weights.
+
+    Returns
+    -------
+    Links
+        ``unique_ids``, ``sparse`` (CSR), ``transformation`` and the Graph on demand.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> w = build_weights(pd.DataFrame({"code": list("abcd"), "neighbour": list("badc")}))
+    >>> as_links(w).sparse.shape
+    (4, 4)
+    """
+    if isinstance(weights, SpatialWeights):
+        return weights.links
+    return Links.from_graph(as_graph(weights))
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -600,5 +638,5 @@ def _finish(graph, kind, islands, transform, geometry, coordinates, id_col, opti
 
 def _make(graph, kind, transform, island_codes, policy, added, options, names):
     graph = graph.transform(TRANSFORMS[transform]) if transform != "o" else graph
-    return SpatialWeights(graph=graph, kind=kind, transform=transform, islands=island_codes,
+    return SpatialWeights(links=graph, kind=kind, transform=transform, islands=island_codes,
                           island_policy=policy, added_links=added.reset_index(drop=True), options=options, names=names)
