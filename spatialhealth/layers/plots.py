@@ -33,18 +33,6 @@ _AXIS_TEXT = {
            "Moran scatter plot: {}"),
     "zh": ("标准化值", "空间滞后", "标准化 {}", "标准化 {} 的空间滞后", "Moran 散点图：{}"),
 }
-CJK_FONTS = ("Noto Sans CJK SC", "Droid Sans Fallback", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "AR PL UMing CN")
-
-
-def _cjk_font():
-    """The first installed font that has Chinese glyphs (None if there is none)."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((f for f in CJK_FONTS if f in names), None)
-
-
 def moran_scatter(result, ax=None, labels=False, title: str | None = None, annotate_slope: bool = True,
                   max_labels: int = 60, lang: str = "en", legend: bool = True):
     """Moran scatter plot: standardised values against their spatial lag.
@@ -87,12 +75,13 @@ def moran_scatter(result, ax=None, labels=False, title: str | None = None, annot
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
+    from .._fonts import ensure_cjk_font
     from .._validate import one_of
 
     one_of(lang, ("en", "zh"), "lang")
     words = CLUSTER_NAMES[lang]
     text = _AXIS_TEXT[lang]
-    cjk = _cjk_font() if lang == "zh" else None
+    cjk = ensure_cjk_font() if lang == "zh" else None
     font = {"family": ["DejaVu Sans", cjk]} if cjk else {}  # Latin from DejaVu, Chinese falls back to cjk
     z, lag, names, colours, bivariate, var = _scatter_data(result)
     codes = None
