@@ -33,6 +33,8 @@ _AXIS_TEXT = {
            "Moran scatter plot: {}"),
     "zh": ("标准化值", "空间滞后", "标准化 {}", "标准化 {} 的空间滞后", "Moran 散点图：{}"),
 }
+
+
 def moran_scatter(result, ax=None, labels=False, title: str | None = None, annotate_slope: bool = True,
                   max_labels: int = 60, lang: str = "en", legend: bool = True):
     """Moran scatter plot: standardised values against their spatial lag.
