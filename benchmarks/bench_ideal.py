@@ -53,7 +53,7 @@ def _case(n, years, kw, previous=False, mixed=False):
     from spatialhealth.equity import ideal_allocation
 
     if previous:  # the formulation before the reductions (one column per resource...)
-        mod._GROUP_RESOURCES = mod._FIX_PAIRS = mod._EXACTLY_N = False
+        mod._GROUP_RESOURCES = mod._FIX_PAIRS = mod._EXACTLY_N = mod._DOMINANCE = False
         mod._MIP_DEFAULTS = {}
     df = synthetic(n, years)
     if years == 1:

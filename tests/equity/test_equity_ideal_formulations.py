@@ -43,6 +43,7 @@ def _previous_formulation(monkeypatch):
     monkeypatch.setattr(mod, "_FIX_PAIRS", False)
     monkeypatch.setattr(mod, "_EXACTLY_N", False)
     monkeypatch.setattr(mod, "_MIP_DEFAULTS", {})
+    monkeypatch.setattr(mod, "_DOMINANCE", False)
 
 
 KW = {"resources": RES, "population": "population", "demand": "demand", "output": "output",
