@@ -28,6 +28,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing as mp
 import resource
 import sys
@@ -141,6 +142,15 @@ def _fit_worker(label, net, formula, control, q):
         q.put(out)
     except Exception as exc:  # report, don't hang the parent
         q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        _stop_pools()
+
+
+def _stop_pools():
+    """Stop the ERGM worker pool (a multiprocessing child skips the atexit hook that would)."""
+    from spatialhealth.networks.ergm.sampler import shutdown_pools
+
+    shutdown_pools()
 
 
 def _cpu_seconds() -> float:
@@ -151,10 +161,8 @@ def _cpu_seconds() -> float:
         me = psutil.Process()
         total = sum(me.cpu_times()[:2])
         for ch in me.children(recursive=True):
-            try:
+            with contextlib.suppress(psutil.Error):
                 total += sum(ch.cpu_times()[:2])
-            except psutil.Error:
-                pass
         return total
     except ImportError:
         return time.process_time()
@@ -177,6 +185,8 @@ def _spread_worker(label, net, formula, seeds, q):
         q.put({"label": label, "fits": fits})
     except Exception as exc:
         q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        _stop_pools()
 
 
 def spread(seeds=(1, 2, 3, 4, 5), only=None):
@@ -222,6 +232,8 @@ def _moonshot_worker(label, net, formula, control, q):
                "iterations": int(res.iterations)})
     except Exception as exc:
         q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        _stop_pools()
 
 
 def moonshot():

@@ -513,6 +513,9 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                             f"Hotelling p={pval:.2f}, interval {interval}")
             # a passing test on a sample with very few effective draws proves little
             enough = sample_ess(ess, var, len(flat)) >= target_ess or not ctl["adaptive"] or user_interval
+            if gamma >= 1.0 and pval > ctl["min_pvalue"] and enough:
+                converged = True  # this sample, drawn at `theta`, starts the final sample
+                break
             if ctl["adaptive"] and not user_interval:
                 e = sample_ess(ess, var, len(flat))
                 if e < target_ess:
@@ -522,9 +525,6 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                     # thinner than needed (small networks mix in a few hundred proposals):
                     # shrink towards about twice the target, at most fourfold per iteration
                     interval = int(max(min_interval, interval / min(4.0, e / (2.0 * target_ess))))
-            if gamma >= 1.0 and pval > ctl["min_pvalue"] and enough:
-                converged = True
-                break
             if gamma < 0.01:
                 low_gamma += 1
                 if low_gamma >= 4:
@@ -557,8 +557,10 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
         final_ess = float(ctl["final_ess"] or 0)
         from .diagnostics import diagnose_sample
 
+        # statnet also estimates from the sample of the iteration that passed the test
+        reuse = converged and not ctl["final_samplesize"]
+        final = sample if reuse else cs.run(theta, burn_mult * interval, interval, fper)
         for attempt in range(3):
-            final = cs.run(theta, burn_mult * interval, interval, fper)
             for _ in range(4):
                 fe = sample_ess(effective_sample_size(final), final.reshape(-1, p).var(0), final.shape[1])
                 if fe >= final_ess:
@@ -576,8 +578,13 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                 diag_ok, diag_note = True, ""
             if diag_ok or not ctl["adaptive"] or user_interval:
                 break
-            # the chains drift within the final sample: thin more and burn in longer, then redraw
-            interval = int(min(2 * interval, 50 * model.ndyads))
+            # the chains drift within the final sample: drop its first half as burn-in, thin the
+            # rest by two (statnet's doubling of the interval) and extend it from where the chains are
+            n_d = final.shape[1]
+            if 2 * interval <= 50 * model.ndyads:
+                interval *= 2
+                final = final[:, (n_d - 1) % 2::2]
+            final = final[:, final.shape[1] // 2:]
             burn_mult = min(2 * burn_mult, 64)
         theta_sampled = theta
         if converged and not diag_ok:
