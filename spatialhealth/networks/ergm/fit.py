@@ -34,10 +34,11 @@ DEFAULTS = dict(
     client=None,             # dask.distributed Client or scheduler address
     samplesize=1024,         # draws per MCMC-MLE iteration (all chains together)
     burnin=None,             # proposals before the first draw (default 16 intervals)
-    interval=None,           # proposals between draws (default adaptive, start max(1024, dyads/16))
+    interval=None,           # proposals between draws (default adaptive from min(max(1024, dyads/16),
+                             # max(64, dyads/2)), floor max(16, dyads/64))
     adaptive=True,           # adapt the interval to reach `target_ess`
-    target_ess=64,           # minimum effective sample size per statistic per iteration (statnet's
-                             # MCMLE.effectiveSize)
+    target_ess=64,           # effective sample size per iteration: harmonic mean over the statistics
+                             # (statnet's MCMLE.effectiveSize)
     final_ess=256,           # effective size of the final sample the estimates and SEs come from:
                              # the final sample is extended (up to 4 times) until it is reached
     max_iterations=60,
