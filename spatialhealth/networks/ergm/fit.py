@@ -63,6 +63,8 @@ def _point_in_hull(points, x, tol=1e-9):
     xv = x[~const]
     if pts.shape[1] == 0:
         return True
+    if _orthants_covered(pts, xv):
+        return True
     m = pts.shape[0]
     A_eq = np.vstack([pts.T, np.ones((1, m))])
     b_eq = np.append(xv, 1.0)
@@ -70,6 +72,20 @@ def _point_in_hull(points, x, tol=1e-9):
 
     res = linprog(np.zeros(m), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
     return res.status == 0
+
+
+def _orthants_covered(pts, x, max_dim=8):
+    """True if every closed orthant around ``x`` holds a row of ``pts``: then ``x`` is in their hull.
+
+    (Were it outside, a direction u would separate it: u.(q - x) < 0 for every row q, but
+    a row in the orthant of u's signs has u.(q - x) >= 0.) A certificate without the LP,
+    which decides the common case, a target well inside the sample, at O(draws x p) cost.
+    """
+    k = x.shape[0]
+    if k > max_dim or pts.shape[0] < 2 ** k:
+        return False
+    code = ((pts >= x) * (1 << np.arange(k))).sum(axis=1)
+    return np.unique(code).size == 2 ** k
 
 
 def hummel_step(sample, obs, margin=0.05, tol=1e-3):

@@ -1,7 +1,9 @@
 """What keeps small ERGM fits fast, checked by structure (timings live in benchmarks/bench_ergm.py).
 
 * a fresh ``import spatialhealth.networks.ergm`` (and a small fit) loads neither scipy.stats,
-  scipy.optimize, statsmodels nor matplotlib at import, and a small fit starts no worker pool;
+  scipy.optimize, statsmodels nor matplotlib, and a small fit starts no worker pool;
+* the Hummel step's hull test is decided without the LP when every orthant around the
+  target holds a draw (a certificate checked against scipy's linprog);
 * the final sample is sized by statnet's effective size (harmonic mean over the statistics,
   recomputed here by hand) to ``final_ess``, with an interval adapted below statnet's 1024
   on a 16-node network, and ``converged`` agrees with the final diagnostics.
@@ -19,7 +21,7 @@ from spatialhealth.networks.ergm import ergm
 from spatialhealth.networks.ergm import sampler as S
 from spatialhealth.networks.ergm.datasets import load_network
 from spatialhealth.networks.ergm.diagnostics import diagnose_sample
-from spatialhealth.networks.ergm.fit import sample_ess
+from spatialhealth.networks.ergm.fit import _orthants_covered, _point_in_hull, sample_ess
 
 HEAVY = ("scipy.stats", "scipy.optimize", "statsmodels", "matplotlib", "duckdb", "spatialhealth.networks.qap",
          "spatialhealth.networks.centrality")
@@ -43,9 +45,26 @@ def test_small_fit_loads_no_stats_module_and_no_pool():
         "from spatialhealth.networks.ergm import sampler\n"
         "res = ergm(load_network('flomarriage'), 'edges + triangle', seed=1)\n"
         "assert res.converged and not sampler._POOLS")
-    # linprog (the Hummel step's hull test) is the one scipy.optimize use of a small fit
-    loaded.pop("scipy.optimize")
+    # the Hummel step's hull test is decided by the orthant certificate, without linprog
     assert not any(loaded.values()), [m for m, v in loaded.items() if v]
+
+
+def test_orthant_certificate_agrees_with_the_lp():
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(0)
+    certified = 0
+    for _ in range(400):
+        p, m = int(rng.integers(1, 5)), int(rng.integers(5, 200))
+        pts = np.round(rng.standard_normal((m, p)) @ rng.standard_normal((p, p)) * 3)
+        x = pts.mean(0) + rng.standard_normal(p) * rng.uniform(0, 3) * pts.std(0)
+        lp = linprog(np.zeros(m), A_eq=np.vstack([pts.T, np.ones((1, m))]), b_eq=np.append(x, 1.0),
+                     bounds=(0, None), method="highs").status == 0
+        if _orthants_covered(pts, x):
+            certified += 1
+            assert lp
+        assert _point_in_hull(pts, x) == lp
+    assert certified > 50  # the certificate decides a good share of the cases
 
 
 def test_harmonic_mean_ess():
