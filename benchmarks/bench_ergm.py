@@ -210,6 +210,8 @@ def spread(seeds=(1, 2, 3, 4, 5), only=None):
               f"{cpus.mean() / st:11.2f} {sd_over_se:9.2f} "
               f"{st_spread if st_spread else float('nan'):7.2f} {conv:>5d}/{len(seeds)}", flush=True)
     print("spread/SE: largest seed-to-seed standard deviation of a coefficient over its mean SE.")
+    print("cpu s: CPU seconds of the fit, worker pool included; on a busy machine wall time overstates "
+          "the cost, cpu/statnet is the ratio an idle core would give a single-process fit.")
     print("statnet seconds and spreads are issue 13's side-by-side reference run on this machine kind.")
 
 
