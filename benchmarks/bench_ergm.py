@@ -216,7 +216,7 @@ def spread(seeds=(1, 2, 3, 4, 5), only=None):
 
 
 def _moonshot_worker(label, net, formula, control, q):
-    """The 2,850-node directed network with mutual + gwesp: one fit, wall/CPU time and peak memory."""
+    """Fit the 2,850-node directed network with mutual + gwesp once: wall/CPU time and peak memory."""
     try:
         from spatialhealth.networks.ergm import ergm
         from spatialhealth.networks.ergm.datasets import load_network
