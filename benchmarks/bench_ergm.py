@@ -257,6 +257,7 @@ def _fresh_process_time(repeat=3):
     """Wall and CPU seconds of ``python -c "import ...ergm; fit flomarriage edges+triangle"`` (Rscript: 1.8 s)."""
     import os
     import subprocess
+    import tempfile
 
     code = ("from spatialhealth.networks.ergm import ergm; "
             "from spatialhealth.networks.ergm.datasets import load_network; "
@@ -265,7 +266,8 @@ def _fresh_process_time(repeat=3):
     for _ in range(repeat):
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ))
+        # from a neutral directory: `python -c` puts the working directory first on sys.path
+        subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ), cwd=tempfile.gettempdir())
         wall = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         out.append((wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)))
