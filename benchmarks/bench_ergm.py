@@ -20,12 +20,15 @@ Usage::
     python benchmarks/bench_ergm.py            # all models, incl. 288-city dyad-dependent
     python benchmarks/bench_ergm.py --quick    # small models only (about a minute)
     python benchmarks/bench_ergm.py --scale    # also the 2,850-node dyad-independent fit
-    python benchmarks/bench_ergm.py --spread   # issue 13: 5 models x 5 seeds, ratio to statnet
+    python benchmarks/bench_ergm.py --spread   # issue 13: 5 models x 5 seeds, ratio to statnet, fresh process
+    python benchmarks/bench_ergm.py --spread --moonshot  # ... and the 2,850-node mutual+gwesp fit
+    python benchmarks/bench_ergm.py --fresh    # only the fresh-process time (Rscript: 1.8 s)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing as mp
 import resource
 import sys
@@ -139,6 +142,30 @@ def _fit_worker(label, net, formula, control, q):
         q.put(out)
     except Exception as exc:  # report, don't hang the parent
         q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        _stop_pools()
+
+
+def _stop_pools():
+    """Stop the ERGM worker pool (a multiprocessing child skips the atexit hook that would)."""
+    from spatialhealth.networks.ergm.sampler import shutdown_pools
+
+    shutdown_pools()
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its live children (ERGM worker pool) so far."""
+    try:
+        import psutil
+
+        me = psutil.Process()
+        total = sum(me.cpu_times()[:2])
+        for ch in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += sum(ch.cpu_times()[:2])
+        return total
+    except ImportError:
+        return time.process_time()
 
 
 def _spread_worker(label, net, formula, seeds, q):
@@ -151,19 +178,21 @@ def _spread_worker(label, net, formula, seeds, q):
         G, covs = _network(net)
         fits = []
         for sd in seeds:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _cpu_seconds()
             res = ergm(G, formula, edge_covariates=covs, seed=sd, eval_loglik=False)
-            fits.append({"wall": time.perf_counter() - t0, "params": res.params.to_numpy(),
+            fits.append({"wall": time.perf_counter() - t0, "cpu": _cpu_seconds() - c0, "params": res.params.to_numpy(),
                          "bse": res.bse.to_numpy(), "converged": bool(res.converged)})
         q.put({"label": label, "fits": fits})
     except Exception as exc:
         q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        _stop_pools()
 
 
 def spread(seeds=(1, 2, 3, 4, 5), only=None):
     """Issue 13's five models, five seeds each: mean time, ratio to statnet, seed spread in SEs."""
-    print(f"{'model':28s} {'mean s':>8s} {'statnet s':>9s} {'ours/statnet':>12s} {'spread/SE':>9s} "
-          f"{'statnet':>7s} {'converged':>9s}")
+    print(f"{'model':28s} {'mean s':>8s} {'cpu s':>7s} {'statnet s':>9s} {'ours/statnet':>12s} {'cpu/statnet':>11s} "
+          f"{'spread/SE':>9s} {'statnet':>7s} {'converged':>9s}")
     for label, net, formula, st, st_spread in SPEED_MODELS:
         if only and only not in label:
             continue
@@ -172,14 +201,87 @@ def spread(seeds=(1, 2, 3, 4, 5), only=None):
             print(f"{label:28s} ERROR {r['error']}")
             continue
         walls = np.array([f["wall"] for f in r["fits"]])
+        cpus = np.array([f["cpu"] for f in r["fits"]])
         P = np.array([f["params"] for f in r["fits"]])
         se = np.mean([f["bse"] for f in r["fits"]], axis=0)
         sd_over_se = float(np.max(P.std(axis=0, ddof=1) / se))
         conv = sum(f["converged"] for f in r["fits"])
-        print(f"{label:28s} {walls.mean():8.2f} {st:9.1f} {walls.mean() / st:12.2f} {sd_over_se:9.2f} "
+        print(f"{label:28s} {walls.mean():8.2f} {cpus.mean():7.2f} {st:9.1f} {walls.mean() / st:12.2f} "
+              f"{cpus.mean() / st:11.2f} {sd_over_se:9.2f} "
               f"{st_spread if st_spread else float('nan'):7.2f} {conv:>5d}/{len(seeds)}", flush=True)
     print("spread/SE: largest seed-to-seed standard deviation of a coefficient over its mean SE.")
+    print("cpu s: CPU seconds of the fit, worker pool included; on a busy machine wall time overstates "
+          "the cost, cpu/statnet is the ratio an idle core would give a single-process fit.")
     print("statnet seconds and spreads are issue 13's side-by-side reference run on this machine kind.")
+
+
+def _moonshot_worker(label, net, formula, control, q):
+    """Fit the 2,850-node directed network with mutual + gwesp once: wall/CPU time and peak memory."""
+    try:
+        from spatialhealth.networks.ergm import ergm
+        from spatialhealth.networks.ergm.datasets import load_network
+
+        ergm(load_network("flomarriage"), "edges + triangle", seed=1)  # JIT warm-up / cache load
+        t0, c0 = time.perf_counter(), _cpu_seconds()
+        G, covs = _network(net)
+        build = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        res = ergm(G, formula, edge_covariates=covs, seed=1, eval_loglik=False, **control)
+        q.put({"label": label, "wall": time.perf_counter() - t1, "build": build, "cpu": _cpu_seconds() - c0,
+               "peak_mb": _peak_mb(), "converged": bool(res.converged), "params": res.params.round(4).to_dict(),
+               "bse": res.bse.round(4).to_dict(), "n": G.number_of_nodes(), "edges": G.number_of_edges(),
+               "info": {k: res.info[k] for k in ("proposals", "sampler_seconds", "final_ess")},
+               "iterations": int(res.iterations)})
+    except Exception as exc:
+        q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        _stop_pools()
+
+
+def moonshot():
+    """Issue 13's moonshot: synthetic 2,850-node directed network, mutual + gwesp, < 10 min and < 4 GB."""
+    r = _run(_moonshot_worker, "synthetic2850 mutual+gwesp", "synthetic2850", MOBILITY_DD, {}, timeout=4 * 3600)
+    if "error" in r:
+        print(f"moonshot ERROR {r['error']}")
+        return r
+    print(f"moonshot: {r['n']} nodes, {r['edges']} ties, fit {r['wall']:.0f} s wall (network build {r['build']:.0f} s), "
+          f"{r['cpu']:.0f} CPU-s incl. workers, peak {r['peak_mb']:.0f} MB of the main process "
+          f"(targets 600 s, 4096 MB); converged={r['converged']}, {r['iterations']} iterations, "
+          f"{r['info']['proposals'] / 1e6:.0f}M proposals, final ESS {r['info']['final_ess']:.0f}")
+    print(f"    params {r['params']}")
+    print(f"    bse    {r['bse']}")
+    return r
+
+
+def _fresh_process_time(repeat=3):
+    """Wall and CPU seconds of ``python -c "import ...ergm; fit flomarriage edges+triangle"`` (Rscript: 1.8 s)."""
+    import os
+    import subprocess
+    import tempfile
+
+    code = ("from spatialhealth.networks.ergm import ergm; "
+            "from spatialhealth.networks.ergm.datasets import load_network; "
+            "ergm(load_network('flomarriage'), 'edges + triangle', seed=1)")
+    out = []
+    for _ in range(repeat):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        # from a neutral directory: `python -c` puts the working directory first on sys.path
+        subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ), cwd=tempfile.gettempdir())
+        wall = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out.append((wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)))
+    return out
+
+
+def fresh():
+    """Print the fresh-process time against Rscript's 1.8 s (the first run also fills numba's cache)."""
+    runs = _fresh_process_time()
+    best = min(runs)
+    print(f"fresh process (import + flomarriage edges+triangle): wall {', '.join(f'{w:.2f}' for w, _ in runs)} s, "
+          f"CPU {', '.join(f'{c:.2f}' for _, c in runs)} s; best wall {best[0]:.2f} s = "
+          f"{best[0] / 1.8:.2f}x Rscript's 1.8 s")
+    return runs
 
 
 def _floor_worker(label, net, formula, q):
@@ -225,9 +327,20 @@ def main(argv=None):
     ap.add_argument("--only", default=None, help="run only models whose label contains this text")
     ap.add_argument("--spread", action="store_true",
                     help="issue 13's five models with 5 seeds each: time ratio to statnet and seed spread")
+    ap.add_argument("--moonshot", action="store_true",
+                    help="issue 13's moonshot: 2,850-node directed network with mutual+gwesp (slow)")
+    ap.add_argument("--fresh", action="store_true", help="only the fresh-process time")
     args = ap.parse_args(argv)
+    if args.fresh:
+        return fresh()
     if args.spread:
-        return spread(only=args.only)
+        spread(only=args.only)
+        fresh()
+        if args.moonshot:
+            moonshot()
+        return None
+    if args.moonshot:
+        return moonshot()
 
     models = [m for m in MODELS if (m[4] or not args.quick)]
     if args.scale:

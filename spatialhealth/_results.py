@@ -190,7 +190,9 @@ def coef_table(estimate, std_error, *, names=None, df_resid: float | None = None
        estimate  std_error  z_or_t  p_value  ci_lower  ci_upper
     0       2.0        1.0     2.0   0.0734   -0.2281    4.2281
     """
-    from scipy import stats
+    # scipy.special's distribution functions (what scipy.stats' norm and t call) spare a
+    # fresh process the 0.5 s import of scipy.stats
+    from scipy import special
 
     est = np.asarray(estimate, dtype=float)
     se = np.asarray(std_error, dtype=float)
@@ -198,9 +200,12 @@ def coef_table(estimate, std_error, *, names=None, df_resid: float | None = None
         raise InputError(f"alpha must lie in (0, 1); {alpha!r} was given.")
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(np.isfinite(est) & (se > 0), est / se, np.nan)
-    dist = stats.norm if df_resid is None else stats.t(df_resid)
-    p = 2 * dist.sf(np.abs(stat))
-    q = dist.ppf(1 - alpha / 2)
+    if df_resid is None:
+        p = 2 * special.ndtr(-np.abs(stat))
+        q = special.ndtri(1 - alpha / 2)
+    else:
+        p = 2 * special.stdtr(df_resid, -np.abs(stat))
+        q = special.stdtrit(df_resid, 1 - alpha / 2)
     frame = pd.DataFrame({
         "estimate": est, "std_error": se, "z_or_t": stat, "p_value": p,
         "ci_lower": est - q * se, "ci_upper": est + q * se,

@@ -17,25 +17,22 @@
 * :mod:`~spatialhealth.networks.ergm` - exponential random graph models.
 """
 
-from .centrality import (
-                         CentralityResult,
-                         NetworkSummary,
-                         centrality,
-                         centrality_table,
-                         network_summary,
-)
-from .covariates import (
-                         edge_covariates,
-                         geo_proximity,
-                         read_matrix,
-                         same_dialect,
-                         same_group,
-                         same_province,
-)
-from .graph import load_cities, mobility_graph
-from .migration import aggregate_migration_index, migration_index_flows
-from .od import ODReport, ODResult, aggregate_od
-from .qap import QAPCorrelationResult, QAPRegressionResult, qap_correlation, qap_regression
+import sys
+import types
+
+# the submodules load on first use: ``import spatialhealth.networks.ergm`` then stays light
+# (no pandas/networkx analysis code, DuckDB readers or QAP until they are asked for)
+_LAZY = {
+    "CentralityResult": "centrality", "NetworkSummary": "centrality", "centrality": "centrality",
+    "centrality_table": "centrality", "network_summary": "centrality",
+    "edge_covariates": "covariates", "geo_proximity": "covariates", "read_matrix": "covariates",
+    "same_dialect": "covariates", "same_group": "covariates", "same_province": "covariates",
+    "load_cities": "graph", "mobility_graph": "graph",
+    "aggregate_migration_index": "migration", "migration_index_flows": "migration",
+    "ODReport": "od", "ODResult": "od", "aggregate_od": "od",
+    "QAPCorrelationResult": "qap", "QAPRegressionResult": "qap", "qap_correlation": "qap",
+    "qap_regression": "qap",
+}
 
 __all__ = [
     "aggregate_od", "ODResult", "ODReport", "mobility_graph", "load_cities",
@@ -45,3 +42,33 @@ __all__ = [
     "migration_index_flows",
     "qap_regression", "qap_correlation", "QAPRegressionResult", "QAPCorrelationResult",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """The package module: ``networks.centrality`` stays the function.
+
+    As when it was imported eagerly, even after the import system binds the submodule of
+    the same name to the package.
+    """
+
+    def __setattr__(self, name, value):
+        if name == "centrality" and isinstance(value, types.ModuleType):
+            value = value.centrality
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -18,11 +18,11 @@ plus numbers:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ...errors import InputError, InputTypeError
 
@@ -253,7 +253,9 @@ class MCMCDiagnostics:
                 ax_t.plot(x, lw=0.5, alpha=0.8, color=f"C{c}")
                 if np.ptp(x) > 0:
                     try:
-                        kde = stats.gaussian_kde(x)
+                        from scipy.stats import gaussian_kde
+
+                        kde = gaussian_kde(x)
                         grid = np.linspace(x.min(), x.max(), 200)
                         ax_d.plot(grid, kde(grid), color=f"C{c}", lw=1)
                     except np.linalg.LinAlgError:
@@ -318,7 +320,7 @@ def diagnose_sample(sample, observed=None, names=None) -> MCMCDiagnostics:
         sd = float(flat.std(ddof=1))
         mcse = sd / np.sqrt(ess) if ess and np.isfinite(ess) and ess > 0 else float("nan")
         zmax = max(z_c, key=lambda z: abs(z) if np.isfinite(z) else -1)
-        pval = min(1.0, 2 * stats.norm.sf(abs(zmax)) * c) if np.isfinite(zmax) else 0.0
+        pval = min(1.0, math.erfc(abs(zmax) / math.sqrt(2.0)) * c) if np.isfinite(zmax) else 0.0
         rows.append({
             "statistic": names[k], "mean_dev": float(flat.mean()), "sd": sd, "ess": ess,
             "mcse": mcse, "t_dev": float(flat.mean()) / mcse if mcse and mcse > 0 else float("nan"),

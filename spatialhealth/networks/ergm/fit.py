@@ -19,7 +19,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from ..._random import as_generator
 from ...errors import ConvergenceError, InputError
@@ -35,10 +34,11 @@ DEFAULTS = dict(
     client=None,             # dask.distributed Client or scheduler address
     samplesize=1024,         # draws per MCMC-MLE iteration (all chains together)
     burnin=None,             # proposals before the first draw (default 16 intervals)
-    interval=None,           # proposals between draws (default adaptive, start max(1024, dyads/16))
+    interval=None,           # proposals between draws (default adaptive from min(max(1024, dyads/16),
+                             # max(64, dyads/2)), floor max(16, dyads/64))
     adaptive=True,           # adapt the interval to reach `target_ess`
-    target_ess=64,           # minimum effective sample size per statistic per iteration (statnet's
-                             # MCMLE.effectiveSize)
+    target_ess=64,           # effective sample size per iteration: harmonic mean over the statistics
+                             # (statnet's MCMLE.effectiveSize)
     final_ess=256,           # effective size of the final sample the estimates and SEs come from:
                              # the final sample is extended (up to 4 times) until it is reached
     max_iterations=60,
@@ -63,11 +63,29 @@ def _point_in_hull(points, x, tol=1e-9):
     xv = x[~const]
     if pts.shape[1] == 0:
         return True
+    if _orthants_covered(pts, xv):
+        return True
     m = pts.shape[0]
     A_eq = np.vstack([pts.T, np.ones((1, m))])
     b_eq = np.append(xv, 1.0)
-    res = optimize.linprog(np.zeros(m), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    from scipy.optimize import linprog  # imported on first use: it costs a fresh process 0.2 s
+
+    res = linprog(np.zeros(m), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
     return res.status == 0
+
+
+def _orthants_covered(pts, x, max_dim=8):
+    """True if every closed orthant around ``x`` holds a row of ``pts``: then ``x`` is in their hull.
+
+    (Were it outside, a direction u would separate it: u.(q - x) < 0 for every row q, but
+    a row in the orthant of u's signs has u.(q - x) >= 0.) A certificate without the LP,
+    which decides the common case, a target well inside the sample, at O(draws x p) cost.
+    """
+    k = x.shape[0]
+    if k > max_dim or pts.shape[0] < 2 ** k:
+        return False
+    code = ((pts >= x) * (1 << np.arange(k))).sum(axis=1)
+    return np.unique(code).size == 2 ** k
 
 
 def hummel_step(sample, obs, margin=0.05, tol=1e-3):
@@ -249,7 +267,43 @@ def hotelling(sample, obs, prev_neff=None):
     if neff <= p + 1:
         return T2, 0.0, tv, neff
     F = T2 * (neff - p) / (p * (neff - 1))
-    return T2, float(stats.f.sf(F, p, neff - p)), tv, neff
+    from scipy.special import fdtrc  # the F survival function, without loading scipy.stats
+
+    return T2, float(fdtrc(p, neff - p, F)), tv, neff
+
+
+def sample_ess(ess, var, ndraws) -> float:
+    """Effective size of a sample of statistics: the harmonic mean of the ESS of the varying ones.
+
+    statnet's adaptive MCMC (``MCMC.effectiveSize``) sizes its samples by this harmonic
+    mean of coda's per-statistic effective sizes; the smallest per-statistic ESS is still
+    what the Hotelling test and the standard errors use.
+
+    Parameters
+    ----------
+    ess : numpy.ndarray
+        Effective size of each statistic, shape (p,).
+    var : numpy.ndarray
+        Variance of each statistic over the sample, shape (p,).
+    ndraws : int
+        Draws in the sample (returned when no statistic varies).
+
+    Returns
+    -------
+    float
+        The harmonic mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sample_ess(np.array([50.0, 200.0]), np.array([1.0, 1.0]), 1024)
+    80.0
+    """
+    ess, var = np.asarray(ess, float), np.asarray(var, float)
+    v = var > 0
+    if not np.any(v):
+        return float(ndraws)
+    return float(np.sum(v) / np.sum(1.0 / np.maximum(ess[v], 1e-9)))
 
 
 def burnin_drift(sample) -> float:
@@ -435,7 +489,11 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
     samplesize = int(ctl["samplesize"])
     nper = max(1, int(np.ceil(samplesize / chains)))
     user_interval = ctl["interval"] is not None
-    interval = int(ctl["interval"]) if user_interval else default_interval(model)
+    min_interval = max(16, model.ndyads // 64)  # the adaptive interval's floor
+    # statnet's 1024 (more for large networks); small networks start thinner (a few
+    # sweeps of their dyads), the adaptation below then finds the interval the ESS needs
+    interval = int(ctl["interval"]) if user_interval else (
+        default_interval(model) if not ctl["adaptive"] else min(default_interval(model), max(model.ndyads // 2, 64)))
     target_ess = float(ctl["target_ess"])
     burnin0 = int(ctl["burnin"]) if ctl["burnin"] is not None else 16 * interval
     progress = ctl["progress"]
@@ -481,10 +539,19 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                 prog.update(task, advance=1, description=f"iteration {it}: step {gamma:.2f}, "
                             f"Hotelling p={pval:.2f}, interval {interval}")
             # a passing test on a sample with very few effective draws proves little
-            enough = neff_it >= target_ess or not ctl["adaptive"] or user_interval
+            enough = sample_ess(ess, var, len(flat)) >= target_ess or not ctl["adaptive"] or user_interval
             if gamma >= 1.0 and pval > ctl["min_pvalue"] and enough:
-                converged = True
+                converged = True  # this sample, drawn at `theta`, starts the final sample
                 break
+            if ctl["adaptive"] and not user_interval:
+                e = sample_ess(ess, var, len(flat))
+                if e < target_ess:
+                    # at most doubling per iteration: ESS estimates from one short run are noisy
+                    interval = int(min(interval * min(2.0, target_ess / max(e, 1.0)), 50 * model.ndyads))
+                elif e > 2.5 * target_ess and interval > min_interval:
+                    # thinner than needed (small networks mix in a few hundred proposals):
+                    # shrink towards about twice the target, at most fourfold per iteration
+                    interval = int(max(min_interval, interval / min(4.0, e / (2.0 * target_ess))))
             if gamma < 0.01:
                 low_gamma += 1
                 if low_gamma >= 4:
@@ -500,13 +567,6 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                                        + _runaway_message(model, sample, obs) + ". " + TRY)
             theta = new_theta
             prev_neff = neff_it
-            if ctl["adaptive"] and not user_interval:
-                e = float(np.min(ess[var > 0])) if np.any(var > 0) else float(len(flat))
-                if e < target_ess:
-                    # at most doubling per iteration: ESS estimates from one short run are noisy
-                    interval = int(min(interval * min(2.0, target_ess / max(e, 1.0)), 50 * model.ndyads))
-                elif e > 2.5 * target_ess and interval > 1024:
-                    interval = int(max(1024, interval / 1.5))
         if not converged:
             worst = names[int(np.argmax(np.abs(tv)))]
             msg = (f"MCMC-MLE did not converge in {it} iterations (last step length {gamma:.2f}, Hotelling "
@@ -524,14 +584,15 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
         final_ess = float(ctl["final_ess"] or 0)
         from .diagnostics import diagnose_sample
 
+        # statnet also estimates from the sample of the iteration that passed the test
+        reuse = converged and not ctl["final_samplesize"]
+        final = sample if reuse else cs.run(theta, burn_mult * interval, interval, fper)
         for attempt in range(3):
-            final = cs.run(theta, burn_mult * interval, interval, fper)
             for _ in range(4):
-                fe = effective_sample_size(final)
-                fv = final.reshape(-1, p).var(0) > 0
-                if not np.any(fv) or float(np.min(fe[fv])) >= final_ess:
+                fe = sample_ess(effective_sample_size(final), final.reshape(-1, p).var(0), final.shape[1])
+                if fe >= final_ess:
                     break
-                more = int(np.ceil(fper * min(3.0, final_ess / max(float(np.min(fe[fv])), 1.0) - 1.0)))
+                more = int(np.ceil(final.shape[1] * min(3.0, final_ess / max(fe, 1.0) - 1.0)))
                 final = np.concatenate([final, cs.run(theta, 0, interval, max(more, 20))], axis=1)
             try:
                 fdiag = diagnose_sample(final, observed=obs, names=list(names))
@@ -544,8 +605,13 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                 diag_ok, diag_note = True, ""
             if diag_ok or not ctl["adaptive"] or user_interval:
                 break
-            # the chains drift within the final sample: thin more and burn in longer, then redraw
-            interval = int(min(2 * interval, 50 * model.ndyads))
+            # the chains drift within the final sample: drop its first half as burn-in, thin the
+            # rest by two (statnet's doubling of the interval) and extend it from where the chains are
+            n_d = final.shape[1]
+            if 2 * interval <= 50 * model.ndyads:
+                interval *= 2
+                final = final[:, (n_d - 1) % 2::2]
+            final = final[:, final.shape[1] // 2:]
             burn_mult = min(2 * burn_mult, 64)
         theta_sampled = theta
         if converged and not diag_ok:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..._results import CoefficientResult, Result, coef_table
 from ...errors import InputError
@@ -279,7 +278,9 @@ def anova(*fits) -> AnovaResult:
         if ddf < 0:
             raise InputError(f"anova(): model {k + 1} has fewer coefficients than the one before it; list nested "
                              "models from the smallest to the largest.")
-        pv = float(stats.chi2.sf(ddev, ddf)) if ddf > 0 else np.nan
+        from scipy.special import chdtrc
+
+        pv = float(chdtrc(ddf, ddev)) if ddf > 0 else np.nan
         rows.append({"model": f"Model {k + 1}", "df": float(ddf), "deviance": ddev, "resid_df": float(rdf),
                      "resid_dev": dev, "p_value": pv})
         prev_df, prev_dev = rdf, dev

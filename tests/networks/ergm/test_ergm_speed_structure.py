@@ -1,0 +1,86 @@
+"""What keeps small ERGM fits fast, checked by structure (timings live in benchmarks/bench_ergm.py).
+
+* a fresh ``import spatialhealth.networks.ergm`` (and a small fit) loads neither scipy.stats,
+  scipy.optimize, statsmodels nor matplotlib, and a small fit starts no worker pool;
+* the Hummel step's hull test is decided without the LP when every orthant around the
+  target holds a draw (a certificate checked against scipy's linprog);
+* the final sample is sized by statnet's effective size (harmonic mean over the statistics,
+  recomputed here by hand) to ``final_ess``, with an interval adapted below statnet's 1024
+  on a 16-node network, and ``converged`` agrees with the final diagnostics.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from spatialhealth.networks.ergm import ergm
+from spatialhealth.networks.ergm import sampler as S
+from spatialhealth.networks.ergm.datasets import load_network
+from spatialhealth.networks.ergm.diagnostics import diagnose_sample
+from spatialhealth.networks.ergm.fit import _orthants_covered, _point_in_hull, sample_ess
+
+HEAVY = ("scipy.stats", "scipy.optimize", "statsmodels", "matplotlib", "duckdb", "spatialhealth.networks.qap",
+         "spatialhealth.networks.centrality")
+
+
+def _modules_after(code: str) -> dict:
+    prog = code + f"\nimport sys, json\nprint(json.dumps({{m: m in sys.modules for m in {HEAVY!r}}}))"
+    out = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_import_loads_no_heavy_module():
+    loaded = _modules_after("import spatialhealth.networks.ergm\nimport spatialhealth.networks.ergm.fit")
+    assert not any(loaded.values()), [m for m, v in loaded.items() if v]
+
+
+def test_small_fit_loads_no_stats_module_and_no_pool():
+    loaded = _modules_after(
+        "from spatialhealth.networks.ergm import ergm\n"
+        "from spatialhealth.networks.ergm.datasets import load_network\n"
+        "from spatialhealth.networks.ergm import sampler\n"
+        "res = ergm(load_network('flomarriage'), 'edges + triangle', seed=1)\n"
+        "assert res.converged and not sampler._POOLS")
+    # the Hummel step's hull test is decided by the orthant certificate, without linprog
+    assert not any(loaded.values()), [m for m, v in loaded.items() if v]
+
+
+def test_orthant_certificate_agrees_with_the_lp():
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(0)
+    certified = 0
+    for _ in range(400):
+        p, m = int(rng.integers(1, 5)), int(rng.integers(5, 200))
+        pts = np.round(rng.standard_normal((m, p)) @ rng.standard_normal((p, p)) * 3)
+        x = pts.mean(0) + rng.standard_normal(p) * rng.uniform(0, 3) * pts.std(0)
+        lp = linprog(np.zeros(m), A_eq=np.vstack([pts.T, np.ones((1, m))]), b_eq=np.append(x, 1.0),
+                     bounds=(0, None), method="highs").status == 0
+        if _orthants_covered(pts, x):
+            certified += 1
+            assert lp
+        assert _point_in_hull(pts, x) == lp
+    assert certified > 50  # the certificate decides a good share of the cases
+
+
+def test_harmonic_mean_ess():
+    ess = np.array([50.0, 200.0, 0.0])
+    var = np.array([1.0, 4.0, 0.0])  # the constant statistic is left out
+    assert sample_ess(ess, var, 1000) == 2 / (1 / 50 + 1 / 200)
+    assert sample_ess(ess, np.zeros(3), 1000) == 1000.0
+
+
+def test_final_sample_reaches_final_ess_with_adapted_interval():
+    res = ergm(load_network("flomarriage"), "edges + triangle", seed=3, eval_loglik=False)
+    final = res.sample
+    ess = S.effective_sample_size(final)
+    hm = len(ess) / np.sum(1.0 / ess)  # statnet's harmonic mean, by hand
+    assert hm >= res.control["final_ess"]
+    # 120 dyads mix in far fewer than statnet's 1024 proposals per draw
+    assert res.control["interval"] < 1024
+    assert res.converged == diagnose_sample(final, observed=res.model.observed()).ok
+    assert res.converged and res.info["final_diagnostics_ok"]
