@@ -283,6 +283,27 @@ def _same_deg(v, lst, deg, ncat, cr):
 
 
 @njit(cache=True, inline="always")
+def _side_degree(v, side, flags, lv, cr, ncat, inl, indeg, outl, outdeg, present):
+    """Degree of node v (side 0: tail i, 1: head j) before the toggle, -1 when the side is not counted.
+
+    ``flags``: 0 all / 1 in / 2 out degree, +4 homophily (neighbours of v's category only);
+    ``lv`` the category counted (-1: every node). Shared by ``degree`` and ``degrange``.
+    """
+    kind = flags & 3
+    if (kind == 1 and side == 0) or (kind == 2 and side == 1):
+        return -1
+    if lv >= 0 and ncat[cr, v] != lv:
+        return -1
+    if kind == 1:
+        lst, dg = inl, indeg
+    else:
+        lst, dg = outl, outdeg
+    if flags & 4:
+        return _same_deg(v, lst, dg, ncat, cr) - present
+    return dg[v] - present
+
+
+@njit(cache=True, inline="always")
 def _deg_term(v, dv, flags, d, rr):
     if flags & 8:
         return rr ** dv
@@ -403,26 +424,15 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
             cr = ipar[t, 0]
             d = ipar[t, 1]
             flags = ipar[t, 2]
-            kind = flags & 3
             lv = np.int64(fpar[t, 1])
             rr = fpar[t, 0]
             tot = 0.0
             if not (flags & 4) or ncat[cr, i] == ncat[cr, j]:
                 for side in range(2):
-                    v = i if side == 0 else j
-                    if (kind == 1 and side == 0) or (kind == 2 and side == 1):
-                        continue
-                    if lv >= 0 and ncat[cr, v] != lv:
-                        continue
-                    if kind == 1:
-                        lst, dg = inl, indeg
-                    else:
-                        lst, dg = outl, outdeg
-                    if flags & 4:
-                        dv = _same_deg(v, lst, dg, ncat, cr) - present
-                    else:
-                        dv = dg[v] - present
-                    tot += _deg_term(v, dv, flags, d, rr)
+                    dv = _side_degree(i if side == 0 else j, side, flags, lv, cr, ncat, inl, indeg, outl, outdeg,
+                                      present)
+                    if dv >= 0:
+                        tot += _deg_term(i if side == 0 else j, dv, flags, d, rr)
             out[o] = tot
         elif c == ISTAR or c == OSTAR or c == KSTAR:
             cr = ipar[t, 0]
@@ -688,26 +698,14 @@ def _change_more_a(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, o
         cr = ipar[t, 0]
         lo = ipar[t, 1]
         flags = ipar[t, 2]
-        kind = flags & 3
         hi = fpar[t, 0]
         lv = np.int64(fpar[t, 1])
         tot = 0.0
         if not (flags & 4) or ncat[cr, i] == ncat[cr, j]:
             for side in range(2):
-                v = i if side == 0 else j
-                if (kind == 1 and side == 0) or (kind == 2 and side == 1):
-                    continue
-                if lv >= 0 and ncat[cr, v] != lv:
-                    continue
-                if kind == 1:
-                    lst, dg = inl, indeg
-                else:
-                    lst, dg = outl, outdeg
-                if flags & 4:
-                    dv = _same_deg(v, lst, dg, ncat, cr) - present
-                else:
-                    dv = dg[v] - present
-                tot += _in_range(dv + 1, lo, hi) - _in_range(dv, lo, hi)
+                dv = _side_degree(i if side == 0 else j, side, flags, lv, cr, ncat, inl, indeg, outl, outdeg, present)
+                if dv >= 0:
+                    tot += _in_range(dv + 1, lo, hi) - _in_range(dv, lo, hi)
         out[o] = tot
     elif c == DEG15:
         kind = ipar[t, 0]
