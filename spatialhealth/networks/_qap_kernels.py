@@ -118,6 +118,25 @@ def perm_dots(M, perms, W, lower, diagonal):
 
 
 @njit(cache=True)
+def _newton_update(H, g, step, hdiag, beta, tol):
+    """One Newton update of ``beta`` by the solution of ``H step = g``.
+
+    Returns 1 when the step is within ``tol`` of ``beta``'s scale (converged), 0 to go on,
+    -1 when ``H`` is not positive definite (``hdiag`` is then set to NaN).
+    """
+    if not _chol_solve(H, g, step, hdiag):
+        hdiag[:] = np.nan
+        return -1
+    big = 0.0
+    scale = 1.0
+    for j in range(beta.shape[0]):
+        beta[j] += step[j]
+        big = max(big, abs(step[j]))
+        scale = max(scale, abs(beta[j]))
+    return 1 if big <= tol * scale else 0
+
+
+@njit(cache=True)
 def _col(Xf, v, j):
     return v if j == Xf.shape[0] else Xf[j]
 
@@ -171,17 +190,9 @@ def _logit_newton(Xf, v, use_v, y, beta, maxiter, tol, mu0):
                     s += w[d] * ca[d] * cb[d]
                 H[a, b] = s
                 H[b, a] = s
-        if not _chol_solve(H, g, step, hdiag):
-            hdiag[:] = np.nan
-            return False, hdiag
-        big = 0.0
-        scale = 1.0
-        for j in range(k):
-            beta[j] += step[j]
-            big = max(big, abs(step[j]))
-            scale = max(scale, abs(beta[j]))
-        if big <= tol * scale:
-            return True, hdiag
+        state = _newton_update(H, g, step, hdiag, beta, tol)
+        if state != 0:
+            return state == 1, hdiag
     return False, hdiag
 
 
@@ -292,17 +303,9 @@ def _logit_newton_fast(Xf, v, use_v, y, beta, maxiter, tol, mu0, scratch, kb):
                     s += wc[d] * cb[d]
                 H[a, b] = s
                 H[b, a] = s
-        if not _chol_solve(H, g, step, hdiag):
-            hdiag[:] = np.nan
-            return False, hdiag
-        big = 0.0
-        scale = 1.0
-        for j in range(k):
-            beta[j] += step[j]
-            big = max(big, abs(step[j]))
-            scale = max(scale, abs(beta[j]))
-        if big <= tol * scale:
-            return True, hdiag
+        state = _newton_update(H, g, step, hdiag, beta, tol)
+        if state != 0:
+            return state == 1, hdiag
     return False, hdiag
 
 
