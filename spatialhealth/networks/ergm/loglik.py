@@ -71,6 +71,8 @@ def _held_dyads(model):
     fixed = getattr(model, "fixed_dyads", None)
     n = model.n
     rows = ~np.eye(n, dtype=bool) if model.directed else np.triu(np.ones((n, n), dtype=bool), 1)
+    if getattr(model, "bipartite", None):  # the rows of model.dyad_table(): between the modes
+        rows = model.dyad_rows()
     if fixed is None:
         return np.zeros(int(rows.sum()))
     return np.sign(np.nan_to_num(np.asarray(fixed)[rows], posinf=1.0, neginf=-1.0))

@@ -223,6 +223,7 @@ class Model:
         self.directed = bool(G.is_directed())
         self.nodes = ctx.nodes
         self.n = ctx.n
+        self.bipartite = ctx.bipartite  # n1 (first n1 nodes are mode 1) or None; see bipartite.py
         names = [nm for t in self.terms for nm in t.names]
         # statnet keeps repeated names (e.g. two edgecov(x, "a")); ours get a suffix so that
         # every coefficient can be addressed by name: edgecov.a, edgecov.a#2
@@ -271,7 +272,38 @@ class Model:
     # ------------------------------------------------------------------------------
     @property
     def ndyads(self) -> int:
+        if getattr(self, "bipartite", None):  # only the dyads between the modes are random
+            return self.bipartite * (self.n - self.bipartite)
         return self.n * (self.n - 1) if self.directed else self.n * (self.n - 1) // 2
+
+    @property
+    def fixed_dyads(self):
+        """(n, n) +/-inf on dyads the sampler holds as observed, or None (read by ``sampler._eta0``).
+
+        A bipartite network holds every dyad inside a mode empty (-inf); boundary MLEs add the
+        dyads their infinite terms decide (:mod:`.boundary`, set through this property).
+        """
+        extra = self.__dict__.get("_fixed_extra")
+        if not getattr(self, "bipartite", None):
+            return extra
+        from .bipartite import between_mode_mask
+
+        within = np.where(between_mode_mask(self.n, self.bipartite) | np.eye(self.n, dtype=bool), 0.0, -np.inf)
+        return within if extra is None else within + np.asarray(extra, dtype=float)
+
+    @fixed_dyads.setter
+    def fixed_dyads(self, value):
+        self._fixed_extra = value
+
+    def dyad_rows(self) -> np.ndarray:
+        """(n, n) boolean: the dyads that are rows of :meth:`dyad_table`, in its row-major order."""
+        n = self.n
+        rows = ~np.eye(n, dtype=bool) if self.directed else np.triu(np.ones((n, n), dtype=bool), 1)
+        if getattr(self, "bipartite", None):
+            from .bipartite import between_mode_mask
+
+            rows &= between_mode_mask(n, self.bipartite)
+        return rows
 
     def pack(self):
         """Term arrays in the order the kernels take them."""
@@ -311,6 +343,8 @@ class Model:
     def change(self, i, j, state: NetState) -> np.ndarray:
         """Change statistics for adding tie (i, j) (node positions) to ``state``."""
         out = np.zeros(self.p)
+        if not self.directed and i > j:  # kernels take undirected dyads as i < j (bipartite: i is mode 1)
+            i, j = j, i
         K.change_stats(int(i), int(j), state.directed, *state.arrays(), *self.pack(), self.all_terms, out)
         return out
 
@@ -318,7 +352,11 @@ class Model:
         """Change statistics of every dyad (X, (ndyads, p)) and the ties (y)."""
         st = self.state() if state is None else state
         terms = self.all_terms if terms is None else terms
-        return K.dyad_table(st.directed, *st.arrays(), *self.pack(), terms, self.p)
+        X, y = K.dyad_table(st.directed, *st.arrays(), *self.pack(), terms, self.p)
+        if getattr(self, "bipartite", None):  # the dyads inside a mode are not random: not rows
+            keep = self.dyad_rows()[np.triu_indices(self.n, 1)]
+            X, y = np.ascontiguousarray(X[keep]), y[keep]
+        return X, y
 
     def to_graph(self, edges):
         """A copy of the basis graph's nodes (with attributes) carrying ``edges`` (positions)."""

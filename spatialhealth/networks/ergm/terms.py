@@ -19,8 +19,11 @@ Supported terms (D = directed only, U = undirected only):
 ``altkstar`` (U, fixed lambda), ``triadcensus``, ``balance``, ``simmelian``/``nearsimmelian``/
 ``simmelianties`` (D), ``transitive``/``intransitive`` (D), ``opentriad`` (U), ``cycle`` (``semi=``),
 ``threetrail``, ``degcrossprod``/``degcor``/``tripercent``/``isolatededges`` (U). Covariates accept ``poly(x, k, raw=TRUE)``
-and categories ``COLLAPSE_SMALLEST``. Not implemented: bipartite networks (no bipartite
-network class here).
+and categories ``COLLAPSE_SMALLEST``. Bipartite networks (``G.graph["bipartite"] = n1`` or
+networkx's ``bipartite`` node attribute; see :mod:`.bipartite`): ``b1factor``/``b2factor``,
+``b1cov``/``b2cov``, ``b1degree``/``b2degree``, ``b1star``/``b2star``, ``gwb1degree``/``gwb2degree``,
+``b1concurrent``/``b2concurrent``, statnet's bipartite ``nodemix``, ``edgecov`` (``n1 x n2``) and
+``density``, and the undirected terms of :data:`.bipartite.GENERIC_TERMS`.
 
 Directed ``triangle`` is ``ttriple + ctriple`` as in statnet; on undirected networks
 ``ttriple`` and ``ctriple`` count triangles. Directed ``gwesp``/``gwdsp`` use outgoing
@@ -162,6 +165,7 @@ class BuildContext:
         self.index = {v: k for k, v in enumerate(self.nodes)}
         self.n = len(self.nodes)
         self.directed = G.is_directed()
+        self.bipartite = _bip.bipartite_size(G)  # n1 (the first n1 nodes are mode 1) or None; see bipartite.py
         self.edge_covariates = dict(edge_covariates or {})
         self.ncov: list[np.ndarray] = []
         self.ncat: list[np.ndarray] = []
@@ -282,11 +286,13 @@ class BuildContext:
         """Return (row index, label) of an edge covariate given by name or matrix."""
         n = self.n
         label = name
+        from_graph = False
         if isinstance(x, str):
             label = label or x
             if x in self.edge_covariates:
                 x = self.edge_covariates[x]
             else:
+                from_graph = True
                 m = np.zeros((n, n))
                 found, lacking, bad = False, [], []
                 for u, v, d in self.G.edges(data=True):
@@ -319,6 +325,8 @@ class BuildContext:
                 x = m
         if label is None:
             label = "x"
+        if self.bipartite and not from_graph:  # statnet's n1 x n2 form
+            x = _bip.dyad_matrix(self, x, label)
         if isinstance(x, pd.DataFrame):
             missing = [v for v in self.nodes if v not in x.index or v not in x.columns]
             if missing:
@@ -1108,6 +1116,8 @@ def _t_sender_like(kind):
 
 
 def _t_nodemix(call, ctx):
+    if ctx.bipartite:
+        return _bip.t_nodemix(call, ctx)
     a = _args(call, [("attr", _REQUIRED), ("base", None), ("levels", None), ("levels2", _DEFAULT)])
     attr = a["attr"]
     vals, lev = ctx.levels(attr, call.name)
@@ -1179,6 +1189,8 @@ def _t_density_like(kind):
         n = ctx.n
         if kind == "density":
             scale = 1.0 / (n * (n - 1) if ctx.directed else n * (n - 1) / 2)
+            if ctx.bipartite:  # statnet: the dyads between the modes
+                scale = 1.0 / (ctx.bipartite * (n - ctx.bipartite))
         else:  # meandeg: mean degree (out-degree when directed)
             scale = (1.0 if ctx.directed else 2.0) / n
         return [Term(kind, [kind], K.SCALED_EDGES, (0, 0, 0), (scale, 0.0, 0.0),
@@ -1724,6 +1736,10 @@ TERMS = {
     "isolatededges": _t_isolatededges,
 }
 
+from . import bipartite as _bip  # noqa: E402  (bipartite networks: b1/b2 terms, statnet's bipartite forms)
+
+TERMS.update(_bip.BIPARTITE_TERMS)
+
 # statnet's alternative spellings of the same terms
 ALIASES = {"triangles": "triangle", "ttriad": "ttriple", "ctriad": "ctriple", "dgwesp": "gwesp", "dgwdsp": "gwdsp",
            "dgwnsp": "gwnsp", "desp": "esp", "ddsp": "dsp", "dnsp": "nsp"}
@@ -1763,10 +1779,12 @@ def build_terms(calls, ctx) -> list[Term]:
         if name in ALIASES:
             name = ALIASES[name]
             call = TermCall(name, call.args, call.kwargs)
-        if name not in TERMS and name.startswith(("b1", "b2", "gwb1", "gwb2")):
+        if name in TERMS:
+            _bip.check_term(name, ctx)
+        elif name.startswith(("b1", "b2", "gwb1", "gwb2")):
             raise InputError(
-                f"`{name}` is a term of statnet's bipartite networks; bipartite networks (two node sets, ties "
-                "only between them) are not implemented here. For a one-mode network use the unipartite terms.")
+                f"`{name}` is a statnet term for bipartite networks that is not implemented here; the bipartite "
+                f"terms are {', '.join(sorted(_bip.BIPARTITE_TERMS))} (see spatialhealth.networks.ergm.bipartite).")
         if name not in TERMS:
             raise InputError(
                 f"Unknown ERGM term {name!r}; available terms: {', '.join(sorted(TERMS))}."

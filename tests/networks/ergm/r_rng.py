@@ -1,9 +1,13 @@
 """R's default random number generator and rbinom, to rebuild the draws of statnet's tests.
 
 Mersenne-Twister with set.seed's scrambling (R's RNG.c) and rbinom's inversion branch
-(size * min(p, 1-p) < 30, R's rbinom.c), written from the published algorithms; checked in
-test_ergm_statnet_terms.py against draws exported from R.
+(size * min(p, 1-p) < 30, R's rbinom.c), runif, and sample()/sample.int() without replacement
+with R >= 3.6's default "Rejection" index sampling (R_unif_index/rbits in RNG.c), written from the
+published algorithms; rbinom is checked in test_ergm_statnet_terms.py against draws exported from R,
+runif and sample against the bipartite networks of test-term-flexible.R (their statnet statistics).
 """
+
+import math
 
 N, M = 624, 397
 
@@ -70,3 +74,39 @@ class RRandom:
                     break
             out.append(size - ix if prob > 0.5 else ix)
         return out
+
+    def runif(self, count, lo=0.0, hi=1.0):
+        """R's runif(count, lo, hi): lo + (hi - lo) * unif_rand() (R's runif.c)."""
+        return [lo + (hi - lo) * self.unif_rand() for _ in range(count)]
+
+    def _rbits(self, bits):
+        # R >= 3.6 RNG.c rbits(): 16 bits per unif_rand() draw, then mask
+        v = 0
+        for _ in range(0, bits + 1, 16):
+            v = 65536 * v + int(self.unif_rand() * 65536)
+        return v & ((1 << bits) - 1)
+
+    def unif_index(self, dn):
+        """R_unif_index(dn) with sample.kind = "Rejection" (R >= 3.6's default)."""
+        if dn <= 0:
+            return 0
+        bits = int(math.ceil(math.log2(dn)))
+        while True:
+            dv = self._rbits(bits)
+            if dv < dn:
+                return dv
+
+    def sample_int(self, n, size):
+        """R's sample.int(n, size) without replacement (do_sample's partial shuffle), 1-based."""
+        x = list(range(n))
+        out = []
+        for _ in range(size):
+            j = self.unif_index(n)
+            out.append(x[j] + 1)
+            n -= 1
+            x[j] = x[n]
+        return out
+
+    def sample(self, x, size):
+        """R's sample(x, size) for a vector x of length > 1: x[sample.int(length(x), size)]."""
+        return [x[k - 1] for k in self.sample_int(len(x), size)]
