@@ -37,8 +37,37 @@ def net(key):
             "flo": lambda: load("flomarriage", False),
             # test-term-undirected.R's small undirected network with lots of triangles
             "unnw": lambda: load("unnw", False),
+            # test-term-flexible.R's bipartite networks, drawn with R's RNG (r_rng)
+            "bipnw": lambda: _bipnw(143, 60, 100, 101, 130),
+            "bipnw2": lambda: _bipnw(258, 150, 200, 201, 400),
         }[key]()
     return NETS[key]
+
+
+def _bipnw(seed, m, hi1, lo2, hi2, n1=100):
+    """set.seed(seed); b1 <- floor(runif(m, 1, hi1)); b2 <- floor(runif(m, lo2, hi2));
+    as.network(cbind(b1, b2), matrix.type="edgelist", bipartite=100, directed=FALSE).
+
+    Vertices 1..max(b2); the first 100 are mode 1. bipnw2's draws reach 199 in b1, so some of
+    its ties join two mode-2 vertices: statnet's ``as.edgelist`` (what ergm reads) drops them,
+    and so does this port (our bipartite networks refuse such ties). Then the vertex
+    attributes: bipnw's Letter (a, b, c recycled) and Cost (3, 2, 1 recycled).
+    """
+    import math
+
+    from r_rng import RRandom
+
+    r = RRandom(seed)
+    b1 = [math.floor(v) for v in r.runif(m, 1, hi1)]
+    b2 = [math.floor(v) for v in r.runif(m, lo2, hi2)]
+    G = nx.Graph()
+    G.add_nodes_from(range(1, max(b1 + b2) + 1))
+    G.graph["bipartite"] = n1
+    G.add_edges_from((a, b) for a, b in zip(b1, b2) if (a <= n1) != (b <= n1))
+    for k, v in enumerate(G.nodes()):
+        G.nodes[v]["Letter"] = "abc"[k % 3]
+        G.nodes[v]["Cost"] = (3, 2, 1)[k % 3]
+    return G
 
 
 def _flo_x(col):
@@ -128,6 +157,10 @@ SUMMARY = [
     ("samplike", "triangles(~Trinity, diff=TRUE)", [2, 0, 0]),
     ("fmh", "triangle('Race', diff=FALSE, levels=-2)", [15]),
     ("samplike", "edgecov('YearsTrusted')", [183]),
+    # test-term-flexible.R on its bipartite networks
+    ("bipnw", "nodemix('Letter', levels2=TRUE)", [9, 8, 8, 7, 7, 5, 4, 6, 6]),
+    ("bipnw", "smalldiff('Cost', 1)", [48]),
+    ("bipnw2", "isolatededges", [25]),
     # test-term-gw-sp.R (directed: faux.dixon.high)
     ("dixon", "dgwdsp(fixed=F, type='OTP', cutoff=5)", [4871, 1077, 228, 53, 17]),
     ("dixon", "dgwdsp(fixed=T, type='OTP', decay=0.1)", [6379.609]),
@@ -310,6 +343,10 @@ MPLE = [
     ("fmh", "triangle('Sex', diff=TRUE)", [-.70278, -.44099]),
     ("samplike", "triangle('group', diff=FALSE, levels=-2)", [0.05271]),
     ("samplike", "edgecov('YearsTrusted')", [np.inf]),
+    # test-term-flexible.R on its bipartite networks (nodemix: ergm() of a dyad-independent model)
+    ("bipnw", "nodemix(~Letter, levels2=-(2:6))", [-3.497, -4.431, -3.989, -3.989]),
+    ("bipnw", "smalldiff(~Cost, 1)", [-3.8318]),
+    ("bipnw2", "isolatededges", [-.1611]),
     # test-term-gw-sp.R
     ("dixon", "edges + dgwdsp(fixed=T, decay=0.1, type='OTP')", [np.nan, 0.006467]),
     ("dixon", "edges + dgwesp(fixed=T, decay=0.1, type='OTP')", [np.nan, 1.807995]),
@@ -407,9 +444,7 @@ SMALL_SP = [
     (_C, "dgwnsp", "ISP", [3, 2, 0, 0], 5.190325, -0.286543786068899),
 ]
 
-UNSUPPORTED = {  # test file: {test: number of checks}
-    "test-term-flexible.R": {"edgecov induced subgraphs (R's sample())": 4, "bipartite networks": 6},
-}
+UNSUPPORTED: dict = {}  # test file: {test: number of checks}; every check of the ported files runs
 
 
 @pytest.mark.parametrize("key,formula,value", SUMMARY, ids=[f"{k}~{f}" for k, f, _ in SUMMARY])
@@ -529,8 +564,10 @@ def test_new_term_errors():
         summary_statistics(net("fmh"), "degrange(3, to=2)")
     with pytest.raises(InputError, match=r"triad types are 0\.\.3"):
         summary_statistics(net("fmh"), "triadcensus(5)")
-    with pytest.raises(InputError, match=r"bipartite networks .* not implemented"):
+    with pytest.raises(InputError, match=r"`b1factor` is a term of bipartite networks; this network is not"):
         summary_statistics(net("fmh"), "b1factor('Sex')")
+    with pytest.raises(InputError, match=r"`b1twostar` is a statnet term for bipartite networks that is not"):
+        summary_statistics(net("bipnw"), "b1twostar('Letter')")
     with pytest.raises(InputError, match=r"sign\.action"):
         summary_statistics(net("samplike"), "diff('YearsServed', sign.action='up')")
 
@@ -566,6 +603,80 @@ def test_edgecov_errors():
         summary_statistics(G, "edgecov('dummy')")
     with pytest.raises(InputError, match=r"shape \(18, 19\); expected \(18, 18\)"):
         summary_statistics(G, [("edgecov", np.zeros((18, 19)))])
+
+
+def test_edgecov_dimension_check_bipartite():
+    # expect_error(summary(bipnw~edgecov(cov)), 'Dyadic covariate matrix has dimension 129x129, 100x29 expected')
+    with pytest.raises(InputError, match="Dyadic covariate matrix has dimension 129x129, 100x29 expected"):
+        summary_statistics(net("bipnw"), [("edgecov", np.zeros((129, 129)))])
+
+
+def _glm_no_intercept(y, x):
+    """glm(c(y) ~ c(x) - 1, family=binomial, na.action=na.omit): a one-parameter logistic fit."""
+    from scipy.optimize import minimize_scalar
+
+    y, x = np.ravel(y), np.ravel(x).astype(float)
+    ok = ~np.isnan(y)
+    y, x = y[ok], x[ok]
+    res = minimize_scalar(lambda b: np.sum(np.logaddexp(0, b * x)) - b * np.sum(x * y), bounds=(-20, 20),
+                          method="bounded", options={"xatol": 1e-12})
+    return res.x
+
+
+def _induced_subgraph_draws():
+    """test-term-flexible.R "edgecov, either": set.seed(64); cov <- matrix(rbinom(324, 3, .5), 18, 18);
+    then i <- sample.int(18, 5); j <- sample(setdiff(seq_len(18), i), 5). The statnet calls in
+    between (summary, ergm of dyad-independent models) draw no random numbers."""
+    from r_rng import RRandom
+
+    r = RRandom(64)
+    cov = np.reshape(r.rbinom(324, 3, .5), (18, 18), order="F")
+    i = r.sample_int(18, 5)
+    j = r.sample([k for k in range(1, 19) if k not in i], 5)
+    return cov, i, j
+
+
+def test_edgecov_induced_subgraph():
+    # sampsub <- get.inducedSubgraph(samplike, i); summary/ergm(sampsub ~ edgecov("dummy")) against
+    # sum((as.matrix(samplike) * cov)[i,i]) and glm of the subgraph's ties on cov[i,i] (diagonal NA)
+    cov, i, j = _induced_subgraph_draws()
+    np.testing.assert_array_equal(cov, np.loadtxt(load.__globals__["DATA"] / "samplike_wrong_cov64.csv",
+                                                  delimiter=","))
+    G = net("samplike")
+    A = adjacency(G)
+    v = sorted(i)  # get.inducedSubgraph keeps the vertex order
+    ix = np.array(v) - 1
+    sub = G.subgraph(v).copy()
+    H = nx.DiGraph()
+    H.add_nodes_from(v)
+    H.add_edges_from(sub.edges())
+    C = cov[np.ix_(ix, ix)]
+    s = summary_statistics(H, "edgecov('dummy')", edge_covariates={"dummy": C}).iloc[0]
+    assert s == np.sum((A * cov)[np.ix_(ix, ix)])
+    Y = A[np.ix_(ix, ix)].copy()
+    np.fill_diagonal(Y, np.nan)
+    coef = _glm_no_intercept(Y, C)
+    got = ergm(H, "edgecov('dummy')", edge_covariates={"dummy": C}).params.iloc[0]
+    assert r_all_equal(got, coef, 1e-3), (got, coef)
+
+
+def test_edgecov_induced_bipartite_subgraph():
+    # sampsub <- get.inducedSubgraph(samplike, i, j) |> ergm_symmetrize("upper"): the bipartite network of
+    # the ties i -> j (mode 1 = i, mode 2 = j) with the dyadic covariate cov[i, j] (n1 x n2)
+    cov, i, j = _induced_subgraph_draws()
+    A = adjacency(net("samplike"))
+    bi, bj = np.array(sorted(i)) - 1, np.array(sorted(j)) - 1
+    H = nx.Graph()
+    H.add_nodes_from([f"i{k + 1}" for k in bi])
+    H.add_nodes_from([f"j{k + 1}" for k in bj])
+    H.graph["bipartite"] = 5
+    H.add_edges_from((f"i{a + 1}", f"j{b + 1}") for a in bi for b in bj if A[a, b])
+    C = cov[np.ix_(bi, bj)]
+    s = summary_statistics(H, "edgecov('dummy')", edge_covariates={"dummy": C}).iloc[0]
+    assert s == np.sum((A * cov)[np.ix_(bi, bj)])
+    coef = _glm_no_intercept(A[np.ix_(bi, bj)], C)
+    got = ergm(H, "edgecov('dummy')", edge_covariates={"dummy": C}).params.iloc[0]
+    assert r_all_equal(got, coef, 1e-3), (got, coef)
 
 
 def test_edgecov_matrix():
