@@ -65,7 +65,7 @@ GENERIC_TERMS = frozenset({
 
 
 def bipartite_size(G) -> int | None:
-    """Number of mode-1 nodes of a bipartite network, ``None`` for a one-mode network.
+    """Return the number of mode-1 nodes of a bipartite network, ``None`` for a one-mode network.
 
     Parameters
     ----------
@@ -89,8 +89,9 @@ def bipartite_size(G) -> int | None:
     >>> import networkx as nx
     >>> bipartite_size(nx.complete_bipartite_graph(2, 3))
     2
-    >>> G = nx.Graph([(0, 2), (1, 2)])
-    >>> G.graph["bipartite"] = 2
+    >>> G = nx.Graph(bipartite=2)  # nodes 0, 1 are mode 1: add the nodes in order first
+    >>> G.add_nodes_from(range(3))
+    >>> G.add_edges_from([(0, 2), (1, 2)])
     >>> bipartite_size(G), bipartite_size(nx.path_graph(3))
     (2, None)
     """
@@ -167,7 +168,7 @@ def between_mode_mask(n, n1) -> np.ndarray:
 
 
 def dyad_matrix(ctx, x, label):
-    """statnet's bipartite dyadic covariate (``n1 x n2``, rows mode 1) as an (n, n) matrix.
+    """Expand statnet's bipartite dyadic covariate (``n1 x n2``, rows mode 1) to an (n, n) matrix.
 
     Parameters
     ----------
@@ -236,11 +237,11 @@ def _side(call):
 
 def _side_nodes(ctx, side):
     n1 = ctx.bipartite
-    return range(0, n1) if side == 0 else range(n1, ctx.n)
+    return range(n1) if side == 0 else range(n1, ctx.n)
 
 
 def _side_values(ctx, attr, side, term):
-    """The attribute's values at the nodes of one mode (statnet's ``ergm_get_vattr(bip=)``)."""
+    """Return the attribute's values at the nodes of one mode (statnet's ``ergm_get_vattr(bip=)``)."""
     import copy
 
     sub = copy.copy(ctx)
@@ -260,7 +261,7 @@ def _side_levels(ctx, attr, side, term):
 
 
 def _side_cat(ctx, side, codes=None):
-    """A category row: ``codes`` (default 0) at the nodes of one mode, -1 at the others."""
+    """Add a category row: ``codes`` (default 0) at the nodes of one mode, -1 at the others."""
     cat = np.full(ctx.n, -1, dtype=np.int64)
     idx = np.asarray(list(_side_nodes(ctx, side)), dtype=np.int64)
     cat[idx] = 0 if codes is None else np.asarray(codes, dtype=np.int64)
@@ -476,7 +477,7 @@ def _t_bconcurrent(call, ctx):
 
 
 def t_nodemix(call, ctx):
-    """statnet's bipartite ``nodemix``: one statistic per (mode-1 level, mode-2 level) pair.
+    """Build statnet's bipartite ``nodemix``: one statistic per (mode-1 level, mode-2 level) pair.
 
     Parameters
     ----------

@@ -90,7 +90,7 @@ class RRandom:
         """R_unif_index(dn) with sample.kind = "Rejection" (R >= 3.6's default)."""
         if dn <= 0:
             return 0
-        bits = int(math.ceil(math.log2(dn)))
+        bits = math.ceil(math.log2(dn))
         while True:
             dv = self._rbits(bits)
             if dv < dn:

@@ -44,7 +44,7 @@ def _gw(deg, decay):
 
 
 def brute(B, g, x, W):
-    """statnet's statistics of FORMULA below, from the biadjacency matrix alone."""
+    """Compute statnet's statistics of FORMULA below from the biadjacency matrix alone."""
     n1, n2 = B.shape
     g1, g2 = np.asarray(g[:n1]), np.asarray(g[n1:])
     x1, x2 = np.asarray(x[:n1], float), np.asarray(x[n1:], float)
@@ -111,7 +111,7 @@ def test_statistics_and_every_between_mode_toggle(how, use_tp):
 
 def test_dyad_table_has_the_between_mode_dyads_only():
     rng = np.random.default_rng(3)
-    B, g, x, W = _random_case(rng, 4, 6, 0.4)
+    B, g, x, _ = _random_case(rng, 4, 6, 0.4)
     G = bipartite_graph(B, {"g": g, "x": x})
     m = build_model(G, "edges + b1star(2) + b2cov('x')")
     X, y = m.dyad_table()
@@ -220,7 +220,7 @@ def test_mcmc_mle_matches_exact_bipartite_mle():
     G = bipartite_graph(B0)
     Bs = all_biadjacency(3, 3)
     S = exact_stats(Bs, _b1star_model)
-    theta, se, ll = _exact_mle(S, np.array(_b1star_model(B0), float))
+    theta, se, _ = _exact_mle(S, np.array(_b1star_model(B0), float))
     res = ergm(G, "edges + b1star(2)", seed=3)
     assert res.method != "MPLE" and res.converged
     sample = np.asarray(res.sample, dtype=float).reshape(-1, 2)
@@ -246,8 +246,8 @@ def test_errors():
         K.graph["bipartite"] = bad
         with pytest.raises(InputError, match="must be the number of mode-1 nodes"):
             summary_statistics(K, "edges")
+    D = nx.DiGraph(G)
     with pytest.raises(InputError, match="undirected"):
-        D = nx.DiGraph(G)
         summary_statistics(D, "edges")
     with pytest.raises(InputError, match="`b1star` is a term of bipartite networks; this network is not"):
         summary_statistics(nx.path_graph(4), "b1star(2)")

@@ -45,7 +45,9 @@ def net(key):
 
 
 def _bipnw(seed, m, hi1, lo2, hi2, n1=100):
-    """set.seed(seed); b1 <- floor(runif(m, 1, hi1)); b2 <- floor(runif(m, lo2, hi2));
+    """Build test-term-flexible.R's bipartite network of this seed.
+
+    set.seed(seed); b1 <- floor(runif(m, 1, hi1)); b2 <- floor(runif(m, lo2, hi2));
     as.network(cbind(b1, b2), matrix.type="edgelist", bipartite=100, directed=FALSE).
 
     Vertices 1..max(b2); the first 100 are mode 1. bipnw2's draws reach 199 in b1, so some of
@@ -624,9 +626,12 @@ def _glm_no_intercept(y, x):
 
 
 def _induced_subgraph_draws():
-    """test-term-flexible.R "edgecov, either": set.seed(64); cov <- matrix(rbinom(324, 3, .5), 18, 18);
-    then i <- sample.int(18, 5); j <- sample(setdiff(seq_len(18), i), 5). The statnet calls in
-    between (summary, ergm of dyad-independent models) draw no random numbers."""
+    """Redraw test-term-flexible.R's "edgecov, either" covariate and induced-subgraph vertices.
+
+    set.seed(64); cov <- matrix(rbinom(324, 3, .5), 18, 18); then i <- sample.int(18, 5);
+    j <- sample(setdiff(seq_len(18), i), 5). The statnet calls in between (summary, ergm of
+    dyad-independent models) draw no random numbers.
+    """
     from r_rng import RRandom
 
     r = RRandom(64)
@@ -639,7 +644,7 @@ def _induced_subgraph_draws():
 def test_edgecov_induced_subgraph():
     # sampsub <- get.inducedSubgraph(samplike, i); summary/ergm(sampsub ~ edgecov("dummy")) against
     # sum((as.matrix(samplike) * cov)[i,i]) and glm of the subgraph's ties on cov[i,i] (diagonal NA)
-    cov, i, j = _induced_subgraph_draws()
+    cov, i, _ = _induced_subgraph_draws()
     np.testing.assert_array_equal(cov, np.loadtxt(load.__globals__["DATA"] / "samplike_wrong_cov64.csv",
                                                   delimiter=","))
     G = net("samplike")
