@@ -191,6 +191,10 @@ def plan_boundary(model, infinite: dict):
             return (f"`{names[k]}` is infinite only in combination with other statistics (it is not itself at "
                     "the bound of its range), so no set of dyads can be held fixed for it alone")
         forced |= (X != 0) & off
+    if getattr(model, "bipartite", None):  # dyads inside a mode are held empty anyway (Model.fixed_dyads)
+        from .bipartite import between_mode_mask
+
+        forced &= between_mode_mask(n, model.bipartite)
     fixed[forced & A] = np.inf
     fixed[forced & ~A] = -np.inf
     finite = np.ones(model.p, bool)
@@ -208,6 +212,8 @@ def plan_boundary(model, infinite: dict):
                 continue
             key = f"__boundary_{q}"
             ecov[key] = _change_matrix(model, q)
+            if getattr(model, "bipartite", None):  # statnet's n1 x n2 form of a bipartite dyadic covariate
+                ecov[key] = ecov[key][:model.bipartite, model.bipartite:]
             calls.append(TermCall("edgecov", (key,), {}))
             rename[f"edgecov.{key}"] = names[q]
     if not finite.any():

@@ -277,3 +277,26 @@ def test_networkx_bipartite_generators_are_read():
     G = nx.complete_bipartite_graph(3, 4)
     s = summary_statistics(G, "edges + b1star(2) + b2star(3) + density")
     assert s.to_dict() == {"edges": 12.0, "b1star2": 18.0, "b2star3": 4.0, "density": 1.0}
+
+
+def test_boundary_mle_on_bipartite_network():
+    # a mode-2 level without ties: its b2factor coefficient is -Inf; the MCMC-MLE of the others holds the
+    # n1 x 4 dyads of those nodes empty (the within-mode dyads stay empty as always). Reference: the fit of
+    # the network without those nodes, the same conditional model (their dyads carry no other statistic)
+    rng = np.random.default_rng(4)
+    n1, n2 = 10, 12
+    B = (rng.random((n1, n2)) < 0.3).astype(int)
+    g = ["a"] * n1 + ["abc"[k % 3] for k in range(n2)]
+    B[:, np.array(g[n1:]) == "c"] = 0
+    G = bipartite_graph(B, {"g": g})
+    formula = "edges + b2factor('g') + gwb1degree(0.5, fixed=TRUE)"
+    with pytest.warns(RuntimeWarning, match=r"`b2factor.g.c` is -Inf"):
+        res = ergm(G, formula, seed=2, n_jobs=1)
+    assert res.params["b2factor.g.c"] == -np.inf and res.info["fixed_dyads"] == n1 * 4
+    H = G.subgraph([v for v in G if v.startswith("a") or G.nodes[v]["g"] != "c"]).copy()
+    H.graph["bipartite"] = n1
+    ref = ergm(H, formula, seed=2, n_jobs=1)
+    fin = ref.params.index
+    np.testing.assert_array_less(np.abs(res.params[fin] - ref.params[fin]), 0.25 * ref.bse[fin])
+    for S in simulate(res, nsim=20, seed=3):
+        assert all(u[0] != v[0] and G.nodes[max(u, v)]["g"] != "c" for u, v in S.edges())
