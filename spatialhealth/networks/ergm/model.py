@@ -214,7 +214,10 @@ class Model:
                 if missing != "drop":
                     raise
                 self.dropped_nodes.extend(exc.nodes)
+                n1 = G.graph.get("bipartite")
                 G = G.subgraph([v for v in G.nodes if v not in set(exc.nodes)]).copy()
+                if n1 and not isinstance(n1, bool):  # statnet's n1: the mode-1 nodes that remain
+                    G.graph["bipartite"] = n1 - sum(1 for v in list(ctx.nodes)[:int(n1)] if v in set(exc.nodes))
                 if G.number_of_nodes() < 2:
                     raise InputError("After dropping the nodes with missing attribute values fewer than 2 "
                                      "nodes remain.") from None

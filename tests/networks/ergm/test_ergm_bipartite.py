@@ -300,3 +300,13 @@ def test_boundary_mle_on_bipartite_network():
     np.testing.assert_array_less(np.abs(res.params[fin] - ref.params[fin]), 0.25 * ref.bse[fin])
     for S in simulate(res, nsim=20, seed=3):
         assert all(u[0] != v[0] and G.nodes[max(u, v)]["g"] != "c" for u, v in S.edges())
+
+
+def test_missing_drop_keeps_the_modes():
+    B = np.array([[1, 0, 1, 1], [0, 1, 1, 0], [1, 1, 0, 0]])
+    G = bipartite_graph(B, {"x": [1.0, None, 2.0, 0.5, 1.5, 2.5, 3.0]})
+    s = summary_statistics(G, "edges + b1cov('x') + b2star(2)", missing="drop")
+    # node a1 is left out: mode 1 is a0, a2; its ties (a1-e1, a1-e2) go with it
+    H = bipartite_graph(B[[0, 2]])
+    assert s.to_dict() == {"edges": 5.0, "b1cov.x": 1.0 * 3 + 2.0 * 2, "b2star2": 1.0}
+    assert summary_statistics(H, "edges").iloc[0] == 5.0
