@@ -310,3 +310,20 @@ def test_missing_drop_keeps_the_modes():
     H = bipartite_graph(B[[0, 2]])
     assert s.to_dict() == {"edges": 5.0, "b1cov.x": 1.0 * 3 + 2.0 * 2, "b2star2": 1.0}
     assert summary_statistics(H, "edges").iloc[0] == 5.0
+
+
+@pytest.mark.parametrize("side", [1, 2])
+def test_curved_gwbdegree_reproduces_the_fixed_decay_statistic(side):
+    # eta(theta, alpha) . (degree counts) == theta * gwb<side>degree(alpha, fixed=TRUE) on any network
+    from spatialhealth.networks.ergm.curved import CurvedMap
+
+    rng = np.random.default_rng(side)
+    B = (rng.random((6, 9)) < 0.4).astype(int)
+    G = bipartite_graph(B)
+    m = build_model(G, f"edges + gwb{side}degree(0.7, fixed=FALSE)")
+    cmap = CurvedMap(m)
+    assert cmap.names == ["edges", f"gwb{side}deg", f"gwb{side}deg.decay"]
+    for theta, alpha in [(-0.8, 0.7), (1.3, 0.25)]:
+        fixed = summary_statistics(G, f"edges + gwb{side}degree({alpha}, fixed=TRUE)").to_numpy()
+        assert m.observed() @ cmap.eta(np.array([0.4, theta, alpha])) == pytest.approx(
+            0.4 * fixed[0] + theta * fixed[1], rel=1e-12)
