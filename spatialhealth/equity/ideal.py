@@ -269,6 +269,8 @@ def water_filling(p, lo, hi) -> np.ndarray:
     if r == 0:
         return np.clip(knots[0] * p, lo, hi)
     if r >= len(knots):  # beyond the last knot only the open upper bounds still take more
+        if not np.isinf(hi).any():  # Σ hi = 1 up to rounding: every region at its upper bound
+            return np.clip(knots[-1] * p, lo, hi)
         t = knots[-1] + (1.0 - total[-1]) / p[np.isinf(hi)].sum()
         return np.clip(t * p, lo, hi)
     a0, b0 = knots[r - 1], knots[r]
@@ -337,6 +339,142 @@ def _pinned_one_column(p, y, lo, hi, weight, pinned):
     value(v_hi)
     best = min(cache, key=cache.get)
     return alloc(best)[:, None], best, len(cache)
+
+
+def _fixed_level_shares(p, y, lo, hi, pinned, v):
+    """Water-filled shares for a frontier level ``v`` and set ``pinned`` (None if infeasible)."""
+    lo_v = np.where(pinned, v * y, np.maximum(lo, v * y))
+    hi_v = np.where(pinned, v * y, hi)
+    if np.any(lo_v > hi_v * (1 + 1e-12)) or lo_v.sum() > 1 + 1e-12 or hi_v.sum() < 1 - 1e-12:
+        return None
+    return water_filling(p, np.minimum(lo_v, hi_v), hi_v)
+
+
+def _marginals(p, y, lo, hi, pinned, v, s):
+    """First-order change of the Gini for pinning / unpinning each region at level ``v``.
+
+    The Gini is ``∫ F(1 - F) dx`` over the per-capita values (``F`` their population
+    CDF). Pinning ``j`` moves its mass ``p_j`` from ``z_j`` down to ``v a_j`` (adding
+    ``∫ p_j (1 - 2F - p_j)``) and hands ``p_j (z_j - v a_j)`` to the water level, whose
+    marginal effect ``μ`` is that of moving the water group up; unpinning is the
+    reverse. Used only to rank moves; every move is then evaluated exactly.
+    """
+    z = s / p
+    floor = np.maximum(lo, v * y) / p
+    cap = hi / p
+    inside = ~pinned & (z > floor * (1 + 1e-12)) & (z < cap * (1 - 1e-12))
+    if inside.any():
+        t = float(np.median(z[inside]))
+        pw = p[inside].sum()
+        fb = p[z < t * (1 - 1e-12)].sum()
+        mu = (fb * (1 - fb) - (fb + pw) * (1 - fb - pw)) / pw
+    else:
+        t, mu = float(np.dot(p, z)), 0.0
+    order = np.argsort(z, kind="stable")
+    knots, cum = z[order], np.cumsum(p[order])
+    area = np.r_[0.0, np.cumsum((1 - 2 * cum[:-1]) * np.diff(knots))]
+
+    def integral(x):  # ∫_{knots[0]}^{x} (1 - 2F)
+        k = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, len(knots) - 1)
+        return area[k] + (1 - 2 * cum[k]) * (x - knots[k])
+
+    pos = v * y / p
+    back = np.clip(t, floor, cap)
+    pin = p * (integral(z) - integral(pos) - p * (z - pos)) - mu * p * (z - pos)
+    unpin = -p * (integral(back) - integral(pos) + p * (back - pos)) + mu * p * (back - pos)
+    return pin, unpin
+
+
+def _fixed_level_search(p, y, lo, hi, n_req, v, start=None, swaps=0):
+    """A good frontier set for a fixed level ``v``: greedy by marginals, then exact swaps.
+
+    Returns (pinned, Gini) or (None, inf). Swaps exchange one pinned and one eligible
+    unpinned region (the best-ranked pairs by their marginals) while the exact Gini of
+    the water-filled shares drops.
+    """
+    n = len(p)
+    elig = lo / y <= v * (1 + 1e-12)
+    if elig.sum() < n_req:
+        return None, math.inf
+    pinned = np.zeros(n, dtype=bool) if start is None else start & elig
+    s = _fixed_level_shares(p, y, lo, hi, pinned, v)
+    if s is None:
+        return None, math.inf
+    if start is None:  # regions already on the frontier cost nothing
+        on = np.nonzero(elig & (np.abs(s - v * y) <= 1e-12 * v * y))[0]
+        pinned[on[:n_req]] = True
+    while pinned.sum() < n_req:
+        pin, _ = _marginals(p, y, lo, hi, pinned, v, s)
+        cand = np.nonzero(elig & ~pinned)[0]
+        need = n_req - int(pinned.sum())
+        pinned[cand[np.argsort(pin[cand], kind="stable")[:max(1, min(need, need // 4 + 1))]]] = True
+        s = _fixed_level_shares(p, y, lo, hi, pinned, v)
+        if s is None:
+            return None, math.inf
+    g = gini_of_shares(s, p)
+    for _ in range(swaps):
+        pin, unpin = _marginals(p, y, lo, hi, pinned, v, s)
+        cin, cout = np.nonzero(elig & ~pinned)[0], np.nonzero(pinned)[0]
+        jj = cin[np.argsort(pin[cin], kind="stable")[:6]]
+        ii = cout[np.argsort(unpin[cout], kind="stable")[:6]]
+        moves = sorted((pin[j] + unpin[i], i, j) for i in ii for j in jj)[:10]
+        for _est, i, j in moves:
+            trial = pinned.copy()
+            trial[i], trial[j] = False, True
+            s2 = _fixed_level_shares(p, y, lo, hi, trial, v)
+            if s2 is not None and (g2 := gini_of_shares(s2, p)) < g - 1e-14:
+                pinned, s, g = trial, s2, g2
+                break
+        else:
+            break
+    return pinned, g
+
+
+def _free_heuristic(p, y, lo, hi, n_req, tick=None):
+    """A good frontier set for the one-column free model (an upper bound, not a proof).
+
+    The optimal level tends to sit where a region just becomes eligible
+    (``v = lo_j / y_j``), so the candidates are those breakpoints and a grid of the
+    feasible levels; each gets a greedy set, the five best get exact swaps, alternated
+    with the exact optimum over ``v`` for the set (:func:`_pinned_one_column`).
+    Returns (pinned, v, Gini) or None.
+    """
+    r = lo / y
+    v_lo, v_cap = float(np.sort(r)[n_req - 1]), float((hi / y).min())
+    v_max = v_cap
+    if np.maximum(lo, v_cap * y).sum() > 1:  # floors alone exceed the total above this
+        a, b = v_lo, v_cap
+        for _ in range(100):
+            mid = 0.5 * (a + b)
+            a, b = (mid, b) if np.maximum(lo, mid * y).sum() <= 1 else (a, mid)
+        v_max = a
+    if v_max < v_lo:
+        return None
+    levels = np.unique(np.r_[np.linspace(v_lo, v_max, 16), r[(r >= v_lo) & (r <= v_max)]])
+    found = []
+    for v in levels:
+        pinned, g = _fixed_level_search(p, y, lo, hi, n_req, v)
+        if pinned is not None:
+            found.append((g, float(v), pinned))
+        if tick is not None:
+            tick(1)
+    found.sort(key=lambda item: item[0])
+    best = None
+    for g, v, pinned in found[:5]:
+        pinned, g = _fixed_level_search(p, y, lo, hi, n_req, v, start=pinned, swaps=200)
+        for _ in range(5):
+            shares, v2, _evals = _pinned_one_column(p, y, lo[:, None], hi[:, None], 1.0, pinned)
+            if shares is None:
+                break
+            g2 = gini_of_shares(shares[:, 0], p)
+            p3, g3 = _fixed_level_search(p, y, lo, hi, n_req, v2, start=pinned, swaps=200)
+            if p3 is None or g3 >= g2 - 1e-14:
+                g, v = g2, v2
+                break
+            pinned, g, v = p3, g3, v2
+        if best is None or g < best[2]:
+            best = (pinned.copy(), v, g)
+    return best
 
 
 # ---------------------------------------------------------------------------
@@ -617,7 +755,7 @@ def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-9, time_
 
 
 def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
-               time_limit=None, start=None, weight=None):
+               time_limit=None, start=None, weight=None, cut_at=()):
     """Solve one period; returns (shares (n, m) or None, info dict).
 
     ``n_req = 0``: fairness only (LP). ``pinned`` (bool array): these regions are on
@@ -638,6 +776,12 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
     t0 = time.perf_counter()
     lower_level = bool(n_req)
     free = lower_level and pinned is None
+    water_floor, hi_orig = None, hi
+    if free and m == 1 and _WATER:
+        # the water-filled optimum lies in a tighter box (see _water_box): smaller big-M,
+        # more pairs of fixed order, and unflagged regions held up near the water level
+        hi, water_floor = _water_box(p, y, lo[:, 0], hi[:, 0], n_req)
+        hi = hi[:, None]
 
     # variables: s (k-major: k*n + i), the Gini part, then u and (free) the binaries e
     if method == "pairs":
@@ -719,7 +863,7 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
             integrality[off_u + 1:] = 1
             ub[off_u + 1:] = np.where(low_ratio <= cap * (1 + 1e-12), 1.0, 0.0)
             if m == 1 and _DOMINANCE:
-                fix0, fix1, (pi, pj) = _dominance(p, y, lo[:, 0], hi[:, 0], n_req)
+                fix0, fix1, (pi, pj) = _dominance(p, y, lo[:, 0], hi_orig[:, 0], n_req)
                 ub[off_u + 1:][fix0] = 0.0
                 lb[off_u + 1:][fix1] = 1.0
                 if len(pi):  # e_i - e_j <= 0: j dominates i
@@ -729,6 +873,20 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
                                       shape=(len(pi), nvar)), -np.inf, 0.0)
                 info_dom = {"fixed_out": int(fix0.sum()), "fixed_in": int(fix1.sum()),
                             "precedences": len(pi)}
+            if water_floor is not None:
+                # unflagged regions are at least at min(t_low p_j, hi_j):
+                # s_j + (m_j - g_j) e_j >= m_j, g_j = max(lo_j, v_lo y_j) when flagged
+                g_j = np.maximum(lo[:, 0], lb[off_u] / w[0] * y)
+                gap_j = np.maximum(water_floor - g_j, 0.0)
+                rows = np.nonzero((water_floor > lo[:, 0] * (1 + 1e-12))
+                                  & (ub[off_u + 1:] > 0.5))[0]
+                never = np.nonzero((water_floor > lb[:n]) & (ub[off_u + 1:] < 0.5))[0]
+                lb[never] = np.minimum(water_floor[never], ub[never])
+                r = np.arange(len(rows))
+                add(sp.csr_matrix((np.r_[np.ones(len(rows)), gap_j[rows]],
+                                   (np.r_[r, r], np.r_[rows, off_u + 1 + rows])),
+                                  shape=(len(rows), nvar)), water_floor[rows], np.inf)
+                water_info = {"water_rows": len(rows)}
             top = hi @ w  # largest DEA input of each region
             big_m = np.maximum(top - lb[off_u] * y, 0.0)
             # Σ_k s_jk - u y_j + M_j e_j <= M_j
@@ -743,10 +901,14 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
     info = {"method": method, "rounds": 1}
     if free and m == 1 and _DOMINANCE:
         info.update(info_dom)
+    if water_floor is not None:
+        info.update(water_info)
     cuts = []  # (rows over [model vars | this cut's vars], row_lo, row_hi, number of new vars)
     if method == "cuts":  # first model at the water-filling-like start clip(p, lo, hi)
         for k in range(m):
             cuts.append(_block_cut(np.clip(p, lo[:, k], hi[:, k]), p, k, n, ns))
+            for point in cut_at:  # more first cuts, e.g. at a known good allocation
+                cuts.append(_block_cut(point[:, k], p, k, n, ns))
     rounds = 0
     while True:
         rounds += 1
@@ -826,6 +988,76 @@ def _dominance(p, y, lo, hi, n_req):
     jj, ii = np.nonzero(dk)
     ek = elig[keep]
     return fix0, fix1, (ek[ii], ek[jj])
+
+
+#: one column, frontier="free": start from the local search's frontier set
+_HEURISTIC = True
+
+#: one column, frontier="free": bound the shares by the water level's range (exact)
+_WATER = True
+
+
+def _level_of(total):
+    """Bracket ``(a, b)`` of the smallest ``t >= 0`` with ``total(t) >= 1``.
+
+    ``total`` is non-decreasing; ``(inf, inf)`` when it stays below 1. Bisection to a
+    relative width 1e-13: ``a`` is a lower and ``b`` an upper bound of the level.
+    """
+    if total(0.0) >= 1:
+        return 0.0, 0.0
+    b = 1.0
+    while total(b) < 1:
+        b *= 2.0
+        if b > 1e300:
+            return math.inf, math.inf
+    a = 0.0
+    for _ in range(400):
+        mid = 0.5 * (a + b)
+        if total(mid) >= 1:
+            b = mid
+        else:
+            a = mid
+        if b - a <= 1e-13 * b:
+            break
+    return a, b
+
+
+def _water_box(p, y, lo, hi, n_req):
+    """Bounds of the water-filled optimum of the one-column free model: (hi', m).
+
+    For a frontier level ``v`` in ``[v_lo, v_cap]`` and a frontier set ``S`` the optimal
+    shares are ``v y_j`` on ``S`` and ``clip(t p_j, f_j, hi_j)`` off it
+    (``f_j = max(lo_j, v y_j)``), with ``t`` the smallest level allocating the total.
+    The total at a given ``t`` is at least the one of the instance with every eligible
+    region pinned at ``v_lo y_j`` and floors ``max(lo_j, v_lo y_j)`` (each term is
+    smaller there), and at most the one with no region pinned and floors
+    ``max(lo_j, v_cap y_j)``; so ``t_low <= t <= t_high``, the levels of those two
+    instances. Hence every share is at most ``hi'_j = min(hi_j, max(t_high p_j, lo_j,
+    v_cap y_j))``, and every region off ``S`` at least ``m_j = max(lo_j, min(t_low p_j,
+    hi_j))``. Some optimum (the water-filled one) satisfies both, so the MILP keeps its
+    optimum.
+    """
+    v_lo = float(np.sort(lo / y)[n_req - 1])
+    v_cap = float((hi / y).min())
+    elig = lo / y <= v_cap * (1 + 1e-12)
+    f_lo, f_cap = np.maximum(lo, v_lo * y), np.minimum(np.maximum(lo, v_cap * y), hi)
+
+    def smallest_total(t):  # N eligible regions pinned at v_lo y_j, the largest releases
+        c = np.clip(t * p, f_lo, hi)
+        rel = np.sort(c[elig] - v_lo * y[elig])
+        return c.sum() - rel[-n_req:].sum()
+
+    def largest_total(t):  # N eligible regions pinned at v_cap y_j, the smallest releases
+        c = np.clip(t * p, f_cap, hi)
+        rel = np.sort(c[elig] - v_cap * y[elig])
+        return c.sum() - rel[:n_req].sum()
+
+    t_high = _level_of(smallest_total)[1]
+    t_low = _level_of(largest_total)[0]
+    hi2 = np.minimum(hi, np.maximum.reduce([t_high * p, lo, v_cap * y])) \
+        if np.isfinite(t_high) else hi.copy()
+    floor = np.maximum(lo, np.minimum(t_low * p, hi)) if np.isfinite(t_low) else lo.copy()
+    return hi2, floor
 
 
 #: Σ_j e_j = N rather than >= N (exact: extra regions on the frontier stay unflagged)
@@ -1004,6 +1236,20 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
         shares, info = _solve_one(p, y, lo, hi, n_req, pinned=pinned, method=method,
                                   mip_gap=mip_gap, time_limit=time_limit, weight=weight)
     if frontier == "free":
+        if lo.shape[1] == 1 and _HEURISTIC:
+            # a better starting set than the rule's: the one-column local search
+            t1 = time.perf_counter()
+            found = _free_heuristic(p, y, lo[:, 0], hi[:, 0], n_req)
+            best_value = (gini_of_shares(shares[:, 0], p) if shares is not None else math.inf)
+            if found is not None and found[2] < best_value - 1e-13:
+                pinned = found[0]
+                if info["method"] == "pairs":
+                    shares, info = _solve_one(p, y, lo, hi, n_req, pinned=pinned, method="pairs",
+                                              mip_gap=mip_gap, time_limit=time_limit, weight=weight)
+                else:
+                    shares, v_h, _ = _pinned_one_column(p, y, lo, hi, w[0], pinned)
+                    info = {**info, "u": v_h * w[0], "on_frontier": pinned}
+            info["seconds"] = info.get("seconds", 0.0) + time.perf_counter() - t1
         start = None
         if shares is not None and info["method"] == "pairs":
             start = np.concatenate([info["x"], pinned.astype(float)])
