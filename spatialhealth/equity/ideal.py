@@ -780,8 +780,17 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
     if free and m == 1 and _WATER:
         # the water-filled optimum lies in a tighter box (see _water_box): smaller big-M,
         # more pairs of fixed order, and unflagged regions held up near the water level
-        hi, water_floor = _water_box(p, y, lo[:, 0], hi[:, 0], n_req)
+        hi, water_floor, t_low, t_high = _water_box(p, y, lo[:, 0], hi[:, 0], n_req)
         hi = hi[:, None]
+        bulk_e = bulk_i = np.zeros(0, dtype=int)
+        if _MCCORMICK and np.isfinite(t_high) and t_low > 0:
+            # regions whose unflagged water-filled share is exactly t p_j for every level
+            # t in [t_low, t_high]: lo_j <= t_low p_j, t_high p_j <= hi_j, v_cap y_j <= t_low p_j
+            v_cap0 = float((hi_orig[:, 0] / y).min())
+            bulk = ((lo[:, 0] <= t_low * p) & (hi_orig[:, 0] >= t_high * p)
+                    & (v_cap0 * y <= t_low * p))
+            elig0 = lo[:, 0] / y <= v_cap0 * (1 + 1e-12)
+            bulk_e, bulk_i = np.nonzero(bulk & elig0)[0], np.nonzero(bulk & ~elig0)[0]
 
     # variables: s (k-major: k*n + i), the Gini part, then u and (free) the binaries e
     if method == "pairs":
@@ -810,6 +819,9 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
         nd = m  # one epigraph variable per resource
     off_u = ns + nd
     nvar = off_u + (1 if lower_level else 0) + (n if free else 0)
+    off_t = nvar  # with the water level: t, then e_j t and e_j u of the bulk candidates
+    if water_floor is not None and len(bulk_e) + len(bulk_i):
+        nvar += 1 + 2 * len(bulk_e)
     c = np.zeros(nvar)
     if method == "pairs":
         c[:ns] = linear
@@ -860,12 +872,12 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
         lb[off_u] = _u_min(lo, w, y, n_req)
         if free:
             add(slack, 0.0, np.inf)
-            integrality[off_u + 1:] = 1
-            ub[off_u + 1:] = np.where(low_ratio <= cap * (1 + 1e-12), 1.0, 0.0)
+            integrality[off_u + 1:off_u + 1 + n] = 1
+            ub[off_u + 1:off_u + 1 + n] = np.where(low_ratio <= cap * (1 + 1e-12), 1.0, 0.0)
             if m == 1 and _DOMINANCE:
                 fix0, fix1, (pi, pj) = _dominance(p, y, lo[:, 0], hi_orig[:, 0], n_req)
-                ub[off_u + 1:][fix0] = 0.0
-                lb[off_u + 1:][fix1] = 1.0
+                ub[off_u + 1:off_u + 1 + n][fix0] = 0.0
+                lb[off_u + 1:off_u + 1 + n][fix1] = 1.0
                 if len(pi):  # e_i - e_j <= 0: j dominates i
                     r = np.arange(len(pi))
                     add(sp.csr_matrix((np.r_[np.ones(len(pi)), -np.ones(len(pi))],
@@ -879,14 +891,18 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
                 g_j = np.maximum(lo[:, 0], lb[off_u] / w[0] * y)
                 gap_j = np.maximum(water_floor - g_j, 0.0)
                 rows = np.nonzero((water_floor > lo[:, 0] * (1 + 1e-12))
-                                  & (ub[off_u + 1:] > 0.5))[0]
-                never = np.nonzero((water_floor > lb[:n]) & (ub[off_u + 1:] < 0.5))[0]
+                                  & (ub[off_u + 1:off_u + 1 + n] > 0.5))[0]
+                never = np.nonzero((water_floor > lb[:n]) & (ub[off_u + 1:off_u + 1 + n] < 0.5))[0]
                 lb[never] = np.minimum(water_floor[never], ub[never])
                 r = np.arange(len(rows))
                 add(sp.csr_matrix((np.r_[np.ones(len(rows)), gap_j[rows]],
                                    (np.r_[r, r], np.r_[rows, off_u + 1 + rows])),
                                   shape=(len(rows), nvar)), water_floor[rows], np.inf)
                 water_info = {"water_rows": len(rows)}
+                if nvar > off_t:
+                    _water_level_rows(add, nvar, off_t, off_u, bulk_e, bulk_i, p, y / w[0],
+                                      t_low, t_high, lb, ub)
+                    water_info["water_level_regions"] = len(bulk_e) + len(bulk_i)
             top = hi @ w  # largest DEA input of each region
             big_m = np.maximum(top - lb[off_u] * y, 0.0)
             # Σ_k s_jk - u y_j + M_j e_j <= M_j
@@ -909,6 +925,15 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
             cuts.append(_block_cut(np.clip(p, lo[:, k], hi[:, k]), p, k, n, ns))
             for point in cut_at:  # more first cuts, e.g. at a known good allocation
                 cuts.append(_block_cut(point[:, k], p, k, n, ns))
+    if start is not None and len(start) < len(c) and nvar > off_t:
+        # complete a start without the water-level variables: t from the bulk shares
+        start = np.asarray(start, dtype=float)
+        flags = start[off_u + 1:off_u + 1 + n]
+        ratio = start[:n] / p
+        off = [j for j in bulk_i] + [j for j in bulk_e if flags[j] < 0.5]
+        t_s = float(np.clip(np.median(ratio[off]) if off else lb[off_t], lb[off_t], ub[off_t]))
+        fe = flags[bulk_e]
+        start = np.r_[start, t_s, fe * t_s, fe * start[off_u]]
     rounds = 0
     while True:
         rounds += 1
@@ -947,7 +972,7 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
                                                 "lb": cl, "ub": cu, "c": cc, "x": sol["x"]})
     if lower_level:
         info["u"] = float(x[off_u])
-        info["on_frontier"] = x[off_u + 1:] > 0.5 if free else pinned
+        info["on_frontier"] = x[off_u + 1:off_u + 1 + n] > 0.5 if free else pinned
     return shares, info
 
 
@@ -989,6 +1014,51 @@ def _dominance(p, y, lo, hi, n_req):
     ek = elig[keep]
     return fix0, fix1, (ek[ii], ek[jj])
 
+
+def _water_level_rows(add, nvar, off_t, off_u, bulk_e, bulk_i, p, y_w, t_low, t_high, lb, ub):
+    """Rows tying the bulk regions to the water level ``t`` (one column, free model).
+
+    A bulk region's water-filled share is ``t p_j`` off the frontier and ``u y_j / w``
+    on it: ``s_j = (y_j / w) e_j u + p_j (t - e_j t)``, linear in ``τ_j = e_j t`` and
+    ``ω_j = e_j u``, which the McCormick rows make exact for a binary ``e_j`` (and the
+    convex hull of the two states for a fractional one). Regions that cannot be on
+    the frontier get ``s_j = t p_j``.
+    """
+    import scipy.sparse as sp
+
+    lb[off_t], ub[off_t] = t_low, t_high
+    u_lo, u_hi = lb[off_u], ub[off_u]
+    ne = len(bulk_e)
+    tau, om = off_t + 1 + np.arange(ne), off_t + 1 + ne + np.arange(ne)
+    lb[tau], ub[tau] = 0.0, t_high
+    lb[om], ub[om] = 0.0, u_hi
+    e = off_u + 1 + bulk_e
+    r = np.arange(ne)
+    ones = np.ones(ne)
+
+    def rows(cols_vals, low, high):
+        cols = np.concatenate([c for c, _ in cols_vals])
+        vals = np.concatenate([np.broadcast_to(v, ne) for _, v in cols_vals])
+        add(sp.csr_matrix((vals, (np.tile(r, len(cols_vals)), cols)), shape=(ne, nvar)), low, high)
+
+    if ne:
+        t_col = np.full(ne, off_t)
+        u_col = np.full(ne, off_u)
+        rows([(bulk_e, ones), (om, -y_w[bulk_e]), (t_col, -p[bulk_e]), (tau, p[bulk_e])], 0.0, 0.0)
+        for var, col, a, b in ((tau, t_col, t_low, t_high), (om, u_col, u_lo, u_hi)):
+            rows([(var, ones), (e, -a * ones)], 0.0, np.inf)             # τ >= a e
+            rows([(var, ones), (col, -ones), (e, -b * ones)], -b, np.inf)  # τ >= t - b (1 - e)
+            rows([(var, ones), (e, -b * ones)], -np.inf, 0.0)            # τ <= b e
+            rows([(var, ones), (col, -ones), (e, -a * ones)], -np.inf, -a)  # τ <= t - a (1 - e)
+    if len(bulk_i):
+        k = np.arange(len(bulk_i))
+        add(sp.csr_matrix((np.r_[np.ones(len(k)), -p[bulk_i]],
+                           (np.r_[k, k], np.r_[bulk_i, np.full(len(k), off_t)])),
+                          shape=(len(k), nvar)), 0.0, 0.0)
+
+
+#: one column, frontier="free": the bulk regions' shares tied to the water level (exact)
+_MCCORMICK = True
 
 #: one column, frontier="free": start from the local search's frontier set
 _HEURISTIC = True
@@ -1057,7 +1127,7 @@ def _water_box(p, y, lo, hi, n_req):
     hi2 = np.minimum(hi, np.maximum.reduce([t_high * p, lo, v_cap * y])) \
         if np.isfinite(t_high) else hi.copy()
     floor = np.maximum(lo, np.minimum(t_low * p, hi)) if np.isfinite(t_low) else lo.copy()
-    return hi2, floor
+    return hi2, floor, t_low, t_high
 
 
 #: Σ_j e_j = N rather than >= N (exact: extra regions on the frontier stay unflagged)

@@ -118,7 +118,7 @@ def test_water_box_holds_for_every_level_and_set(kind):
         n_req = 4
         if not _feasible(p, y, lo, hi, n_req):
             continue
-        hi2, floor = mod._water_box(p, y, lo, hi, n_req)
+        hi2, floor, _t_low, _t_high = mod._water_box(p, y, lo, hi, n_req)
         assert np.all(hi2 <= hi) and np.all(floor >= lo)
         v_lo, v_cap = np.sort(lo / y)[n_req - 1], (hi / y).min()
         for _ in range(30):
