@@ -586,6 +586,12 @@ class IdealAllocationResult(Result):
 # input handling
 
 
+def _status_bar(progress):
+    from .._progress import status_bar
+
+    return status_bar(progress, "ideal allocation")
+
+
 def _bounds_arrays(bounds, resources, d):
     """(lo, hi) share matrices (n, m) from the ``bounds`` argument."""
     n, m = len(d), len(resources)
@@ -690,11 +696,12 @@ def _new_highs():
 
 
 def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-9, time_limit=None,
-               start=None, options=None):
+               start=None, options=None, report=None):
     """Solve ``min c·x, row_lo <= A x <= row_hi, lb <= x <= ub`` with HiGHS (highspy).
 
     Returns a dict: status, x (None when no solution), objective, mip_gap, dual_bound,
-    row_dual and col_dual (linear programmes only).
+    row_dual and col_dual (linear programmes only). ``report(text)``, if given, receives
+    the branch and bound's incumbent, bound and gap about once a second.
     """
     import highspy
 
@@ -731,6 +738,17 @@ def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-9, time_
         sol0.col_value = list(start)
         sol0.value_valid = True
         h.setSolution(sol0)
+    if mip and report is not None:
+        last = [-1.0]
+
+        def on_interrupt(event):
+            d = event.data_out
+            if d.running_time - last[0] >= 1.0:
+                last[0] = d.running_time
+                report(f"branch and bound {d.running_time:.0f} s: best {d.mip_primal_bound:.6g}, "
+                       f"bound {d.mip_dual_bound:.6g}, gap {100 * d.mip_gap:.2f}%")
+
+        h.cbMipInterrupt.subscribe(on_interrupt)
     h.run()
     status_text = h.modelStatusToString(h.getModelStatus())
     status = _STATUS.get(status_text, status_text.lower())
@@ -755,7 +773,7 @@ def _run_highs(c, a, row_lo, row_hi, lb, ub, integrality, *, mip_gap=1e-9, time_
 
 
 def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
-               time_limit=None, start=None, weight=None, cut_at=()):
+               time_limit=None, start=None, weight=None, cut_at=(), level=None, report=None):
     """Solve one period; returns (shares (n, m) or None, info dict).
 
     ``n_req = 0``: fairness only (LP). ``pinned`` (bool array): these regions are on
@@ -780,13 +798,13 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
     if free and m == 1 and _WATER:
         # the water-filled optimum lies in a tighter box (see _water_box): smaller big-M,
         # more pairs of fixed order, and unflagged regions held up near the water level
-        hi, water_floor, t_low, t_high = _water_box(p, y, lo[:, 0], hi[:, 0], n_req)
+        hi, water_floor, t_low, t_high = _water_box(p, y, lo[:, 0], hi[:, 0], n_req, level)
         hi = hi[:, None]
         bulk_e = bulk_i = np.zeros(0, dtype=int)
         if _MCCORMICK and np.isfinite(t_high) and t_low > 0:
             # regions whose unflagged water-filled share is exactly t p_j for every level
             # t in [t_low, t_high]: lo_j <= t_low p_j, t_high p_j <= hi_j, v_cap y_j <= t_low p_j
-            v_cap0 = float((hi_orig[:, 0] / y).min())
+            v_cap0 = _level_range(lo[:, 0], hi_orig[:, 0], y, n_req, level)[1]
             bulk = ((lo[:, 0] <= t_low * p) & (hi_orig[:, 0] >= t_high * p)
                     & (v_cap0 * y <= t_low * p))
             elig0 = lo[:, 0] / y <= v_cap0 * (1 + 1e-12)
@@ -870,12 +888,19 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
         cap = float((hi @ w / y).min())
         ub[off_u] = cap
         lb[off_u] = _u_min(lo, w, y, n_req)
+        if level is not None and m == 1:  # a sub-range of frontier levels (share units)
+            lb[off_u] = max(lb[off_u], level[0] * w[0])
+            ub[off_u] = min(ub[off_u], level[1] * w[0])
+            cap = ub[off_u]
+            if lb[off_u] > ub[off_u]:
+                return None, {"method": method, "rounds": 0, "status": "infeasible",
+                              "seconds": time.perf_counter() - t0}
         if free:
             add(slack, 0.0, np.inf)
             integrality[off_u + 1:off_u + 1 + n] = 1
             ub[off_u + 1:off_u + 1 + n] = np.where(low_ratio <= cap * (1 + 1e-12), 1.0, 0.0)
             if m == 1 and _DOMINANCE:
-                fix0, fix1, (pi, pj) = _dominance(p, y, lo[:, 0], hi_orig[:, 0], n_req)
+                fix0, fix1, (pi, pj) = _dominance(p, y, lo[:, 0], hi_orig[:, 0], n_req, level)
                 ub[off_u + 1:off_u + 1 + n][fix0] = 0.0
                 lb[off_u + 1:off_u + 1 + n][fix1] = 1.0
                 if len(pi):  # e_i - e_j <= 0: j dominates i
@@ -935,14 +960,34 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
         fe = flags[bulk_e]
         start = np.r_[start, t_s, fe * t_s, fe * start[off_u]]
     rounds = 0
+    deadline = None if time_limit is None else t0 + time_limit
+    # free model with cutting planes and a time limit: rounds until the deadline, each
+    # adding cuts at its incumbent; every round's dual bound is a valid bound (its Gini
+    # model is below the Gini), the answer is the best true allocation met
+    staged = free and method == "cuts" and time_limit is not None
+    best, best_bound = None, -np.inf
     while True:
         rounds += 1
         a, row_lo, row_hi, cc, cl, cu, ci = _assemble(blocks, blo, bhi, cuts, c, lb, ub, integrality)
-        sol = _run_highs(cc, a, row_lo, row_hi, cl, cu, ci if free else None,
-                         mip_gap=mip_gap, time_limit=time_limit, start=start)
+        limit = None if deadline is None else max(deadline - time.perf_counter(), 0.05)
+        relaxed = staged and rounds <= _LP_ROUNDS
+        sol = _run_highs(cc, a, row_lo, row_hi, cl, cu, ci if free and not relaxed else None,
+                         mip_gap=mip_gap, time_limit=limit, start=None if relaxed else start,
+                         report=report)
         status = sol["status"]
+        if relaxed and sol["x"] is not None and status == "optimal":
+            # the linear relaxation first: its optimum bounds the MILP's; cut at its point
+            best_bound = max(best_bound, sol["objective"])
+            sh_r = np.clip(sol["x"][:ns].reshape(m, n).T, lo, hi)
+            for k in range(m):
+                cuts.append(_block_cut(sh_r[:, k], p, k, n, ns))
+            continue
         if sol["x"] is None:
-            return None, {**info, "status": status, "seconds": time.perf_counter() - t0}
+            if best is None:
+                return None, {**info, "status": status, "seconds": time.perf_counter() - t0,
+                              **({"dual_bound": best_bound} if staged else {})}
+            status = "time limit"
+            break
         x, gap, bound = sol["x"], sol["mip_gap"], sol["dual_bound"]
         shares = np.clip(x[:ns].reshape(m, n).T, lo, hi)
         if method == "pairs":
@@ -954,16 +999,26 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
         if not free:
             bound = float(x[ns:ns + m].sum())
             gap = float(max(ginis.sum() - bound, 0.0) / max(ginis.sum(), 1e-12))
-        if np.all(viol <= 1e-9) or status != "optimal":
+        elif staged:
+            best_bound = max(best_bound, bound)
+            if best is None or float(w @ ginis) < best[0]:
+                best = (float(w @ ginis), x, shares)
+        if np.all(viol <= 1e-9) and status == "optimal":
+            break
+        if status != "optimal" and not staged:
             break
         if rounds >= 200:
             status = "cutting planes did not converge"
             break
-        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+        if deadline is not None and time.perf_counter() > deadline:
             status = "time limit"
             break
         for k in np.nonzero(viol > 1e-9)[0]:
             cuts.append(_block_cut(shares[:, k], p, k, n, ns))
+    if staged and not (status == "optimal" and np.all(viol <= 1e-9)):
+        _true, x, shares = best
+        bound = best_bound
+        gap = max(_true - bound, 0.0) / max(_true, 1e-300)
     x = x[:len(c)]
     info.update(status=status, mip_gap=gap, dual_bound=bound, rounds=rounds,
                 seconds=time.perf_counter() - t0, x=x,
@@ -980,7 +1035,16 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
 _DOMINANCE = True
 
 
-def _dominance(p, y, lo, hi, n_req):
+def _level_range(lo, hi, y, n_req, level=None):
+    """Frontier levels ``[v_lo, v_cap]`` (share units), cut to ``level`` when given."""
+    v_lo = float(np.sort(lo / y)[n_req - 1])
+    v_cap = float((hi / y).min())
+    if level is not None:
+        v_lo, v_cap = max(v_lo, float(level[0])), min(v_cap, float(level[1]))
+    return v_lo, v_cap
+
+
+def _dominance(p, y, lo, hi, n_req, level=None):
     """Binaries fixed and precedences implied by the dominance lemma (one column).
 
     Region ``j`` dominates ``i`` when ``j`` can replace ``i`` on the frontier without
@@ -988,8 +1052,7 @@ def _dominance(p, y, lo, hi, n_req):
     (i, j) pairs of the precedence rows ``e_i <= e_j``), all as arrays over regions.
     """
     n = len(p)
-    v_lo = float(np.sort(lo / y)[n_req - 1])
-    v_cap = float((hi / y).min())
+    v_lo, v_cap = _level_range(lo, hi, y, n_req, level)
     elig = np.nonzero(lo / y <= v_cap * (1 + 1e-12))[0]
     pe, ye, le, he = p[elig], y[elig], lo[elig], hi[elig]
     a = ye / pe
@@ -1010,9 +1073,21 @@ def _dominance(p, y, lo, hi, n_req):
     dk = dom[np.ix_(keep, keep)]
     # off the set: every region it dominates is off too; fewer than N others left -> on
     fix1[elig[keep][(keep.sum() - 1 - dk.sum(axis=1)) < n_req]] = True
+    if _REDUCE_PRECEDENCES and dk.any():
+        # drop a row e_i <= e_j when a chain i -> k -> j implies it (the relation has no
+        # cycle, so every implication survives through the rows kept)
+        d = dk.astype(np.float32)
+        dk = dk & ~((d @ d) > 0)
     jj, ii = np.nonzero(dk)
     ek = elig[keep]
     return fix0, fix1, (ek[ii], ek[jj])
+
+
+#: free model with cutting planes and a time limit: linear-relaxation rounds first
+_LP_ROUNDS = 3
+
+#: keep only the precedence rows no chain of others implies (exact)
+_REDUCE_PRECEDENCES = True
 
 
 def _water_level_rows(add, nvar, off_t, off_u, bulk_e, bulk_i, p, y_w, t_low, t_high, lb, ub):
@@ -1092,7 +1167,7 @@ def _level_of(total):
     return a, b
 
 
-def _water_box(p, y, lo, hi, n_req):
+def _water_box(p, y, lo, hi, n_req, level=None):
     """Bounds of the water-filled optimum of the one-column free model: (hi', m).
 
     For a frontier level ``v`` in ``[v_lo, v_cap]`` and a frontier set ``S`` the optimal
@@ -1107,8 +1182,7 @@ def _water_box(p, y, lo, hi, n_req):
     hi_j))``. Some optimum (the water-filled one) satisfies both, so the MILP keeps its
     optimum.
     """
-    v_lo = float(np.sort(lo / y)[n_req - 1])
-    v_cap = float((hi / y).min())
+    v_lo, v_cap = _level_range(lo, hi, y, n_req, level)
     elig = lo / y <= v_cap * (1 + 1e-12)
     f_lo, f_cap = np.maximum(lo, v_lo * y), np.minimum(np.maximum(lo, v_cap * y), hi)
 
@@ -1246,16 +1320,18 @@ _GROUP_RESOURCES = True
 
 
 def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mip_gap,
-                  time_limit, where, weight=None):
+                  time_limit, where, weight=None, report=None):
     """Solve one period under the chosen frontier rule; raise a named error if infeasible."""
     n = len(p)
+    t_start = time.perf_counter()
     if n_req and weight is None and _GROUP_RESOURCES:
         groups = _resource_groups(lo, hi)
         if groups is not None:
             rep, inv, cnt = groups
             shares, info, pinned = _solve_period(
                 p, y, lo[:, rep], hi[:, rep], n_req, score_act, names, frontier=frontier,
-                method=method, mip_gap=mip_gap, time_limit=time_limit, where=where, weight=cnt)
+                method=method, mip_gap=mip_gap, time_limit=time_limit, where=where, weight=cnt,
+                report=report)
             return shares[:, inv], {**info, "groups": len(rep)}, pinned
     w = np.ones(lo.shape[1]) if weight is None else weight
     if method == "closed" and n_req and (frontier != "best" or lo.shape[1] > 1):
@@ -1309,6 +1385,8 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
         if lo.shape[1] == 1 and _HEURISTIC:
             # a better starting set than the rule's: the one-column local search
             t1 = time.perf_counter()
+            if report is not None:
+                report(f"{where}local search over frontier levels")
             found = _free_heuristic(p, y, lo[:, 0], hi[:, 0], n_req)
             best_value = (gini_of_shares(shares[:, 0], p) if shares is not None else math.inf)
             if found is not None and found[2] < best_value - 1e-13:
@@ -1323,8 +1401,12 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
         start = None
         if shares is not None and info["method"] == "pairs":
             start = np.concatenate([info["x"], pinned.astype(float)])
-        free_shares, free_info = _solve_one(p, y, lo, hi, n_req, method=method, mip_gap=mip_gap,
-                                            time_limit=time_limit, start=start, weight=weight)
+        # the time limit counts the rule's solve and the local search as well
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t_start), 1.0)
+        free_shares, free_info = _solve_one(
+            p, y, lo, hi, n_req, method=method, mip_gap=mip_gap, time_limit=left, start=start,
+            weight=weight, cut_at=() if shares is None or lo.shape[1] > 1 else (shares,),
+            report=None if report is None else (lambda text: report(where + text)))
         def total(sh):
             return float(sum(w[k] * gini_of_shares(sh[:, k], p) for k in range(len(w))))
 
@@ -1431,7 +1513,7 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
                      output: str | None = None, totals=None, bounds=None, efficiency=None,
                      period: str | None = None, region: str | None = None,
                      frontier: str = "free", method: str = "auto", mip_gap: float = 1e-9,
-                     time_limit: float | None = None) -> IdealAllocationResult:
+                     time_limit: float | None = None, progress=None) -> IdealAllocationResult:
     """Ideal allocation of resources by the fairness–efficiency bi-level model, solved exactly.
 
     The model, its single-level reformulation and the choices made where the
@@ -1492,7 +1574,14 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
         Relative MIP gap at which HiGHS stops (default 1e-9; the absolute gap is a
         hundredth of it).
     time_limit : float, optional
-        Seconds per period for HiGHS; the status says when it was reached.
+        Seconds per period (the whole free search: rule, local search and branch and
+        bound); the status says when it was reached, ``.solver['mip_gap']`` how far
+        from proven the answer is.
+    progress : bool or callable, optional
+        ``True``: a progress bar on standard error showing the period and, during the
+        free branch and bound, its incumbent, bound and gap (a free search over
+        thousands of regions without ``time_limit`` can run for hours). A callable is
+        called as ``progress(1)`` after each period.
 
     Returns
     -------
@@ -1544,69 +1633,84 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
 
     frames, ginis, effs, solvers = [], [], [], []
     n_req_text, bounds_text = "none (fairness only)", "none (shares >= 0)"
-    for key, sub in groups:
-        where = f"{period}={key}: " if period else ""
-        n = len(sub)
-        if n < 2:
-            raise InputError(f"{where}the model needs at least 2 regions; {n} were given.")
-        x = np.column_stack([numeric(sub, r, min_value=0.0) for r in resources])
-        pop = numeric(sub, population, min_value=0.0, positive=True)
-        dem = pop if demand is None else numeric(sub, demand, min_value=0.0, positive=True)
-        out_col = output or demand
-        out = dem if out_col is None else numeric(sub, out_col, min_value=0.0, positive=True)
-        tot = x.sum(axis=0) if totals is None else np.array([float(totals[r]) for r in resources])
-        if np.any(~np.isfinite(tot)) or np.any(tot <= 0):
-            bad = [r for r, t in zip(resources, tot) if not t > 0]
-            raise InputError(f"{where}the national total of {', '.join(map(repr, bad))} is not > 0.")
-        p, d, y = pop / pop.sum(), dem / dem.sum(), out / out.sum()
-        lo, hi, pairs = _bounds_arrays(bounds, resources, d)
-        names = (sub[region].astype(str).to_numpy() if region else row_names(sub).to_numpy())
-        _check_bounds(lo, hi, resources, names, where)
-        n_req = _required(efficiency, n)
-        if n_req:
-            n_req_text = (f"at least {n_req} of {n} regions on the frontier"
-                          + ("" if isinstance(efficiency, (int, np.integer))
-                             else f" (share {efficiency:g})") + f", frontier={frontier!r}")
-        if bounds is not None:
-            bounds_text = "; ".join(f"{r}: [{a:g}, {b:g}]" for r, (a, b) in zip(resources, pairs))
-        act_share = x / np.where(x.sum(axis=0) > 0, x.sum(axis=0), 1.0)
-        score_act = _ar_scores(act_share.sum(axis=1), y)
-        shares, info, _chosen = _solve_period(p, y, lo, hi, n_req, score_act, names, frontier=frontier,
-                                             method=method, mip_gap=mip_gap, time_limit=time_limit,
-                                             where=where)
-        ideal = shares * tot
-        score_ideal = _ar_scores(shares.sum(axis=1), y)
-        on = info.get("on_frontier", score_ideal >= 1 - 1e-7)
-        on = np.asarray(on, dtype=bool) | (score_ideal >= 1 - 1e-7)
-        base = {} if period is None else {period: key}
-        rows = pd.DataFrame({
-            **{c: v for c, v in base.items()},
-            "row": np.tile(sub.index.to_numpy(), len(resources)),
-            "region": np.tile(names, len(resources)),
-            "resource": np.repeat(resources, n),
-            "actual": x.T.ravel(), "ideal": ideal.T.ravel(),
-            "actual_share": act_share.T.ravel(), "ideal_share": shares.T.ravel(),
-            "population_share": np.tile(p, len(resources)),
-            "demand_share": np.tile(d, len(resources)),
-            "lower_share": lo.T.ravel(), "upper_share": np.where(np.isinf(hi), np.nan, hi).T.ravel(),
-            "on_frontier": np.tile(on, len(resources)),
-        })
-        frames.append(rows)
-        for k, r in enumerate(resources):
-            ginis.append({**base, "resource": r,
-                          "gini_actual": gini_of_shares(x[:, k], pop) if x[:, k].sum() > 0 else np.nan,
-                          "gini_ideal": gini_of_shares(shares[:, k], pop)})
-        effs.append(pd.DataFrame({**base, "row": sub.index.to_numpy(), "region": names,
-                                  "output_share": y, "score_actual": score_act,
-                                  "score_ideal": score_ideal, "on_frontier": on}))
-        solvers.append({**base, "status": info["status"], "objective": float(
-            sum(gini_of_shares(shares[:, k], pop) for k in range(len(resources)))),
-            "mip_gap": info["mip_gap"], "dual_bound": info["dual_bound"],
-            "required_on_frontier": n_req, "on_frontier": int(on.sum()),
-            "frontier": frontier if n_req else "",
-            "method": info["method"], "rounds": info["rounds"], "seconds": info["seconds"]})
-        if period is None:
-            _last_info = info  # kept for tests (optimality certificate)
+    bar = _status_bar(progress)
+    task = None
+    if bar is not None:
+        bar.start()
+        task = bar.add_task("", total=len(groups))
+
+    def report(text):
+        bar.update(task, description=text)
+
+    try:
+        for key, sub in groups:
+            where = f"{period}={key}: " if period else ""
+            n = len(sub)
+            if n < 2:
+                raise InputError(f"{where}the model needs at least 2 regions; {n} were given.")
+            x = np.column_stack([numeric(sub, r, min_value=0.0) for r in resources])
+            pop = numeric(sub, population, min_value=0.0, positive=True)
+            dem = pop if demand is None else numeric(sub, demand, min_value=0.0, positive=True)
+            out_col = output or demand
+            out = dem if out_col is None else numeric(sub, out_col, min_value=0.0, positive=True)
+            tot = x.sum(axis=0) if totals is None else np.array([float(totals[r]) for r in resources])
+            if np.any(~np.isfinite(tot)) or np.any(tot <= 0):
+                bad = [r for r, t in zip(resources, tot) if not t > 0]
+                raise InputError(f"{where}the national total of {', '.join(map(repr, bad))} is not > 0.")
+            p, d, y = pop / pop.sum(), dem / dem.sum(), out / out.sum()
+            lo, hi, pairs = _bounds_arrays(bounds, resources, d)
+            names = (sub[region].astype(str).to_numpy() if region else row_names(sub).to_numpy())
+            _check_bounds(lo, hi, resources, names, where)
+            n_req = _required(efficiency, n)
+            if n_req:
+                n_req_text = (f"at least {n_req} of {n} regions on the frontier"
+                              + ("" if isinstance(efficiency, (int, np.integer))
+                                 else f" (share {efficiency:g})") + f", frontier={frontier!r}")
+            if bounds is not None:
+                bounds_text = "; ".join(f"{r}: [{a:g}, {b:g}]" for r, (a, b) in zip(resources, pairs))
+            act_share = x / np.where(x.sum(axis=0) > 0, x.sum(axis=0), 1.0)
+            score_act = _ar_scores(act_share.sum(axis=1), y)
+            shares, info, _chosen = _solve_period(p, y, lo, hi, n_req, score_act, names, frontier=frontier,
+                                                 method=method, mip_gap=mip_gap, time_limit=time_limit,
+                                                 where=where, report=None if bar is None else report)
+            ideal = shares * tot
+            score_ideal = _ar_scores(shares.sum(axis=1), y)
+            on = info.get("on_frontier", score_ideal >= 1 - 1e-7)
+            on = np.asarray(on, dtype=bool) | (score_ideal >= 1 - 1e-7)
+            base = {} if period is None else {period: key}
+            rows = pd.DataFrame({
+                **{c: v for c, v in base.items()},
+                "row": np.tile(sub.index.to_numpy(), len(resources)),
+                "region": np.tile(names, len(resources)),
+                "resource": np.repeat(resources, n),
+                "actual": x.T.ravel(), "ideal": ideal.T.ravel(),
+                "actual_share": act_share.T.ravel(), "ideal_share": shares.T.ravel(),
+                "population_share": np.tile(p, len(resources)),
+                "demand_share": np.tile(d, len(resources)),
+                "lower_share": lo.T.ravel(), "upper_share": np.where(np.isinf(hi), np.nan, hi).T.ravel(),
+                "on_frontier": np.tile(on, len(resources)),
+            })
+            frames.append(rows)
+            for k, r in enumerate(resources):
+                ginis.append({**base, "resource": r,
+                              "gini_actual": gini_of_shares(x[:, k], pop) if x[:, k].sum() > 0 else np.nan,
+                              "gini_ideal": gini_of_shares(shares[:, k], pop)})
+            effs.append(pd.DataFrame({**base, "row": sub.index.to_numpy(), "region": names,
+                                      "output_share": y, "score_actual": score_act,
+                                      "score_ideal": score_ideal, "on_frontier": on}))
+            solvers.append({**base, "status": info["status"], "objective": float(
+                sum(gini_of_shares(shares[:, k], pop) for k in range(len(resources)))),
+                "mip_gap": info["mip_gap"], "dual_bound": info["dual_bound"],
+                "required_on_frontier": n_req, "on_frontier": int(on.sum()),
+                "frontier": frontier if n_req else "",
+                "method": info["method"], "rounds": info["rounds"], "seconds": info["seconds"]})
+            if period is None:
+                _last_info = info  # kept for tests (optimality certificate)
+            if bar is not None:
+                bar.update(task, advance=1)
+    finally:
+        if bar is not None:
+            bar.stop()
     result = IdealAllocationResult(
         pd.concat(frames, ignore_index=True), pd.DataFrame(ginis), pd.concat(effs, ignore_index=True),
         pd.DataFrame(solvers), tuple(resources), period, region or "region",

@@ -184,3 +184,26 @@ def test_large_free_stopped_keeps_the_local_search_and_certifies_the_gap():
         assert s["mip_gap"] == pytest.approx((s["objective"] - s["dual_bound"]) / s["objective"],
                                              rel=1e-6)
     assert int(res.efficiency["on_frontier"].sum()) >= 60
+
+
+def test_progress_ticks_once_per_period_and_bar_runs():
+    df = pd.concat([_provinces(12, seed).assign(year=2020 + k) for k, seed in enumerate((1, 2))],
+                   ignore_index=True)
+    kw = {"resources": ["doctors", "beds"], "population": "population", "demand": "demand",
+          "output": "output", "efficiency": 0.3, "bounds": (0.8, 1.25), "period": "year"}
+    ticks = []
+    res = ideal_allocation(df, progress=ticks.append, **kw)
+    assert ticks == [1, 1]
+    bar = ideal_allocation(df, progress=True, **kw)
+    pd.testing.assert_frame_equal(res.solver.drop(columns="seconds"),
+                                  bar.solver.drop(columns="seconds"))
+
+
+def test_mip_progress_report_receives_bound_and_gap():
+    """The branch-and-bound callback reports incumbent, bound and gap as text."""
+    p, y, lo, hi = _instance(60, 5, "plain")
+    texts = []
+    _shares, info = mod._solve_one(p, y, lo[:, None], hi[:, None], 8, method="pairs",
+                                  report=texts.append)
+    assert info["status"] == "optimal"
+    assert texts and all("gap" in t and "bound" in t for t in texts)
