@@ -843,7 +843,14 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
     c = np.zeros(nvar)
     if method == "pairs":
         c[:ns] = linear
-        c[ns:ns + nd] = np.repeat(w, [2 * len(a) for a, _ in pair_sets])
+        # pair rows in per-capita units (values near 1, so the solver's absolute
+        # feasibility tolerance is small against them): z_i - z_j = d+ - d-, each d
+        # costing w_k p_i p_j
+        if _PER_CAPITA_PAIRS:
+            c[ns:ns + nd] = np.concatenate([np.tile(w[k] * p[a] * p[b], 2) for k, (a, b) in
+                                            enumerate(pair_sets)] or [np.zeros(0)])
+        else:
+            c[ns:ns + nd] = np.repeat(w, [2 * len(a) for a, _ in pair_sets])
     else:
         c[ns:ns + nd] = w
     lb = np.zeros(nvar)
@@ -870,8 +877,11 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
             si, sj = k * n + ii, k * n + jj
             dp = off + r
             off += 2 * npair
-            # p_j s_i - p_i s_j - d+ + d- = 0
-            data = np.concatenate([p[jj], -p[ii], -np.ones(npair), np.ones(npair)])
+            # s_i / p_i - s_j / p_j - d+ + d- = 0
+            if _PER_CAPITA_PAIRS:
+                data = np.concatenate([1 / p[ii], -1 / p[jj], -np.ones(npair), np.ones(npair)])
+            else:  # p_j s_i - p_i s_j - d+ + d- = 0
+                data = np.concatenate([p[jj], -p[ii], -np.ones(npair), np.ones(npair)])
             add(sp.csr_matrix((data, (np.tile(r, 4), np.concatenate([si, sj, dp, dp + npair]))),
                               shape=(npair, nvar)), 0.0, 0.0)
     if lower_level:
@@ -1082,6 +1092,10 @@ def _dominance(p, y, lo, hi, n_req, level=None):
     ek = elig[keep]
     return fix0, fix1, (ek[ii], ek[jj])
 
+
+#: pair rows in per-capita units (exact to the solver's tolerance; False: share units,
+#: whose rows of size p_i s_j let the absolute tolerance 1e-7 shift the Gini by ~1e-4)
+_PER_CAPITA_PAIRS = True
 
 #: free model with cutting planes and a time limit: linear-relaxation rounds first
 _LP_ROUNDS = 3
@@ -1437,6 +1451,12 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
                 free_info = {**free_info, "on_frontier": pinned, "u": info.get("u")}
             value = total(free_shares)
             free_info.update(dual_bound=bound, mip_gap=max(value - bound, 0.0) / max(value, 1e-300))
+        elif (shares is not None and free_shares is not None
+              and total(shares) < total(free_shares) - 1e-12):
+            # a proven optimum above a known allocation can only come from the solver's
+            # tolerances: keep the better allocation
+            free_shares = shares
+            free_info = {**free_info, "on_frontier": pinned, "u": info.get("u")}
         if free_shares is not None:
             free_info["seconds"] += info.get("seconds", 0.0)
             return free_shares, free_info, None
