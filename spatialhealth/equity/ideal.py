@@ -1462,6 +1462,20 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
                     shares, v_h, _ = _pinned_one_column(p, y, lo, hi, w[0], pinned)
                     info = {**info, "u": v_h * w[0], "on_frontier": pinned}
             info["seconds"] = info.get("seconds", 0.0) + time.perf_counter() - t1
+        elif _HEURISTIC and shares is not None and info["method"] == "pairs":
+            # several columns (bounds differ by resource): the local search on the
+            # weighted average column proposes a set; its linear programme on the real
+            # columns starts the search if it beats the rule's set
+            t1 = time.perf_counter()
+            found = _free_heuristic(p, y, lo @ w / w.sum(), hi @ w / w.sum(), n_req)
+            if found is not None:
+                cand, cinfo = _solve_one(p, y, lo, hi, n_req, pinned=found[0], method="pairs",
+                                         mip_gap=mip_gap, time_limit=time_limit, weight=weight)
+                if cand is not None and (sum(w[k] * gini_of_shares(cand[:, k], p) for k in range(len(w)))
+                                         < sum(w[k] * gini_of_shares(shares[:, k], p)
+                                               for k in range(len(w))) - 1e-13):
+                    shares, info, pinned = cand, cinfo, found[0]
+            info["seconds"] = info.get("seconds", 0.0) + time.perf_counter() - t1
         start = None
         if shares is not None and info["method"] == "pairs":
             start = np.concatenate([info["x"], pinned.astype(float)])

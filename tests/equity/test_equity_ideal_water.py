@@ -230,3 +230,21 @@ def test_pair_rows_in_per_capita_units_make_the_model_objective_the_gini(monkeyp
         assert info["status"] == "optimal"
         gaps[flag] = abs(gini_of_shares(shares[:, 0], p) - info["dual_bound"])
     assert gaps[True] < 1e-9 < 1e-6 < gaps[False]
+
+
+def test_mixed_bounds_start_from_the_average_column_same_optimum(monkeypatch):
+    """Bounds differing by resource: the average column's local search only starts the search.
+
+    The optimum is the same without it, and no worse than the rule's.
+    """
+    df = _provinces(14, seed=9)
+    kw = {"resources": ["doctors", "beds"], "population": "population", "demand": "demand",
+          "output": "output", "efficiency": 4,
+          "bounds": {"doctors": (0.8, 1.25), "beds": (0.85, 1.4)}}
+    on = ideal_allocation(df, **kw)
+    best = ideal_allocation(df, frontier="best", **kw)
+    monkeypatch.setattr(mod, "_HEURISTIC", False)
+    off = ideal_allocation(df, **kw)
+    assert on.status == off.status == "optimal"
+    assert on.solver["objective"].iloc[0] == pytest.approx(off.solver["objective"].iloc[0], abs=1e-8)
+    assert on.solver["objective"].iloc[0] <= best.solver["objective"].iloc[0] + 1e-12
