@@ -151,7 +151,10 @@ builds a set greedily from first-order Gini changes (``∫ F (1 - F)`` form, wit
 released resource handed to the water level), improves the five best by exact swaps
 and alternates with the exact optimum over ``v`` for the set. It finds the enumerated
 optimum on most small test instances and on 100 regions, is never below it (tested),
-and starts the branch and bound (and, with cutting planes, gives its first cut).
+and starts the branch and bound (and, with cutting planes, gives its first cut). With
+bounds that differ by resource it runs on the weighted average column and its set,
+solved as the linear programme of the real columns, starts the search when it beats
+the rule's (31 provinces x 11 years, mixed bounds: 97 -> 46 s of CPU).
 
 Numerics: the pair rows are written in per-capita units, ``s_i / p_i - s_j / p_j =
 d⁺ - d⁻`` with costs ``p_i p_j``. In share units (rows of size ``p_i s_j``, 1e-4 for 100
