@@ -1078,7 +1078,7 @@ def rows_equal_rep(X, y, inverse, rep):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # nogil: chains run in parallel threads (numba's random state is per thread)
 def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp, etail, ehead, epos, nedges,
               codes, offs, nst, ipar, fpar, ncov, ncat, ecov, dd_terms, di_terms,
               eta0, theta, stats, burnin, interval, nsamp, seed, sample):
@@ -1131,7 +1131,7 @@ def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, 
                 lr += theta[q] * out[q]
         ratio = np.exp(sgn * lr) * (q_bwd / q_fwd)
         if ratio >= 1.0 or np.random.random() < ratio:
-            change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
+            _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                          codes, offs, nst, ipar, fpar, ncov, ncat, ecov, di_terms, out)
             for q in range(p):
                 stats[q] += sgn * out[q]
