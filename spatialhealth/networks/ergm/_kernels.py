@@ -405,6 +405,33 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
                 out[o] = ct
             else:
                 out[o] = tt + ct
+        elif c == GWESP and use_tp and ipar[t, 2] < 0 and np.int64(fpar[t, 2]) == SP_GW and (
+                not directed or ipar[t, 0] == OTP):
+            # the common gwesp (no attr=, OTP when directed) with maintained two-path counts,
+            # written out here: the same sums as _esp_change in the same order, without its
+            # calls (statnet's sampler spends most of its time in this change statistic)
+            rr = fpar[t, 0]
+            tot = fpar[t, 1] * (1.0 - rr ** np.int64(tp[i, j]))
+            if not directed:
+                if outdeg[i] <= outdeg[j]:
+                    a, b = i, j
+                else:
+                    a, b = j, i
+                for q in range(outdeg[a]):
+                    k = outl[a, q]
+                    if adj[b, k]:
+                        tot += rr ** (np.int64(tp[i, k]) - present)
+                        tot += rr ** (np.int64(tp[j, k]) - present)
+            else:
+                for q in range(outdeg[j]):  # tie i->b gains partner j (i->j->b)
+                    b = outl[j, q]
+                    if adj[i, b]:
+                        tot += rr ** (np.int64(tp[i, b]) - present)
+                for q in range(indeg[i]):  # tie a->j gains partner i (a->i->j)
+                    a = inl[i, q]
+                    if adj[a, j]:
+                        tot += rr ** (np.int64(tp[a, j]) - present)
+            out[o] = tot
         elif c == TRANSITIVETIES or c == CYCLICALTIES or c == GWESP:
             # ipar: (shared-partner type, d, category row); fpar: (r, exp(alpha), weight mode)
             mode = np.int64(fpar[t, 2])
