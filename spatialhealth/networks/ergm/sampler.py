@@ -293,24 +293,61 @@ def multivariate_ess(x, order_max=None) -> float:
     L = max(0, min(L, n - 1))
     # least-squares sufficient statistics accumulated over the chains (statnet's
     # fit_var_ols_multi): lagged block (i, j) sums x[t-i] x[t-j]' over t >= max(i, j)
-    XtX = np.zeros((q * L, q * L))
-    XtY = np.zeros((q * L, q))
-    oneZ = np.zeros(q * L)
-    YtY = np.zeros((q, q))
-    for ch in range(c):
-        X = w[ch]
-        YtY += X.T @ X
-        G = [X[d:].T @ X[:n - d] for d in range(L)]  # sum_u x[u+d] x[u]'
-        for i in range(1, L + 1):
-            XtY[(i - 1) * q:i * q] += X[:n - i].T @ X[i:]
-            oneZ[(i - 1) * q:i * q] += X[:n - i].sum(axis=0)
-            for j in range(i, L + 1):
-                d = j - i
-                blk = G[d] - X[n - i:].T @ X[n - j:n - d]  # rows t >= j only
-                XtX[(i - 1) * q:i * q, (j - 1) * q:j * q] += blk
-                if j > i:
-                    XtX[(j - 1) * q:j * q, (i - 1) * q:i * q] += blk.T
+    XtX, XtY, oneZ, YtY = K.var_crossproducts(np.ascontiguousarray(w), L)
     oneY = w.reshape(-1, q).sum(axis=0)
+    # the design of order l (intercept first) is the leading 1 + q l block of the largest one,
+    # so one Cholesky factor C and W = C^-1 [1'Y; X'Y] give every order's residual sum of
+    # squares, Y'Y - W[:k]' W[:k] (one factorisation instead of one solve per order)
+    M = np.empty((q * L + 1, q * L + 1))
+    M[0, 0] = c * n
+    M[0, 1:] = M[1:, 0] = oneZ
+    M[1:, 1:] = XtX
+    R = np.vstack([oneY[None], XtY])
+    C, W, ok = K.cholesky_forward(M, R)
+    if not ok:
+        return _mess_by_order(w, c, n, q, L, XtX, XtY, oneZ, oneY, YtY, N)
+    best = None
+    for lag in range(L + 1):
+        nobs = c * (n - lag)
+        df = nobs - (q * lag + q)
+        if df <= 0:
+            break
+        if lag == 0:
+            sign, logdet = np.linalg.slogdet(YtY / df)
+            aic = nobs * logdet
+        else:
+            k = q * lag + 1
+            sign, logdet = np.linalg.slogdet((YtY - W[:k].T @ W[:k]) / df)
+            aic = nobs * logdet + 2 * (q * q * lag + q)
+        if sign > 0 and (best is None or aic < best[0]):
+            best = (aic, lag, df)
+    if best is None:
+        return 0.0
+    _, lag, df = best
+    if lag == 0:
+        A, sigma = np.zeros((q, q)), YtY / df
+    else:
+        k = q * lag + 1
+        B = K.upper_back(C, W, k)
+        sigma = (YtY - W[:k].T @ W[:k]) / df
+        A = sum(B[1 + (m - 1) * q:1 + m * q].T for m in range(1, lag + 1))
+    return _mess_from_var(w, q, N, A, sigma)
+
+
+def _mess_from_var(w, q, N, A, sigma):
+    """N / infl from the VAR's summed coefficients ``A`` and innovation covariance."""
+    # det V = det(sigma) / det(I - A)^2: no inverse needed
+    sa, lda = np.linalg.slogdet(np.eye(q) - A)
+    ss, lds = np.linalg.slogdet(sigma)
+    sv, ldv = sa * sa * ss, lds - 2 * lda
+    sw, ldw = np.linalg.slogdet(np.cov(w.reshape(-1, q), rowvar=False).reshape(q, q))
+    if sv <= 0 or sw <= 0:
+        return 0.0
+    return float(N / np.exp((ldv - ldw) / q))
+
+
+def _mess_by_order(w, c, n, q, L, XtX, XtY, oneZ, oneY, YtY, N):
+    """:func:`multivariate_ess` solving each order's normal equations (singular designs)."""
     best = None
     for lag in range(L + 1):
         nobs = c * (n - lag)
@@ -320,7 +357,8 @@ def multivariate_ess(x, order_max=None) -> float:
         if lag == 0:
             A = np.zeros((q, q))
             sigma = YtY / df
-            aic = nobs * np.linalg.slogdet(sigma)[1]
+            sign, logdet = np.linalg.slogdet(sigma)
+            aic = nobs * logdet
         else:
             k = q * lag
             M = np.zeros((k + 1, k + 1))
@@ -334,23 +372,13 @@ def multivariate_ess(x, order_max=None) -> float:
                 continue
             sigma = (YtY - B.T @ R) / df
             sign, logdet = np.linalg.slogdet(sigma)
-            if sign <= 0:
-                continue
             aic = nobs * logdet + 2 * (q * q * lag + q)
             A = sum(B[(m - 1) * q:m * q].T for m in range(1, lag + 1))
-        if best is None or aic < best[0]:
+        if sign > 0 and (best is None or aic < best[0]):
             best = (aic, A, sigma)
-    _, A, sigma = best
-    adj = np.eye(q) - A
-    try:
-        V = np.linalg.solve(adj, np.linalg.solve(adj, sigma).T)
-    except np.linalg.LinAlgError:
+    if best is None:
         return 0.0
-    sv, ldv = np.linalg.slogdet(V)
-    sw, ldw = np.linalg.slogdet(np.cov(w.reshape(-1, q), rowvar=False).reshape(q, q))
-    if sv <= 0 or sw <= 0:
-        return 0.0
-    return float(N / np.exp((ldv - ldw) / q))
+    return _mess_from_var(w, q, N, best[1], best[2])
 
 
 class ChainSet:
