@@ -1158,7 +1158,7 @@ def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, 
                 lr += theta[q] * out[q]
         ratio = np.exp(sgn * lr) * (q_bwd / q_fwd)
         if ratio >= 1.0 or np.random.random() < ratio:
-            _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
+            change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                          codes, offs, nst, ipar, fpar, ncov, ncat, ecov, di_terms, out)
             for q in range(p):
                 stats[q] += sgn * out[q]
