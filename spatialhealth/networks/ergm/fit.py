@@ -41,7 +41,7 @@ DEFAULTS = dict(
     adaptive=True,           # adapt the interval to reach `target_ess`
     target_ess=64,           # effective sample size per iteration, statnet's multivariate ESS
                              # (statnet's MCMLE.effectiveSize; see sampler.multivariate_ess)
-    final_ess=256,           # multivariate effective size of the final sample the estimates and SEs come from:
+    final_ess=512,           # multivariate effective size of the final sample the estimates and SEs come from:
                              # the final sample is extended (up to 4 times) until it is reached
     max_iterations=60,
     min_pvalue=0.5,          # Hotelling test: converged when its p-value exceeds this
