@@ -405,6 +405,33 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
                 out[o] = ct
             else:
                 out[o] = tt + ct
+        elif c == GWESP and use_tp and ipar[t, 2] < 0 and np.int64(fpar[t, 2]) == SP_GW and (
+                not directed or ipar[t, 0] == OTP):
+            # the common gwesp (no attr=, OTP when directed) with maintained two-path counts,
+            # written out here: the same sums as _esp_change in the same order, without its
+            # calls (statnet's sampler spends most of its time in this change statistic)
+            rr = fpar[t, 0]
+            tot = fpar[t, 1] * (1.0 - rr ** np.int64(tp[i, j]))
+            if not directed:
+                if outdeg[i] <= outdeg[j]:
+                    a, b = i, j
+                else:
+                    a, b = j, i
+                for q in range(outdeg[a]):
+                    k = outl[a, q]
+                    if adj[b, k]:
+                        tot += rr ** (np.int64(tp[i, k]) - present)
+                        tot += rr ** (np.int64(tp[j, k]) - present)
+            else:
+                for q in range(outdeg[j]):  # tie i->b gains partner j (i->j->b)
+                    b = outl[j, q]
+                    if adj[i, b]:
+                        tot += rr ** (np.int64(tp[i, b]) - present)
+                for q in range(indeg[i]):  # tie a->j gains partner i (a->i->j)
+                    a = inl[i, q]
+                    if adj[a, j]:
+                        tot += rr ** (np.int64(tp[a, j]) - present)
+            out[o] = tot
         elif c == TRANSITIVETIES or c == CYCLICALTIES or c == GWESP:
             # ipar: (shared-partner type, d, category row); fpar: (r, exp(alpha), weight mode)
             mode = np.int64(fpar[t, 2])
@@ -1078,7 +1105,7 @@ def rows_equal_rep(X, y, inverse, rep):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # nogil: chains run in parallel threads (numba's random state is per thread)
 def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp, etail, ehead, epos, nedges,
               codes, offs, nst, ipar, fpar, ncov, ncat, ecov, dd_terms, di_terms,
               eta0, theta, stats, burnin, interval, nsamp, seed, sample):
@@ -1182,3 +1209,100 @@ def logistic_ghl(X, s, m, offset, beta):
         for b in range(a):
             H[b, a] = H[a, b]
     return ll, g, H
+
+
+@njit(cache=True)
+def cholesky_forward(M, R):
+    """Cholesky factor C of the positive definite ``M`` and ``W = C^-1 R``; ok=False if not PD.
+
+    Used by :func:`.sampler.multivariate_ess` for its autoregression fits (a few hundred
+    rows): here rather than LAPACK, whose threads cost more than the work on a busy machine.
+    """
+    k = M.shape[0]
+    m = R.shape[1]
+    C = np.zeros((k, k))
+    W = np.zeros((k, m))
+    for j in range(k):
+        s = M[j, j]
+        for q in range(j):
+            s -= C[j, q] * C[j, q]
+        if not s > 0.0:
+            return C, W, False
+        d = np.sqrt(s)
+        C[j, j] = d
+        for i in range(j + 1, k):
+            t = M[i, j]
+            for q in range(j):
+                t -= C[i, q] * C[j, q]
+            C[i, j] = t / d
+    for i in range(k):
+        for c in range(m):
+            t = R[i, c]
+            for q in range(i):
+                t -= C[i, q] * W[q, c]
+            W[i, c] = t / C[i, i]
+    return C, W, True
+
+
+@njit(cache=True)
+def upper_back(C, W, k):
+    """``B = (C[:k, :k])'^-1 W[:k]`` for a lower-triangular ``C`` (back substitution)."""
+    m = W.shape[1]
+    B = np.zeros((k, m))
+    for i in range(k - 1, -1, -1):
+        for c in range(m):
+            t = W[i, c]
+            for q in range(i + 1, k):
+                t -= C[q, i] * B[q, c]
+            B[i, c] = t / C[i, i]
+    return B
+
+
+@njit(cache=True)
+def var_crossproducts(w, L):
+    """Least-squares sums of a VAR(L) over chains ``w`` (chains, n, q), as statnet's fit_var_ols_multi.
+
+    Returns ``XtX`` (qL, qL) whose block (i, j) sums x[t-i] x[t-j]' over t >= max(i, j),
+    ``XtY`` (qL, q) whose block i sums x[t-i] x[t]' over t >= i, ``oneZ`` (qL,) whose
+    block i sums x[t-i] over t >= i, and ``YtY`` (q, q) summing x[t] x[t]' over all t.
+    """
+    c, n, q = w.shape
+    K = q * L
+    XtX = np.zeros((K, K))
+    XtY = np.zeros((K, q))
+    oneZ = np.zeros(K)
+    YtY = np.zeros((q, q))
+    G = np.zeros((L + 1, q, q))
+    for ch in range(c):
+        X = w[ch]
+        G[:] = 0.0
+        for d in range(L + 1):  # G[d] = sum_u x[u+d] x[u]'
+            for u in range(n - d):
+                for a in range(q):
+                    xa = X[u + d, a]
+                    for b in range(q):
+                        G[d, a, b] += xa * X[u, b]
+        for a in range(q):
+            for b in range(q):
+                YtY[a, b] += G[0, a, b]
+        for i in range(1, L + 1):
+            # XtY block i: sum_{t>=i} x[t-i] x[t]' = G[i]'
+            for a in range(q):
+                for b in range(q):
+                    XtY[(i - 1) * q + a, b] += G[i, b, a]
+                s = 0.0
+                for u in range(n - i):
+                    s += X[u, a]
+                oneZ[(i - 1) * q + a] += s
+            for j in range(i, L + 1):
+                d = j - i
+                # sum_{t>=j} x[t-i] x[t-j]' = G[d] minus the last i terms u = n-j .. n-d-1
+                for a in range(q):
+                    for b in range(q):
+                        v = G[d, a, b]
+                        for u in range(n - j, n - d):
+                            v -= X[u + d, a] * X[u, b]
+                        XtX[(i - 1) * q + a, (j - 1) * q + b] += v
+                        if j > i:
+                            XtX[(j - 1) * q + b, (i - 1) * q + a] += v
+    return XtX, XtY, oneZ, YtY

@@ -4,12 +4,14 @@ MCMC-MLE follows Hummel, Hunter & Handcock (2012): starting from the MPLE, netwo
 are sampled at the current coefficients; if the observed statistics lie outside the
 convex hull of the sampled ones (checked with a linear programme), the target is moved
 only part of the way from the sample mean towards them (the largest step keeping it
-inside the hull, with a 5% margin), and the Geyer-Thompson approximation of the
-log-likelihood is maximised for that target. Once the full step is possible, plain
-Geyer-Thompson iterations continue until a Hotelling T^2 test (with autocorrelation
-taken into account through the effective sample size) finds no difference between the
-sample mean and the observed statistics. Burn-in and the sampling interval adapt to
-the effective sample size unless fixed by the user.
+inside the hull, with a 5% margin), and statnet's "lognormal" approximation of the
+log-likelihood is maximised for that target (:func:`lognormal_step`). Once the full
+step is possible, plain iterations continue until a Hotelling T^2 test (with
+autocorrelation taken into account through the effective sample size) finds no
+difference between the sample mean and the observed statistics; the last step, from
+the final sample, is a Geyer-Thompson one. Burn-in and the sampling interval adapt to
+the effective sample size unless fixed by the user; sample sizes follow statnet's
+multivariate effective size (:func:`.sampler.multivariate_ess`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ...errors import ConvergenceError, InputError
 from .mple import mple
 from .model import Model
 from .results import ERGMResults
-from .sampler import ChainSet, default_interval, effective_sample_size
+from .sampler import ChainSet, default_interval, effective_sample_size, multivariate_ess
 
 DEFAULTS = dict(
     estimate="MLE",          # "MLE" or "MPLE"
@@ -37,9 +39,9 @@ DEFAULTS = dict(
     interval=None,           # proposals between draws (default adaptive from min(max(1024, dyads/16),
                              # max(64, dyads/2)), floor max(16, dyads/64))
     adaptive=True,           # adapt the interval to reach `target_ess`
-    target_ess=64,           # effective sample size per iteration: harmonic mean over the statistics
-                             # (statnet's MCMLE.effectiveSize)
-    final_ess=256,           # effective size of the final sample the estimates and SEs come from:
+    target_ess=64,           # effective sample size per iteration, statnet's multivariate ESS
+                             # (statnet's MCMLE.effectiveSize; see sampler.multivariate_ess)
+    final_ess=512,           # multivariate effective size of the final sample the estimates and SEs come from:
                              # the final sample is extended (up to 4 times) until it is reached
     max_iterations=60,
     min_pvalue=0.5,          # Hotelling test: converged when its p-value exceeds this
@@ -211,6 +213,58 @@ def geyer_thompson(theta0, sample, target, maxiter=100):
     return theta0 + d, w, conv
 
 
+def lognormal_step(theta0, sample, target):
+    """Maximiser of statnet's "lognormal" approximation of the log-likelihood ratio.
+
+    With the statistics drawn at ``theta0`` taken as normal (mean ``mu``, covariance
+    ``S``), log E exp((theta - theta0).s) = (theta - theta0).mu + (theta - theta0)' S
+    (theta - theta0) / 2, and the approximate log-likelihood ratio is maximised at
+    ``theta0 + S^-1 (target - mu)``. statnet's default ``MCMLE.metric="lognormal"``
+    (R/control.ergm.R) steps this way in every MCMC-MLE iteration: unlike the
+    importance-weighted Geyer-Thompson ratio it stays stable when the draws are
+    strongly autocorrelated (few effective draws carry the weights).
+
+    Parameters
+    ----------
+    theta0 : numpy.ndarray
+        Coefficients the sample was drawn at, shape (p,).
+    sample : numpy.ndarray
+        Statistics drawn, shape (draws, p).
+    target : numpy.ndarray
+        Target mean of the statistics, shape (p,).
+
+    Returns
+    -------
+    numpy.ndarray
+        The new coefficients (statistics without variation keep theirs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sample = np.random.default_rng(0).standard_normal((500, 2))
+    >>> lognormal_step(np.zeros(2), sample, np.array([0.1, 0.0])).round(3).tolist()
+    [0.194, 0.009]
+    """
+    mu = sample.mean(axis=0)
+    S = np.cov(sample, rowvar=False).reshape(sample.shape[1], sample.shape[1])
+    free = np.diag(S) > 1e-12
+    d = np.zeros(sample.shape[1])
+    d[free] = np.linalg.lstsq(S[np.ix_(free, free)], (target - mu)[free], rcond=None)[0]
+    return np.asarray(theta0, float) + d
+
+
+def _mahalanobis2(flat, obs):
+    """(mean - obs)' S^-1 (mean - obs) over the varying statistics (inf if a fixed one differs)."""
+    d = flat.mean(axis=0) - obs
+    S = np.cov(flat, rowvar=False).reshape(flat.shape[1], flat.shape[1])
+    free = np.diag(S) > 1e-12
+    if np.any(np.abs(d[~free]) > 1e-9):
+        return np.inf
+    if not np.any(free):
+        return 0.0
+    return float(d[free] @ np.linalg.lstsq(S[np.ix_(free, free)], d[free], rcond=None)[0])
+
+
 def hotelling(sample, obs, prev_neff=None):
     """Hotelling T^2 test that the sampled mean equals ``obs`` (ESS-adjusted).
 
@@ -275,9 +329,11 @@ def hotelling(sample, obs, prev_neff=None):
 def sample_ess(ess, var, ndraws) -> float:
     """Effective size of a sample of statistics: the harmonic mean of the ESS of the varying ones.
 
-    statnet's adaptive MCMC (``MCMC.effectiveSize``) sizes its samples by this harmonic
-    mean of coda's per-statistic effective sizes; the smallest per-statistic ESS is still
-    what the Hotelling test and the standard errors use.
+    ergm 3.x sized its adaptive samples by this harmonic mean of coda's per-statistic
+    effective sizes (``.max.effectiveSize`` in R/ergm.getMCMCsample.R); ergm 4 uses the
+    multivariate ESS (:func:`.sampler.multivariate_ess`), which the fit now follows. A
+    slow statistic pulls this mean down. The smallest per-statistic ESS is still what
+    the Hotelling test and the standard errors use.
 
     Parameters
     ----------
@@ -509,13 +565,14 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
     it = 0
     prev_neff = None  # the MPLE start carries no Monte Carlo error
     burn_mult = 4     # burn-in after the first iteration, in intervals (adaptive)
+    tau_burn = 0      # burn-in from the slowest statistic's autocorrelation time, in proposals (adaptive)
     try:
         if prog:
             prog.start()
             task = prog.add_task("MCMC-MLE", total=ctl["max_iterations"])
         for it in range(1, int(ctl["max_iterations"]) + 1):
             burnin = burnin0 if it == 1 else (int(ctl["burnin"]) if ctl["burnin"] is not None
-                                              else burn_mult * interval)
+                                              else max(burn_mult * interval, tau_burn))
             sample = cs.run(theta, burnin, interval, nper)
             theta_sampled = theta
             drift = burnin_drift(sample)
@@ -532,19 +589,26 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                     + _runaway_message(model, sample, obs) + ". " + TRY)
             gamma = hummel_step(flat, obs, ctl["steplength_margin"])
             T2, pval, tv, neff_it = hotelling(sample, obs, prev_neff)
+            e = multivariate_ess(sample)  # statnet's ESS (see multivariate_ess)
+            d2 = _mahalanobis2(flat, obs)
             history.append({"iteration": it, "gamma": gamma, "pvalue": pval, "interval": interval,
                             "burnin": burnin, "drift_z": drift,
-                            "min_ess": float(ess.min()), **dict(zip(names, theta))})
+                            "min_ess": float(ess.min()), "ess": e, "d2": d2, **dict(zip(names, theta))})
             if prog:
                 prog.update(task, advance=1, description=f"iteration {it}: step {gamma:.2f}, "
                             f"Hotelling p={pval:.2f}, interval {interval}")
+            if ctl["adaptive"]:
+                # after the coefficients move, the chains need a few autocorrelation times of
+                # the slowest statistic to forget the old ones (statnet discards that transient
+                # with its Geweke burn-in search): two, capped at one run's length
+                tau = interval * nper * chains / max(float(ess[var > 0].min(initial=np.inf)), 1.0)
+                tau_burn = int(min(2.0 * tau, interval * nper))
             # a passing test on a sample with very few effective draws proves little
-            enough = sample_ess(ess, var, len(flat)) >= target_ess or not ctl["adaptive"] or user_interval
+            enough = e >= target_ess or not ctl["adaptive"] or user_interval
             if gamma >= 1.0 and pval > ctl["min_pvalue"] and enough:
                 converged = True  # this sample, drawn at `theta`, starts the final sample
                 break
             if ctl["adaptive"] and not user_interval:
-                e = sample_ess(ess, var, len(flat))
                 if e < target_ess:
                     # at most doubling per iteration: ESS estimates from one short run are noisy
                     interval = int(min(interval * min(2.0, target_ess / max(e, 1.0)), 50 * model.ndyads))
@@ -561,7 +625,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
             else:
                 low_gamma = 0
             target = flat.mean(0) + gamma * (obs - flat.mean(0))
-            new_theta, w, _ = geyer_thompson(theta, flat, target)
+            new_theta = lognormal_step(theta, flat, target)
             if not np.all(np.isfinite(new_theta)):
                 raise ConvergenceError("The Geyer-Thompson step produced non-finite coefficients: "
                                        + _runaway_message(model, sample, obs) + ". " + TRY)
@@ -586,10 +650,10 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
 
         # statnet also estimates from the sample of the iteration that passed the test
         reuse = converged and not ctl["final_samplesize"]
-        final = sample if reuse else cs.run(theta, burn_mult * interval, interval, fper)
+        final = sample if reuse else cs.run(theta, max(burn_mult * interval, tau_burn), interval, fper)
         for attempt in range(3):
             for _ in range(4):
-                fe = sample_ess(effective_sample_size(final), final.reshape(-1, p).var(0), final.shape[1])
+                fe = multivariate_ess(final)
                 if fe >= final_ess:
                     break
                 more = int(np.ceil(final.shape[1] * min(3.0, final_ess / max(fe, 1.0) - 1.0)))

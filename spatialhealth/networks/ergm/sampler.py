@@ -128,6 +128,17 @@ def spawn_pool(n_jobs) -> ProcessPoolExecutor:
 
 
 _POOLS: dict = {}
+_THREADS: dict = {}
+
+
+def _thread_pool(n_jobs):
+    """A thread pool kept for the session (threads cost nothing to keep)."""
+    pool = _THREADS.get(n_jobs)
+    if pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = _THREADS[n_jobs] = ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="ergm-chain")
+    return pool
 
 
 def shared_pool(n_jobs) -> ProcessPoolExecutor:
@@ -225,6 +236,149 @@ def effective_sample_size(x) -> np.ndarray:
             tau = max(2 * s - 1, 1.0)
             out[q] += n / tau
     return out
+
+
+def multivariate_ess(x, order_max=None) -> float:
+    """Multivariate effective sample size of draws (draws, p) or (chains, draws, p), statnet's rule.
+
+    statnet (``ergm_MCMC_sample`` in R/ergm.getMCMCsample.R, ergm 4.x) sizes its adaptive
+    samples by ``N / infl`` with ``infl`` from ``statnet.common::spectrum0.mvar``: the
+    varying columns are standardised and mapped onto their (whitened) principal
+    components, a vector autoregression is fitted by least squares with one intercept
+    and the chains stacked (order chosen by AIC up to ``ceil(10 log10 draws)``), and
+    ``infl = (det V / det Sigma)^(1/p)`` with ``V`` the VAR's spectral density at
+    frequency 0 and ``Sigma`` the covariance: the Vats, Flegal and Jones (2019)
+    multivariate ESS. It is the geometric mean of the effective sizes of the
+    principal directions of the autocorrelation, where a harmonic mean of the
+    per-statistic ESS is dominated by the slowest one.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Draws, shape (draws, p) or (chains, draws, p).
+    order_max : int, optional
+        Largest VAR order tried (default ``ceil(10 log10 draws)``, as R's ``ar``);
+        the order is chosen by AIC.
+
+    Returns
+    -------
+    float
+        The ESS of all chains together (the number of draws when no column varies).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> round(multivariate_ess(rng.standard_normal((4000, 3))) / 4000, 1)
+    1.0
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2:
+        x = x[None]
+    c, n, p = x.shape
+    flat = x.reshape(-1, p)
+    N = c * n
+    sd = flat.std(axis=0, ddof=1) if N > 1 else np.zeros(p)
+    keep = sd > 0
+    if sd.max(initial=0.0) > 0:
+        keep = sd / sd.max() >= np.sqrt(np.finfo(float).eps)
+    if not np.any(keep) or n < 4:
+        return float(N)
+    z = (flat[:, keep] - flat[:, keep].mean(axis=0)) / sd[keep]
+    val, vec = np.linalg.eigh(np.cov(z, rowvar=False).reshape(keep.sum(), keep.sum()))
+    good = val > (np.sqrt(np.finfo(float).eps) * 2) ** 2 * val.max()
+    w = z @ (vec[:, good] / np.sqrt(val[good]))
+    q = w.shape[1]
+    w = w.reshape(c, n, q)
+    L = int(np.ceil(10 * np.log10(n))) if order_max is None else int(order_max)
+    L = max(0, min(L, n - 1))
+    # least-squares sufficient statistics accumulated over the chains (statnet's
+    # fit_var_ols_multi): lagged block (i, j) sums x[t-i] x[t-j]' over t >= max(i, j)
+    XtX, XtY, oneZ, YtY = K.var_crossproducts(np.ascontiguousarray(w), L)
+    oneY = w.reshape(-1, q).sum(axis=0)
+    # the design of order l (intercept first) is the leading 1 + q l block of the largest one,
+    # so one Cholesky factor C and W = C^-1 [1'Y; X'Y] give every order's residual sum of
+    # squares, Y'Y - W[:k]' W[:k] (one factorisation instead of one solve per order)
+    M = np.empty((q * L + 1, q * L + 1))
+    M[0, 0] = c * n
+    M[0, 1:] = M[1:, 0] = oneZ
+    M[1:, 1:] = XtX
+    R = np.vstack([oneY[None], XtY])
+    C, W, ok = K.cholesky_forward(M, R)
+    if not ok:
+        return _mess_by_order(w, c, n, q, L, XtX, XtY, oneZ, oneY, YtY, N)
+    best = None
+    for lag in range(L + 1):
+        nobs = c * (n - lag)
+        df = nobs - (q * lag + q)
+        if df <= 0:
+            break
+        if lag == 0:
+            sign, logdet = np.linalg.slogdet(YtY / df)
+            aic = nobs * logdet
+        else:
+            k = q * lag + 1
+            sign, logdet = np.linalg.slogdet((YtY - W[:k].T @ W[:k]) / df)
+            aic = nobs * logdet + 2 * (q * q * lag + q)
+        if sign > 0 and (best is None or aic < best[0]):
+            best = (aic, lag, df)
+    if best is None:
+        return 0.0
+    _, lag, df = best
+    if lag == 0:
+        A, sigma = np.zeros((q, q)), YtY / df
+    else:
+        k = q * lag + 1
+        B = K.upper_back(C, W, k)
+        sigma = (YtY - W[:k].T @ W[:k]) / df
+        A = sum(B[1 + (m - 1) * q:1 + m * q].T for m in range(1, lag + 1))
+    return _mess_from_var(w, q, N, A, sigma)
+
+
+def _mess_from_var(w, q, N, A, sigma):
+    """N / infl from the VAR's summed coefficients ``A`` and innovation covariance."""
+    # det V = det(sigma) / det(I - A)^2: no inverse needed
+    sa, lda = np.linalg.slogdet(np.eye(q) - A)
+    ss, lds = np.linalg.slogdet(sigma)
+    sv, ldv = sa * sa * ss, lds - 2 * lda
+    sw, ldw = np.linalg.slogdet(np.cov(w.reshape(-1, q), rowvar=False).reshape(q, q))
+    if sv <= 0 or sw <= 0:
+        return 0.0
+    return float(N / np.exp((ldv - ldw) / q))
+
+
+def _mess_by_order(w, c, n, q, L, XtX, XtY, oneZ, oneY, YtY, N):
+    """:func:`multivariate_ess` solving each order's normal equations (singular designs)."""
+    best = None
+    for lag in range(L + 1):
+        nobs = c * (n - lag)
+        df = nobs - (q * lag + q)
+        if df <= 0:
+            break
+        if lag == 0:
+            A = np.zeros((q, q))
+            sigma = YtY / df
+            sign, logdet = np.linalg.slogdet(sigma)
+            aic = nobs * logdet
+        else:
+            k = q * lag
+            M = np.zeros((k + 1, k + 1))
+            M[:k, :k] = XtX[:k, :k]
+            M[:k, k] = M[k, :k] = oneZ[:k]
+            M[k, k] = c * n
+            R = np.vstack([XtY[:k], oneY[None]])
+            try:
+                B = np.linalg.solve(M, R)
+            except np.linalg.LinAlgError:
+                continue
+            sigma = (YtY - B.T @ R) / df
+            sign, logdet = np.linalg.slogdet(sigma)
+            aic = nobs * logdet + 2 * (q * q * lag + q)
+            A = sum(B[(m - 1) * q:m * q].T for m in range(1, lag + 1))
+        if sign > 0 and (best is None or aic < best[0]):
+            best = (aic, A, sigma)
+    if best is None:
+        return 0.0
+    return _mess_from_var(w, q, N, best[1], best[2])
 
 
 class ChainSet:
@@ -338,6 +492,11 @@ class ChainSet:
                 self._pool = None
                 self.n_jobs = 1
                 results = [run_chain_job(job) for job in jobs]
+        elif self.n_jobs > 1 and self.chains > 1:
+            # small runs: the chains in threads of this process (the kernel releases the GIL),
+            # without the seconds a worker pool takes to start
+            jobs = [self._job(k, eta0, theta, burnin, interval, nsamp, True) for k in range(self.chains)]
+            results = list(_thread_pool(self.n_jobs).map(run_chain_job, jobs))
         else:
             results = [run_chain_job(self._job(k, eta0, theta, burnin, interval, nsamp, True))
                        for k in range(self.chains)]
