@@ -35,7 +35,8 @@ DEFAULTS = dict(
     samplesize=1024,         # draws per MCMC-MLE iteration (all chains together)
     burnin=None,             # proposals before the first draw (default 16 intervals)
     interval=None,           # proposals between draws (default adaptive from min(max(1024, dyads/16),
-                             # max(64, dyads/2)), floor max(16, dyads/64))
+                             # max(64, dyads/2)), floor max(16, dyads/64); with the weighted proposal
+                             # from max(1024, ties/2), floor min(that, ties/8))
     adaptive=True,           # adapt the interval to reach `target_ess`
     target_ess=64,           # effective sample size per iteration: harmonic mean over the statistics
                              # (statnet's MCMLE.effectiveSize)
@@ -410,7 +411,7 @@ def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control
         ``estimate`` ("MLE" or "MPLE"), ``chains``, ``n_jobs``, ``client`` (Dask),
         ``samplesize``, ``burnin``, ``interval``, ``adaptive``, ``target_ess``, ``final_ess``,
         ``max_iterations``, ``min_pvalue``, ``final_samplesize``, ``eval_loglik``,
-        ``bridges``, ``progress`` (see ``fit.DEFAULTS``).
+        ``bridges``, ``progress``, ``proposal`` (see ``fit.DEFAULTS``).
 
     Returns
     -------
