@@ -205,3 +205,18 @@ def test_weighted_start_interval_reaches_the_target_ess():
     truth = {"edgecov.geo_prox": 1.2, "edgecov.same_dialect": 0.7, "mutual": 0.0, "gwesp.OTP.fixed.0.5": 0.0}
     for k, v in truth.items():
         assert abs(res.params[k] - v) < 4 * res.bse[k], (k, res.params[k], res.bse[k])
+
+
+@pytest.mark.parametrize("collinear", [True, False])
+def test_collinear_terms_blockwise_qr_matches_the_whole_svd(monkeypatch, collinear):
+    from spatialhealth.networks.ergm import mple as M
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(1000, 4))
+    X[:, 0] = 1.0
+    if collinear:
+        X[:, 3] = 2.0 * X[:, 1] - 0.5  # a linear combination of `b` and the intercept
+    names = ["a", "b", "c", "d"]
+    whole = M.collinear_terms(X, names)  # one block
+    monkeypatch.setattr(M, "_QR_BLOCK", 64)  # 16 blocks
+    assert M.collinear_terms(X, names) == whole == (["a", "b", "d"] if collinear else [])
