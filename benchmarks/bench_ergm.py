@@ -22,6 +22,7 @@ Usage::
     python benchmarks/bench_ergm.py --scale    # also the 2,850-node dyad-independent fit
     python benchmarks/bench_ergm.py --spread   # issue 13: 5 models x 5 seeds, ratio to statnet, fresh process
     python benchmarks/bench_ergm.py --spread --moonshot  # ... and the 2,850-node mutual+gwesp fit
+    python benchmarks/bench_ergm.py --moonshot --nodes 1200  # the same fit on a 1,200-node network (scaling)
     python benchmarks/bench_ergm.py --fresh    # only the fresh-process time (Rscript: 1.8 s)
 """
 
@@ -74,8 +75,8 @@ def _peak_mb() -> float:
 def _network(name):
     from spatialhealth.networks.ergm.datasets import load_edge_covariates, load_network
 
-    if name == "synthetic2850":
-        return synthetic_network(2850)
+    if name.startswith("synthetic"):
+        return synthetic_network(int(name[len("synthetic"):]))
     return load_network(name), (load_edge_covariates(name) or None)
 
 
@@ -220,17 +221,23 @@ def _moonshot_worker(label, net, formula, control, q):
     try:
         from spatialhealth.networks.ergm import ergm
         from spatialhealth.networks.ergm.datasets import load_network
+        from spatialhealth.networks.ergm.fit import choose_proposal
 
         ergm(load_network("flomarriage"), "edges + triangle", seed=1)  # JIT warm-up / cache load
         t0, c0 = time.perf_counter(), _cpu_seconds()
         G, covs = _network(net)
         build = time.perf_counter() - t0
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), _cpu_seconds()
         res = ergm(G, formula, edge_covariates=covs, seed=1, eval_loglik=False, **control)
-        q.put({"label": label, "wall": time.perf_counter() - t1, "build": build, "cpu": _cpu_seconds() - c0,
-               "peak_mb": _peak_mb(), "converged": bool(res.converged), "params": res.params.round(4).to_dict(),
-               "bse": res.bse.round(4).to_dict(), "n": G.number_of_nodes(), "edges": G.number_of_edges(),
-               "info": {k: res.info[k] for k in ("proposals", "sampler_seconds", "final_ess")},
+        h = res.info["history"]
+        q.put({"label": label, "wall": time.perf_counter() - t1, "build": build, "cpu": _cpu_seconds() - c1,
+               "cpu_build": c1 - c0, "peak_mb": _peak_mb(), "converged": bool(res.converged),
+               "params": res.params.round(4).to_dict(), "bse": res.bse.round(4).to_dict(),
+               "n": G.number_of_nodes(), "edges": G.number_of_edges(),
+               "info": {k: res.info[k] for k in ("proposals", "sampler_seconds", "final_ess", "final_diagnostics_ok")},
+               "proposal": choose_proposal(res.model, control.get("proposal", "auto")),
+               "history": h[["iteration", "interval", "min_ess", "pvalue"]].to_dict("list"),
+               "final_draws": int(res.sample.shape[0] * res.sample.shape[1]),
                "iterations": int(res.iterations)})
     except Exception as exc:
         q.put({"label": label, "error": f"{type(exc).__name__}: {exc}"})
@@ -238,16 +245,27 @@ def _moonshot_worker(label, net, formula, control, q):
         _stop_pools()
 
 
-def moonshot():
-    """Issue 13's moonshot: synthetic 2,850-node directed network, mutual + gwesp, < 10 min and < 4 GB."""
-    r = _run(_moonshot_worker, "synthetic2850 mutual+gwesp", "synthetic2850", MOBILITY_DD, {}, timeout=4 * 3600)
+def moonshot(nodes=2850, control=None):
+    """Issue 13's moonshot: synthetic 2,850-node directed network, mutual + gwesp, < 10 min and < 4 GB.
+
+    ``nodes`` fits the same recipe on a smaller synthetic network (600, 1200: the scaling).
+    """
+    net = "synthetic2850" if nodes == 2850 else f"synthetic{nodes}"
+    r = _run(_moonshot_worker, f"{net} mutual+gwesp", net, MOBILITY_DD, dict(control or {}), timeout=4 * 3600)
     if "error" in r:
         print(f"moonshot ERROR {r['error']}")
         return r
+    inf = r["info"]
     print(f"moonshot: {r['n']} nodes, {r['edges']} ties, fit {r['wall']:.0f} s wall (network build {r['build']:.0f} s), "
           f"{r['cpu']:.0f} CPU-s incl. workers, peak {r['peak_mb']:.0f} MB of the main process "
-          f"(targets 600 s, 4096 MB); converged={r['converged']}, {r['iterations']} iterations, "
-          f"{r['info']['proposals'] / 1e6:.0f}M proposals, final ESS {r['info']['final_ess']:.0f}")
+          f"(targets 600 s, 4096 MB); converged={r['converged']} (final diagnostics ok: "
+          f"{inf['final_diagnostics_ok']}), {r['iterations']} iterations, {inf['proposals'] / 1e6:.0f}M proposals "
+          f"({r['proposal']} proposal, {inf['proposals'] / max(inf['sampler_seconds'], 1e-9) / 1e6:.2f}M/s over all "
+          f"chains), final sample {r['final_draws']} draws with ESS {inf['final_ess']:.0f}")
+    h = r["history"]
+    print("    iterations: " + "; ".join(f"{it}: interval {iv}, min ESS {e:.0f}, Hotelling p {pv:.2f}"
+                                         for it, iv, e, pv in zip(h["iteration"], h["interval"], h["min_ess"],
+                                                                  h["pvalue"])))
     print(f"    params {r['params']}")
     print(f"    bse    {r['bse']}")
     return r
@@ -329,6 +347,9 @@ def main(argv=None):
                     help="issue 13's five models with 5 seeds each: time ratio to statnet and seed spread")
     ap.add_argument("--moonshot", action="store_true",
                     help="issue 13's moonshot: 2,850-node directed network with mutual+gwesp (slow)")
+    ap.add_argument("--nodes", type=int, default=2850,
+                    help="--moonshot on a synthetic network of this many nodes (600, 1200: the scaling)")
+    ap.add_argument("--proposal", default="auto", help="--moonshot with this MCMC proposal (auto, tnt, weighted)")
     ap.add_argument("--fresh", action="store_true", help="only the fresh-process time")
     args = ap.parse_args(argv)
     if args.fresh:
@@ -337,10 +358,10 @@ def main(argv=None):
         spread(only=args.only)
         fresh()
         if args.moonshot:
-            moonshot()
+            moonshot(args.nodes, {"proposal": args.proposal})
         return None
     if args.moonshot:
-        return moonshot()
+        return moonshot(args.nodes, {"proposal": args.proposal})
 
     models = [m for m in MODELS if (m[4] or not args.quick)]
     if args.scale:

@@ -266,6 +266,9 @@ def find_separation(tab: DyadTable, tol: float = 1e-7):
     return sign, ~active
 
 
+_QR_BLOCK = 1 << 16  # rows per block of collinear_terms' QR
+
+
 def collinear_terms(X, names, rel=1e-9):
     """Name the statistics that are linear combinations of each other on these dyads.
 
@@ -291,10 +294,15 @@ def collinear_terms(X, names, rel=1e-9):
     """
     if X.shape[0] == 0 or X.shape[1] < 2:
         return []
-    scale = np.sqrt(np.mean(X ** 2, axis=0))
+    scale = np.sqrt(np.einsum("ij,ij->j", X, X) / X.shape[0])
     scale[scale == 0] = 1.0
-    Xs = X / scale
-    sv, V = np.linalg.svd(Xs, full_matrices=False)[1:]
+    # the singular values and right vectors of X / scale are those of its R factor, built
+    # block by block (R of [R; next block]): a large table (8 million dyads: 0.5 GB) is
+    # neither copied nor decomposed whole
+    R = np.zeros((0, X.shape[1]))
+    for s in range(0, X.shape[0], _QR_BLOCK):
+        R = np.linalg.qr(np.vstack([R, X[s:s + _QR_BLOCK] / scale]), mode="r")
+    sv, V = np.linalg.svd(R, full_matrices=False)[1:]
     if sv[-1] > rel * sv[0]:
         return []
     v = V[-1]

@@ -64,9 +64,19 @@ def run_chain_job(job: dict) -> dict:
         st = NetState.from_edges(job["n"], job["directed"], job["edges"], job["use_tp"])
     stats = np.array(job["stats"], dtype=float)
     sample = np.zeros((job["nsamp"], len(stats)))
-    nedges, acc = K.tnt_chain(st.directed, *st.arrays(), st.etail, st.ehead, st.epos, st.nedges, *job["pack"], job["dd_terms"],
-                              job["di_terms"], job["eta0"], job["theta"], stats, job["burnin"],
-                              job["interval"], job["nsamp"], job["seed"], sample)
+    if job.get("proposal", "tnt") == "weighted":  # dyads drawn by their tie probability (see _proposal.py)
+        from . import _proposal as P
+
+        tables = P.alias_tables(job["eta0"], st.directed, P.MIX)
+        nedges, acc = P.weighted_tnt_chain(st.directed, *st.arrays(), st.etail, st.ehead, st.epos, st.nedges,
+                                           *job["pack"], job["dd_terms"], job["di_terms"], job["eta0"],
+                                           job["theta"], stats, job["burnin"], job["interval"], job["nsamp"],
+                                           job["seed"], sample, *tables)
+        del tables
+    else:
+        nedges, acc = K.tnt_chain(st.directed, *st.arrays(), st.etail, st.ehead, st.epos, st.nedges, *job["pack"],
+                                  job["dd_terms"], job["di_terms"], job["eta0"], job["theta"], stats, job["burnin"],
+                                  job["interval"], job["nsamp"], job["seed"], sample)
     st.nedges = int(nedges)
     out = {"sample": sample, "stats": stats, "accepted": int(acc),
            "proposals": job["burnin"] + job["interval"] * job["nsamp"], "seconds": time.perf_counter() - t0}
@@ -400,6 +410,9 @@ class ChainSet:
         Seed of the chains.
     start_stats : numpy.ndarray, optional
         Statistics of ``start``, if known.
+    proposal : {"tnt", "weighted"}
+        Tie/no-tie proposal with uniformly drawn dyads, or with dyads drawn by their
+        dyad-independent tie probability (see :mod:`._proposal`).
 
     Examples
     --------
@@ -411,9 +424,12 @@ class ChainSet:
     """
 
     def __init__(self, model: Model, chains=2, n_jobs=None, client=None, start=None, seed=None,
-                 start_stats=None):
+                 start_stats=None, proposal="tnt"):
         if chains < 1:
             raise InputError(f"`chains` must be at least 1; {chains} was given.")
+        if proposal not in ("tnt", "weighted"):
+            raise InputError(f"`proposal` must be 'tnt' or 'weighted'; {proposal!r} was given.")
+        self.proposal = proposal
         self.model = model
         self.chains = int(chains)
         self.rng = as_generator(seed)
@@ -445,7 +461,8 @@ class ChainSet:
         job = {"n": m.n, "directed": m.directed, "use_tp": m.needs_tp, "pack": m.pack(),
                "dd_terms": m.dd_terms, "di_terms": m.di_terms, "eta0": eta0,
                "theta": np.asarray(theta, float), "stats": self.stats[k], "burnin": int(burnin),
-               "interval": int(interval), "nsamp": int(nsamp), "seed": self.chain_seed(k)}
+               "interval": int(interval), "nsamp": int(nsamp), "seed": self.chain_seed(k),
+               "proposal": self.proposal}
         if ship_state:
             job["edges"] = self.states[k].edge_array().copy()
         else:
