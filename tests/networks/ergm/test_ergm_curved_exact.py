@@ -119,3 +119,100 @@ def test_curved_mcmcmle_matches_exact_mle_and_se(exact, seed):
     assert np.all(z < 0.3), (est.tolist(), exact["psi"].tolist(), exact["se"].tolist())
     # the decay's SE (and the others) from the curved information J' Cov[g] J
     np.testing.assert_allclose(se, exact["se"], rtol=0.3)
+
+
+# --- a directed form: gwodegree with the decay estimated, all 2^20 digraphs on 5 nodes ---
+ND, KD = 5, 4
+DPAIRS = list(itertools.permutations(range(ND), 2))
+DFORMULA = "edges + gwodegree(0.5, fixed=FALSE, cutoff=4)"
+DOBS_EDGES = [(0, 1), (0, 2), (0, 3), (1, 0), (1, 2), (1, 3), (2, 0), (2, 1), (2, 3), (3, 0)]  # out-degrees 3,3,3,1,0
+
+
+def _digraph(edges):
+    G = nx.DiGraph()
+    G.add_nodes_from(range(ND))
+    G.add_edges_from(edges)
+    return G
+
+
+@pytest.fixture(scope="module")
+def exact_directed():
+    """Exact curved MLE of the directed model, from the out-degree sequences.
+
+    Edges and out-degree counts depend on the out-degree sequence only: all 5^5 sequences,
+    each weighted by the number of digraphs with it (prod C(4, d_i)).
+    """
+    from math import comb
+
+    rows, mult = [], []
+    for seq in itertools.product(range(ND), repeat=ND):
+        d = np.array(seq)
+        rows.append([d.sum()] + [np.sum(d == k) for k in range(1, KD + 1)])
+        mult.append(np.prod([comb(ND - 1, x) for x in seq]))
+    U, inv = np.unique(np.array(rows, float), axis=0, return_inverse=True)
+    m = np.bincount(inv.ravel(), weights=np.array(mult, float))
+    assert m.sum() == 2 ** len(DPAIRS)
+    obs = np.array([10.0, 1, 0, 3, 0])
+    lm = np.log(m)
+
+    def nll(psi):
+        z = U @ _eta(psi, KD) + lm
+        mx = z.max()
+        return -(obs @ _eta(psi, KD) - mx - np.log(np.exp(z - mx).sum()))
+
+    psi = optimize.minimize(nll, [-1, 0.5, 0.7], method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20000}).x
+    z = U @ _eta(psi, KD) + lm
+    w = np.exp(z - z.max())
+    w /= w.sum()
+    mu = w @ U
+    J = _jac(psi, KD)
+    info = J.T @ ((U - mu).T @ ((U - mu) * w[:, None])) @ J
+    return {"obs": obs, "psi": psi, "score": J.T @ (obs - mu), "info": info,
+            "se": np.sqrt(np.diag(np.linalg.inv(info)))}
+
+
+def test_directed_statistics_and_exact_interior_mle(exact_directed):
+    g = summary_statistics(_digraph(DOBS_EDGES), DFORMULA).to_numpy()
+    np.testing.assert_array_equal(g, exact_directed["obs"])
+    rng = np.random.default_rng(0)
+    for _ in range(5):  # brute-force out-degree counts of random digraphs
+        E = [p for p in DPAIRS if rng.random() < 0.4]
+        d = np.bincount([i for i, _ in E], minlength=ND)
+        ref = [len(E)] + [np.sum(d == k) for k in range(1, KD + 1)]
+        np.testing.assert_array_equal(summary_statistics(_digraph(E), DFORMULA).to_numpy(), ref)
+    np.testing.assert_allclose(exact_directed["score"], 0, atol=1e-5)
+    assert np.linalg.eigvalsh(exact_directed["info"]).min() > 1e-3
+    np.testing.assert_allclose(exact_directed["psi"], [0.6507, -2.4407, 0.2207], atol=1e-3)
+    np.testing.assert_allclose(exact_directed["se"], [1.2501, 1.7079, 1.1807], rtol=1e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_directed_curved_mcmcmle_matches_exact(exact_directed, seed):
+    res = ergm(_digraph(DOBS_EDGES), DFORMULA, seed=seed, eval_loglik=False)
+    assert res.converged, res.messages
+    assert list(res.params.index) == ["edges", "gwodeg", "gwodeg.decay"]
+    z = np.abs(res.params.to_numpy() - exact_directed["psi"]) / exact_directed["se"]
+    assert np.all(z < 0.3), (res.params.tolist(), exact_directed["psi"].tolist())
+    np.testing.assert_allclose(res.bse.to_numpy(), exact_directed["se"], rtol=0.3)
+
+
+@pytest.mark.slow
+def test_curved_gwdegree_that_runs_away_stops_with_a_message():
+    """A curved gwdegree fit that runs away stops early with a message naming the term.
+
+    A dense network without isolates (70 nodes, 308 ties, from edges + gwdegree(0.7)): the decay heads to 0 with the weight to +inf (the no-isolates limit of the family).
+    The fit used to spend all its iterations there (30 iterations, 4 min, p ~ 1e-20 each);
+    it now stops after three iterations at the limit with a warning naming the term.
+    """
+    from spatialhealth.networks.ergm import simulate
+
+    G = simulate(nx.empty_graph(70), formula="edges + gwdegree(0.7, fixed=TRUE)", coef=[-2.0, -1.0],
+                 seed=3, burnin=200000)[0]
+    assert min(d for _, d in G.degree()) > 0
+    with pytest.warns(RuntimeWarning, match="gwdeg ran away"):
+        res = ergm(G, "edges + gwdegree(0.7, fixed=FALSE)", seed=1, eval_loglik=False, n_jobs=1)
+    assert not res.converged
+    assert res.iterations <= 8
+    assert "fixed decay" in res.messages[0]
