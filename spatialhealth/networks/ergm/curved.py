@@ -284,11 +284,15 @@ def fit_curved(model, ctl, seed):
             ran = _runaway(cmap, psi)
             stuck = stuck + 1 if ran else 0
             if stuck >= 3:  # three iterations in a row at a decay bound: the decay is not identified
-                msg = (f"The curved term {ran} ran away (weight {psi[cmap.names.index(ran)]:.3g}, decay "
-                       f"{psi[cmap.names.index(ran + '.decay')]:.3g}; decay bounds {DECAY_BOUNDS[0]:g}-"
-                       f"{DECAY_BOUNDS[1]:g}) in three iterations in a row: this network does not identify its "
-                       "decay (the MLE is at a limit of the curved family); fit the term with a fixed decay "
-                       "(fixed=TRUE) or compare fixed decays by AIC.")
+                wt, dc = psi[cmap.names.index(ran)], psi[cmap.names.index(ran + '.decay')]
+                msg = (f"The curved term {ran} ran away (weight {wt:.3g}, decay {dc:.3g}; decay bounds "
+                       f"{DECAY_BOUNDS[0]:g}-{DECAY_BOUNDS[1]:g}) in three iterations in a row: this network does "
+                       "not identify its decay (the MLE is at a limit of the curved family); fit the term with a "
+                       "fixed decay (fixed=TRUE) or compare fixed decays by AIC.")
+                if dc <= DECAY_BOUNDS[0] * 1.01:
+                    msg += (" At decay 0 the statistic counts the units whose count is >= 1 (nodes with "
+                            "degree >= 1 for gwdegree, edges with a shared partner for gwesp): a fixed decay "
+                            "of 0 fits that limit.")
                 messages.append(msg)
                 warnings.warn(msg, RuntimeWarning, stacklevel=3)
                 break
