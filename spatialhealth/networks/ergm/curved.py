@@ -8,9 +8,13 @@ curved function of two model parameters, the weight ``theta`` and the decay ``al
     eta_k(theta, alpha) = theta * exp(alpha) * (1 - (1 - exp(-alpha))^k),  k = 1..K,
 
 which reproduces ``theta * gwesp(alpha)`` when the decay is known. The fit is the
-curved-exponential-family MCMC-MLE: networks are sampled at ``eta(psi)``; the
-Geyer-Thompson approximation of the log-likelihood is maximised over ``psi`` (the other
-coefficients, ``theta`` and ``alpha``) with Hummel stepping on the canonical statistics;
+curved-exponential-family MCMC-MLE: it starts, as statnet, from the MPLE with the decays
+held at their starting values; networks are sampled at ``eta(psi)``; the lognormal
+approximation of the log-likelihood ratio (statnet's default ``MCMLE.metric``) is maximised
+over ``psi`` (the other coefficients, ``theta`` and ``alpha``) towards the Hummel target, the
+step held in a trust region (length in the information metric, importance-sampling effective
+size, decay moves of at most 1 within ``DECAY_BOUNDS``; a term whose decay stays at a bound or
+whose weight runs off for three iterations stops the fit with a warning);
 convergence is tested on the score ``J' (g - g_obs)``, ``J = d eta / d psi``, and the
 covariance is ``(J' Cov[g] J)^-1`` plus the Monte Carlo part. The log-likelihood (AIC,
 BIC, :func:`~spatialhealth.networks.ergm.anova`) is statnet's: bridge sampling at the
@@ -107,54 +111,68 @@ class CurvedMap:
         return J
 
     def start(self, X, y):
-        """Pseudo-likelihood start: the other coefficients and theta at the starting decays,
-        then the decays profiled (MPLE of the curved model).
+        """Pseudo-likelihood start, as statnet: the decays held at their starting values and the
+        other coefficients and the weights theta fitted by MPLE (the fixed-decay MPLE).
+
+        The decays are not profiled in the pseudo-likelihood: near decay 0 a gwdegree statistic
+        becomes the count of non-isolates, the pseudo-likelihood is often separated there and a
+        profiled start ran off to decay 1e-3 with a weight of 5e8, where the MCMC never moves.
         """
-        from .mple import compress, logistic_fit
+        from .mple import DyadTable, compress, logistic_fit
 
         tab = compress(X, y)
-        alphas = np.array([b[3] for b in self.blocks], dtype=float)
-
-        def fit_at(al):
-            cols, order = [], []
-            for a, b in self.identity:
-                cols.append(tab.X[:, b])
-                order.append(a)
-            for (label, idx, ks, _), (it, _ia), alpha in zip(self.blocks, self.block_psi, al):
-                w, _ = self.weights(alpha, ks)
-                cols.append(tab.X[:, idx] @ w)
-                order.append(it)
-            from .mple import DyadTable
-
-            sub = DyadTable(np.ascontiguousarray(np.column_stack(cols)), tab.s, tab.m, tab.ndyads)
-            f = logistic_fit(sub)
-            return f, order
-
-        def negll(al):
-            f, _ = fit_at(np.maximum(al, 1e-3))
-            return -f.llf if np.isfinite(f.llf) and f.converged else np.inf
-
-        res = optimize.minimize(negll, alphas, method="Nelder-Mead",
-                                options={"xatol": 1e-4, "fatol": 1e-9, "maxiter": 200})
-        al = np.maximum(res.x, 1e-3) if np.isfinite(res.fun) else alphas
-        f, order = fit_at(al)
+        cols, order = [], []
+        for a, b in self.identity:
+            cols.append(tab.X[:, b])
+            order.append(a)
+        for (label, idx, ks, alpha), (it, _ia) in zip(self.blocks, self.block_psi):
+            w, _ = self.weights(alpha, ks)
+            cols.append(tab.X[:, idx] @ w)
+            order.append(it)
+        sub = DyadTable(np.ascontiguousarray(np.column_stack(cols)), tab.s, tab.m, tab.ndyads)
+        f = logistic_fit(sub)
         psi = np.zeros(self.q)
-        psi[order] = f.params
-        for (_, ia), alpha in zip(self.block_psi, al):
+        params = np.asarray(f.params, dtype=float)
+        psi[order] = np.where(np.isfinite(params), params, 0.0)
+        for (_, ia), (_, _, _, alpha) in zip(self.block_psi, self.blocks):
             psi[ia] = alpha
         return psi
 
 
-def _gt_curved(cmap, psi0, sample, target):
-    """Maximise (eta(psi) - eta0).target - log mean exp((eta(psi) - eta0).sample) over psi."""
+DECAY_BOUNDS = (1e-3, 20.0)  # the decay's range; an estimate at either end is reported as run away
+RUNAWAY_ETA = 30.0  # |weight x decay weights| beyond this: a tie probability within e^-30 of 0 or 1
+STEP_RADIUS = 3.0  # largest step of one iteration in the information metric (Mahalanobis)
+MIN_IS_SHARE = 0.1  # importance-sampling effective size kept by a step, as a share of the sample
+DECAY_STEP = 1.0  # largest change of a decay in one MCMC-MLE iteration (a trust region)
+
+
+def _gt_curved(cmap, psi0, sample, target, metric="lognormal"):
+    """Maximise the approximate log-likelihood ratio l(psi) - l(psi0) towards ``target``.
+
+    ``metric="lognormal"`` (statnet's default ``MCMLE.metric``): the normal approximation
+    ``d.(target - mu) - d' Sigma d / 2`` with ``d = eta(psi) - eta(psi0)``; ``"naive"``: the
+    Geyer-Thompson ``d.(target - mu) - log mean exp(d.(g - mu))``. The naive form is unbounded
+    whenever the target sits on a face of the sample's hull in a direction the curved map
+    reaches only in a limit (a gwdegree decay -> 0 with weight -> inf, when the observed
+    network has no isolates): the lognormal form is bounded there. Decays move at most
+    ``DECAY_STEP`` per call and stay within ``DECAY_BOUNDS``.
+    """
     S = sample
     mu = S.mean(axis=0)
     Sc = S - mu
     tc = target - mu
     eta0 = cmap.eta(psi0)
+    if metric == "lognormal":
+        Sig = Sc.T @ Sc / len(Sc)
+        Sig = Sig + 1e-10 * np.eye(len(Sig)) * max(float(np.trace(Sig)), 1e-12)
 
     def f(psi):
         d = cmap.eta(psi) - eta0
+        if metric == "lognormal":
+            Sd = Sig @ d
+            val = d @ tc - 0.5 * d @ Sd
+            grad = cmap.jacobian(psi).T @ (tc - Sd)
+            return -val, -grad
         a = Sc @ d
         mx = a.max()
         w = np.exp(a - mx)
@@ -166,10 +184,40 @@ def _gt_curved(cmap, psi0, sample, target):
 
     bounds = [(None, None)] * cmap.q
     for _, ia in cmap.block_psi:
-        bounds[ia] = (1e-3, 20.0)
+        bounds[ia] = (max(DECAY_BOUNDS[0], psi0[ia] - DECAY_STEP), min(DECAY_BOUNDS[1], psi0[ia] + DECAY_STEP))
     res = optimize.minimize(f, psi0, jac=True, method="L-BFGS-B", bounds=bounds,
-                            options={"maxiter": 200, "gtol": 1e-9})
-    return res.x
+                            options={"maxiter": 500, "gtol": 1e-10})
+    step = res.x - psi0
+    # trust region in the curved model's own metric: the step's length in the information
+    # J' Cov[g] J at psi0 is at most STEP_RADIUS (the sample describes the likelihood only
+    # near psi0; along near-null directions of Cov[g] -- gwdegree with a large decay is almost
+    # 2 x edges -- the approximation is flat and the step would wander far along the ridge)
+    J0 = cmap.jacobian(psi0)
+    info = J0.T @ (Sc.T @ Sc / len(Sc)) @ J0
+    length = float(np.sqrt(max(step @ info @ step, 0.0)))
+    if length > STEP_RADIUS:
+        step *= STEP_RADIUS / length
+    # and the sample must still describe the new point: halve the step until the importance
+    # weights of the sample at eta(psi0 + step) keep an effective size of MIN_IS_SHARE of it
+    for _ in range(12):
+        a = Sc @ (cmap.eta(psi0 + step) - eta0)
+        w = np.exp(a - a.max())
+        if w.sum() ** 2 / np.sum(w ** 2) >= MIN_IS_SHARE * len(a):
+            break
+        step *= 0.5
+    return psi0 + step
+
+
+def _runaway(cmap, psi):
+    """Label of the first curved term that ran away (or None): its decay at an end of
+    ``DECAY_BOUNDS``, or its canonical parameters beyond ``RUNAWAY_ETA`` (weight -> +-inf).
+    """
+    for (label, _, ks, _), (it, ia) in zip(cmap.blocks, cmap.block_psi):
+        w, _ = cmap.weights(psi[ia], ks)
+        if (psi[ia] <= DECAY_BOUNDS[0] * 1.01 or psi[ia] >= DECAY_BOUNDS[1] * 0.99
+                or np.max(np.abs(psi[it] * w)) > RUNAWAY_ETA):
+            return label
+    return None
 
 
 def fit_curved(model, ctl, seed):
@@ -215,7 +263,7 @@ def fit_curved(model, ctl, seed):
     cs = ChainSet(model, chains=chains, n_jobs=ctl["n_jobs"], client=ctl["client"], seed=rng)
     converged, messages, history = False, [], []
     pval, gamma, it = 0.0, 0.0, 0
-    prev_neff = None
+    prev_neff, stuck = None, 0
     try:
         for it in range(1, int(ctl["max_iterations"]) + 1):
             sample = cs.run(cmap.eta(psi), burnin0 if it == 1 else 4 * interval, interval, nper)
@@ -233,12 +281,27 @@ def fit_curved(model, ctl, seed):
                 break
             target = flat.mean(0) + gamma * (obs - flat.mean(0))
             psi = _gt_curved(cmap, psi, flat, target)
+            ran = _runaway(cmap, psi)
+            stuck = stuck + 1 if ran else 0
+            if stuck >= 3:  # three iterations in a row at a decay bound: the decay is not identified
+                wt, dc = psi[cmap.names.index(ran)], psi[cmap.names.index(ran + '.decay')]
+                msg = (f"The curved term {ran} ran away (weight {wt:.3g}, decay {dc:.3g}; decay bounds "
+                       f"{DECAY_BOUNDS[0]:g}-{DECAY_BOUNDS[1]:g}) in three iterations in a row: this network does "
+                       "not identify its decay (the MLE is at a limit of the curved family); fit the term with a "
+                       "fixed decay (fixed=TRUE) or compare fixed decays by AIC.")
+                if dc <= DECAY_BOUNDS[0] * 1.01:
+                    msg += (" At decay 0 the statistic counts the units whose count is >= 1 (nodes with "
+                            "degree >= 1 for gwdegree, edges with a shared partner for gwesp): a fixed decay "
+                            "of 0 fits that limit.")
+                messages.append(msg)
+                warnings.warn(msg, RuntimeWarning, stacklevel=3)
+                break
             prev_neff = neff
             ess = effective_sample_size(score)
             e = float(np.min(ess[ess > 0])) if np.any(ess > 0) else float(len(flat))
             if ctl["adaptive"] and ctl["interval"] is None and e < target_ess:
                 interval = int(min(interval * min(2.0, target_ess / max(e, 1.0)), 50 * model.ndyads))
-        if not converged:
+        if not converged and not stuck >= 3:
             msg = (f"Curved MCMC-MLE did not converge in {it} iterations (last step length {gamma:.2f}, "
                    f"p = {pval:.3f}); refit with larger `max_iterations`, `samplesize` or `interval`.")
             messages.append(msg)
