@@ -63,7 +63,7 @@ def alias_tables(eta0, directed, mix):
     --------
     >>> import numpy as np
     >>> w, thr, alias = alias_tables(np.zeros((3, 3), np.float32), True, 0.25)
-    >>> w.reshape(3, 3).round(4).tolist()[0]
+    >>> [round(float(x), 4) for x in w.reshape(3, 3)[0]]
     [0.0, 0.1667, 0.1667]
     """
     n = eta0.shape[0]
