@@ -52,6 +52,7 @@ from .terms import (
     _fmt,
     _gw,
     _int_like,
+    _mix_term,
     select_levels,
 )
 
@@ -535,19 +536,8 @@ def t_nodemix(call, ctx):
             cj = c2.get(v2[j - n1], -1)
             if cj >= 0:
                 M[i, j] = M[j, i] = index.get((ci, cj), -1)
-    ctx.ecov.append(M)
-    r = len(ctx.ecov) - 1
     names = [f"mix.{_label(attr)}.{_fmt(u1[pairs[p - 1][0]])}.{_fmt(u2[pairs[p - 1][1]])}" for p in keep]
-    nk = len(keep)
-
-    def obs(c):
-        s = np.zeros(nk)
-        for i, j in c.edges_idx():
-            k = int(M[i, j])
-            if k >= 0:
-                s[k] += 1
-        return s
-    return [Term("nodemix", names, K.NODEMIX, (r, 0, 0), observed_fn=obs)]
+    return _mix_term(ctx, M, names)
 
 
 BIPARTITE_TERMS = {

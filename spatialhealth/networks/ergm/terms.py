@@ -1150,10 +1150,15 @@ def _t_nodemix(call, ctx):
                 continue
             key = (cv[i], cv[j]) if ctx.directed else (min(cv[i], cv[j]), max(cv[i], cv[j]))
             M[i, j] = index.get(key, -1)
+    names = [f"mix.{attr}.{_fmt(u[pairs[p - 1][0]])}.{_fmt(u[pairs[p - 1][1]])}" for p in keep]
+    return _mix_term(ctx, M, names)
+
+
+def _mix_term(ctx, M, names):
+    """The `nodemix` term counting ties by ``M[i, j]`` (a statistic's index, -1 for none)."""
     ctx.ecov.append(M)
     r = len(ctx.ecov) - 1
-    names = [f"mix.{attr}.{_fmt(u[pairs[p - 1][0]])}.{_fmt(u[pairs[p - 1][1]])}" for p in keep]
-    nk = len(keep)
+    nk = len(names)
 
     def obs(c):
         s = np.zeros(nk)
