@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import weakref
 
 import networkx as nx
 import numpy as np
@@ -168,20 +169,23 @@ def test_weighted_chains_identical_in_process_and_in_workers():
 
 
 def test_mple_table_is_freed_before_mcmc(monkeypatch):
-    live = []
-    run = ChainSet.run
-    gc.collect()
-    # tables other tests of this worker process keep alive (fixtures, caches) are not the fit's
-    before = {id(o) for o in gc.get_objects() if isinstance(o, DyadTable)}
+    # weak references to the tables this fit builds (not those other tests keep alive)
+    made, live = [], []
+    run, init = ChainSet.run, DyadTable.__init__
+
+    def track(self, *args, **kw):
+        init(self, *args, **kw)
+        made.append(weakref.ref(self))
 
     def spy(self, *args, **kw):
         gc.collect()
-        live.append(sum(isinstance(o, DyadTable) and id(o) not in before for o in gc.get_objects()))
+        live.append(sum(r() is not None for r in made))
         return run(self, *args, **kw)
 
+    monkeypatch.setattr(DyadTable, "__init__", track)
     monkeypatch.setattr(ChainSet, "run", spy)
     ergm(load_network("samplk3"), "edges + mutual", seed=1, eval_loglik=False, max_iterations=2)
-    assert live and max(live) == 0, live
+    assert made and live and max(live) == 0, (len(made), live)
 
 
 @pytest.mark.slow
