@@ -21,7 +21,7 @@ from spatialhealth.networks.ergm import ergm
 from spatialhealth.networks.ergm import sampler as S
 from spatialhealth.networks.ergm.datasets import load_network
 from spatialhealth.networks.ergm.diagnostics import diagnose_sample
-from spatialhealth.networks.ergm.fit import _orthants_covered, _point_in_hull, sample_ess
+from spatialhealth.networks.ergm.fit import _orthants_covered, _point_in_hull
 
 HEAVY = ("scipy.stats", "scipy.optimize", "statsmodels", "matplotlib", "duckdb", "spatialhealth.networks.qap",
          "spatialhealth.networks.centrality")
@@ -65,13 +65,6 @@ def test_orthant_certificate_agrees_with_the_lp():
             assert lp
         assert _point_in_hull(pts, x) == lp
     assert certified > 50  # the certificate decides a good share of the cases
-
-
-def test_harmonic_mean_ess():
-    ess = np.array([50.0, 200.0, 0.0])
-    var = np.array([1.0, 4.0, 0.0])  # the constant statistic is left out
-    assert sample_ess(ess, var, 1000) == 2 / (1 / 50 + 1 / 200)
-    assert sample_ess(ess, np.zeros(3), 1000) == 1000.0
 
 
 def test_final_sample_reaches_final_ess_with_adapted_interval():
