@@ -48,6 +48,7 @@ from .terms import (
     _REQUIRED,
     Term,
     _args,
+    _base_levels,
     _decay_value,
     _fmt,
     _gw,
@@ -284,12 +285,7 @@ def _t_bfactor(call, ctx):
     side = _side(call)
     attr = a["attr"]
     vals, lev = _side_levels(ctx, attr, side, call.name)
-    levels = a["levels"]
-    if a["base"] is not None and levels is _DEFAULT:  # statnet's deprecated base= (positions to drop)
-        b = a["base"] if isinstance(a["base"], list) else [a["base"]]
-        if not all(_int_like(v) for v in b):
-            raise InputError(f"`{call}`: `base` must be level positions such as 1 or c(2, 3) (0 keeps all).")
-        levels = [-int(v) for v in b if int(v) != 0] or None
+    levels = _base_levels(call, a["levels"], a["base"])
     keep = select_levels(levels, lev, vals, call, default=-1)
     if not keep:
         raise InputError(f"`{call}` keeps no level of {attr!r} among the mode-{side + 1} nodes (levels {lev!r}).")
@@ -514,12 +510,7 @@ def t_nodemix(call, ctx):
     u2 = select_levels(a["b2levels"] if a["b2levels"] is not None else a["levels"], l2, v2, call)
     pairs = [(r_, c_) for c_ in range(len(u2)) for r_ in range(len(u1))]  # R's expand.grid(row=b1, col=b2)
     positions = list(range(1, len(pairs) + 1))
-    levels2 = a["levels2"]
-    if a["base"] is not None and levels2 is _DEFAULT:
-        b = a["base"] if isinstance(a["base"], list) else [a["base"]]
-        if not all(_int_like(v) for v in b):
-            raise InputError(f"`{call}`: `base` must be positions of level pairs such as 1 or c(2, 3).")
-        levels2 = [-int(v) for v in b if int(v) != 0] or None
+    levels2 = _base_levels(call, a["levels2"], a["base"], "positions of level pairs such as 1 or c(2, 3)")
     keep = select_levels(levels2, positions, positions, call, default=-1)
     if not keep:
         raise InputError(f"`{call}` keeps no pair of levels of {attr!r}.")

@@ -408,6 +408,19 @@ def _int_like(v):
         isinstance(v, float) and v.is_integer())
 
 
+def _base_levels(call, levels, base, what="level positions such as 1 or c(2, 3) (0 keeps all)"):
+    """The deprecated ``base=`` of statnet (level positions to drop) as a ``levels=`` selection.
+
+    ``levels`` is returned unchanged when no ``base`` is given or ``levels`` was set.
+    """
+    if base is None or levels is not _DEFAULT:
+        return levels
+    b = base if isinstance(base, list) else [base]
+    if not all(_int_like(v) for v in b):
+        raise InputError(f"`{call}`: `base` must be {what}.")
+    return [-int(v) for v in b if int(v) != 0] or None
+
+
 def select_levels(levels, lev, vals, call, default=None):
     """Statnet's level selection (``?nodal_attributes``): the kept levels, in sorted order.
 
@@ -628,12 +641,7 @@ def _t_factor_like(code, label, direction):
             _need(ctx, call, True)
         attr = a["attr"]
         vals, lev = ctx.levels(attr, call.name)
-        levels = a["levels"]
-        if a["base"] is not None and levels is _DEFAULT:  # statnet's deprecated base= (positions to drop)
-            b = a["base"] if isinstance(a["base"], list) else [a["base"]]
-            if not all(_int_like(v) for v in b):
-                raise InputError(f"`{call}`: `base` must be level positions such as 1 or c(2, 3) (0 keeps all).")
-            levels = [-int(v) for v in b if int(v) != 0] or None
+        levels = _base_levels(call, a["levels"], a["base"])
         keep = select_levels(levels, lev, vals, call, default=-1)
         if not keep:
             raise InputError(f"`{call}` keeps no level of {attr!r} (levels {lev!r}).")
@@ -1128,12 +1136,7 @@ def _t_nodemix(call, ctx):
     else:
         pairs = [(r_, c_) for c_ in range(L) for r_ in range(c_ + 1)]
     positions = list(range(1, len(pairs) + 1))
-    levels2 = a["levels2"]
-    if a["base"] is not None and levels2 is _DEFAULT:
-        b = a["base"] if isinstance(a["base"], list) else [a["base"]]
-        if not all(_int_like(v) for v in b):
-            raise InputError(f"`{call}`: `base` must be positions of level pairs such as 1 or c(2, 3).")
-        levels2 = [-int(v) for v in b if int(v) != 0] or None
+    levels2 = _base_levels(call, a["levels2"], a["base"], "positions of level pairs such as 1 or c(2, 3)")
     keep = select_levels(levels2, positions, positions, call, default=-1)
     if not keep:
         raise InputError(f"`{call}` keeps no pair of levels of {attr!r}.")
@@ -1176,10 +1179,7 @@ def _t_absdiffcat(call, ctx):
     r = ctx.numeric_node(attr, call.name)
     x = ctx.ncov[r]
     u = sorted({float(v) for v in np.abs(x[:, None] - x[None, :]).ravel() if v > 0})
-    levels = a["levels"]
-    if a["base"] is not None and levels is _DEFAULT:
-        b = a["base"] if isinstance(a["base"], list) else [a["base"]]
-        levels = [-int(v) for v in b if int(v) != 0] or None
+    levels = _base_levels(call, a["levels"], a["base"])
     keep = select_levels(None if levels is _DEFAULT else levels, u, u, call)
     if not keep:
         raise InputError(f"`{call}`: no difference of {attr!r} is kept (differences {u!r}).")

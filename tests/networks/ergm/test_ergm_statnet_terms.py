@@ -570,6 +570,8 @@ def test_new_term_errors():
         summary_statistics(net("fmh"), "b1factor('Sex')")
     with pytest.raises(InputError, match=r"`b1twostar` is a statnet term for bipartite networks that is not"):
         summary_statistics(net("bipnw"), "b1twostar('Letter')")
+    with pytest.raises(InputError, match=r"`base` must be level positions"):  # was truncated to 1
+        summary_statistics(net("fmh"), "absdiffcat('Grade', base=1.5)")
     with pytest.raises(InputError, match=r"sign\.action"):
         summary_statistics(net("samplike"), "diff('YearsServed', sign.action='up')")
 
