@@ -48,6 +48,7 @@ from .terms import (
     _REQUIRED,
     Term,
     _args,
+    _as_numeric,
     _base_levels,
     _decay_value,
     _fmt,
@@ -270,6 +271,13 @@ def _side_cat(ctx, side, codes=None):
     return ctx.add_cat(cat)
 
 
+def _side_level_cat(ctx, side, vals, keep):
+    """Category row of the kept levels (their positions in ``keep``, -1 for the others) at one mode."""
+    pos = {v: k for k, v in enumerate(keep)}
+    r = _side_cat(ctx, side, [pos.get(v, -1) for v in vals])
+    return r, np.asarray(ctx.ncat[r])
+
+
 def _side_degrees(c, cat):
     d = np.array([c.G.degree(v) for v in c.nodes], dtype=float)
     return d, np.asarray(cat)
@@ -289,9 +297,7 @@ def _t_bfactor(call, ctx):
     keep = select_levels(levels, lev, vals, call, default=-1)
     if not keep:
         raise InputError(f"`{call}` keeps no level of {attr!r} among the mode-{side + 1} nodes (levels {lev!r}).")
-    pos = {v: k for k, v in enumerate(keep)}
-    r = _side_cat(ctx, side, [pos.get(v, -1) for v in vals])
-    cat = np.asarray(ctx.ncat[r])
+    r, cat = _side_level_cat(ctx, side, vals, keep)
     nk = len(keep)
 
     def obs(c):
@@ -313,13 +319,7 @@ def _t_bcov(call, ctx):
     side = _side(call)
     attr = a["attr"]
     vals = _side_values(ctx, attr, side, call.name)
-    if any(isinstance(v, (str, bytes)) for v in vals):
-        x = None
-    else:
-        try:
-            x = np.asarray(vals, dtype=float)
-        except (TypeError, ValueError):
-            x = None
+    x = _as_numeric(vals)
     if x is None:
         raise InputError(f"`{call}` needs a numeric node attribute; {attr!r} has values such as {vals[:3]!r} "
                          f"at the mode-{side + 1} nodes. Use b{side + 1}factor for categories.")
@@ -357,9 +357,7 @@ def _t_bdegree(call, ctx):
     attr = a["by"]
     vals, lev = _side_levels(ctx, attr, side, call.name)
     kept = select_levels(a["levels"], lev, vals, call)
-    pos = {v: k for k, v in enumerate(kept)}
-    r = _side_cat(ctx, side, [pos.get(v, -1) for v in vals])
-    cat = np.asarray(ctx.ncat[r])
+    r, cat = _side_level_cat(ctx, side, vals, kept)
     return [Term(call.name, [f"{short}{d}.{_label(attr)}{_fmt(v)}"], K.DEGREE, (r, d, 0), (0.0, float(k), 0.0),
                  dyad_independent=False,
                  observed_fn=lambda c, d=d, k=k: float(np.sum((_side_degrees(c, cat)[0] == d) & (cat == k))))
@@ -440,9 +438,7 @@ def _t_gwbdegree(call, ctx):
     attr = a["attr"]
     vals, lev = _side_levels(ctx, attr, side, call.name)
     kept = select_levels(a["levels"], lev, vals, call)
-    pos = {v: k for k, v in enumerate(kept)}
-    r = _side_cat(ctx, side, [pos.get(v, -1) for v in vals])
-    cat = np.asarray(ctx.ncat[r])
+    r, cat = _side_level_cat(ctx, side, vals, kept)
     # statnet's label of the attr= form: gwb1deg<decay>.<attr><level> (no ".fixed.")
     return [Term(call.name, [f"{short}{_fmt(decay)}.{_label(attr)}{_fmt(v)}"], K.DEGREE, (r, 0, 8),
                  (rr, float(k), 0.0), dyad_independent=False,
@@ -464,9 +460,7 @@ def _t_bconcurrent(call, ctx):
         attr = a["by"]
         vals, lev = _side_levels(ctx, attr, side, call.name)
         kept = select_levels(a["levels"], lev, vals, call)
-        pos = {v: k for k, v in enumerate(kept)}
-        r = _side_cat(ctx, side, [pos.get(v, -1) for v in vals])
-        cat = np.asarray(ctx.ncat[r])
+        r, cat = _side_level_cat(ctx, side, vals, kept)
         labels = [f"{name}.{_label(attr)}{_fmt(v)}" for v in kept]
     return [Term(call.name, [lab], K.DEGRANGE, (r, 2, 0), (big, float(k), 0.0), dyad_independent=False,
                  observed_fn=lambda c, k=k: float(np.sum((_side_degrees(c, cat)[0] >= 2) & (cat == k))))

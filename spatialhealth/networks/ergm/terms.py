@@ -249,13 +249,7 @@ class BuildContext:
 
     def numeric_node(self, attr, term) -> int:
         vals = self.node_values(attr, term)
-        if any(isinstance(v, (str, bytes)) for v in vals):
-            x = None
-        else:
-            try:
-                x = np.asarray(vals, dtype=float)
-            except (TypeError, ValueError):
-                x = None
+        x = _as_numeric(vals)
         if x is None:
             raise InputError(
                 f"`{term}('{attr}')` needs a numeric node attribute; {attr!r} has values such as "
@@ -401,6 +395,32 @@ def _decay_term(call, ctx, spec_extra=()):
     except (TypeError, ValueError):
         raise InputError(f"`{call}`: decay must be a number, e.g. {call.name}(0.5, fixed=TRUE).") from None
     return decay, a
+
+
+def _as_numeric(vals):
+    """Node values as a float array, or None when one is text or not a number.
+
+    Parameters
+    ----------
+    vals : list
+        Attribute values of the nodes.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The values as floats (NaN and inf kept for the caller to report).
+
+    Examples
+    --------
+    >>> _as_numeric([1, 2.5]).tolist(), _as_numeric([1, "2"])
+    ([1.0, 2.5], None)
+    """
+    if any(isinstance(v, (str, bytes)) for v in vals):
+        return None
+    try:
+        return np.asarray(vals, dtype=float)
+    except (TypeError, ValueError):
+        return None
 
 
 def _int_like(v):
