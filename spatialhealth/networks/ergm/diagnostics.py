@@ -11,8 +11,9 @@ plus numbers:
   chains;
 * **Monte Carlo standard error** of the mean deviation, ``sd / sqrt(ESS)``;
 * **Geweke** (1992) convergence z-score per statistic and chain, comparing the mean of the
-  first 10% and of the last 50% of the chain, each with its own autocorrelation-corrected
-  variance (the same initial monotone sequence estimator), and its two-sided p-value;
+  first 10% and of the last 50% of the chain, with the variance and autocorrelation time
+  of the two windows pooled as statnet's ``geweke.diag.mv`` does (the same initial
+  monotone sequence estimator), and its two-sided p-value;
 * **Gelman–Rubin R-hat** (potential scale reduction) when there are several chains.
 """
 
@@ -77,7 +78,11 @@ def integrated_time(x: np.ndarray) -> float:
     >>> round(integrated_time(rng.standard_normal(10_000)), 1)
     1.0
     """
-    g = autocovariance(x)
+    return _ips_time(autocovariance(x), np.asarray(x).size)
+
+
+def _ips_time(g, n):
+    """Geyer's initial monotone sequence estimate of tau from autocovariances ``g`` of ``n`` draws."""
     if g[0] <= 0 or not np.isfinite(g[0]):
         return float("nan")
     rho = g / g[0]
@@ -87,7 +92,7 @@ def integrated_time(x: np.ndarray) -> float:
     stop = n_pairs if positive.all() else int(np.argmin(positive))
     Gamma = np.minimum.accumulate(Gamma[:stop])
     tau = -1.0 + 2.0 * Gamma.sum()
-    return float(max(tau, 1.0 / np.log10(max(x.size, 10))))  # Stan's lower guard, tau > 0
+    return float(max(tau, 1.0 / np.log10(max(n, 10))))  # Stan's lower guard, tau > 0
 
 
 def effective_sample_size(x: np.ndarray) -> float:
@@ -117,6 +122,11 @@ def effective_sample_size(x: np.ndarray) -> float:
 def geweke_z(x: np.ndarray, first: float = 0.1, last: float = 0.5) -> float:
     """Geweke's z: (mean of the first 10% - mean of the last 50%) / its standard error.
 
+    The two windows share one variance and one autocorrelation, estimated from both, each
+    centred on its own mean (statnet's ``geweke.diag.mv`` pools them the same way,
+    ``var.equal=TRUE``): the first window alone is often too short to estimate its own
+    autocorrelation time, and an underestimate there made stationary chains fail.
+
     Parameters
     ----------
     x : numpy.ndarray
@@ -127,24 +137,28 @@ def geweke_z(x: np.ndarray, first: float = 0.1, last: float = 0.5) -> float:
     Returns
     -------
     float
-        The z statistic (variances of the two means scaled by their integrated
-        autocorrelation times).
+        The z statistic (the variance of each mean is ``sigma^2 tau / n_window``, with
+        ``sigma^2`` and the integrated autocorrelation time ``tau`` of the pooled windows).
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
     >>> round(float(geweke_z(rng.standard_normal(10_000))), 2)
-    -1.9
+    -1.83
     """
     x = np.asarray(x, dtype=float)
     n = x.size
     a = x[: max(int(first * n), 2)]
     b = x[n - max(int(last * n), 2):]
-    va = a.var() * integrated_time(a) / a.size if a.var() > 0 else 0.0
-    vb = b.var() * integrated_time(b) / b.size if b.var() > 0 else 0.0
-    if va + vb <= 0:
+    # pooled autocovariance: the lag sums of both windows about their own means, over all draws
+    ga, gb = autocovariance(a) * a.size, autocovariance(b) * b.size
+    g = gb.copy()
+    g[: ga.size] += ga
+    g /= a.size + b.size
+    if g[0] <= 0:
         return 0.0 if a.mean() == b.mean() else float("inf")
-    return float((a.mean() - b.mean()) / np.sqrt(va + vb))
+    tau = _ips_time(g, a.size + b.size)
+    return float((a.mean() - b.mean()) / np.sqrt(g[0] * tau * (1.0 / a.size + 1.0 / b.size)))
 
 
 def rhat(chains: np.ndarray) -> float:

@@ -27,7 +27,7 @@ from ...errors import ConvergenceError, InputError
 from .mple import mple
 from .model import Model
 from .results import ERGMResults
-from .sampler import ChainSet, default_interval, effective_sample_size, multivariate_ess
+from .sampler import ChainSet, default_interval, effective_sample_size, multivariate_ess, weighted_mean_vcov
 
 DEFAULTS = dict(
     estimate="MLE",          # "MLE" or "MPLE"
@@ -134,11 +134,46 @@ def _orthants_covered(pts, x, max_dim=8):
     return np.unique(code).size == 2 ** k
 
 
-def hummel_step(sample, obs, margin=0.05, tol=1e-3):
+def _hull_scale(points, centre, direction):
+    """Largest g with ``centre + g direction`` in the convex hull of the rows of ``points`` (one LP).
+
+    statnet's ``shrink_into_CH`` (R/ergm.stepping.R): with the points centred on ``centre``
+    (inside their hull), ``x`` lies in the hull iff ``z.x >= -1`` for every ``z`` of the polar
+    set ``{z: z.q >= -1 for every point q}``, so ``g = -1 / min(z.direction)`` over that set,
+    a linear programme in as many variables as statistics. As statnet, the points are first
+    rotated onto their principal components (dropping flat directions, where the direction's
+    component is ignored) and scaled to unit variance. ``inf`` when the ray never leaves.
+    """
+    pts = np.unique(points, axis=0)
+    if pts.shape[0] < 2:
+        return 0.0
+    xc = pts - pts.mean(axis=0)
+    val, vec = np.linalg.eigh(xc.T @ xc)
+    keep = np.sqrt(np.maximum(val, 0) / val.max()) > 2 * np.sqrt(np.finfo(float).eps)
+    Q = vec[:, keep]
+    sd = np.maximum((xc @ Q).std(axis=0, ddof=1), np.sqrt(np.finfo(float).eps))
+    M = ((pts - centre) @ Q) / sd
+    u = (direction @ Q) / sd
+    if not np.any(np.abs(u) > 1e-12 * (1 + np.abs(M).max())):
+        return np.inf
+    from scipy.optimize import linprog  # imported on first use: it costs a fresh process 0.2 s
+
+    res = linprog(u, A_ub=-M, b_ub=np.ones(M.shape[0]), bounds=(None, None), method="highs")
+    if res.status == 3:  # unbounded: the centre is on the hull's boundary, no step is possible
+        return 0.0
+    if res.status != 0 or res.fun >= 0:
+        return np.inf if res.status == 0 else 0.0
+    return float(-1.0 / res.fun)
+
+
+def hummel_step(sample, obs, margin=0.05):
     """Largest gamma in [0, 1] with mean + (1+margin) gamma (obs - mean) inside the hull.
 
     Hummel, Hunter and Handcock's (2012) step length: how far towards the observed
     statistics the next target may move while staying inside the sample's convex hull.
+    As statnet's ``.Hummel.steplength``, one linear programme gives it exactly
+    (:func:`_hull_scale`); a target whose every surrounding orthant holds a draw is
+    certified inside without it.
 
     Parameters
     ----------
@@ -148,8 +183,6 @@ def hummel_step(sample, obs, margin=0.05, tol=1e-3):
         Observed statistics, shape (p,).
     margin : float
         Safety margin.
-    tol : float
-        Precision of the bisection on gamma.
 
     Returns
     -------
@@ -160,21 +193,20 @@ def hummel_step(sample, obs, margin=0.05, tol=1e-3):
     --------
     >>> import numpy as np
     >>> sample = np.random.default_rng(0).standard_normal((500, 2))
-    >>> hummel_step(sample, np.array([0.5, 0.5])), hummel_step(sample, np.array([10.0, 10.0]))
-    (1.0, 0.1826171875)
+    >>> hummel_step(sample, np.array([0.5, 0.5])), round(hummel_step(sample, np.array([10.0, 10.0])), 4)
+    (1.0, 0.1831)
     """
     xbar = sample.mean(axis=0)
     d = obs - xbar
-    if _point_in_hull(sample, xbar + (1 + margin) * d):
+    target = xbar + (1 + margin) * d
+    const = np.all(sample == sample[0], axis=0)
+    if np.any(np.abs(d[const]) > 1e-9 * (1 + np.abs(obs[const]))):
+        return 0.0  # a statistic that never varied cannot move towards its observed value
+    if not np.any(np.abs(d) > 0) or (np.all(~const) and sample.shape[1] <= 8
+                                     and _orthants_covered(np.unique(sample, axis=0), target)):
         return 1.0
-    lo, hi = 0.0, 1.0
-    while hi - lo > tol:
-        mid = (lo + hi) / 2
-        if _point_in_hull(sample, xbar + (1 + margin) * mid * d):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    g = _hull_scale(sample[:, ~const], xbar[~const], d[~const])
+    return float(min(1.0, g / (1 + margin)))
 
 
 def _logsumexp(a):
@@ -713,20 +745,27 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
         fflat = final.reshape(-1, p)
         theta = theta_sampled
         theta_hat, w, _ = geyer_thompson(theta, fflat, obs)
-        # guard against a wild last step (importance weights too concentrated)
+        # importance weights too concentrated for a trustworthy Geyer-Thompson step: statnet's
+        # default lognormal step from the same sample (staying at `theta` would leave the estimate
+        # wherever the convergence test happened to pass)
         ess_w = 1.0 / np.sum(w ** 2)
+        final_step = "IS"
         if ess_w < 0.1 * len(w):
-            theta_hat = theta
+            ln = lognormal_step(theta, fflat, obs)
+            theta_hat = ln if np.all(np.isfinite(ln)) else theta
+            final_step = "lognormal"
             w = np.full(len(fflat), 1.0 / len(fflat))
         m = w @ fflat
         C = (fflat - m).T @ ((fflat - m) * w[:, None])
         free = np.diag(C) > 1e-12
         cov = np.full((p, p), np.nan)
         Cinv = np.linalg.pinv(C[np.ix_(free, free)])
-        ess_f = effective_sample_size(final)
-        neff = max(float(np.min(ess_f[free])), 2.0) if np.any(free) else 2.0
-        Cf = np.cov(fflat[:, free], rowvar=False).reshape(free.sum(), free.sum())
-        mc = Cinv @ (Cf / neff) @ Cinv
+        # Monte Carlo covariance of the estimate as statnet computes it (ergm.MCMCse, R/ergm.MCMCse.R,
+        # the importance-sampling metric of this final step): the sandwich H^-1 V H^-1 of the weighted
+        # covariance H and V, the covariance of the weighted mean of the final sample from its
+        # spectral density at 0 (the autoregression of multivariate_ess, delta method for the weights)
+        Vbar = weighted_mean_vcov(final - fflat.mean(axis=0), w.reshape(final.shape[0], final.shape[1]))
+        mc = Cinv @ Vbar[np.ix_(free, free)] @ Cinv
         tot = Cinv + mc
         cov[np.ix_(free, free)] = tot
         share = np.zeros(p)
@@ -748,7 +787,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
             "sampler_seconds": cs.seconds, "proposals_per_second": cs.proposals / max(cs.seconds, 1e-9),
             "acceptance": cs.accepted / max(cs.proposals, 1), "history": pd.DataFrame(history),
             "hotelling_pvalue": pval, "final_hotelling_pvalue": fp, "final_ess": float(fneff),
-            "final_diagnostics_ok": diag_ok}
+            "final_diagnostics_ok": diag_ok, "final_step": final_step}
     return ERGMResults(
         model=model, params=pd.Series(theta_hat, index=names, name="params"),
         cov=pd.DataFrame(cov, index=names, columns=names), llf=float(llf), converged=converged,

@@ -281,6 +281,111 @@ def multivariate_ess(x, order_max=None) -> float:
     >>> round(multivariate_ess(rng.standard_normal((4000, 3))) / 4000, 1)
     1.0
     """
+    fit = _var_fit(x, order_max)
+    if not isinstance(fit, dict):
+        return fit
+    return _mess_from_var(fit["w"], fit["q"], fit["N"], fit["A"], fit["sigma"])
+
+
+def spectrum0_mvar(x, order_max=None):
+    """Spectral density at frequency 0 of draws (draws, p) or (chains, draws, p), statnet's estimate.
+
+    ``statnet.common``'s ``spectrum0.mvar`` as ergm 4 uses it: the vector autoregression of
+    :func:`multivariate_ess` (standardised principal components, one intercept, chains
+    stacked, order by AIC) gives ``V = (I - A)^-1 Sigma_e (I - A)^-T`` on the component
+    scale, mapped back onto the statistics. ``V / N`` estimates the covariance matrix of
+    the mean of the ``N`` draws (autocorrelation included); constant columns get zeros.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Draws, shape (draws, p) or (chains, draws, p).
+    order_max : int, optional
+        Largest VAR order tried (default ``ceil(10 log10 draws)``).
+
+    Returns
+    -------
+    V : numpy.ndarray
+        Shape (p, p).
+    infl : float
+        ``N / multivariate_ess(x)``, the variance inflation due to autocorrelation.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> V, infl = spectrum0_mvar(rng.standard_normal((4000, 2)))
+    >>> (V.round(1) + 0.0).tolist(), round(infl, 1)
+    ([[1.0, 0.0], [0.0, 1.0]], 1.0)
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2:
+        x = x[None]
+    c, n, p = x.shape
+    N = c * n
+    fit = _var_fit(x, order_max)
+    cov = np.cov(x.reshape(-1, p), rowvar=False).reshape(p, p) if N > 1 else np.zeros((p, p))
+    if not isinstance(fit, dict):
+        if fit == 0.0:  # no positive-definite autoregression: the ESS floor of 2 draws
+            return cov * N / 2.0, N / 2.0
+        return cov, 1.0  # nothing varies, or too few draws to fit an autoregression
+    q = fit["q"]
+    M = np.linalg.inv(np.eye(q) - fit["A"])
+    Vw = M @ fit["sigma"] @ M.T
+    U = fit["unmap"]
+    V = np.zeros((p, p))
+    keep = fit["keep"]
+    V[np.ix_(keep, keep)] = U @ Vw @ U.T
+    ess = _mess_from_var(fit["w"], q, N, fit["A"], fit["sigma"])
+    return V, (N / ess if ess > 0 else np.inf)
+
+
+def weighted_mean_vcov(x, weights, order_max=None) -> np.ndarray:
+    """Covariance matrix of the importance-weighted mean of autocorrelated draws (statnet's rule).
+
+    ergm 4's ``vcov_wmean_ar`` (R/ergm.MCMCse.R), the Monte Carlo variance of an
+    MCMC-MLE estimate: the weighted mean ``sum(w x) / sum(w)`` is a ratio of two means,
+    so by the delta method its covariance is ``g' V g / N`` with ``V`` the spectral
+    density at 0 (:func:`spectrum0_mvar`) of the columns ``(w x, w)`` and
+    ``g = [I; -m] / mean(w)``, ``m`` the weighted mean. With equal weights this is
+    ``spectrum0_mvar(x)[0] / N``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Draws, shape (draws, p) or (chains, draws, p).
+    weights : numpy.ndarray
+        Positive weights of the draws (any scale), shape (draws,) or (chains, draws).
+    order_max : int, optional
+        Largest VAR order tried (see :func:`spectrum0_mvar`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (p, p).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((4000, 2))
+    >>> v = weighted_mean_vcov(x, np.ones(4000))
+    >>> bool(np.allclose(v, spectrum0_mvar(x)[0] / 4000))
+    True
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2:
+        x = x[None]
+    c, n, p = x.shape
+    w = np.asarray(weights, dtype=float).reshape(c, n)
+    xw = x * w[:, :, None]
+    V, _ = spectrum0_mvar(np.concatenate([xw, w[:, :, None]], axis=2), order_max)
+    mw = w.mean()
+    m = xw.reshape(-1, p).mean(axis=0) / mw
+    g = np.vstack([np.eye(p), -m[None]]) / mw
+    return g.T @ V @ g / (c * n)
+
+
+def _var_fit(x, order_max):
+    """The autoregression of :func:`multivariate_ess`: a dict, or the ESS when none is fitted."""
     x = np.asarray(x, dtype=float)
     if x.ndim == 2:
         x = x[None]
@@ -297,6 +402,8 @@ def multivariate_ess(x, order_max=None) -> float:
     val, vec = np.linalg.eigh(np.cov(z, rowvar=False).reshape(keep.sum(), keep.sum()))
     good = val > (np.sqrt(np.finfo(float).eps) * 2) ** 2 * val.max()
     w = z @ (vec[:, good] / np.sqrt(val[good]))
+    # x - mean = w unmap' on the kept columns (statnet's "unmapper")
+    unmap = sd[keep][:, None] * vec[:, good] * np.sqrt(val[good])[None, :]
     q = w.shape[1]
     w = w.reshape(c, n, q)
     L = int(np.ceil(10 * np.log10(n))) if order_max is None else int(order_max)
@@ -315,7 +422,10 @@ def multivariate_ess(x, order_max=None) -> float:
     R = np.vstack([oneY[None], XtY])
     C, W, ok = K.cholesky_forward(M, R)
     if not ok:
-        return _mess_by_order(w, c, n, q, L, XtX, XtY, oneZ, oneY, YtY, N)
+        best = _var_by_order(c, n, q, L, XtX, XtY, oneZ, oneY, YtY)
+        if best is None:
+            return 0.0
+        return {"w": w, "q": q, "N": N, "A": best[0], "sigma": best[1], "unmap": unmap, "keep": keep}
     best = None
     for lag in range(L + 1):
         nobs = c * (n - lag)
@@ -341,7 +451,7 @@ def multivariate_ess(x, order_max=None) -> float:
         B = K.upper_back(C, W, k)
         sigma = (YtY - W[:k].T @ W[:k]) / df
         A = sum(B[1 + (m - 1) * q:1 + m * q].T for m in range(1, lag + 1))
-    return _mess_from_var(w, q, N, A, sigma)
+    return {"w": w, "q": q, "N": N, "A": A, "sigma": sigma, "unmap": unmap, "keep": keep}
 
 
 def _mess_from_var(w, q, N, A, sigma):
@@ -356,8 +466,8 @@ def _mess_from_var(w, q, N, A, sigma):
     return float(N / np.exp((ldv - ldw) / q))
 
 
-def _mess_by_order(w, c, n, q, L, XtX, XtY, oneZ, oneY, YtY, N):
-    """:func:`multivariate_ess` solving each order's normal equations (singular designs)."""
+def _var_by_order(c, n, q, L, XtX, XtY, oneZ, oneY, YtY):
+    """(A, sigma) of the AIC-best order, solving each order's normal equations (singular designs)."""
     best = None
     for lag in range(L + 1):
         nobs = c * (n - lag)
@@ -387,8 +497,8 @@ def _mess_by_order(w, c, n, q, L, XtX, XtY, oneZ, oneY, YtY, N):
         if sign > 0 and (best is None or aic < best[0]):
             best = (aic, A, sigma)
     if best is None:
-        return 0.0
-    return _mess_from_var(w, q, N, best[1], best[2])
+        return None
+    return best[1], best[2]
 
 
 class ChainSet:

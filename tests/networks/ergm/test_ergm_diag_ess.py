@@ -54,6 +54,21 @@ def test_geweke_flags_drift_and_passes_stationary():
     assert abs(geweke_z(drift)) > 5
 
 
+def test_geweke_keeps_its_level_when_the_first_window_is_short():
+    # an ERGM final sample often has an autocorrelation time near a tenth of the first window
+    # (2,700 draws, tau ~ 66 for rho = 0.97): estimated on that window alone, tau came out too
+    # small and stationary chains failed |z| > 2.58 in ~10% of cases (sd of z 1.5); pooled
+    # with the last half, as statnet's geweke.diag.mv does, z stays near N(0, 1)
+    rng = np.random.default_rng(8)
+    z = np.array([geweke_z(s) for s in ar1(rng, 2700, 0.97, size=(400,))])
+    assert np.mean(np.abs(z) > 2.58) < 0.06
+    assert 0.8 < z.std() < 1.3
+    # a transient of five sd decaying over the first 150 draws still shows
+    t = np.arange(2700)
+    zt = [geweke_z(s + 20 * np.exp(-t / 150)) for s in ar1(rng, 2700, 0.97, size=(10,))]
+    assert np.median(zt) > 3
+
+
 def test_rhat():
     rng = np.random.default_rng(3)
     same = rng.standard_normal((4, 2000))

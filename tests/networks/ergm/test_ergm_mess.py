@@ -143,3 +143,52 @@ def test_written_out_gwesp_equals_general_change_statistic(directed):
                     g = K._esp_change(i, j, directed, ipar[t, 0], K.SP_GW, fpar[t, 0], fpar[t, 1], ipar[t, 1], -1,
                                       np.int64(fast.adj[i, j]), *fast.arrays()[:6], fast.tp, True, ncat)
                     assert a[t] == g
+
+
+# --- statnet's Monte Carlo variance of the estimate (spectrum0.mvar, vcov_wmean_ar) ---------------
+
+def test_spectrum0_mvar_of_var1_matches_theory_and_statsmodels():
+    from statsmodels.tsa.api import VAR
+
+    rng = np.random.default_rng(12)
+    A = np.array([[0.7, 0.2], [-0.1, 0.5]])
+    L = np.array([[3.0, 0.0], [0.2, 0.5]])
+    x = _var1(rng, 40_000, A, L, chains=2)
+    V, infl = S.spectrum0_mvar(x)
+    M = np.linalg.inv(np.eye(2) - A)
+    exact = M @ L @ L.T @ M.T  # spectral density at 0 (times 2 pi) of the VAR(1)
+    # within 10% of the scale of each entry (sd of the estimate: a few percent at this length)
+    assert np.all(np.abs(V - exact) <= 0.1 * np.sqrt(np.outer(np.diag(exact), np.diag(exact))))
+    assert infl == pytest.approx(x.shape[0] * x.shape[1] / multivariate_ess(x), rel=1e-12)
+    # a second implementation: statsmodels' VAR of the same order on one chain, its long-run covariance
+    y = x[0, :5000]
+    fit = VAR(y).fit(maxlags=int(np.ceil(10 * np.log10(len(y)))), ic="aic", trend="c")
+    Mf = np.linalg.inv(np.eye(2) - fit.coefs.sum(axis=0))
+    ref = Mf @ fit.sigma_u @ Mf.T
+    k = 1 + 2 * fit.k_ar  # statsmodels divides by nobs - k, statnet by nobs - 2 (k_ar + 1): the dfs differ
+    ref *= (len(y) - fit.k_ar - k) / (len(y) - fit.k_ar - 2 * (fit.k_ar + 1))
+    np.testing.assert_allclose(S.spectrum0_mvar(y, order_max=fit.k_ar)[0], ref, rtol=0.01)
+    # a constant column gets zeros, the rest is unchanged
+    Vc, _ = S.spectrum0_mvar(np.concatenate([x, np.full(x.shape[:2] + (1,), 4.0)], axis=2))
+    np.testing.assert_allclose(Vc[:2, :2], V, rtol=1e-9)
+    assert np.all(Vc[2] == 0) and np.all(Vc[:, 2] == 0)
+
+
+def test_weighted_mean_vcov_matches_replicated_chains():
+    # the variance of the importance-weighted mean, measured over 300 independent autocorrelated
+    # chains, against the delta-method formula (statnet's vcov_wmean_ar) averaged over them
+    rng = np.random.default_rng(21)
+    A = np.array([[0.8, 0.1], [0.0, 0.6]])
+    L = np.array([[1.0, 0.0], [0.5, 1.0]])
+    reps, n = 300, 600
+    x = _var1(rng, n, A, L, chains=reps)
+    a = np.array([0.4, -0.3])
+    w = np.exp(x @ a)
+    wmeans = np.einsum("rn,rnp->rp", w, x) / w.sum(axis=1)[:, None]
+    empirical = np.cov(wmeans, rowvar=False)
+    formula = np.mean([S.weighted_mean_vcov(x[r], w[r]) for r in range(reps)], axis=0)
+    np.testing.assert_allclose(np.diag(formula), np.diag(empirical), rtol=0.2)
+    assert formula[0, 1] == pytest.approx(empirical[0, 1], abs=0.2 * np.sqrt(empirical[0, 0] * empirical[1, 1]))
+    # equal weights: the spectral covariance of the plain mean
+    np.testing.assert_allclose(S.weighted_mean_vcov(x[0], np.full(n, 3.0)), S.spectrum0_mvar(x[0])[0] / n,
+                               rtol=1e-9)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from spatialhealth.networks.ergm import ergm
 from spatialhealth.networks.ergm import sampler as S
@@ -67,6 +68,41 @@ def test_orthant_certificate_agrees_with_the_lp():
     assert certified > 50  # the certificate decides a good share of the cases
 
 
+def test_hummel_step_one_lp_equals_bisection_on_hull_membership():
+    # statnet's one-LP step length (shrink_into_CH) against a bisection on the LP membership test
+    from spatialhealth.networks.ergm.fit import hummel_step
+
+    def bisect(pts, obs, margin=0.05):
+        xbar = pts.mean(0)
+        if _point_in_hull(pts, xbar + (1 + margin) * (obs - xbar)):
+            return 1.0
+        lo, hi = 0.0, 1.0
+        while hi - lo > 1e-8:
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if _point_in_hull(pts, xbar + (1 + margin) * mid * (obs - xbar)) else (lo, mid)
+        return lo
+
+    rng = np.random.default_rng(5)
+    short = 0
+    for _ in range(150):
+        p, m = int(rng.integers(1, 6)), int(rng.integers(8, 300))
+        pts = np.round(rng.standard_normal((m, p)) @ rng.standard_normal((p, p)) * 3)
+        obs = pts.mean(0) + rng.standard_normal(p) * rng.uniform(0, 6) * pts.std(0)
+        g = hummel_step(pts, obs)
+        short += g < 1
+        assert g == pytest.approx(bisect(pts, obs), abs=1e-6)
+    assert short > 50
+    # a constant statistic off its observed value allows no step; a linearly dependent one is ignored
+    pts = rng.standard_normal((300, 2))
+    obs = np.array([3.0, 3.0])
+    g = hummel_step(pts, obs)
+    assert 0 < g < 1
+    assert hummel_step(np.column_stack([pts, np.ones(300)]), np.append(obs, 2.0)) == 0.0
+    assert hummel_step(np.column_stack([pts, np.ones(300)]), np.append(obs, 1.0)) == pytest.approx(g, abs=1e-9)
+    dep = np.column_stack([pts, pts @ [1.0, -2.0]])
+    assert hummel_step(dep, np.append(obs, obs @ [1.0, -2.0])) == pytest.approx(g, abs=1e-9)
+
+
 def test_final_sample_reaches_final_ess_with_adapted_interval():
     res = ergm(load_network("flomarriage"), "edges + triangle", seed=3, eval_loglik=False)
     final = res.sample
@@ -75,3 +111,23 @@ def test_final_sample_reaches_final_ess_with_adapted_interval():
     assert res.control["interval"] < 1024
     assert res.converged == diagnose_sample(final, observed=res.model.observed()).ok
     assert res.converged and res.info["final_diagnostics_ok"]
+
+
+def test_concentrated_final_weights_fall_back_to_statnets_lognormal_step(monkeypatch):
+    # if only one draw carries the final step's importance weights, the estimate is the
+    # lognormal step from the final sample (computed here independently), not the sampled point
+    from spatialhealth.networks.ergm import fit as F
+
+    def degenerate(theta0, sample, target, maxiter=100):
+        w = np.zeros(len(sample))
+        w[0] = 1.0
+        return np.asarray(theta0) + 1.0, w, True
+
+    monkeypatch.setattr(F, "geyer_thompson", degenerate)
+    res = ergm(load_network("flomarriage"), "edges + triangle", seed=3, eval_loglik=False)
+    assert res.converged and res.info["final_step"] == "lognormal"
+    names = res.model.names
+    sampled = res.info["history"][names].iloc[-1].to_numpy()  # the final sample is drawn here
+    expected = F.lognormal_step(sampled, res.sample.reshape(-1, len(names)), res.model.observed())
+    np.testing.assert_allclose(res.params.to_numpy(), expected, rtol=1e-12)
+    assert np.max(np.abs(expected - sampled)) > 1e-4  # a real step, not the sampled point
