@@ -5,11 +5,14 @@ are sampled at the current coefficients; if the observed statistics lie outside 
 convex hull of the sampled ones (checked with a linear programme), the target is moved
 only part of the way from the sample mean towards them (the largest step keeping it
 inside the hull, with a 5% margin), and statnet's "lognormal" approximation of the
-log-likelihood is maximised for that target (:func:`lognormal_step`). Once the full
-step is possible, plain iterations continue until a Hotelling T^2 test (with
+log-likelihood is maximised for that target (:func:`lognormal_step`). An iteration whose
+sampled mean is more than 2 SE from the observed statistics keeps half its sample. Once
+the full step is possible, plain iterations continue until a Hotelling T^2 test (with
 autocorrelation taken into account through the effective sample size) finds no
-difference between the sample mean and the observed statistics; the last step, from
-the final sample, is a Geyer-Thompson one. Burn-in and the sampling interval adapt to
+difference between the sample mean and the observed statistics, or the mean is within
+statnet's tolerance region, and the mean is within 1 SE; the last step, from the final
+sample, is a Geyer-Thompson one (statnet's lognormal one when its importance weights are
+too concentrated). Burn-in and the sampling interval adapt to
 the effective sample size unless fixed by the user; sample sizes follow statnet's
 multivariate effective size (:func:`.sampler.multivariate_ess`).
 """
@@ -56,6 +59,12 @@ DEFAULTS = dict(
                              # see _proposal.py) or "auto": weighted from WEIGHTED_MIN_DYADS dyads when
                              # the model has dyad-independent terms besides edges
 )
+
+#: squared Mahalanobis distance of the sampled mean from the observed statistics beyond which an
+#: MCMC-MLE iteration draws half its sample (its step is then mostly distance, not Monte Carlo error)
+FAR_D2 = 4.0
+#: statnet's tolerance region: squared Mahalanobis distance 2 x MCMLE.MCMC.precision (0.1)
+CLOSE_D2 = 0.2
 
 #: "auto" proposal: the dyad-weighted TNT from this many dyads (below it, TNT's interval of
 #: about dyads/16 proposals is cheap, and the reference models keep statnet's proposal)
@@ -624,7 +633,16 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
         for it in range(1, int(ctl["max_iterations"]) + 1):
             burnin = burnin0 if it == 1 else (int(ctl["burnin"]) if ctl["burnin"] is not None
                                               else max(burn_mult * interval, tau_burn))
-            sample = cs.run(theta, burnin, interval, nper)
+            # far from the MLE (more than 2 SE, Mahalanobis) the step's Monte Carlo error matters little
+            # beside the distance (statnet, too, samples its base size there and boosts it near the
+            # MLE, MCMLE.sampsize.boost): half the draws first, and the chains go on to the full
+            # sample only if their mean is within that distance of the observed statistics
+            half = ctl["adaptive"] and not user_interval and nper >= 40
+            n_it = nper // 2 if half else nper
+            sample = cs.run(theta, burnin, interval, n_it)
+            if half and _mahalanobis2(sample.reshape(-1, p), obs) <= FAR_D2:
+                sample = np.concatenate([sample, cs.run(theta, 0, interval, nper - n_it)], axis=1)
+                n_it = nper
             theta_sampled = theta
             drift = burnin_drift(sample)
             if ctl["adaptive"] and ctl["burnin"] is None and drift > 4 and burn_mult < 64:
@@ -642,7 +660,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
             T2, pval, tv, neff_it = hotelling(sample, obs, prev_neff)
             e = multivariate_ess(sample)  # statnet's ESS (see multivariate_ess)
             d2 = _mahalanobis2(flat, obs)
-            history.append({"iteration": it, "gamma": gamma, "pvalue": pval, "interval": interval,
+            history.append({"iteration": it, "gamma": gamma, "pvalue": pval, "interval": interval, "draws": n_it * chains,
                             "burnin": burnin, "drift_z": drift,
                             "min_ess": float(ess.min()), "ess": e, "d2": d2, **dict(zip(names, theta))})
             if prog:
@@ -652,21 +670,29 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
                 # after the coefficients move, the chains need a few autocorrelation times of
                 # the slowest statistic to forget the old ones (statnet discards that transient
                 # with its Geweke burn-in search): two, capped at one run's length
-                tau = interval * nper * chains / max(float(ess[var > 0].min(initial=np.inf)), 1.0)
+                tau = interval * n_it * chains / max(float(ess[var > 0].min(initial=np.inf)), 1.0)
                 tau_burn = int(min(2.0 * tau, interval * nper))
             # a passing test on a sample with very few effective draws proves little
             enough = e >= target_ess or not ctl["adaptive"] or user_interval
-            if gamma >= 1.0 and pval > ctl["min_pvalue"] and enough:
+            # the Hotelling test passes, or the mean is within statnet's tolerance region (its
+            # MCMLE.termination="confidence" starts testing, and boosting the sample, at a squared
+            # Mahalanobis distance below 2 x MCMLE.MCMC.precision = 0.2: a precise sample can fail
+            # Hotelling's test 0.1 SE from the observed statistics), and never more than 1 SE away
+            # (the test with the smallest per-statistic ESS passed means 1.6 SE away when one
+            # statistic's ESS came out tiny); the final sample then brings the ESS to `final_ess`
+            close = d2 < CLOSE_D2
+            if gamma >= 1.0 and (pval > ctl["min_pvalue"] or close) and enough and d2 < 1.0:
                 converged = True  # this sample, drawn at `theta`, starts the final sample
                 break
             if ctl["adaptive"] and not user_interval:
-                if e < target_ess:
+                ef = e * nper / n_it  # the ESS a full sample would have
+                if ef < target_ess:
                     # at most doubling per iteration: ESS estimates from one short run are noisy
-                    interval = int(min(interval * min(2.0, target_ess / max(e, 1.0)), 50 * model.ndyads))
-                elif e > 2.5 * target_ess and interval > min_interval:
+                    interval = int(min(interval * min(2.0, target_ess / max(ef, 1.0)), 50 * model.ndyads))
+                elif ef > 2.5 * target_ess and interval > min_interval:
                     # thinner than needed (small networks mix in a few hundred proposals):
                     # shrink towards about twice the target, at most fourfold per iteration
-                    interval = int(max(min_interval, interval / min(4.0, e / (2.0 * target_ess))))
+                    interval = int(max(min_interval, interval / min(4.0, ef / (2.0 * target_ess))))
             if gamma < 0.01:
                 low_gamma += 1
                 if low_gamma >= 4:

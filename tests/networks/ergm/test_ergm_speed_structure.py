@@ -131,3 +131,37 @@ def test_concentrated_final_weights_fall_back_to_statnets_lognormal_step(monkeyp
     expected = F.lognormal_step(sampled, res.sample.reshape(-1, len(names)), res.model.observed())
     np.testing.assert_allclose(res.params.to_numpy(), expected, rtol=1e-12)
     assert np.max(np.abs(expected - sampled)) > 1e-4  # a real step, not the sampled point
+
+
+def test_far_iterations_draw_half_the_sample():
+    # faux.mesa.high's MPLE is far from its MLE: those iterations draw half the sample, the ones
+    # near it (squared Mahalanobis distance of the sampled mean at most FAR_D2) the full sample
+    from spatialhealth.networks.ergm import fit as F
+
+    res = ergm(load_network("faux.mesa.high"), "edges + nodematch('Grade') + gwesp(0.5, fixed=TRUE)",
+               seed=2, eval_loglik=False)
+    h = res.info["history"]
+    full = res.control["samplesize"]
+    assert set(h["draws"]) <= {full // 2, full}
+    # a half sample is kept only when its mean is far (the full one's d2 is then measured on it)
+    assert (h.loc[h["draws"] == full // 2, "d2"] > F.FAR_D2).all()
+    assert (h["draws"] == full // 2).any() and h["draws"].iloc[-1] == full
+    assert res.converged and h["d2"].iloc[-1] < 1.0
+
+
+def test_convergence_gate_tolerance_region_and_distance_cap(monkeypatch):
+    # Hotelling's test never passing: the fit stops once the mean is within statnet's tolerance
+    # region (d2 < CLOSE_D2); always passing: it still waits until the mean is within 1 SE
+    from spatialhealth.networks.ergm import fit as F
+
+    G = load_network("faux.mesa.high")
+    formula = "edges + nodematch('Grade') + gwesp(0.5, fixed=TRUE)"
+    real = F.hotelling
+    for p_value in (0.0, 1.0):
+        monkeypatch.setattr(F, "hotelling", lambda s, o, prev=None, pv=p_value: (0.0, pv) + real(s, o, prev)[2:])
+        res = ergm(G, formula, seed=3, eval_loglik=False)
+        h = res.info["history"]
+        bound = F.CLOSE_D2 if p_value == 0.0 else 1.0
+        assert res.converged and h["d2"].iloc[-1] < bound
+        earlier = h.iloc[:-1]
+        assert not ((earlier["gamma"] >= 1) & (earlier["d2"] < bound) & (earlier["ess"] >= 64)).any()
