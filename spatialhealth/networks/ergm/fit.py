@@ -49,6 +49,8 @@ DEFAULTS = dict(
                              # the final sample is extended (up to 4 times) until it is reached
     max_iterations=60,
     min_pvalue=0.5,          # Hotelling test: converged when its p-value exceeds this
+    mcmc_precision=0.1,      # statnet's MCMLE.MCMC.precision: converged too once the squared Mahalanobis
+                             # distance of the sampled mean is below 2 x this (statnet's tolerance region)
     steplength_margin=0.05,
     final_samplesize=None,   # draws of the fresh final sample (default: `samplesize`, extended to `final_ess`)
     eval_loglik=True,        # bridge-sampling log-likelihood for AIC/BIC
@@ -63,8 +65,6 @@ DEFAULTS = dict(
 #: squared Mahalanobis distance of the sampled mean from the observed statistics beyond which an
 #: MCMC-MLE iteration draws half its sample (its step is then mostly distance, not Monte Carlo error)
 FAR_D2 = 4.0
-#: statnet's tolerance region: squared Mahalanobis distance 2 x MCMLE.MCMC.precision (0.1)
-CLOSE_D2 = 0.2
 
 #: "auto" proposal: the dyad-weighted TNT from this many dyads (below it, TNT's interval of
 #: about dyads/16 proposals is cheap, and the reference models keep statnet's proposal)
@@ -471,7 +471,7 @@ def ergm(G, formula, edge_covariates=None, seed=None, missing="raise", **control
     **control
         ``estimate`` ("MLE" or "MPLE"), ``chains``, ``n_jobs``, ``client`` (Dask),
         ``samplesize``, ``burnin``, ``interval``, ``adaptive``, ``target_ess``, ``final_ess``,
-        ``max_iterations``, ``min_pvalue``, ``final_samplesize``, ``eval_loglik``,
+        ``max_iterations``, ``min_pvalue``, ``mcmc_precision``, ``final_samplesize``, ``eval_loglik``,
         ``bridges``, ``progress``, ``proposal`` (see ``fit.DEFAULTS``).
 
     Returns
@@ -680,7 +680,7 @@ def _mcmcmle(model, theta, ctl, seed, t0, mple_params, bridge_loglik):
             # Hotelling's test 0.1 SE from the observed statistics), and never more than 1 SE away
             # (the test with the smallest per-statistic ESS passed means 1.6 SE away when one
             # statistic's ESS came out tiny); the final sample then brings the ESS to `final_ess`
-            close = d2 < CLOSE_D2
+            close = d2 < 2.0 * float(ctl["mcmc_precision"])
             if gamma >= 1.0 and (pval > ctl["min_pvalue"] or close) and enough and d2 < 1.0:
                 converged = True  # this sample, drawn at `theta`, starts the final sample
                 break

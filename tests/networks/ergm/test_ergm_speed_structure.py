@@ -151,7 +151,7 @@ def test_far_iterations_draw_half_the_sample():
 
 def test_convergence_gate_tolerance_region_and_distance_cap(monkeypatch):
     # Hotelling's test never passing: the fit stops once the mean is within statnet's tolerance
-    # region (d2 < CLOSE_D2); always passing: it still waits until the mean is within 1 SE
+    # region (d2 < 2 x mcmc_precision); always passing: it still waits until the mean is within 1 SE
     from spatialhealth.networks.ergm import fit as F
 
     G = load_network("faux.mesa.high")
@@ -161,7 +161,7 @@ def test_convergence_gate_tolerance_region_and_distance_cap(monkeypatch):
         monkeypatch.setattr(F, "hotelling", lambda s, o, prev=None, pv=p_value: (0.0, pv) + real(s, o, prev)[2:])
         res = ergm(G, formula, seed=3, eval_loglik=False)
         h = res.info["history"]
-        bound = F.CLOSE_D2 if p_value == 0.0 else 1.0
+        bound = 2 * F.DEFAULTS["mcmc_precision"] if p_value == 0.0 else 1.0
         assert res.converged and h["d2"].iloc[-1] < bound
         earlier = h.iloc[:-1]
         assert not ((earlier["gamma"] >= 1) & (earlier["d2"] < bound) & (earlier["ess"] >= 64)).any()
