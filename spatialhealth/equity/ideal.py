@@ -842,7 +842,8 @@ def _solve_one(p, y, lo, hi, n_req, *, pinned=None, method="auto", mip_gap=1e-9,
     if method == "auto":
         method = "pairs" if n <= PAIRS_LIMIT else "cuts"
     if method not in ("pairs", "cuts"):
-        raise InputError(f"`method` must be 'auto', 'pairs', 'cuts' or 'closed'; {method!r} was given.")
+        raise InputError(f"`method` must be 'auto', 'pairs', 'cuts', 'closed' or 'boxes'; "
+                         f"{method!r} was given.")
     ns = n * m
     t0 = time.perf_counter()
     lower_level = bool(n_req)
@@ -1271,6 +1272,317 @@ def _water_box(p, y, lo, hi, n_req, level=None):
     return hi2, floor, t_low, t_high
 
 
+# ---------------------------------------------------------------------------
+# one column, frontier="free": branch and bound over boxes of levels (v, t)
+
+
+def _sum_above(p_b, hi_b, lo_a):
+    """``Σ_b p_b (lo_a - hi_b)^+`` for each ``a`` (sorted cumulative sums)."""
+    o = np.argsort(hi_b, kind="stable")
+    hs, ps = hi_b[o], p_b[o]
+    cp, cph = np.r_[0.0, np.cumsum(ps)], np.r_[0.0, np.cumsum(ps * hs)]
+    k = np.searchsorted(hs, lo_a, side="left")
+    return np.maximum(lo_a * cp[k] - cph[k], 0.0)
+
+
+def _sum_below(p_b, lo_b, hi_a):
+    """``Σ_b p_b (lo_b - hi_a)^+`` for each ``a``."""
+    o = np.argsort(lo_b, kind="stable")
+    ls, ps = lo_b[o], p_b[o]
+    cp, cpl = np.r_[0.0, np.cumsum(ps)], np.r_[0.0, np.cumsum(ps * ls)]
+    k = np.searchsorted(ls, hi_a, side="right")
+    return np.maximum((cpl[-1] - cpl[k]) - hi_a * (cp[-1] - cp[k]), 0.0)
+
+
+class _LevelBox:
+    """Lower model of the one-column free model on a box ``[v1, v2] x [t1, t2]`` of levels.
+
+    Every region's per-capita value lies in an interval: ``[v1 a_j, v2 a_j]`` (cut to
+    its bounds) if flagged on the frontier, ``[clip(t1, max(lo_j/p_j, v1 a_j), H_j),
+    clip(t2, max(lo_j/p_j, v2 a_j), H_j)]`` otherwise; the Gini is at least
+    ``Σ_{i<j} p_i p_j dist(I_i, I_j)``, a quadratic function ``K + w·e + ½ eᵀQe`` of the
+    flags with ``Q <= 0`` (see the module docstring). Rows: at least ``N`` flags, the
+    total ``Σ p_j lo(I_j) <= 1 <= Σ p_j hi(I_j)``, the dominance fixings and
+    precedences. :meth:`lagrangian` bounds it for given multipliers by a minimum cut.
+    """
+
+    def __init__(self, P, v1, v2, t1, t2):
+        p, y, lo, hi, a = P["p"], P["y"], P["lo"], P["hi"], P["a"]
+        lp, H = lo / p, hi / p
+        ulo = np.clip(t1, np.maximum(lp, v1 * a), H)
+        uhi = np.clip(t2, np.maximum(lp, v2 * a), H)
+        cand = (lo / y <= v2 * (1 + 1e-12)) & ~P["fix0"]
+        pi, pj = P["prec"]
+        while True:  # a region whose dominator cannot be flagged cannot be either
+            bad = cand[pi] & ~cand[pj]
+            if not bad.any():
+                break
+            cand[pi[bad]] = False
+        C = np.nonzero(cand)[0]
+        self.C, self.n_req = C, P["n_req"]
+        self.feasible = len(C) >= self.n_req and not (P["fix1"] & ~cand).any()
+        if not self.feasible:
+            return
+        plo, phi = np.maximum(v1 * a[C], lp[C]), np.minimum(v2 * a[C], H[C])
+        rest = ~cand
+        pr, rlo, rhi = p[rest], ulo[rest], uhi[rest]
+        pc, lo0, hi0 = p[C], ulo[C], uhi[C]
+        # pairs of regions that are not candidates: a constant
+        K = float(np.dot(pr, _sum_above(pr, rhi, rlo)))
+        u0 = pc * (_sum_above(pr, rhi, lo0) + _sum_below(pr, rlo, hi0))
+        u1 = pc * (_sum_above(pr, rhi, plo) + _sum_below(pr, rlo, phi))
+        pp = pc[:, None] * pc[None, :]
+
+        def dist(alo, ahi, blo, bhi):
+            out = pp * (np.maximum(alo[:, None] - bhi[None, :], 0.0)
+                        + np.maximum(blo[None, :] - ahi[:, None], 0.0))
+            np.fill_diagonal(out, 0.0)
+            return out
+
+        d00, d10, d11 = dist(lo0, hi0, lo0, hi0), dist(plo, phi, lo0, hi0), dist(plo, phi, plo, phi)
+        q = np.minimum(d11 - d10 - d10.T + d00, 0.0)  # <= 0 exactly; clipping only lowers it
+        np.fill_diagonal(q, 0.0)
+        self.K = K + u0.sum() + 0.5 * d00.sum()
+        self.w = u1 - u0 + (d10 - d00).sum(axis=1)
+        self.Q = q
+        self.blo0, self.bhi0 = float(np.dot(p, ulo)), float(np.dot(p, uhi))
+        self.dblo, self.dbhi = pc * (plo - lo0), pc * (phi - hi0)
+        idx = np.full(len(p), -1)
+        idx[C] = np.arange(len(C))
+        keep = cand[pi] & cand[pj]
+        self.prec = (idx[pi[keep]], idx[pj[keep]])
+        self.force1 = P["fix1"][C]
+        # the total cannot be allocated whatever the flags (precedences left out)
+        d = np.sort(self.dblo)
+        if self.blo0 + d[:max(self.n_req, int((d < 0).sum()))].sum() > 1 + 1e-12:
+            self.feasible = False
+        d = np.sort(self.dbhi)[::-1]
+        if self.bhi0 + d[:max(self.n_req, int((d > 0).sum()))].sum() < 1 - 1e-12:
+            self.feasible = False
+        self._graph = None
+
+    def _template(self):
+        n = len(self.C)
+        caps = -0.5 * self.Q
+        pi, pj = self.prec
+        caps[pi, pj] = np.inf                    # e_i <= e_j: an edge no cut may cross
+        ii, jj = np.nonzero(caps > 0)
+        rows = np.r_[ii, np.full(n, n), np.arange(n)]
+        cols = np.r_[jj, np.arange(n), np.full(n, n + 1)]
+        order = np.lexsort((cols, rows))
+        indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n + 2))].astype(np.int32)
+        self._graph = (caps[ii, jj], 0.5 * self.Q.sum(axis=1), order,
+                       cols[order].astype(np.int32), indptr)
+
+    def lagrangian(self, lam, mu1, mu2):
+        """``(bound, flags)``: a lower bound of ``min_e f(e) + λ(N - Σe) + μ1 (Blo(e) - 1)
+        + μ2 (1 - Bhi(e))`` over the flags allowed by the fixings and precedences, and a
+        minimiser.
+
+        ``Q_ij e_i e_j = ½Q_ij (e_i + e_j) - ½Q_ij (e_i(1 - e_j) + e_j(1 - e_i))``: edges
+        ``i -> j`` of capacity ``-½Q_ij`` (cut when ``e_i = 1, e_j = 0``), a negative
+        unary term as an edge from the source, a positive one to the sink. Capacities
+        are scaled to integers (the solver's type) and rounded down, and the edges that
+        stand for a fixing or precedence get the largest integer rather than infinity:
+        both only lower the minimum cut, so the bound stays valid.
+        """
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+        if self._graph is None:
+            self._template()
+        pair, qrow, order, indices, indptr = self._graph
+        n = len(self.C)
+        w = self.w - lam + mu1 * self.dblo - mu2 * self.dbhi + qrow
+        const = self.K + lam * self.n_req + mu1 * (self.blo0 - 1) + mu2 * (1 - self.bhi0)
+        src, snk = np.maximum(-w, 0.0), np.maximum(w, 0.0)
+        finite = pair[np.isfinite(pair)]
+        top = max(src.max(), snk.max(), finite.max() if len(finite) else 0.0)
+        if top <= 0:
+            return const + np.minimum(w, 0.0).sum(), w < 0
+        # each capacity scaled to at most 2^30 (the solver's int32; its flow total is
+        # int64); the "infinite" edges get 2^31 - 1: a cut through one is a relaxation
+        scale = 2.0 ** 30 / top
+        big = float(2 ** 31 - 1)
+        fs = np.floor(src * scale)
+        fs[self.force1] = big
+        vals = np.r_[np.minimum(np.floor(pair * scale), big), fs, np.floor(snk * scale)]
+        graph = csr_matrix((vals[order].astype(np.int32), indices, indptr), shape=(n + 2, n + 2))
+        flow = maximum_flow(graph, n, n + 1, method="dinic")
+        resid = graph - flow.flow
+        resid.data = (resid.data > 0).astype(np.int8)
+        resid.eliminate_zeros()
+        reach = breadth_first_order(resid, n, directed=True, return_predecessors=False)
+        e = np.zeros(n, dtype=bool)
+        e[reach[reach < n]] = True
+        return const + np.minimum(w, 0.0).sum() + flow.flow_value / scale, e
+
+    def piece(self, e):
+        """The Lagrangian of flags ``e`` as an affine function of the multipliers: (f, g)."""
+        e = e.astype(float)
+        f = self.K + self.w @ e + 0.5 * e @ self.Q @ e
+        return f, np.array([self.n_req - e.sum(), self.blo0 + self.dblo @ e - 1,
+                            1 - self.bhi0 - self.dbhi @ e])
+
+
+def _box_dual(box, target, m0=None, iters=30, delta=(1e-4, 2.0, 2.0)):
+    """Best Lagrangian bound found by trust-region cutting planes on (λ, μ1, μ2).
+
+    Every value returned is a minimum cut's bound at some multipliers (valid whatever
+    the multipliers); the search stops at ``target``. Returns (bound, multipliers, flags
+    of each cut).
+    """
+    from scipy.optimize import linprog
+
+    center = np.zeros(3) if m0 is None else np.asarray(m0, dtype=float)
+    delta = np.array(delta, dtype=float)
+    best, e = box.lagrangian(*center)
+    pieces, sets = [box.piece(e)], [e]
+    for _ in range(iters):
+        if best >= target:
+            break
+        a = np.array([[1.0, *(-g)] for _f, g in pieces])
+        b = np.array([f for f, _g in pieces])
+        bnds = [(None, None)] + [(max(0.0, center[k] - delta[k]), center[k] + delta[k])
+                                 for k in range(3)]
+        res = linprog([-1.0, 0.0, 0.0, 0.0], A_ub=a, b_ub=b, bounds=bnds, method="highs")
+        if res.status != 0:
+            break
+        pred = -res.fun - best
+        if pred <= 1e-10 * max(abs(best), 1e-12):
+            break
+        m = res.x[1:]
+        low, e = box.lagrangian(*m)
+        sets.append(e)
+        pieces.append(box.piece(e))
+        if low >= best + 0.1 * pred:
+            best, center = low, m.copy()
+            delta *= 2.0
+        else:
+            delta *= 0.3
+    return best, center, sets
+
+
+#: one column, frontier="free", above PAIRS_LIMIT regions: branch and bound over level boxes
+_BOXES = True
+
+#: relative width of a box taken as a point, and the most boxes before the search gives up
+_BOX_POINT = 1e-9
+_BOX_MAX = 20000
+
+#: relative gap at which the level boxes stop (HiGHS's default mip_rel_gap); a
+#: smaller ``mip_gap`` does not go below it
+_BOX_GAP = 1e-4
+
+#: multiplier search per box: cutting-plane iterations and trust region (warm start)
+_BOX_ITERS = 10
+_BOX_DELTA = (3e-5, 1.0, 1.0)
+
+
+def _box_range(p, y, lo, hi, n_req):
+    """``(v_lo, v_cap, t_low, t_high)``: the levels of the water-filled optima.
+
+    The water level is also at most ``max_j hi_j / p_j``: beyond it every region off
+    the frontier sits at its upper bound, so the total no longer grows.
+    """
+    v_lo, v_cap = _level_range(lo, hi, y, n_req)
+    _h, _f, t_low, t_high = _water_box(p, y, lo, hi, n_req)
+    return v_lo, v_cap, t_low, min(t_high, float((hi / p).max()))
+
+
+def _free_boxes(p, y, lo, hi, n_req, *, rel_gap=1e-4, time_limit=None, incumbent=None,
+                report=None):
+    """The one-column free model by branch and bound over boxes of levels ``(v, t)``.
+
+    Boxes of ``[v_lo, v_cap] x [t_low, t_high]`` (the water box) are bounded by
+    :class:`_LevelBox` and its Lagrangian (best first), split in halves along the
+    wider side (``t`` against ``v`` times the median ``a``), and dropped when their
+    bound reaches ``(1 - rel_gap)`` times the best allocation found; every minimum
+    cut's frontier set is solved exactly (:func:`_pinned_one_column`) as a candidate.
+    Returns a dict: pinned, shares, v, value, bound (the smallest bound of the boxes
+    not dropped, at least that of the dropped ones), gap, certified, boxes, seconds.
+    """
+    import heapq
+
+    t0 = time.perf_counter()
+    v_lo, v_cap, t_low, t_high = _box_range(p, y, lo, hi, n_req)
+    if not (np.isfinite(t_low) and v_lo <= v_cap and t_low <= t_high):
+        return None
+    fix0, fix1, prec = _dominance(p, y, lo, hi, n_req)
+    P = {"p": p, "y": y, "lo": lo, "hi": hi, "a": y / p, "n_req": n_req,
+         "fix0": fix0, "fix1": fix1, "prec": prec}
+    best = {"value": math.inf, "pinned": None, "shares": None, "v": np.nan}
+    seen = set()
+
+    def consider(pinned):
+        key = np.packbits(pinned).tobytes()
+        if key in seen:
+            return
+        seen.add(key)
+        shares, v, _ = _pinned_one_column(p, y, lo[:, None], hi[:, None], 1.0, pinned)
+        if shares is not None:
+            g = gini_of_shares(shares[:, 0], p)
+            if g < best["value"]:
+                best.update(value=g, pinned=pinned.copy(), shares=shares[:, 0], v=v)
+
+    if incumbent is not None:
+        consider(np.asarray(incumbent, dtype=bool))
+    heap = [(-math.inf, 0, (v_lo, v_cap, t_low, t_high), None)]
+    dropped = math.inf   # smallest bound of the boxes dropped (their bound >= the target then)
+    count, boxes, last, stuck = 1, 0, t0, False
+    while heap:
+        if heap[0][0] >= best["value"] * (1 - rel_gap):
+            break
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
+        bound, _, (v1, v2, t1, t2), m0 = heapq.heappop(heap)
+        box = _LevelBox(P, v1, v2, t1, t2)
+        boxes += 1
+        if not box.feasible:
+            continue
+        target = best["value"] * (1 - rel_gap)
+        if m0 is None:
+            b, m, sets = _box_dual(box, target)
+        else:
+            b, m, sets = _box_dual(box, target, m0, iters=_BOX_ITERS, delta=_BOX_DELTA)
+        b = max(b, bound)
+        e = sets[-1]
+        if e.sum() >= n_req:
+            pinned = np.zeros(len(p), dtype=bool)
+            pinned[box.C[e]] = True
+            consider(pinned)
+        if b >= best["value"] * (1 - rel_gap):
+            dropped = min(dropped, b)
+            continue
+        amed = float(np.median(P["a"][box.C]))
+        if (t2 - t1 <= _BOX_POINT * t2 and v2 - v1 <= _BOX_POINT * v2) or boxes >= _BOX_MAX:
+            # (nearly) a point: what is left is the Lagrangian gap of the flag choice,
+            # which splitting the levels does not close; keep the bound, stop there
+            dropped = min(dropped, b)
+            stuck = True
+            continue
+        if t2 - t1 >= (v2 - v1) * amed:
+            mid = 0.5 * (t1 + t2)
+            kids = ((v1, v2, t1, mid), (v1, v2, mid, t2))
+        else:
+            mid = 0.5 * (v1 + v2)
+            kids = ((v1, mid, t1, t2), (mid, v2, t1, t2))
+        for kid in kids:
+            heapq.heappush(heap, (b, count, kid, m))
+            count += 1
+        if report is not None and time.perf_counter() - last >= 1.0:
+            last = time.perf_counter()
+            low = min(dropped, heap[0][0])
+            report(f"level boxes {last - t0:.0f} s: best {best['value']:.6g}, bound {low:.6g}, "
+                   f"gap {100 * (best['value'] - low) / best['value']:.3f}%")
+    bound = min(dropped, heap[0][0]) if heap else dropped
+    bound = min(bound, best["value"])
+    value = best["value"]
+    gap = max(value - bound, 0.0) / value if np.isfinite(value) and value > 0 else math.inf
+    return {**best, "bound": bound, "gap": gap, "certified": gap <= rel_gap * (1 + 1e-9),
+            "stuck": stuck, "boxes": boxes, "seconds": time.perf_counter() - t0}
+
+
 #: Σ_j e_j = N rather than >= N (exact: extra regions on the frontier stay unflagged)
 _EXACTLY_N = True
 
@@ -1401,6 +1713,10 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
                 report=report)
             return shares[:, inv], {**info, "groups": len(rep)}, pinned
     w = np.ones(lo.shape[1]) if weight is None else weight
+    if method == "boxes" and (not n_req or frontier != "free" or lo.shape[1] > 1):
+        raise InputError("`method='boxes'` (branch and bound over frontier and water levels) "
+                         "solves the free model (`efficiency` given, frontier='free') when "
+                         "every resource has the same bounds; otherwise use 'pairs' or 'cuts'.")
     if method == "closed" and n_req and (frontier != "best" or lo.shape[1] > 1):
         raise InputError("`method='closed'` (the water-filling closed form) solves the fairness "
                          "level alone, or with `efficiency` the frontier='best' model when every "
@@ -1437,7 +1753,9 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
     order = np.lexsort((-y, -score_act, -np.where(eligible, score_fair, -np.inf)))
     pinned = np.zeros(n, dtype=bool)
     pinned[order[:n_req]] = True
-    if lo.shape[1] == 1 and (method == "closed" or (method == "auto" and n > PAIRS_LIMIT)):
+    boxes = (frontier == "free" and lo.shape[1] == 1
+             and (method == "boxes" or (method == "auto" and n > PAIRS_LIMIT and _BOXES)))
+    if lo.shape[1] == 1 and (method in ("closed", "boxes") or (method == "auto" and n > PAIRS_LIMIT)):
         t0 = time.perf_counter()
         shares, v, evals = _pinned_one_column(p, y, lo, hi, w[0], pinned)
         info = {"method": "closed form", "rounds": evals, "mip_gap": 0.0,
@@ -1448,6 +1766,26 @@ def _solve_period(p, y, lo, hi, n_req, score_act, names, *, frontier, method, mi
     else:
         shares, info = _solve_one(p, y, lo, hi, n_req, pinned=pinned, method=method,
                                   mip_gap=mip_gap, time_limit=time_limit, weight=weight)
+    if boxes:
+        # one column, free: branch and bound over boxes of frontier and water levels,
+        # from the rule's set (module docstring, "Level boxes")
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t_start), 1.0)
+        found = _free_boxes(p, y, lo[:, 0], hi[:, 0], n_req, rel_gap=max(mip_gap, _BOX_GAP),
+                            time_limit=left, incumbent=pinned if shares is not None else None,
+                            report=None if report is None else (lambda text: report(where + text)))
+        if found is not None and found["pinned"] is not None and (found["certified"]
+                                                                  or time_limit is not None):
+            fair_total = float(w[0] * gini_of_shares(fair[:, 0], p))
+            bound = max(float(w[0] * found["bound"]), fair_total)
+            value = float(w[0] * found["value"])
+            status = "optimal" if found["certified"] else "time limit"
+            return found["shares"][:, None], {
+                "method": "boxes", "rounds": found["boxes"], "status": status,
+                "mip_gap": max(value - bound, 0.0) / max(value, 1e-300), "dual_bound": bound,
+                "seconds": time.perf_counter() - t_start, "u": found["v"] * w[0],
+                "on_frontier": found["pinned"]}, None
+        # not certified without a time limit (a box shrank to a point): the MILP below
+        method = "auto"
     if frontier == "free":
         if lo.shape[1] == 1 and _HEURISTIC:
             # a better starting set than the rule's: the one-column local search
