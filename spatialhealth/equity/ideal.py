@@ -156,6 +156,48 @@ bounds that differ by resource it runs on the weighted average column and its se
 solved as the linear programme of the real columns, starts the search when it beats
 the rule's (31 provinces x 11 years, mixed bounds: 97 -> 46 s of CPU).
 
+Level boxes (one column, ``frontier="free"``, above ``PAIRS_LIMIT`` regions or
+``method="boxes"``; proven to a relative gap of 1e-4, HiGHS's default ``mip_rel_gap``).
+Write ``x_j = s_j / p_j`` (per-capita values), ``H_j = hi_j / p_j``. By the two lemmas
+above some optimum is water-filled with levels ``(v, t)`` in ``[v_lo, v_cap] x
+[t_low, t_high]`` (also ``t <= max_j H_j``: beyond it the total stops growing) and a
+flag set ``S`` (``|S| = N``) that is an up-set of the dominance: ``x_j = v a_j`` on ``S``,
+``x_j = clip(t, max(lo_j / p_j, v a_j), H_j)`` off it. On a box ``[v1, v2] x [t1, t2]``
+of levels each value lies in an interval, ``I¹_j = [max(v1 a_j, lo_j / p_j), min(v2 a_j,
+H_j)]`` if flagged (only if ``lo_j / y_j <= v2``), ``I⁰_j = [clip(t1, max(lo_j / p_j,
+v1 a_j), H_j), clip(t2, max(lo_j / p_j, v2 a_j), H_j)]`` if not (both ends are
+non-decreasing in ``v`` and ``t``). As ``|x_i - x_j| >= dist(I_i, I_j)``, the Gini
+``Σ_{i<j} p_i p_j |x_i - x_j|`` is at least ``F(e) = Σ_{i<j} θ_ij(e_i, e_j)``,
+``θ_ij(a, b) = p_i p_j dist(I^a_i, I^b_j)``, a quadratic ``K + w·e + ½ eᵀQe`` of the
+flags, and the allocation satisfies ``Σ e_j >= N`` and ``Σ_j p_j lo(I_j) <= 1 <=
+Σ_j p_j hi(I_j)`` (linear in ``e``). Lemma (submodularity): ``Q_ij = θ(1,1) + θ(0,0) -
+θ(1,0) - θ(0,1) <= 0``. Proof: both ends of ``I¹_j`` are at most those of ``I⁰_j``
+(``v a_j <= H_j`` as ``v <= v_cap``, and ``clip(t, f, H) >= f`` for ``f <= H``). For
+intervals ``dist(A, B) = (A_lo - B_hi)⁺ + (B_lo - A_hi)⁺`` (at most one term is
+positive). In the first term put ``g_a = A_lo`` for state ``a`` of ``i`` and ``h_b =
+B_hi`` for state ``b`` of ``j``, both non-increasing in the flag: the four arguments
+``α = g_1 - h_0 <= β = g_1 - h_1, γ = g_0 - h_0 <= δ = g_0 - h_1`` have
+``β + γ = α + δ`` with ``α`` the least and ``δ`` the largest, so by convexity of
+``(·)⁺`` ``θ(1,1) + θ(0,0) = (β)⁺ + (γ)⁺ <= (α)⁺ + (δ)⁺ = θ(1,0) + θ(0,1)``; the
+second term likewise. Hence for multipliers ``λ, μ1, μ2 >= 0`` the Lagrangian
+``min_e F(e) + λ(N - Σe) + μ1 (Σ p lo - 1) + μ2 (1 - Σ p hi)`` over the flags that keep
+the dominance fixings and precedences is a minimum s-t cut (``Q_ij e_i e_j =
+½Q_ij (e_i + e_j) - ½Q_ij (e_i (1 - e_j) + e_j (1 - e_i))``, precedences as uncuttable
+edges), and by weak duality it is a lower bound of the Gini of every allocation whose
+levels lie in the box. :func:`_free_boxes` bounds boxes best first (the multipliers
+by trust-region cutting planes, warm-started from the parent box), splits them in
+halves, drops those whose bound reaches ``(1 - 1e-4)`` times the best allocation found,
+and solves each cut's flag set exactly (:func:`_pinned_one_column`) as a candidate; the
+answer is within 1e-4 of the optimum when the search ends (status "optimal", gap
+and bound in ``.solver`` as for HiGHS). As a box shrinks to a point the model tends
+to the exact Gini there; what can remain is the Lagrangian gap of the flag choice at a
+point, which splitting the levels does not close: on a few regions it is wide (then,
+without a time limit, the MILP takes over), on hundreds of regions it is small (40,
+100 and 200 synthetic regions: the same optimum as the pairwise MILP, tested). On the
+2,850-county benchmark (N = 285 of 512 eligible) about 160 boxes prove the allocation
+(0.0521865 per column; the local search's 0.0521888 was not optimal) in about 20 s of
+CPU, without the local search (the cuts' sets find the incumbent).
+
 Numerics: the pair rows are written in per-capita units, ``s_i / p_i - s_j / p_j =
 d⁺ - d⁻`` with costs ``p_i p_j``. In share units (rows of size ``p_i s_j``, 1e-4 for 100
 regions) HiGHS's absolute feasibility tolerance 1e-7 let the model's Gini drift by
@@ -170,18 +212,19 @@ adds, per resource, a lower model of the Gini that is exact at the current solut
 (linear across groups of equal per-capita value, a Hoover-type deviation inside each
 group); the loop stops when every Gini equals its model to 1e-9, which proves
 optimality. It can need many rounds when the efficiency rows split the regions into
-many distinct per-capita values. ``frontier="free"`` above ``PAIRS_LIMIT`` regions adds
-one binary per region on top of that and is not solved to optimality in a minute:
-with ``time_limit`` the search runs the local search, a few linear-relaxation cut
-rounds (each optimum a valid bound), then branch-and-bound rounds until the
-deadline, and returns the best true allocation met with the certified relative gap
-against the largest bound (at least the fairness-only optimum). On the 2,850-county
-benchmark (N = 285 of 512 eligible counties) the gap is about 1 % after 60 s (it was
-8 %); what remains is the relaxation itself (after three Gini cut rounds the linear
-relaxation is at 0.05165 per column, 1 % below the allocation found, 0.05219: a
-fractional flag lets a region sit part-way between the water level and the
-frontier, and the range ``[t_low, t_high]`` is wide), and each branch-and-bound node
-costs a linear programme of about 20,000 rows, so the root is not left in a minute.
+many distinct per-capita values. ``frontier="free"`` above ``PAIRS_LIMIT`` regions with
+one column is solved by the level boxes (above). With several columns (bounds that
+differ by resource) it adds one binary per region to the cutting planes and is not
+solved to optimality in a minute: with ``time_limit`` the search runs the local
+search, a few linear-relaxation cut rounds (each optimum a valid bound), then
+branch-and-bound rounds until the deadline, and returns the best true allocation met
+with the certified relative gap against the largest bound (at least the
+fairness-only optimum). That relaxation is weak for a structural reason: the Gini is
+concave in the flags (``∫ F(1 - F)`` with ``F`` linear in them; the non-positive cross
+terms of the submodularity lemma), so a fractional flag that puts a region part-way
+between the water level and the frontier lowers it (one column, counties: 1 % below
+the optimum after three cut rounds, which the level boxes avoid by never relaxing a
+flag inside one allocation).
 """
 
 from __future__ import annotations
@@ -1375,10 +1418,10 @@ class _LevelBox:
                        cols[order].astype(np.int32), indptr)
 
     def lagrangian(self, lam, mu1, mu2):
-        """``(bound, flags)``: a lower bound of ``min_e f(e) + λ(N - Σe) + μ1 (Blo(e) - 1)
-        + μ2 (1 - Bhi(e))`` over the flags allowed by the fixings and precedences, and a
-        minimiser.
+        """Lower bound of the Lagrangian by a minimum cut: ``(bound, flags)``.
 
+        The Lagrangian is ``min_e f(e) + λ(N - Σe) + μ1 (Blo(e) - 1) + μ2 (1 - Bhi(e))``
+        over the flags allowed by the fixings and precedences; ``flags`` minimise it.
         ``Q_ij e_i e_j = ½Q_ij (e_i + e_j) - ½Q_ij (e_i(1 - e_j) + e_j(1 - e_i))``: edges
         ``i -> j`` of capacity ``-½Q_ij`` (cut when ``e_i = 1, e_j = 0``), a negative
         unary term as an edge from the source, a positive one to the sink. Capacities
@@ -1977,29 +2020,33 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
     frontier : {"free", "best"}
         Which regions the efficiency requirement puts on the frontier. ``"free"``
         (default, the literal bi-level model): the model chooses the ``N`` regions
-        itself; a MILP solved to proven optimality by branch and bound (gap 1e-9), whose
-        time grows quickly with the number of regions (31 provinces: under a second of
-        CPU per period when the resources share one ``bounds`` pair; beyond a few
-        hundred regions it does not finish: use ``time_limit`` and read
-        ``.solver['mip_gap']``; with one ``bounds`` pair a local search over frontier
-        levels gives the starting allocation, and 2,850 counties end within about
-        1 % of proven after a minute). ``"best"``: the ``N`` regions (among those the bounds
+        itself; up to 400 regions a MILP solved to proven optimality by branch and
+        bound (gap 1e-9; 31 provinces: under a second of CPU per period when the
+        resources share one ``bounds`` pair). Above 400 regions with one ``bounds``
+        pair for all resources a branch and bound over boxes of frontier and water
+        levels with minimum-cut bounds (``method="boxes"``) proves the optimum within
+        the relative gap 1e-4 (2,850 counties: about 20 s of CPU); with bounds that
+        differ by resource the MILP with cutting planes does not finish: use
+        ``time_limit`` and read ``.solver['mip_gap']``. ``"best"``: the ``N`` regions (among those the bounds
         allow on the frontier) with the highest DEA scores under the fairness-only
         allocation are placed on it; the model is then convex (exact for that choice:
         a linear programme with duals, or with one ``bounds`` pair above 400 regions a
         closed form, 0.1 s for 2,850 counties) and its objective an upper bound of the
         free one, whose search starts from it.
-    method : {"auto", "pairs", "cuts", "closed"}
+    method : {"auto", "pairs", "cuts", "closed", "boxes"}
         Gini as pairwise absolute differences (exact LP/MILP rows, ``n(n-1)/2`` per
         column), exact cutting planes (stops when every Gini equals its lower model;
         converges slowly when the efficiency rows split many regions), or the closed
         form: water-filling :func:`water_filling` for the fairness level alone, and with
         ``frontier="best"`` and one ``bounds`` pair for all resources the pinned
-        water-filling searched over the frontier level. ``"auto"``: pairs up to 400
-        regions; above, the closed form where it applies, else cutting planes.
+        water-filling searched over the frontier level. ``"boxes"`` (``frontier="free"``
+        with one ``bounds`` pair for all resources): branch and bound over the frontier
+        and water levels, proven to the relative gap ``max(mip_gap, 1e-4)`` (see the
+        module docstring). ``"auto"``: pairs up to 400 regions; above, the closed form
+        or the level boxes where they apply, else cutting planes.
     mip_gap : float
         Relative MIP gap at which HiGHS stops (default 1e-9; the absolute gap is a
-        hundredth of it).
+        hundredth of it); the level boxes stop at ``max(mip_gap, 1e-4)``.
     time_limit : float, optional
         Seconds per period (the whole free search: rule, local search and branch and
         bound); the status says when it was reached, ``.solver['mip_gap']`` how far

@@ -24,9 +24,8 @@ from spatialhealth.equity.ideal import gini_of_shares
 from spatialhealth.errors import InputError
 
 
-
 def _instance(n, seed, lo_f, hi_f, same):
-    """The instances of test_equity_ideal_dominance (same generator)."""
+    """Return the instances of test_equity_ideal_dominance (same generator)."""
     rng = np.random.default_rng(seed)
     pop = rng.lognormal(0, 0.8, n)
     p = pop / pop.sum()
@@ -134,9 +133,12 @@ def test_minimum_cut_equals_brute_force_over_allowed_flags(seed):
 
 @pytest.mark.parametrize(("n", "seed", "bounds", "same"), CASES)
 def test_level_boxes_bound_and_allocation_against_enumeration(n, seed, bounds, same):
-    """On a few regions the search need not close its gap (the Lagrangian gap of the
-    flag choice is wide there), but its bound never passes the optimum and its
-    allocation is a feasible one, equal to the optimum when certified."""
+    """Check the bound and the allocation of the search on a few regions.
+
+    There the search need not close its gap (the Lagrangian gap of the flag choice
+    is wide), but its bound never passes the optimum and its allocation is a
+    feasible one, equal to the optimum when certified.
+    """
     n_req = 1 + seed % (n - 1)
     p, y, lo, hi = _instance(n, seed, *bounds, same)
     best = _enumerate(p, y, lo, hi, n_req)
@@ -159,7 +161,7 @@ def _table(n, seed):
 
 
 def _synthetic(n):
-    """The benchmark's generator (benchmarks/bench_ideal.py), one year."""
+    """Return the benchmark's table (benchmarks/bench_ideal.py), one year."""
     rng = np.random.default_rng(20240601)
     pop = rng.lognormal(4, 0.8, n)
     need = pop * rng.lognormal(0, 0.25, n)
