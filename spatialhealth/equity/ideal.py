@@ -643,7 +643,9 @@ class IdealAllocationResult(Result):
                  + (f" · periods {len(s)}" if self.period else ""),
                  f"efficiency requirement : {self.settings.get('efficiency_text')}",
                  f"bounds (x demand share): {self.settings.get('bounds_text')}",
-                 (f"solver                 : HiGHS, status {self.status}, max MIP gap "
+                 (f"solver                 : "
+                  f"{'level boxes (min cut)' if set(s['method']) == {'boxes'} else 'HiGHS'}, "
+                  f"status {self.status}, max MIP gap "
                  f"{self.mip_gap:.2g}, {s['seconds'].sum():.2f} s"), "",
                  "Gini before and after"]
         lines.append(g.to_string(index=False, float_format=lambda v: f"{v:.4f}"))

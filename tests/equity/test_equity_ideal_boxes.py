@@ -186,6 +186,7 @@ def test_ideal_allocation_method_boxes_equals_the_milp(n):
     # the same frontier set: the same allocation (the MILP to 1e-9)
     assert s["objective"] == pytest.approx(ref["objective"], rel=1e-9)
     assert int(s["on_frontier"]) >= int(np.ceil(0.1 * n))
+    assert "level boxes (min cut), status optimal" in boxes.summary()
 
 
 def test_method_boxes_refuses_other_models():
