@@ -1979,6 +1979,16 @@ def _check_bounds(lo, hi, resources, names, where):
             "of the national total.", "bounds")
 
 
+def _check_unique_regions(keys, what: str, where: str) -> None:
+    """Raise when a region occurs twice (in one period): it would be allocated twice."""
+    dup = pd.Index(keys).duplicated(keep=False)
+    if dup.any():
+        vals = sorted(set(map(str, pd.Index(keys)[dup])))
+        raise InputError(f"{where}regions must occur once (per period); {what} repeat "
+                         f"{format_rows(vals)}. Remove the duplicated rows, or name a unique "
+                         "key with `region=` (e.g. the code column).")
+
+
 def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: str | None = None,
                      output: str | None = None, totals=None, bounds=None, efficiency=None,
                      period: str | None = None, region: str | None = None,
@@ -2136,6 +2146,9 @@ def ideal_allocation(df: pd.DataFrame, *, resources, population: str, demand: st
             p, d, y = pop / pop.sum(), dem / dem.sum(), out / out.sum()
             lo, hi, pairs = _bounds_arrays(bounds, resources, d)
             names = (sub[region].astype(str).to_numpy() if region else row_names(sub).to_numpy())
+            keycol = region or ("code" if "code" in sub.columns else None)
+            _check_unique_regions(sub[keycol] if keycol else sub.index,
+                                  f"the values of {keycol!r}" if keycol else "the row labels", where)
             _check_bounds(lo, hi, resources, names, where)
             n_req = _required(efficiency, n)
             if n_req:

@@ -327,6 +327,24 @@ def test_bad_inputs_are_named():
         ideal_allocation(_table(4), resources=["r0"], population="pop", efficiency=1, frontier="x")
 
 
+def test_duplicated_regions_are_refused_not_allocated_twice():
+    # a region listed twice would receive two allocations and weigh twice in the Gini
+    df = pd.DataFrame({"code": [110000, 120000, 110000, 130000], "人口": [1.0, 2.0, 1.0, 3.0],
+                       "医生": [5.0, 6.0, 5.0, 7.0]})
+    with pytest.raises(InputError, match="110000"):
+        ideal_allocation(df, resources=["医生"], population="人口")
+    with pytest.raises(InputError, match="北京"):
+        ideal_allocation(df.drop(columns="code").set_axis(["北京", "天津", "北京", "河北"]),
+                         resources=["医生"], population="人口")
+    panel = pd.concat([df.iloc[[0, 1, 3]].assign(year=2020), df.assign(year=2021)])
+    with pytest.raises(InputError, match=r"year=2021.*110000"):
+        ideal_allocation(panel, resources=["医生"], population="人口", period="year")
+    # the same code in different periods is a panel, not a duplicate
+    ok = ideal_allocation(pd.concat([df.iloc[[0, 1, 3]].assign(year=y) for y in (2020, 2021)]),
+                          resources=["医生"], population="人口", period="year")
+    assert len(ok.frame) == 6
+
+
 # ---------------------------------------------------------------- panels, protocol, health distance
 
 
