@@ -60,26 +60,40 @@ def run_chain_job(job: dict) -> dict:
     """
     t0 = time.perf_counter()
     st = job.get("state")
+    compact = bool(job.get("compact", False))
     if st is None:
-        st = NetState.from_edges(job["n"], job["directed"], job["edges"], job["use_tp"])
+        st = NetState.from_edges(job["n"], job["directed"], job["edges"], job["use_tp"], compact)
     stats = np.array(job["stats"], dtype=float)
     sample = np.zeros((job["nsamp"], len(stats)))
-    if job.get("proposal", "tnt") == "weighted":  # dyads drawn by their tie probability (see _proposal.py)
+    total = job["burnin"] + job["interval"] * job["nsamp"]
+    prog = np.zeros(3, dtype=np.int64)  # proposals done, accepted, draws recorded
+    seed = int(job["seed"])
+    weighted = job.get("proposal", "tnt") == "weighted"  # dyads drawn by their tie probability (see _proposal.py)
+    if weighted:
         from . import _proposal as P
 
         tables = P.alias_tables(job["eta0"], st.directed, P.MIX)
-        nedges, acc = P.weighted_tnt_chain(st.directed, *st.arrays(), st.etail, st.ehead, st.epos, st.nedges,
-                                           *job["pack"], job["dd_terms"], job["di_terms"], job["eta0"],
-                                           job["theta"], stats, job["burnin"], job["interval"], job["nsamp"],
-                                           job["seed"], sample, *tables)
+    while True:
+        if weighted:
+            nedges = P.weighted_tnt_chain(st.directed, *st.arrays(), st.etail, st.ehead, st.epos, st.nedges,
+                                          *job["pack"], job["dd_terms"], job["di_terms"], job["eta0"],
+                                          job["theta"], stats, job["burnin"], job["interval"], job["nsamp"],
+                                          seed, sample, prog, *tables)
+        else:
+            nedges = K.tnt_chain(st.directed, *st.arrays(), st.etail, st.ehead, st.epos, st.nedges, *job["pack"],
+                                 job["dd_terms"], job["di_terms"], job["eta0"], job["theta"], stats, job["burnin"],
+                                 job["interval"], job["nsamp"], seed, sample, prog)
+        st.nedges = int(nedges)
+        if prog[0] >= total:
+            break
+        # a degree reached the width of the compact neighbour lists: widen them and go on in
+        # this thread with the random stream where it stopped (seed < 0: no reseeding)
+        st.widen()
+        seed = -1
+    if weighted:
         del tables
-    else:
-        nedges, acc = K.tnt_chain(st.directed, *st.arrays(), st.etail, st.ehead, st.epos, st.nedges, *job["pack"],
-                                  job["dd_terms"], job["di_terms"], job["eta0"], job["theta"], stats, job["burnin"],
-                                  job["interval"], job["nsamp"], job["seed"], sample)
-    st.nedges = int(nedges)
-    out = {"sample": sample, "stats": stats, "accepted": int(acc),
-           "proposals": job["burnin"] + job["interval"] * job["nsamp"], "seconds": time.perf_counter() - t0}
+    out = {"sample": sample, "stats": stats, "accepted": int(prog[1]), "proposals": total,
+           "seconds": time.perf_counter() - t0}
     if job.get("return_state", False):
         out["state"] = st
     else:
@@ -442,7 +456,9 @@ class ChainSet:
             self._own_client = True
         self.n_jobs = min(self.chains, os.cpu_count() or 1) if n_jobs is None else max(1, int(n_jobs))
         self._pool = None
-        st0 = model.state(start) if start is not None else model.state()
+        self.compact = model.sampler_compact
+        self.use_tp = model.sampler_tp
+        st0 = model.state(start, use_tp=self.use_tp, compact=self.compact)
         stats0 = (model.observed(start) if start is not None else model.observed()) if start_stats is None \
             else np.asarray(start_stats, float)
         self.states = [st0.copy() for _ in range(self.chains)]
@@ -458,7 +474,7 @@ class ChainSet:
     # ------------------------------------------------------------------------------
     def _job(self, k, eta0, theta, burnin, interval, nsamp, ship_state):
         m = self.model
-        job = {"n": m.n, "directed": m.directed, "use_tp": m.needs_tp, "pack": m.pack(),
+        job = {"n": m.n, "directed": m.directed, "use_tp": self.use_tp, "compact": self.compact, "pack": m.pack(),
                "dd_terms": m.dd_terms, "di_terms": m.di_terms, "eta0": eta0,
                "theta": np.asarray(theta, float), "stats": self.stats[k], "burnin": int(burnin),
                "interval": int(interval), "nsamp": int(nsamp), "seed": self.chain_seed(k),
@@ -521,7 +537,7 @@ class ChainSet:
             if "state" in r:
                 self.states[k] = r["state"]
             else:
-                self.states[k] = NetState.from_edges(m.n, m.directed, r["edges"], m.needs_tp)
+                self.states[k] = NetState.from_edges(m.n, m.directed, r["edges"], self.use_tp, self.compact)
             self.stats[k] = r["stats"]
             self.accepted += r["accepted"]
         self._runs += 1
