@@ -560,9 +560,9 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
                     b = outl[j, q]
                     if _a(adj, i, b):
                         tot += rr ** (np.int64(_otp(i, b, adj, adjT, tp, use_tp)) - present)
-                for q in range(indeg[i]):  # tie a->j gains partner i (a->i->j)
+                for q in range(indeg[i]):  # tie a->j gains partner i (a->i->j); row j of adjT, not column j
                     a = inl[i, q]
-                    if _a(adj, a, j):
+                    if _a(adjT, j, a):
                         tot += rr ** (np.int64(_otp(a, j, adj, adjT, tp, use_tp)) - present)
             out[o] = tot
         elif c == TRANSITIVETIES or c == CYCLICALTIES or c == GWESP:

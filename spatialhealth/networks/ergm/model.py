@@ -415,8 +415,10 @@ class Model:
 
     @property
     def sampler_tp(self) -> bool:
-        """Two-path counts kept by the chains: dense states when a term needs them; compact
-        states count shared partners by popcount instead."""
+        """Two-path counts kept by the chains (dense states whose terms need them).
+
+        Compact states count shared partners by popcount of bit rows instead.
+        """
         return self.needs_tp and not self.sampler_compact
 
     def change(self, i, j, state: NetState) -> np.ndarray:
