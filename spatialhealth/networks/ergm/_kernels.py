@@ -256,6 +256,16 @@ def _otp(a, b, adj, adjT, tp, use_tp):
     return _pc_and(adj[a], adjT[b])
 
 
+@njit(cache=True, inline="always")
+def _tpc(a, b, adj, adjT, tp, use_tp):
+    """:func:`_otp` as int64 for the written-out gwesp: the dense state reads ``tp`` (the branch
+    is decided when numba compiles), the compact one counts by popcount unless it keeps ``tp``.
+    """
+    if _bits(adj) and not use_tp:
+        return np.int64(_pc_and(adj[a], adjT[b]))
+    return np.int64(tp[a, b])
+
+
 @njit(cache=True)
 def _spc(typ, a, b, adj, adjT, tp, use_tp, ncat, cr):
     """Shared partners of type ``typ`` of the ordered pair (a, b), partners restricted
@@ -544,7 +554,7 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
             # written out here: the same sums as _esp_change in the same order, without its
             # calls (statnet's sampler spends most of its time in this change statistic)
             rr = fpar[t, 0]
-            tot = fpar[t, 1] * (1.0 - rr ** np.int64(_otp(i, j, adj, adjT, tp, use_tp)))
+            tot = fpar[t, 1] * (1.0 - rr ** _tpc(i, j, adj, adjT, tp, use_tp))
             if not directed:
                 if outdeg[i] <= outdeg[j]:
                     a, b = i, j
@@ -553,17 +563,17 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
                 for q in range(outdeg[a]):
                     k = outl[a, q]
                     if _a(adj, b, k):
-                        tot += rr ** (np.int64(_otp(i, k, adj, adjT, tp, use_tp)) - present)
-                        tot += rr ** (np.int64(_otp(j, k, adj, adjT, tp, use_tp)) - present)
+                        tot += rr ** (_tpc(i, k, adj, adjT, tp, use_tp) - present)
+                        tot += rr ** (_tpc(j, k, adj, adjT, tp, use_tp) - present)
             else:
                 for q in range(outdeg[j]):  # tie i->b gains partner j (i->j->b)
                     b = outl[j, q]
                     if _a(adj, i, b):
-                        tot += rr ** (np.int64(_otp(i, b, adj, adjT, tp, use_tp)) - present)
+                        tot += rr ** (_tpc(i, b, adj, adjT, tp, use_tp) - present)
                 for q in range(indeg[i]):  # tie a->j gains partner i (a->i->j); row j of adjT, not column j
                     a = inl[i, q]
                     if _a(adjT, j, a):
-                        tot += rr ** (np.int64(_otp(a, j, adj, adjT, tp, use_tp)) - present)
+                        tot += rr ** (_tpc(a, j, adj, adjT, tp, use_tp) - present)
             out[o] = tot
         elif c == TRANSITIVETIES or c == CYCLICALTIES or c == GWESP:
             # ipar: (shared-partner type, d, category row); fpar: (r, exp(alpha), weight mode)
