@@ -17,6 +17,15 @@ Network state (shared by every kernel)
             ``epos[i, j]`` is 1 + the position of edge (i, j) in the list, 0 if absent
             (undirected edges are stored with i < j).
 
+Compact state (large sparse networks, see ``model.NetState``): ``adj``/``adjT`` are uint64
+(n, ceil(n / 64)) bit rows (bit ``b & 63`` of word ``b >> 6`` of row a is the tie a->b), the
+neighbour lists have a width below n (``outl.shape[1]``; the chains stop early when a degree
+reaches it so that Python can widen them, see :func:`tnt_chain`), ``outpos``/``inpos`` are (1, 1)
+dummies (a removal scans the short list) and shared partners are counted by popcount of two bit
+rows when ``tp`` is not kept. Every kernel reads and writes ties through :func:`_a` /
+:func:`_aset`, which numba compiles for either representation, and the lists are kept in the
+same order in both, so a chain gives the same draws, bit for bit, in either.
+
 Term pack (built by :mod:`.model`)
 ----------------------------------
 ``codes[t]`` term kind, ``offs[t]`` first statistic of term t, ``nst[t]`` its number of
@@ -33,7 +42,8 @@ formula serves both directions of a toggle.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic, overload
 
 EDGES = 0
 MUTUAL = 1
@@ -107,6 +117,126 @@ SP_COUNT = 1   # [s == d]
 SP_ANY = 2     # [s > 0]
 
 
+# ---------------------------------------------------------------------------------------------
+# tie access for either state representation (dense uint8 matrices or uint64 bit rows): numba
+# compiles each for the array type it is given, so the dense kernels are what they were
+
+
+def _a(adj, a, b):
+    """Tie a->b of ``adj`` (uint8 0/1), dense or bit rows."""
+    if adj.dtype == np.uint64:
+        return np.uint8((int(adj[a, b >> 6]) >> (b & 63)) & 1)
+    return adj[a, b]
+
+
+def _aset(adj, a, b, v):
+    """Set tie a->b of ``adj`` to ``v`` (0/1), dense or bit rows."""
+    if adj.dtype == np.uint64:
+        m = np.uint64(1) << np.uint64(b & 63)
+        adj[a, b >> 6] = (adj[a, b >> 6] | m) if v else (adj[a, b >> 6] & ~m)
+    else:
+        adj[a, b] = v
+
+
+def _bits(adj):
+    """True for the compact (bit-row) representation."""
+    return adj.dtype == np.uint64
+
+
+def _pc_and(ra, rb):
+    """Number of positions set in both rows ``ra`` and ``rb`` (dense uint8 or bit rows)."""
+    if ra.dtype == np.uint64:
+        return int(sum(bin(int(x) & int(y)).count("1") for x, y in zip(ra, rb)))
+    return int(np.sum(ra & rb))
+
+
+@intrinsic
+def _ctpop(typingctx, x):
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        fn = builder.module.declare_intrinsic("llvm.ctpop", [args[0].type])
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+@overload(_a, inline="always")
+def _a_ov(adj, a, b):
+    if adj.dtype == types.uint64:
+        def impl(adj, a, b):
+            return np.uint8((adj[a, b >> 6] >> np.uint64(b & 63)) & np.uint64(1))
+    else:
+        def impl(adj, a, b):
+            return adj[a, b]
+    return impl
+
+
+@overload(_aset, inline="always")
+def _aset_ov(adj, a, b, v):
+    if adj.dtype == types.uint64:
+        def impl(adj, a, b, v):
+            m = np.uint64(1) << np.uint64(b & 63)
+            if v:
+                adj[a, b >> 6] |= m
+            else:
+                adj[a, b >> 6] &= ~m
+    else:
+        def impl(adj, a, b, v):
+            adj[a, b] = v
+    return impl
+
+
+@overload(_bits, inline="always")
+def _bits_ov(adj):
+    flag = adj.dtype == types.uint64
+
+    def impl(adj):
+        return flag
+    return impl
+
+
+@overload(_pc_and)
+def _pc_and_ov(ra, rb):
+    if ra.dtype == types.uint64:
+        def impl(ra, rb):
+            s = 0
+            for w in range(ra.shape[0]):
+                s += np.int64(_ctpop(ra[w] & rb[w]))
+            return s
+    else:
+        def impl(ra, rb):
+            s = 0
+            for k in range(ra.shape[0]):
+                s += ra[k] & rb[k]
+            return s
+    return impl
+
+
+@njit(cache=True)
+def pack_bits(adj):
+    """uint64 bit rows (n, ceil(n / 64)) of a dense 0/1 matrix (the compact representation)."""
+    n, m = adj.shape
+    nw = (m + 63) // 64
+    out = np.zeros((n, nw), dtype=np.uint64)
+    for a in range(n):
+        for b in range(m):
+            if adj[a, b]:
+                out[a, b >> 6] |= np.uint64(1) << np.uint64(b & 63)
+    return out
+
+
+@njit(cache=True)
+def unpack_bits(bits, m):
+    """Dense uint8 (n, m) matrix of bit rows (inverse of :func:`pack_bits`)."""
+    n = bits.shape[0]
+    out = np.zeros((n, m), dtype=np.uint8)
+    for a in range(n):
+        for b in range(m):
+            out[a, b] = np.uint8((bits[a, b >> 6] >> np.uint64(b & 63)) & np.uint64(1))
+    return out
+
+
 @njit(cache=True, inline="always")
 def _binom(d, k):
     """C(d, k) as float (0 when d < k)."""
@@ -123,13 +253,17 @@ def _otp(a, b, adj, adjT, tp, use_tp):
     """Directed: number of k with a->k->b. Undirected: common neighbours of a and b."""
     if use_tp:
         return tp[a, b]
-    n = adj.shape[0]
-    s = 0
-    ra = adj[a]
-    rb = adjT[b]
-    for k in range(n):
-        s += ra[k] & rb[k]
-    return s
+    return _pc_and(adj[a], adjT[b])
+
+
+@njit(cache=True, inline="always")
+def _tpc(a, b, adj, adjT, tp, use_tp):
+    """:func:`_otp` as int64 for the written-out gwesp: the dense state reads ``tp`` (the branch
+    is decided when numba compiles), the compact one counts by popcount unless it keeps ``tp``.
+    """
+    if _bits(adj) and not use_tp:
+        return np.int64(_pc_and(adj[a], adjT[b]))
+    return np.int64(tp[a, b])
 
 
 @njit(cache=True)
@@ -142,6 +276,14 @@ def _spc(typ, a, b, adj, adjT, tp, use_tp, ncat, cr):
             return np.int64(tp[a, b])
         if typ == ITP:
             return np.int64(tp[b, a])
+    if cr < 0:  # k = a or b contributes nothing to a row AND (no self-ties)
+        if typ == OTP:
+            return np.int64(_pc_and(adj[a], adjT[b]))
+        if typ == ITP:
+            return np.int64(_pc_and(adj[b], adjT[a]))
+        if typ == OSP:
+            return np.int64(_pc_and(adj[a], adj[b]))
+        return np.int64(_pc_and(adjT[a], adjT[b]))
     n = adj.shape[0]
     s = 0
     for k in range(n):
@@ -150,13 +292,13 @@ def _spc(typ, a, b, adj, adjT, tp, use_tp, ncat, cr):
         if cr >= 0 and ncat[cr, k] != ncat[cr, a]:
             continue
         if typ == OTP:
-            s += adj[a, k] & adjT[b, k]
+            s += _a(adj, a, k) & _a(adjT, b, k)
         elif typ == ITP:
-            s += adj[b, k] & adjT[a, k]
+            s += _a(adj, b, k) & _a(adjT, a, k)
         elif typ == OSP:
-            s += adj[a, k] & adj[b, k]
+            s += _a(adj, a, k) & _a(adj, b, k)
         else:
-            s += adjT[a, k] & adjT[b, k]
+            s += _a(adjT, a, k) & _a(adjT, b, k)
     return np.int64(s)
 
 
@@ -199,45 +341,45 @@ def _esp_change(i, j, directed, typ, mode, rr, ea, d, cr, present, adj, adjT, in
             a, b, cnt = j, i, outdeg[j]
         for q in range(cnt):
             k = outl[a, q]
-            if adj[b, k] and _same(ncat, cr, i, k):
+            if _a(adj, b, k) and _same(ncat, cr, i, k):
                 tot += _spd(mode, _spc(OTP, i, k, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
                 tot += _spd(mode, _spc(OTP, j, k, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
         return tot
     if typ == OTP:
         for q in range(outdeg[j]):  # tie i->b gains partner j (i->j->b)
             b = outl[j, q]
-            if adj[i, b] and _same(ncat, cr, i, b):
+            if _a(adj, i, b) and _same(ncat, cr, i, b):
                 tot += _spd(mode, _spc(OTP, i, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
         for q in range(indeg[i]):  # tie a->j gains partner i (a->i->j)
             a = inl[i, q]
-            if adj[a, j] and _same(ncat, cr, i, a):
+            if _a(adj, a, j) and _same(ncat, cr, i, a):
                 tot += _spd(mode, _spc(OTP, a, j, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
     elif typ == ITP:
         for q in range(outdeg[j]):  # tie a->i gains partner j (i->j->a)
             a = outl[j, q]
-            if adj[a, i] and _same(ncat, cr, i, a):
+            if _a(adj, a, i) and _same(ncat, cr, i, a):
                 tot += _spd(mode, _spc(ITP, a, i, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
         for q in range(indeg[i]):  # tie j->b gains partner i (b->i->j)
             b = inl[i, q]
-            if adj[j, b] and _same(ncat, cr, i, b):
+            if _a(adj, j, b) and _same(ncat, cr, i, b):
                 tot += _spd(mode, _spc(ITP, j, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
     elif typ == OSP:
         for q in range(indeg[j]):  # ties i->b and b->i gain partner j when b->j
             b = inl[j, q]
             if b == i or not _same(ncat, cr, i, b):
                 continue
-            if adj[i, b]:
+            if _a(adj, i, b):
                 tot += _spd(mode, _spc(OSP, i, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
-            if adj[b, i]:
+            if _a(adj, b, i):
                 tot += _spd(mode, _spc(OSP, b, i, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
     else:
         for q in range(outdeg[i]):  # ties j->b and b->j gain partner i when i->b
             b = outl[i, q]
             if b == j or not _same(ncat, cr, i, b):
                 continue
-            if adj[j, b]:
+            if _a(adj, j, b):
                 tot += _spd(mode, _spc(ISP, j, b, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
-            if adj[b, j]:
+            if _a(adj, b, j):
                 tot += _spd(mode, _spc(ISP, b, j, adj, adjT, tp, use_tp, ncat, cr) - present, rr, ea, d)
     return tot
 
@@ -314,7 +456,7 @@ def _deg_term(v, dv, flags, d, rr):
 def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                  codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out):
     """Write into ``out`` the change of the statistics of ``terms`` for adding (i, j)."""
-    present = np.int64(adj[i, j])
+    present = np.int64(_a(adj, i, j))
     for t in terms:
         c = codes[t]
         o = offs[t]
@@ -325,13 +467,13 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
             mode = ipar[t, 1]
             lv = ipar[t, 2]
             if mode == 0:
-                out[o] = adj[j, i]
+                out[o] = _a(adj, j, i)
             elif mode == 1:
-                out[o] = 1.0 * adj[j, i] if ncat[cr, i] >= 0 and ncat[cr, i] == ncat[cr, j] else 0.0
+                out[o] = 1.0 * _a(adj, j, i) if ncat[cr, i] >= 0 and ncat[cr, i] == ncat[cr, j] else 0.0
             elif mode == 2:
-                out[o] = 1.0 * adj[j, i] if ncat[cr, i] == lv and ncat[cr, j] == lv else 0.0
+                out[o] = 1.0 * _a(adj, j, i) if ncat[cr, i] == lv and ncat[cr, j] == lv else 0.0
             else:
-                out[o] = adj[j, i] * ((1.0 if ncat[cr, i] == lv else 0.0) + (1.0 if ncat[cr, j] == lv else 0.0))
+                out[o] = _a(adj, j, i) * ((1.0 if ncat[cr, i] == lv else 0.0) + (1.0 if ncat[cr, j] == lv else 0.0))
         elif c == NODECOV:
             r = ipar[t, 0]
             out[o] = ncov[r, i] + ncov[r, j]
@@ -385,33 +527,34 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
             for q in range(outdeg[i]):  # i->k->j
                 k = outl[i, q]
                 if _same(ncat, cr, i, k):
-                    tt += adj[k, j]
+                    tt += _a(adj, k, j)
             for q in range(outdeg[j]):  # j->k with i->k (transitive), k->i (cyclic)
                 k = outl[j, q]
                 if _same(ncat, cr, i, k):
-                    tt += adj[i, k]
-                    ct += adj[k, i]
+                    tt += _a(adj, i, k)
+                    ct += _a(adj, k, i)
             if indeg[i] <= indeg[j]:  # k->i and k->j
                 for q in range(indeg[i]):
                     if _same(ncat, cr, i, inl[i, q]):
-                        tt += adj[inl[i, q], j]
+                        tt += _a(adj, inl[i, q], j)
             else:
                 for q in range(indeg[j]):
                     if _same(ncat, cr, i, inl[j, q]):
-                        tt += adj[inl[j, q], i]
+                        tt += _a(adj, inl[j, q], i)
             if c == TTRIPLE:
                 out[o] = tt
             elif c == CTRIPLE:
                 out[o] = ct
             else:
                 out[o] = tt + ct
-        elif c == GWESP and use_tp and ipar[t, 2] < 0 and np.int64(fpar[t, 2]) == SP_GW and (
+        elif c == GWESP and (use_tp or _bits(adj)) and ipar[t, 2] < 0 and np.int64(fpar[t, 2]) == SP_GW and (
                 not directed or ipar[t, 0] == OTP):
-            # the common gwesp (no attr=, OTP when directed) with maintained two-path counts,
+            # the common gwesp (no attr=, OTP when directed) with maintained two-path counts (or
+            # popcounts of bit rows in the compact state),
             # written out here: the same sums as _esp_change in the same order, without its
             # calls (statnet's sampler spends most of its time in this change statistic)
             rr = fpar[t, 0]
-            tot = fpar[t, 1] * (1.0 - rr ** np.int64(tp[i, j]))
+            tot = fpar[t, 1] * (1.0 - rr ** _tpc(i, j, adj, adjT, tp, use_tp))
             if not directed:
                 if outdeg[i] <= outdeg[j]:
                     a, b = i, j
@@ -419,18 +562,18 @@ def _change_stats(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, i
                     a, b = j, i
                 for q in range(outdeg[a]):
                     k = outl[a, q]
-                    if adj[b, k]:
-                        tot += rr ** (np.int64(tp[i, k]) - present)
-                        tot += rr ** (np.int64(tp[j, k]) - present)
+                    if _a(adj, b, k):
+                        tot += rr ** (_tpc(i, k, adj, adjT, tp, use_tp) - present)
+                        tot += rr ** (_tpc(j, k, adj, adjT, tp, use_tp) - present)
             else:
                 for q in range(outdeg[j]):  # tie i->b gains partner j (i->j->b)
                     b = outl[j, q]
-                    if adj[i, b]:
-                        tot += rr ** (np.int64(tp[i, b]) - present)
-                for q in range(indeg[i]):  # tie a->j gains partner i (a->i->j)
+                    if _a(adj, i, b):
+                        tot += rr ** (_tpc(i, b, adj, adjT, tp, use_tp) - present)
+                for q in range(indeg[i]):  # tie a->j gains partner i (a->i->j); row j of adjT, not column j
                     a = inl[i, q]
-                    if adj[a, j]:
-                        tot += rr ** (np.int64(tp[a, j]) - present)
+                    if _a(adjT, j, a):
+                        tot += rr ** (_tpc(a, j, adj, adjT, tp, use_tp) - present)
             out[o] = tot
         elif c == TRANSITIVETIES or c == CYCLICALTIES or c == GWESP:
             # ipar: (shared-partner type, d, category row); fpar: (r, exp(alpha), weight mode)
@@ -511,7 +654,7 @@ def _eadj(adj, u, v, a, b, val):
     """adj[u, v] with the dyad (a, b) set to ``val``."""
     if u == a and v == b:
         return val
-    return np.int64(adj[u, v])
+    return np.int64(_a(adj, u, v))
 
 
 @njit(cache=True)
@@ -568,8 +711,8 @@ def _count_paths(src, dst, length, semi, directed, adj, adjT, indeg, outdeg, out
     """Simple paths src -> ... -> dst with exactly ``length`` ties and no other node in ``skip``."""
     if length == 1:
         if directed and not semi:
-            return np.int64(adj[src, dst])
-        return np.int64(1 if (adj[src, dst] or adjT[src, dst]) else 0)
+            return np.int64(_a(adj, src, dst))
+        return np.int64(1 if (_a(adj, src, dst) or _a(adjT, src, dst)) else 0)
     cnt = 0
     depth = 0
     stack[0] = src
@@ -582,7 +725,7 @@ def _count_paths(src, dst, length, semi, directed, adj, adjT, indeg, outdeg, out
         q = it[depth]
         if q >= nout + nin or depth == length - 1:
             # v is the next-to-last node: close with a tie to dst
-            if depth == length - 1 and (adj[v, dst] or ((semi and directed) and adj[dst, v])) and v != dst:
+            if depth == length - 1 and (_a(adj, v, dst) or ((semi and directed) and _a(adj, dst, v))) and v != dst:
                 cnt += 1
             onp[v] = 0
             depth -= 1
@@ -593,7 +736,7 @@ def _count_paths(src, dst, length, semi, directed, adj, adjT, indeg, outdeg, out
             w = outl[v, q]
         else:
             w = inl[v, q - nout]
-            if adj[v, w]:  # already visited as an out-neighbour
+            if _a(adj, v, w):  # already visited as an out-neighbour
                 it[depth] += 1
                 continue
         if onp[w] or w == dst or w == skip:
@@ -612,7 +755,7 @@ def _mutual_partners(a, b, skip, adj, n):
     for k in range(n):
         if k == a or k == b or k == skip:
             continue
-        if adj[a, k] and adj[k, a] and adj[b, k] and adj[k, b]:
+        if _a(adj, a, k) and _a(adj, k, a) and _a(adj, b, k) and _a(adj, k, b):
             s += 1
     return s
 
@@ -678,7 +821,7 @@ def _change_more_a(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, o
         if mode > 0 and (ncat[cr, i] < 0 or ncat[cr, i] != ncat[cr, j] or (mode == 2 and ncat[cr, i] != ipar[t, 2])):
             out[o] = 0.0
         else:
-            out[o] = 1.0 - 2.0 * adj[j, i]
+            out[o] = 1.0 - 2.0 * _a(adj, j, i)
     elif c == SCALED_EDGES:
         out[o] = fpar[t, 0]
     elif c == DIFF:
@@ -716,7 +859,7 @@ def _change_more_a(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, o
             out[o + 1] = 0.0
             out[o + 2] = 0.0
             # statnet's order: mutual, then asymmetric ties tail > head ("utri"), tail < head
-            if adj[j, i]:  # the dyad turns from asymmetric (j->i) to mutual
+            if _a(adj, j, i):  # the dyad turns from asymmetric (j->i) to mutual
                 out[o] = x
                 out[o + (1 if j > i else 2)] = -x
             else:
@@ -764,7 +907,7 @@ def _change_more_b(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, o
     n = adj.shape[0]
     if c == TWOPATH:
         if directed:
-            out[o] = indeg[i] + outdeg[j] - 2.0 * adj[j, i]
+            out[o] = indeg[i] + outdeg[j] - 2.0 * _a(adj, j, i)
         else:
             out[o] = outdeg[i] + outdeg[j] - 2.0 * present
     elif c == ALTKSTAR:
@@ -780,11 +923,11 @@ def _change_more_b(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, o
             if k == i or k == j:
                 continue
             if directed:
-                code = (2 * adj[j, i] + 4 * adj[i, k] + 8 * adj[k, i] + 16 * adj[j, k] + 32 * adj[k, j])
+                code = (2 * _a(adj, j, i) + 4 * _a(adj, i, k) + 8 * _a(adj, k, i) + 16 * _a(adj, j, k) + 32 * _a(adj, k, j))
                 tb = TRIAD_TYPE[code]
                 ta = TRIAD_TYPE[code + 1]
             else:
-                tb = np.int64(adj[i, k]) + np.int64(adj[j, k])
+                tb = np.int64(_a(adj, i, k)) + np.int64(_a(adj, j, k))
                 ta = tb + 1
             if (mask >> tb) & 1:
                 out[o + (_popcount(mask & ((1 << tb) - 1)) if per else 0)] -= 1.0
@@ -793,7 +936,7 @@ def _change_more_b(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, o
     elif c == CYCLE:
         k = ipar[t, 0]
         semi = ipar[t, 1] == 1
-        if semi and directed and adj[j, i]:
+        if semi and directed and _a(adj, j, i):
             out[o] = 0.0
         else:
             stack = np.empty(k + 1, dtype=np.int64)
@@ -812,14 +955,14 @@ def _change_more_b(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, o
                   - _global_stat(kind, crow, i, j, 0, directed, adj, n, fpar[t, 0]))
     elif c == SIMMELIANTIES:
         tot = 0.0
-        if adj[j, i]:  # i<->j becomes mutual
+        if _a(adj, j, i):  # i<->j becomes mutual
             m = _mutual_partners(i, j, -1, adj, n)
             if m > 0:
                 tot += 2.0
             for k in range(n):
                 if k == i or k == j:
                     continue
-                if adj[i, k] and adj[k, i] and adj[j, k] and adj[k, j]:
+                if _a(adj, i, k) and _a(adj, k, i) and _a(adj, j, k) and _a(adj, k, j):
                     if _mutual_partners(i, k, j, adj, n) == 0:
                         tot += 2.0
                     if _mutual_partners(j, k, i, adj, n) == 0:
@@ -828,21 +971,21 @@ def _change_more_b(c, t, o, i, j, present, directed, adj, adjT, indeg, outdeg, o
     elif c == OPENTRIAD:
         cn = 0
         for k in range(n):
-            if k != i and k != j and adj[i, k] and adj[j, k]:
+            if k != i and k != j and _a(adj, i, k) and _a(adj, j, k):
                 cn += 1
         out[o] = (outdeg[i] - present) + (outdeg[j] - present) - 3.0 * cn
     elif c == INTRANSITIVE:
         tot = 0.0
         for q in range(outdeg[j]):  # i->j->k, k != i, open unless i->k
             k = outl[j, q]
-            if k != i and not adj[i, k]:
+            if k != i and not _a(adj, i, k):
                 tot += 1.0
         for q in range(indeg[i]):  # k->i->j, k != j, open unless k->j
             k = inl[i, q]
-            if k != j and not adj[k, j]:
+            if k != j and not _a(adj, k, j):
                 tot += 1.0
         for k in range(n):  # i->k->j closed by the new tie
-            if k != i and k != j and adj[i, k] and adj[k, j]:
+            if k != i and k != j and _a(adj, i, k) and _a(adj, k, j):
                 tot -= 1.0
         out[o] = tot
     elif c == ESP_RTP or c == DSP_RTP or c == NSP_RTP:
@@ -879,18 +1022,18 @@ def _rtp(a, b, skip, adj):
 def _esp_rtp_change(i, j, mode, rr, ea, d, present, adj, outdeg, outl):
     """Change of an edgewise RTP statistic (over directed ties) for adding i->j."""
     tot = _spw(mode, _rtp(i, j, -1, adj), rr, ea, d)  # the new tie's own partners
-    if adj[j, i]:  # i<->j becomes mutual: ties between a and b<->(other end) gain that end
+    if _a(adj, j, i):  # i<->j becomes mutual: ties between a and b<->(other end) gain that end
         for side in range(2):
             a = i if side == 0 else j
             o2 = j if side == 0 else i
             for q in range(outdeg[o2]):
                 b = outl[o2, q]
-                if b == a or not adj[b, o2]:
+                if b == a or not _a(adj, b, o2):
                     continue
                 s = _rtp(a, b, o2, adj)  # partners before the toggle (o2 is not one)
-                if adj[a, b]:
+                if _a(adj, a, b):
                     tot += _spd(mode, s, rr, ea, d)
-                if adj[b, a]:
+                if _a(adj, b, a):
                     tot += _spd(mode, s, rr, ea, d)
     return tot
 
@@ -899,13 +1042,13 @@ def _esp_rtp_change(i, j, mode, rr, ea, d, present, adj, outdeg, outl):
 def _dsp_rtp_change(i, j, mode, rr, ea, d, present, adj, outdeg, outl):
     """Change of a dyadwise RTP statistic (over ordered pairs) for adding i->j."""
     tot = 0.0
-    if adj[j, i]:
+    if _a(adj, j, i):
         for side in range(2):
             a = i if side == 0 else j
             o2 = j if side == 0 else i
             for q in range(outdeg[o2]):
                 b = outl[o2, q]
-                if b != a and adj[b, o2]:
+                if b != a and _a(adj, b, o2):
                     tot += 2.0 * _spd(mode, _rtp(a, b, o2, adj), rr, ea, d)
     return tot
 
@@ -942,10 +1085,83 @@ def _list_remove(lst, pos, deg, a, b):
 
 
 @njit(cache=True, inline="always")
+def _find(lst, a, b):
+    """Position of b in the list of a (compact state: the lists are scanned)."""
+    q = 0
+    while lst[a, q] != b:
+        q += 1
+    return q
+
+
+@njit(cache=True, inline="always")
+def _cremove(lst, deg, a, q):
+    """Swap-remove entry q of a's list (deg[a] not yet decremented)."""
+    lst[a, q] = lst[a, deg[a] - 1]
+
+
+@njit(cache=True)
+def _toggle_compact(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, etail, ehead, epos, nedges):
+    """:func:`toggle` on the compact state; ``epos[a, q]`` is 1 + the edge-list position of the
+    tie from a to ``outl[a, q]`` (undirected: meaningful where a < outl[a, q]), moved along with
+    the list entries. Returns (sign, new number of edges); the lists keep the dense order.
+    """
+    if _a(adj, i, j):
+        q = _find(outl, i, j)
+        p = epos[i, q] - 1  # swap-remove from the edge list
+        last = nedges - 1
+        lt = etail[last]
+        lh = ehead[last]
+        etail[p] = lt
+        ehead[p] = lh
+        epos[lt, _find(outl, lt, lh)] = p + 1
+        nedges -= 1
+        _aset(adj, i, j, 0)
+        d = outdeg[i] - 1
+        outl[i, q] = outl[i, d]
+        epos[i, q] = epos[i, d]
+        outdeg[i] -= 1
+        if directed:
+            _aset(adjT, j, i, 0)
+            _cremove(inl, indeg, j, _find(inl, j, i))
+            indeg[j] -= 1
+        else:
+            _aset(adj, j, i, 0)
+            q = _find(outl, j, i)
+            d = outdeg[j] - 1
+            outl[j, q] = outl[j, d]
+            epos[j, q] = epos[j, d]
+            outdeg[j] -= 1
+            indeg[i] -= 1
+            indeg[j] -= 1
+        return -1, nedges
+    etail[nedges] = i
+    ehead[nedges] = j
+    nedges += 1
+    _aset(adj, i, j, 1)
+    outl[i, outdeg[i]] = j
+    epos[i, outdeg[i]] = nedges
+    outdeg[i] += 1
+    if directed:
+        _aset(adjT, j, i, 1)
+        inl[j, indeg[j]] = i
+        indeg[j] += 1
+    else:
+        _aset(adj, j, i, 1)
+        outl[j, outdeg[j]] = i
+        outdeg[j] += 1
+        indeg[i] += 1
+        indeg[j] += 1
+    return 1, nedges
+
+
+@njit(cache=True, inline="always")
 def toggle(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
            etail, ehead, epos, nedges):
     """Toggle tie (i, j) (i < j when undirected); return the new number of edges."""
-    if adj[i, j]:
+    if _bits(adj):
+        sgn, nedges = _toggle_compact(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, etail, ehead, epos,
+                                      nedges)
+    elif _a(adj, i, j):
         sgn = -1
         p = epos[i, j] - 1  # swap-remove from the edge list
         last = nedges - 1
@@ -956,15 +1172,15 @@ def toggle(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, t
         epos[lt, lh] = p + 1
         epos[i, j] = 0
         nedges -= 1
-        adj[i, j] = 0
+        _aset(adj, i, j, 0)
         if directed:
-            adjT[j, i] = 0
+            _aset(adjT, j, i, 0)
             _list_remove(outl, outpos, outdeg, i, j)
             _list_remove(inl, inpos, indeg, j, i)
             outdeg[i] -= 1
             indeg[j] -= 1
         else:
-            adj[j, i] = 0
+            _aset(adj, j, i, 0)
             _list_remove(outl, outpos, outdeg, i, j)
             _list_remove(outl, outpos, outdeg, j, i)
             outdeg[i] -= 1
@@ -977,15 +1193,15 @@ def toggle(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, t
         ehead[nedges] = j
         epos[i, j] = nedges + 1
         nedges += 1
-        adj[i, j] = 1
+        _aset(adj, i, j, 1)
         if directed:
-            adjT[j, i] = 1
+            _aset(adjT, j, i, 1)
             _list_add(outl, outpos, outdeg, i, j)
             _list_add(inl, inpos, indeg, j, i)
             outdeg[i] += 1
             indeg[j] += 1
         else:
-            adj[j, i] = 1
+            _aset(adj, j, i, 1)
             _list_add(outl, outpos, outdeg, i, j)
             _list_add(outl, outpos, outdeg, j, i)
             outdeg[i] += 1
@@ -1019,7 +1235,7 @@ def two_paths(adj, adjT, directed, tp):
     n = adj.shape[0]
     for a in range(n):
         for k in range(n):
-            if adj[a, k]:
+            if _a(adj, a, k):
                 rk = adj[k]
                 for b in range(n):
                     if rk[b]:
@@ -1049,7 +1265,7 @@ def dyad_table(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp,
                          codes, offs, nst, ipar, fpar, ncov, ncat, ecov, terms, out)
             for q in range(p):
                 X[r, q] = out[q]
-            y[r] = adj[i, j]
+            y[r] = _a(adj, i, j)
             r += 1
     return X, y
 
@@ -1108,7 +1324,7 @@ def rows_equal_rep(X, y, inverse, rep):
 @njit(cache=True, nogil=True)  # nogil: chains run in parallel threads (numba's random state is per thread)
 def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp, etail, ehead, epos, nedges,
               codes, offs, nst, ipar, fpar, ncov, ncat, ecov, dd_terms, di_terms,
-              eta0, theta, stats, burnin, interval, nsamp, seed, sample):
+              eta0, theta, stats, burnin, interval, nsamp, seed, sample, prog):
     """Metropolis-Hastings with the tie/no-tie proposal.
 
     With probability 1/2 (when the network has ties) a uniformly chosen tie is
@@ -1117,19 +1333,30 @@ def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, 
     holds theta . (change of the dyad-independent terms) for every dyad, so only the
     dyad-dependent terms are evaluated per proposal. ``stats`` (p,) is updated in
     place; ``sample`` (nsamp, p) receives the statistics every ``interval``
-    proposals after ``burnin``. Returns (nedges, accepted proposals).
+    proposals after ``burnin``. Returns the number of edges.
+
+    ``prog`` (int64 (3,)) holds the proposals done, accepted proposals and draws recorded;
+    a call starts where it says. When a tie fills a neighbour list of a compact state
+    (a degree reaches ``outl.shape[1]``), the call stops after that proposal so that the
+    caller can widen the lists and call again with ``seed < 0``: numba's random stream of
+    the thread then goes on where it stopped, so the draws are those of one uninterrupted
+    call (see ``sampler.run_chain_job``).
     """
-    np.random.seed(seed)
+    if seed >= 0:
+        np.random.seed(seed)
     n = adj.shape[0]
     p = stats.shape[0]
     ndyads = n * (n - 1) if directed else n * (n - 1) // 2
     inv_d = 1.0 / ndyads
     out = np.zeros(p)
     total = burnin + interval * nsamp
-    accepted = 0
-    s_i = 0
-    rec_next = burnin + interval  # proposals done when the next draw is recorded
-    for step in range(total):
+    width = outl.shape[1]
+    accepted = prog[1]
+    s_i = prog[2]
+    rec_next = burnin + interval * (s_i + 1)  # proposals done when the next draw is recorded
+    full = False
+    step = prog[0]
+    while step < total:
         if nedges > 0 and np.random.random() < 0.5:
             e = min(int(np.random.random() * nedges), nedges - 1)
             i = etail[e]
@@ -1141,7 +1368,7 @@ def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, 
                 j += 1
             if not directed and i > j:
                 i, j = j, i
-        if adj[i, j]:
+        if _a(adj, i, j):
             sgn = -1.0
             # q(x -> x') for removing a tie, q(x' -> x) for adding it back
             q_fwd = 0.5 / nedges + 0.5 * inv_d
@@ -1165,12 +1392,19 @@ def tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, 
             nedges = toggle(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                             etail, ehead, epos, nedges)
             accepted += 1
-        if step + 1 == rec_next and s_i < nsamp:
+            full = outdeg[i] >= width or outdeg[j] >= width or indeg[j] >= width
+        step += 1
+        if step == rec_next and s_i < nsamp:
             for q in range(p):
                 sample[s_i, q] = stats[q]
             s_i += 1
             rec_next += interval
-    return nedges, accepted
+        if full:
+            break
+    prog[0] = step
+    prog[1] = accepted
+    prog[2] = s_i
+    return nedges
 
 
 @njit(cache=True)

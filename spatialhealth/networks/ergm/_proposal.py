@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels import _change_stats, change_stats, toggle
+from ._kernels import _a, _change_stats, change_stats, toggle
 
 #: share of the uniform distribution in the proposal weights
 MIX = 0.25
@@ -133,22 +133,27 @@ def alias_tables(eta0, directed, mix):
 @njit(cache=True)
 def weighted_tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp, etail, ehead, epos,
                        nedges, codes, offs, nst, ipar, fpar, ncov, ncat, ecov, dd_terms, di_terms,
-                       eta0, theta, stats, burnin, interval, nsamp, seed, sample, w, thr, alias):
+                       eta0, theta, stats, burnin, interval, nsamp, seed, sample, prog, w, thr, alias):
     """:func:`._kernels.tnt_chain` with the no-tie half drawing dyads from the weights ``w``.
 
     Arguments as :func:`._kernels.tnt_chain`, plus the tables of :func:`alias_tables`.
-    Returns (nedges, accepted proposals).
+    Returns the number of edges; ``prog`` and ``seed < 0`` resume a call stopped to widen
+    the neighbour lists, as there.
     """
-    np.random.seed(seed)
+    if seed >= 0:
+        np.random.seed(seed)
     n = adj.shape[0]
     N = n * n
     p = stats.shape[0]
     out = np.zeros(p)
     total = burnin + interval * nsamp
-    accepted = 0
-    s_i = 0
-    rec_next = burnin + interval
-    for step in range(total):
+    width = outl.shape[1]
+    accepted = prog[1]
+    s_i = prog[2]
+    rec_next = burnin + interval * (s_i + 1)
+    full = False
+    step = prog[0]
+    while step < total:
         if nedges > 0 and np.random.random() < 0.5:
             e = min(int(np.random.random() * nedges), nedges - 1)
             i = etail[e]
@@ -160,7 +165,7 @@ def weighted_tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, in
             i = k // n
             j = k - i * n
         wij = np.float64(w[i * n + j])
-        if adj[i, j]:
+        if _a(adj, i, j):
             sgn = -1.0
             q_fwd = 0.5 / nedges + 0.5 * wij
             q_bwd = (0.5 if nedges > 1 else 1.0) * wij
@@ -183,9 +188,16 @@ def weighted_tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, in
             nedges = toggle(i, j, directed, adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, use_tp,
                             etail, ehead, epos, nedges)
             accepted += 1
-        if step + 1 == rec_next and s_i < nsamp:
+            full = outdeg[i] >= width or outdeg[j] >= width or indeg[j] >= width
+        step += 1
+        if step == rec_next and s_i < nsamp:
             for q in range(p):
                 sample[s_i, q] = stats[q]
             s_i += 1
             rec_next += interval
-    return nedges, accepted
+        if full:
+            break
+    prog[0] = step
+    prog[1] = accepted
+    prog[2] = s_i
+    return nedges

@@ -16,6 +16,14 @@ from .terms import BuildContext, build_terms
 # could be sampled (n < 32,000); see Model.__init__ for the check
 IDX = np.int16
 
+#: networks of at least this many nodes are sampled in the compact state (see NetState), unless
+#: a term of the model scans whole rows of the adjacency per proposal (COMPACT_DENSE_CODES)
+COMPACT_MIN_NODES = 1000
+#: term codes whose change statistics scan all n nodes (or need the dense arrays to be fast):
+#: models with one of them keep the dense state at any size
+COMPACT_DENSE_CODES = frozenset({K.TRIADCLASS, K.CYCLE, K.THREETRAIL, K.GLOBALSTAT, K.SIMMELIANTIES,
+                                 K.OPENTRIAD, K.INTRANSITIVE, K.ESP_RTP, K.DSP_RTP, K.NSP_RTP})
+
 
 @dataclass
 class NetState:
@@ -40,12 +48,23 @@ class NetState:
     directed : bool
         A directed network.
 
+    Two representations hold the same network (see :mod:`._kernels`): the dense one
+    (``adj``/``adjT`` uint8 (n, n), lists of width n with positions ``outpos``/``inpos``)
+    and the compact one for large sparse networks (``compact=True``: ``adj``/``adjT``
+    uint64 bit rows (n, ceil(n / 64)), lists a little wider than the largest degree and
+    widened by :meth:`widen` when a degree reaches their width, (1, 1) dummy positions,
+    ``epos[a, q]`` the edge-list position of the tie to ``outl[a, q]``).
+    At n = 2,850 the dense state takes ~130 MB, the compact one ~3 MB plus the lists.
+
     Examples
     --------
     >>> import numpy as np
     >>> s = NetState.from_edges(3, False, np.array([[0, 1], [1, 2]]), False)
     >>> s.nedges, s.indeg.tolist()
     (2, [1, 2, 1])
+    >>> c = NetState.from_edges(3, False, np.array([[0, 1], [1, 2]]), False, compact=True)
+    >>> c.adj.shape, c.outl.shape, c.dense_adjacency().tolist() == s.adj.tolist()
+    ((3, 1), (3, 3), True)
     """
 
     adj: np.ndarray
@@ -65,8 +84,12 @@ class NetState:
     directed: bool
 
     @classmethod
-    def from_edges(cls, n, directed, edges, use_tp):
-        """State of the network with ``edges`` (array (m, 2) of node indices)."""
+    def from_edges(cls, n, directed, edges, use_tp, compact=False, width=None):
+        """State of the network with ``edges`` (array (m, 2) of node indices).
+
+        ``compact`` builds the compact representation, with neighbour lists of ``width``
+        (default: 1.25 x the largest degree + 16, at most n; at least the largest degree + 1).
+        """
         adj = np.zeros((n, n), dtype=np.uint8)
         edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
         if not directed and len(edges):
@@ -75,10 +98,10 @@ class NetState:
             adj[edges[:, 0], edges[:, 1]] = 1
             if not directed:
                 adj[edges[:, 1], edges[:, 0]] = 1
-        return cls.from_adjacency(adj, directed, use_tp)
+        return cls.from_adjacency(adj, directed, use_tp, compact, width)
 
     @classmethod
-    def from_adjacency(cls, adj, directed, use_tp):
+    def from_adjacency(cls, adj, directed, use_tp, compact=False, width=None):
         adj = np.ascontiguousarray(adj, dtype=np.uint8)
         n = adj.shape[0]
         if n >= 32000:
@@ -98,32 +121,74 @@ class NetState:
         m = len(ti)
         etail[:m] = ti
         ehead[:m] = hi
-        epos = np.zeros((n, n), dtype=np.int32)
-        epos[ti, hi] = np.arange(1, m + 1)
-        outl, outpos = cls._lists(adj)  # int16: half the cache footprint of int32
+        if not compact:
+            epos = np.zeros((n, n), dtype=np.int32)
+            epos[ti, hi] = np.arange(1, m + 1)
+        if compact:
+            dmax = int(max(outdeg.max(initial=0), indeg.max(initial=0)))
+            width = min(n, int(1.25 * dmax) + 16) if width is None else min(n, max(int(width), dmax + 1))
+        else:
+            width = n
+        outl, outpos = cls._lists(adj, width, compact)  # int16: half the cache footprint of int32
         if directed:
-            inl, inpos = cls._lists(adjT)
+            inl, inpos = cls._lists(adjT, width, compact)
         else:
             inl, inpos = outl, outpos
         if use_tp:
             tp = K.two_paths(adj, adjT, directed, np.zeros((n, n), dtype=IDX))
         else:
             tp = np.zeros((1, 1), dtype=IDX)
+        if compact:  # edge positions sit beside the out-lists (edges in np.nonzero's order, as the lists)
+            epos = np.zeros((n, width), dtype=np.int32)
+            rows, cols = np.nonzero(adj)
+            deg = np.bincount(rows, minlength=n)
+            within = np.arange(len(rows)) - np.concatenate([[0], np.cumsum(deg)[:-1]])[rows]
+            keep = rows < cols if not directed else slice(None)
+            epos[rows[keep], within[keep]] = np.arange(1, m + 1)
+            adj = K.pack_bits(adj)
+            adjT = K.pack_bits(adjT) if directed else adj
         return cls(adj, adjT, indeg, outdeg, outl, inl, outpos, inpos, tp, bool(use_tp), etail, ehead, epos,
                    int(m), bool(directed))
 
     @staticmethod
-    def _lists(adj):
+    def _lists(adj, width, compact):
         n = adj.shape[0]
-        lst = np.zeros((n, n), dtype=IDX)
-        pos = np.zeros((n, n), dtype=IDX)
+        lst = np.zeros((n, width), dtype=IDX)
+        pos = np.zeros((1, 1) if compact else (n, n), dtype=IDX)
         rows, cols = np.nonzero(adj)
         deg = np.bincount(rows, minlength=n)
         start = np.concatenate([[0], np.cumsum(deg)[:-1]])
         within = np.arange(len(rows)) - start[rows]
         lst[rows, within] = cols
-        pos[rows, cols] = within
+        if not compact:
+            pos[rows, cols] = within
         return lst, pos
+
+    @property
+    def compact(self) -> bool:
+        """True for the compact representation (bit rows, short lists)."""
+        return self.adj.dtype == np.uint64
+
+    def widen(self):
+        """Double the width of the neighbour lists of a compact state (at most n), in place."""
+        n = self.indeg.shape[0]
+        w = min(n, 2 * self.outl.shape[1])
+        outl = np.zeros((n, w), dtype=IDX)
+        outl[:, : self.outl.shape[1]] = self.outl
+        if self.directed:
+            inl = np.zeros((n, w), dtype=IDX)
+            inl[:, : self.inl.shape[1]] = self.inl
+        else:
+            inl = outl
+        epos = np.zeros((n, w), dtype=self.epos.dtype)
+        epos[:, : self.epos.shape[1]] = self.epos
+        self.outl, self.inl, self.epos = outl, inl, epos
+
+    def dense_adjacency(self) -> np.ndarray:
+        """The adjacency matrix as dense uint8 (n, n), whatever the representation."""
+        if self.compact:
+            return K.unpack_bits(self.adj, self.indeg.shape[0])
+        return self.adj
 
     def arrays(self):
         """The state in the order the kernels take it."""
@@ -338,10 +403,23 @@ class Model:
         e = np.array([(idx[u], idx[v]) for u, v in G.edges()], dtype=np.int64).reshape(-1, 2)
         return e
 
-    def state(self, G=None, use_tp=None) -> NetState:
-        """Compiled state of ``G`` (default: the basis graph)."""
+    def state(self, G=None, use_tp=None, compact=False) -> NetState:
+        """Compiled state of ``G`` (default: the basis graph); ``compact`` as :meth:`NetState.from_edges`."""
         use_tp = self.needs_tp if use_tp is None else use_tp
-        return NetState.from_edges(self.n, self.directed, self.edge_index(G), use_tp)
+        return NetState.from_edges(self.n, self.directed, self.edge_index(G), use_tp, compact)
+
+    @property
+    def sampler_compact(self) -> bool:
+        """True when the MCMC chains use the compact state (large networks, see ``COMPACT_MIN_NODES``)."""
+        return self.n >= COMPACT_MIN_NODES and not any(int(c) in COMPACT_DENSE_CODES for c in self.codes)
+
+    @property
+    def sampler_tp(self) -> bool:
+        """Two-path counts kept by the chains (dense states whose terms need them).
+
+        Compact states count shared partners by popcount of bit rows instead.
+        """
+        return self.needs_tp and not self.sampler_compact
 
     def change(self, i, j, state: NetState) -> np.ndarray:
         """Change statistics for adding tie (i, j) (node positions) to ``state``."""
