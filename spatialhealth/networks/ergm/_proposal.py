@@ -201,3 +201,46 @@ def weighted_tnt_chain(directed, adj, adjT, indeg, outdeg, outl, inl, outpos, in
     prog[1] = accepted
     prog[2] = s_i
     return nedges
+
+
+def _drop_stale_cache(dispatcher) -> None:
+    """Delete this module's numba cache when ``_kernels.py`` changed since it was written.
+
+    numba keys a cached function on the stamp (mtime, size) of its own source file only,
+    but ``weighted_tnt_chain`` inlines the change statistics and toggles of
+    ``_kernels.py``: after an edit or a ``git pull`` that touches ``_kernels.py`` alone,
+    the stale machine code was loaded and crashed ("double free"). A stamp of
+    ``_kernels.py`` kept beside the cache decides; only numba's own files of this
+    module (``_proposal.*.nbi`` / ``.nbc``) are removed.
+    """
+    import contextlib
+    import os
+    from pathlib import Path
+
+    cache = getattr(getattr(dispatcher, "_cache", None), "_cache_path", None)
+    if not cache:
+        return
+    cache = Path(cache)
+    try:
+        st = Path(__file__).with_name("_kernels.py").stat()
+    except OSError:
+        return
+    stamp = f"{st.st_mtime_ns} {st.st_size}"
+    mark = cache / "_proposal.kernels-stamp"
+    try:
+        if mark.read_text() == stamp:
+            return
+    except OSError:
+        pass
+    for f in list(cache.glob("_proposal.*.nbi")) + list(cache.glob("_proposal.*.nbc")):
+        with contextlib.suppress(OSError):  # another process removed it, or a read-only install
+            f.unlink()
+    try:
+        tmp = cache / f"_proposal.kernels-stamp.{os.getpid()}"
+        tmp.write_text(stamp)
+        os.replace(tmp, mark)
+    except OSError:
+        pass
+
+
+_drop_stale_cache(weighted_tnt_chain)

@@ -9,6 +9,8 @@ and when the neighbour lists fill up and are widened in the middle of a run.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -138,3 +140,25 @@ def test_chainset_uses_compact_state_from_threshold(monkeypatch):
     # a term that scans every node per proposal keeps the dense state at any size
     monkeypatch.setattr(M, "COMPACT_MIN_NODES", 2)
     assert not build_model(G, "edges + triadcensus(c(4, 9))").sampler_compact
+
+
+def test_stale_weighted_chain_cache_is_dropped_when_kernels_change(tmp_path):
+    # numba keys _proposal's cache on _proposal.py alone; its chain inlines _kernels.py
+    from types import SimpleNamespace
+
+    from spatialhealth.networks.ergm import _proposal
+
+    fake = SimpleNamespace(_cache=SimpleNamespace(_cache_path=str(tmp_path)))
+    mine = tmp_path / "notes.txt"
+    mine.write_text("not numba's")
+    old = tmp_path / "_proposal.weighted_tnt_chain-134.py311.nbi"
+    old.write_text("stale index")
+    (tmp_path / "_proposal.kernels-stamp").write_text("0 0")  # written for another _kernels.py
+    _proposal._drop_stale_cache(fake)
+    assert not old.exists() and mine.read_text() == "not numba's"
+    st = (Path(_proposal.__file__).with_name("_kernels.py")).stat()
+    assert (tmp_path / "_proposal.kernels-stamp").read_text() == f"{st.st_mtime_ns} {st.st_size}"
+    kept = tmp_path / "_proposal.alias_tables-39.py311.nbi"
+    kept.write_text("current index")
+    _proposal._drop_stale_cache(fake)  # same _kernels.py: the cache stays
+    assert kept.exists()
