@@ -18,38 +18,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+# the enumeration instances and their brute force are test_equity_ideal_dominance's own
+from test_equity_ideal_dominance import CASES, _enumerate, _instance
+
 from spatialhealth.equity import ideal as mod
 from spatialhealth.equity import ideal_allocation
 from spatialhealth.equity.ideal import gini_of_shares
 from spatialhealth.errors import InputError
-
-
-def _instance(n, seed, lo_f, hi_f, same):
-    """Return the instances of test_equity_ideal_dominance (same generator)."""
-    rng = np.random.default_rng(seed)
-    pop = rng.lognormal(0, 0.8, n)
-    p = pop / pop.sum()
-    d = pop * rng.lognormal(0, 0.25, n)
-    d /= d.sum()
-    y = d if same else d * rng.lognormal(0, 0.1, n)
-    y = y / y.sum()
-    return p, y, (lo_f * d)[:, None], np.minimum(hi_f * d, 1.0)[:, None]
-
-
-def _enumerate(p, y, lo, hi, n_req):
-    """Best objective over all frontier sets of size N (one LP each)."""
-    best = np.inf
-    for subset in itertools.combinations(range(len(p)), n_req):
-        pinned = np.zeros(len(p), bool)
-        pinned[list(subset)] = True
-        shares, _info = mod._solve_one(p, y, lo, hi, n_req, pinned=pinned, method="pairs")
-        if shares is not None:
-            best = min(best, gini_of_shares(shares[:, 0], p))
-    return best
-
-
-CASES = [(n, seed, b, same) for n, seed in [(5, 1), (6, 26), (7, 27), (8, 33), (9, 39), (7, 22)]
-         for b, same in [((0.8, 1.25), False), ((0.5, 2.0), True), ((0.0, np.inf), False)]]
 
 
 def _problem(p, y, lo, hi, n_req):
@@ -141,7 +116,7 @@ def test_level_boxes_bound_and_allocation_against_enumeration(n, seed, bounds, s
     """
     n_req = 1 + seed % (n - 1)
     p, y, lo, hi = _instance(n, seed, *bounds, same)
-    best = _enumerate(p, y, lo, hi, n_req)
+    best, _ = _enumerate(p, y, lo, hi, n_req)
     out = mod._free_boxes(p, y, lo[:, 0], hi[:, 0], n_req, rel_gap=1e-7, time_limit=0.5)
     assert out["bound"] <= best + 1e-12                    # a valid bound
     assert out["value"] >= best - 1e-9                     # a feasible allocation
