@@ -107,28 +107,6 @@ def choose_proposal(model, proposal="auto") -> str:
     return "weighted" if covariates and model.ndyads >= WEIGHTED_MIN_DYADS else "tnt"
 
 
-def _point_in_hull(points, x, tol=1e-9):
-    """True if ``x`` lies in the convex hull of the rows of ``points`` (LP feasibility)."""
-    pts = np.unique(points, axis=0)
-    # coordinates without variation must match exactly
-    const = np.all(pts == pts[0], axis=0)
-    if np.any(np.abs(x[const] - pts[0, const]) > tol * (1 + np.abs(x[const]))):
-        return False
-    pts = pts[:, ~const]
-    xv = x[~const]
-    if pts.shape[1] == 0:
-        return True
-    if _orthants_covered(pts, xv):
-        return True
-    m = pts.shape[0]
-    A_eq = np.vstack([pts.T, np.ones((1, m))])
-    b_eq = np.append(xv, 1.0)
-    from scipy.optimize import linprog  # imported on first use: it costs a fresh process 0.2 s
-
-    res = linprog(np.zeros(m), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-    return res.status == 0
-
-
 def _orthants_covered(pts, x, max_dim=8):
     """True if every closed orthant around ``x`` holds a row of ``pts``: then ``x`` is in their hull.
 

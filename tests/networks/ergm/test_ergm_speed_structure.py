@@ -22,7 +22,7 @@ from spatialhealth.networks.ergm import ergm
 from spatialhealth.networks.ergm import sampler as S
 from spatialhealth.networks.ergm.datasets import load_network
 from spatialhealth.networks.ergm.diagnostics import diagnose_sample
-from spatialhealth.networks.ergm.fit import _orthants_covered, _point_in_hull
+from spatialhealth.networks.ergm.fit import _orthants_covered
 
 HEAVY = ("scipy.stats", "scipy.optimize", "statsmodels", "matplotlib", "duckdb", "spatialhealth.networks.qap",
          "spatialhealth.networks.centrality")
@@ -48,6 +48,32 @@ def test_small_fit_loads_no_stats_module_and_no_pool():
         "assert res.converged and not sampler._POOLS")
     # the Hummel step's hull test is decided by the orthant certificate, without linprog
     assert not any(loaded.values()), [m for m, v in loaded.items() if v]
+
+
+def _point_in_hull(points, x, tol=1e-9):
+    """Tell whether ``x`` lies in the convex hull of the rows of ``points`` (LP feasibility).
+
+    The hull test the fit used before its one-LP step length; kept here as the reference
+    the step length is bisected against.
+    """
+    pts = np.unique(points, axis=0)
+    # coordinates without variation must match exactly
+    const = np.all(pts == pts[0], axis=0)
+    if np.any(np.abs(x[const] - pts[0, const]) > tol * (1 + np.abs(x[const]))):
+        return False
+    pts = pts[:, ~const]
+    xv = x[~const]
+    if pts.shape[1] == 0:
+        return True
+    if _orthants_covered(pts, xv):
+        return True
+    m = pts.shape[0]
+    A_eq = np.vstack([pts.T, np.ones((1, m))])
+    b_eq = np.append(xv, 1.0)
+    from scipy.optimize import linprog  # imported on first use: it costs a fresh process 0.2 s
+
+    res = linprog(np.zeros(m), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    return res.status == 0
 
 
 def test_orthant_certificate_agrees_with_the_lp():
