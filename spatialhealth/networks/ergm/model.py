@@ -173,16 +173,14 @@ class NetState:
         """Double the width of the neighbour lists of a compact state (at most n), in place."""
         n = self.indeg.shape[0]
         w = min(n, 2 * self.outl.shape[1])
-        outl = np.zeros((n, w), dtype=IDX)
-        outl[:, : self.outl.shape[1]] = self.outl
-        if self.directed:
-            inl = np.zeros((n, w), dtype=IDX)
-            inl[:, : self.inl.shape[1]] = self.inl
-        else:
-            inl = outl
-        epos = np.zeros((n, w), dtype=self.epos.dtype)
-        epos[:, : self.epos.shape[1]] = self.epos
-        self.outl, self.inl, self.epos = outl, inl, epos
+
+        def grown(a):
+            out = np.zeros((n, w), dtype=a.dtype)
+            out[:, : a.shape[1]] = a
+            return out
+
+        self.outl, self.epos = grown(self.outl), grown(self.epos)
+        self.inl = grown(self.inl) if self.directed else self.outl
 
     def dense_adjacency(self) -> np.ndarray:
         """The adjacency matrix as dense uint8 (n, n), whatever the representation."""
