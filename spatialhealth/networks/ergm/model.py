@@ -121,17 +121,16 @@ class NetState:
         m = len(ti)
         etail[:m] = ti
         ehead[:m] = hi
-        if not compact:
-            epos = np.zeros((n, n), dtype=np.int32)
-            epos[ti, hi] = np.arange(1, m + 1)
         if compact:
             dmax = int(max(outdeg.max(initial=0), indeg.max(initial=0)))
             width = min(n, int(1.25 * dmax) + 16) if width is None else min(n, max(int(width), dmax + 1))
         else:
             width = n
-        outl, outpos = cls._lists(adj, width, compact)  # int16: half the cache footprint of int32
+            epos = np.zeros((n, n), dtype=np.int32)
+            epos[ti, hi] = np.arange(1, m + 1)
+        outl, outpos, slots = cls._lists(adj, width, compact)  # int16: half the cache footprint of int32
         if directed:
-            inl, inpos = cls._lists(adjT, width, compact)
+            inl, inpos, _ = cls._lists(adjT, width, compact)
         else:
             inl, inpos = outl, outpos
         if use_tp:
@@ -140,9 +139,7 @@ class NetState:
             tp = np.zeros((1, 1), dtype=IDX)
         if compact:  # edge positions sit beside the out-lists (edges in np.nonzero's order, as the lists)
             epos = np.zeros((n, width), dtype=np.int32)
-            rows, cols = np.nonzero(adj)
-            deg = np.bincount(rows, minlength=n)
-            within = np.arange(len(rows)) - np.concatenate([[0], np.cumsum(deg)[:-1]])[rows]
+            rows, cols, within = slots
             keep = rows < cols if not directed else slice(None)
             epos[rows[keep], within[keep]] = np.arange(1, m + 1)
             adj = K.pack_bits(adj)
@@ -152,6 +149,7 @@ class NetState:
 
     @staticmethod
     def _lists(adj, width, compact):
+        """Neighbour lists of the rows of ``adj``, their positions, and each tie's (row, column, slot)."""
         n = adj.shape[0]
         lst = np.zeros((n, width), dtype=IDX)
         pos = np.zeros((1, 1) if compact else (n, n), dtype=IDX)
@@ -162,7 +160,7 @@ class NetState:
         lst[rows, within] = cols
         if not compact:
             pos[rows, cols] = within
-        return lst, pos
+        return lst, pos, (rows, cols, within)
 
     @property
     def compact(self) -> bool:
